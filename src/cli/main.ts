@@ -1,0 +1,13 @@
+// The `tandem` command: each subcommand lives in its own module under commands/ and registers itself here.
+import { Command } from 'commander';
+import { registerLab } from './commands/lab.js';
+import { VERSION } from './version.js';
+
+const program = new Command('tandem')
+  .description('High-availability failover for a pair of appliances: LAN, AWS and Azure')
+  .version(VERSION)
+  .showHelpAfterError();
+
+registerLab(program);
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,134 @@
+// The vocabulary of the HA state machine. Everything here is plain data: the machine is
+// `step(state, input, now_ms) → { state, effects }` and owns no clock, timer or socket.
+
+export type Role = 'primary' | 'secondary';
+
+/**
+ * init: listening for one dead interval after boot, never claims.
+ * standby: ready to take over. active: owns the traffic.
+ * fault: unfit (a user check failed, or the HA port is down in `switch` mode); never claims.
+ * maintenance: drained by the operator; hands the role over, never claims.
+ * disabled: HA switched off by the operator; releases at once, never claims.
+ */
+export type NodeState = 'init' | 'standby' | 'active' | 'fault' | 'maintenance' | 'disabled';
+
+export const NODE_STATES: readonly NodeState[] = [
+  'init',
+  'standby',
+  'active',
+  'fault',
+  'maintenance',
+  'disabled',
+];
+
+export type HaLinkMode = 'direct' | 'switch';
+
+export interface SemVer {
+  readonly major: number;
+  readonly minor: number;
+  readonly patch: number;
+}
+
+export interface CoreConfig {
+  readonly role: Role;
+  /** 0–255; a tie-break after the role (two nodes configured with the same role). */
+  readonly priority: number;
+  readonly interval_ms: number;
+  /** The peer is dead after interval_ms × dead_multiplier without a keepalive on every path. */
+  readonly dead_multiplier: number;
+  readonly preempt: boolean;
+  /** A recovered primary waits this long, continuously fit, before it takes the role back. */
+  readonly preempt_delay_ms: number;
+  readonly ha_link: HaLinkMode;
+  /** The active node announces relinquish once every WAN probe has failed for longer than this. */
+  readonly wan_loss_relinquish_ms: number;
+  /** Keepalive path names; the peer is dead only when it is silent on all of them. */
+  readonly paths: readonly string[];
+  readonly version: SemVer;
+}
+
+/** What a node announces in each keepalive (the wire adds identity, boot id, sequence and MAC). */
+export interface Advert {
+  readonly role: Role;
+  readonly state: NodeState;
+  readonly priority: number;
+  /** "Please take over": WAN lost for longer than the threshold, a switchover, or maintenance. */
+  readonly relinquish: boolean;
+  readonly wan_ok: boolean;
+  readonly ha_port_ok: boolean;
+  /** Every user check passes and the node may serve. */
+  readonly fit: boolean;
+  /** A standby asks the active node to hand the role over (an operator's switchover). */
+  readonly takeover_request: boolean;
+  /** The sender hears our keepalives: used for the Keepalive readiness indicator. */
+  readonly peer_heard: boolean;
+  readonly interval_ms: number;
+  readonly version: SemVer;
+}
+
+export type AdminCommand = 'switchover' | 'maintenance-on' | 'maintenance-off' | 'disable' | 'enable';
+
+export type Input =
+  | { readonly kind: 'start' }
+  | { readonly kind: 'tick' }
+  | { readonly kind: 'keepalive'; readonly path: string; readonly advert: Advert }
+  | { readonly kind: 'ha-link'; readonly up: boolean }
+  /** ok=false when every WAN probe is failing right now; the machine applies the 10 s rule. */
+  | { readonly kind: 'wan'; readonly ok: boolean }
+  | { readonly kind: 'check'; readonly name: string; readonly ok: boolean }
+  | { readonly kind: 'admin'; readonly command: AdminCommand };
+
+export type SwitchoverRefusal =
+  | 'peer-silent'
+  | 'peer-unfit'
+  | 'peer-wan-down'
+  | 'self-unfit'
+  | 'self-wan-down'
+  | 'not-in-a-pair-state'
+  | 'already-in-progress';
+
+export type CoreEvent =
+  | {
+      readonly kind: 'state-change';
+      readonly from: NodeState;
+      readonly to: NodeState;
+      readonly reason: string;
+    }
+  | { readonly kind: 'peer-dead'; readonly silent_ms: number }
+  | { readonly kind: 'peer-alive'; readonly path: string }
+  | { readonly kind: 'path-down'; readonly path: string }
+  | { readonly kind: 'path-up'; readonly path: string }
+  | { readonly kind: 'split-brain'; readonly winner: 'self' | 'peer' }
+  | { readonly kind: 'relinquish'; readonly reason: 'wan-lost' | 'switchover' | 'maintenance' }
+  | { readonly kind: 'preempt-scheduled'; readonly at_ms: number }
+  | { readonly kind: 'switchover-accepted' }
+  | { readonly kind: 'switchover-refused'; readonly reason: SwitchoverRefusal }
+  | { readonly kind: 'version-mismatch'; readonly self: SemVer; readonly peer: SemVer };
+
+export type Effect =
+  | { readonly kind: 'send-keepalive'; readonly advert: Advert }
+  /** The machine wants a `tick` no later than at_ms; each step gives the one deadline that matters. */
+  | { readonly kind: 'arm-timer'; readonly at_ms: number }
+  | { readonly kind: 'claim' }
+  | { readonly kind: 'release' }
+  | { readonly kind: 'event'; readonly event: CoreEvent }
+  | { readonly kind: 'indicators'; readonly readiness: Readiness };
+
+export type ActiveNode = 'primary' | 'secondary' | 'none' | 'both';
+
+/** The site's readiness, computed the same way by the agent and the controller. */
+export interface Readiness {
+  /** Both nodes have WAN / cloud connectivity. */
+  readonly connected: boolean;
+  /** One active and one standby, keepalives arriving. */
+  readonly keepalive: boolean;
+  /** Same major version; a mismatch is shown but never blocks failover. */
+  readonly same_version: boolean;
+  readonly ready: boolean;
+  readonly active: ActiveNode;
+}
+
+export interface Step<S> {
+  readonly state: S;
+  readonly effects: readonly Effect[];
+}
