@@ -1,0 +1,49 @@
+// The one contract every failover driver implements. Drivers move traffic; they never decide when.
+
+/** Who the traffic points at right now, as the network or the cloud says. */
+export type Observation =
+  | { readonly target: 'self' }
+  | { readonly target: 'peer' }
+  /** Something else: a hand edit, a blackhole, a third appliance. */
+  | { readonly target: 'other'; readonly detail: string }
+  | { readonly target: 'none' }
+  | { readonly target: 'unknown'; readonly error: ActionError };
+
+export type PreflightStatus = 'ok' | 'missing-permission' | 'wrong-id' | 'unreachable' | 'error';
+
+export interface PreflightCheck {
+  /** What was checked, e.g. `ec2:ReplaceRoute on rtb-0abc` or `interface eth1 exists`. */
+  readonly check: string;
+  readonly status: PreflightStatus;
+  readonly detail?: string;
+  /** What to do about it, e.g. the IAM statement to add. */
+  readonly fix?: string;
+}
+
+export interface ActionError {
+  /** Stable, machine-readable: `AWS_THROTTLED`, `VIP_ADD_FAILED`, ... */
+  readonly code: string;
+  readonly message: string;
+  readonly retryable: boolean;
+}
+
+export type ActionResult =
+  | { readonly ok: true; readonly duration_ms: number; readonly calls: number }
+  | { readonly ok: false; readonly duration_ms: number; readonly calls: number; readonly error: ActionError };
+
+export interface ActionContext {
+  /** Give up (and report failure) after this many ms; the driver retries with backoff until then. */
+  readonly deadline_ms: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface Action {
+  /** Kind and target, for logs and metrics: `vip eth1 192.0.2.10/24`, `aws-route-table rtb-1`. */
+  readonly name: string;
+  readonly kind: string;
+  preflight(ctx: ActionContext): Promise<readonly PreflightCheck[]>;
+  /** Point the traffic at this node; resolves once the end state is confirmed (or the deadline passed). */
+  claim(ctx: ActionContext): Promise<ActionResult>;
+  release(ctx: ActionContext): Promise<ActionResult>;
+  observe(ctx: ActionContext): Promise<Observation>;
+}
