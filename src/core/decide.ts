@@ -44,7 +44,9 @@ function decideWhileWaiting(s: CoreState, now_ms: number): Decision {
   }
   switch (peer.state) {
     case 'active':
-      if (peer.relinquish && !lost) return { state: 'active', reason: 'peer relinquished' };
+      // Take a relinquished role only with a working WAN right now, or the pair would pass it back and forth.
+      if (peer.relinquish && s.wan_down_since_ms === null)
+        return { state: 'active', reason: 'peer relinquished' };
       if (s.preempt_at_ms !== null && now_ms >= s.preempt_at_ms)
         return { state: 'active', reason: 'preempt' };
       return { state: 'standby', reason: 'peer is active' };

@@ -193,7 +193,8 @@ function transition(s: CoreState, now_ms: number, out: Effect[]): CoreState {
 function noteSplitBrain(before: CoreState, after: CoreState, wasAlive: boolean, out: Effect[]): CoreState {
   const peer = livePeer(before);
   const both = before.state === 'active' && peer !== null && peer.state === 'active';
-  if (both && !wasAlive) event(out, { kind: 'split-brain', winner: after.state === 'active' ? 'self' : 'peer' });
+  if (both && !wasAlive)
+    event(out, { kind: 'split-brain', winner: after.state === 'active' ? 'self' : 'peer' });
   const still = both && after.state === 'active';
   return still === after.split_brain ? after : { ...after, split_brain: still };
 }

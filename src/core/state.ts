@@ -71,6 +71,8 @@ export function preemptWanted(s: CoreState, now_ms: number): boolean {
     !s.maintenance &&
     s.state !== 'active' &&
     isFit(s) &&
+    // Taking the role from a live active needs our WAN working now, not merely "not yet lost".
+    s.wan_down_since_ms === null &&
     peer !== null &&
     peer.state === 'active' &&
     outranks(selfStanding(s, now_ms), peer)

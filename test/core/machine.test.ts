@@ -182,7 +182,10 @@ describe('WAN loss', () => {
     const n = new Node(SECONDARY);
     const primary = peerAdvert({ role: 'primary', node_id: 1, state: 'active' });
     n.hear(primary, 0, 10_001);
-    n.feed({ kind: 'keepalive', path: 'lan', advert: { ...primary, relinquish: true, wan_ok: false } }, 10_500);
+    n.feed(
+      { kind: 'keepalive', path: 'lan', advert: { ...primary, relinquish: true, wan_ok: false } },
+      10_500,
+    );
     assert.equal(n.state, 'active');
     assert.deepEqual(n.roleChanges(), [{ at: 10_500, kind: 'claim' }]);
   });
@@ -200,9 +203,16 @@ describe('WAN loss', () => {
   it('a standby whose own WAN is lost does not take over from a relinquishing active', () => {
     const n = new Node(SECONDARY);
     n.feed({ kind: 'wan', ok: false }, 0);
-    const primary = peerAdvert({ role: 'primary', node_id: 1, state: 'active', relinquish: true, wan_ok: false });
+    const primary = peerAdvert({
+      role: 'primary',
+      node_id: 1,
+      state: 'active',
+      relinquish: true,
+      wan_ok: false,
+    });
     n.hear(primary, 0, 60_000);
     assert.equal(n.state, 'standby');
+    assert.deepEqual(n.roleChanges(), []);
   });
 
   it('a standby whose own WAN is lost does not take over from silence either', () => {
@@ -221,7 +231,11 @@ describe('split brain', () => {
     const s = new Node(SECONDARY);
     s.advance(10_000);
     assert.equal(s.state, 'active');
-    s.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ role: 'primary', node_id: 1, state: 'active' }) });
+    s.feed({
+      kind: 'keepalive',
+      path: 'lan',
+      advert: peerAdvert({ role: 'primary', node_id: 1, state: 'active' }),
+    });
     assert.equal(s.state, 'standby');
     assert.deepEqual(s.events('split-brain'), [{ kind: 'split-brain', winner: 'peer' }]);
 
@@ -259,17 +273,23 @@ describe('switchover', () => {
     const silent = new Node(PRIMARY);
     silent.advance(5000);
     silent.feed({ kind: 'admin', command: 'switchover' });
-    assert.deepEqual(silent.events('switchover-refused'), [{ kind: 'switchover-refused', reason: 'peer-silent' }]);
+    assert.deepEqual(silent.events('switchover-refused'), [
+      { kind: 'switchover-refused', reason: 'peer-silent' },
+    ]);
 
     const unfit = new Node(PRIMARY);
     unfit.hear(peerAdvert({ state: 'fault', fit: false }), 0, 5000);
     unfit.feed({ kind: 'admin', command: 'switchover' });
-    assert.deepEqual(unfit.events('switchover-refused'), [{ kind: 'switchover-refused', reason: 'peer-unfit' }]);
+    assert.deepEqual(unfit.events('switchover-refused'), [
+      { kind: 'switchover-refused', reason: 'peer-unfit' },
+    ]);
 
     const noWan = new Node(PRIMARY);
     noWan.hear(peerAdvert({ wan_ok: false }), 0, 5000);
     noWan.feed({ kind: 'admin', command: 'switchover' });
-    assert.deepEqual(noWan.events('switchover-refused'), [{ kind: 'switchover-refused', reason: 'peer-wan-down' }]);
+    assert.deepEqual(noWan.events('switchover-refused'), [
+      { kind: 'switchover-refused', reason: 'peer-wan-down' },
+    ]);
     assert.equal(noWan.lastAdvert().relinquish, false);
   });
 
@@ -319,7 +339,11 @@ describe('health', () => {
   it('the standby takes over at once from a peer that reports a fault', () => {
     const n = new Node(SECONDARY);
     n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 5000);
-    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ role: 'primary', node_id: 1, state: 'fault' }) });
+    n.feed({
+      kind: 'keepalive',
+      path: 'lan',
+      advert: peerAdvert({ role: 'primary', node_id: 1, state: 'fault' }),
+    });
     assert.equal(n.state, 'active');
   });
 });
@@ -363,7 +387,12 @@ describe('readiness', () => {
 
   it('a different major version shows Not Ready but never blocks failover', () => {
     const n = new Node(SECONDARY);
-    const old = peerAdvert({ role: 'primary', node_id: 1, state: 'active', version: { major: 0, minor: 9, patch: 0 } });
+    const old = peerAdvert({
+      role: 'primary',
+      node_id: 1,
+      state: 'active',
+      version: { major: 0, minor: 9, patch: 0 },
+    });
     n.hear(old, 0, 5000);
     assert.equal(n.s.readiness.same_version, false);
     assert.equal(n.s.readiness.ready, false);
