@@ -15,7 +15,7 @@ export class PairKeyError extends Error {
 }
 
 const EXPECTED =
-  `expected at least ${PAIR_KEY_MIN_BYTES} bytes as base64 or hex ` +
+  `expected ${PAIR_KEY_MIN_BYTES} to ${PAIR_KEY_MAX_BYTES} bytes as base64 or hex ` +
   '(optionally prefixed "base64:" or "hex:"); make one with `openssl rand -base64 32`';
 
 /**
@@ -34,7 +34,7 @@ export function checkKeyLength(key: Uint8Array): void {
   if (key.length < PAIR_KEY_MIN_BYTES)
     throw new PairKeyError(`pair key decodes to ${key.length} bytes, too short: ${EXPECTED}`);
   if (key.length > PAIR_KEY_MAX_BYTES)
-    throw new PairKeyError(`pair key decodes to ${key.length} bytes, more than ${PAIR_KEY_MAX_BYTES}`);
+    throw new PairKeyError(`pair key decodes to ${key.length} bytes, too long: ${EXPECTED}`);
 }
 
 function decodeKeyText(s: string): Uint8Array | null {
