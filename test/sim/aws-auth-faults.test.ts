@@ -74,12 +74,10 @@ function mutatingCalls(sim: Sim) {
       SourceDestCheck: { Value: false },
     }),
     new AssignPrivateIpAddressesCommand({
-      DryRun,
       NetworkInterfaceId: ENI_B,
       SecondaryPrivateIpAddressCount: 1,
     }),
     new UnassignPrivateIpAddressesCommand({
-      DryRun,
       NetworkInterfaceId: ENI_A,
       PrivateIpAddresses: ['10.0.1.100'],
     }),
