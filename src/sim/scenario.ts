@@ -35,7 +35,14 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const first = Value.Errors(ScenarioSchema, raw).First();
   if (first) {
-    const at = first.path === '' ? '(top level)' : first.path.slice(1).replace(/\//g, '.');
+    const at =
+      first.path === ''
+        ? '(top level)'
+        : first.path
+            .slice(1)
+            .split('/')
+            .map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
+            .join('');
     throw new ScenarioError(`${file}: ${at}: ${first.message} (got ${JSON.stringify(first.value)})`);
   }
   return raw as Scenario;
