@@ -115,6 +115,10 @@ async function dispatch(sim: SimControl, route: string, q: URLSearchParams, body
       };
     case 'GET /_sim/azure/ip-owner':
       return { nic_id: sim.state.ipOwner(field(Object.fromEntries(q), 'ip')) ?? null };
+    case 'GET /_sim/settings':
+      return sim.settings();
+    case 'PUT /_sim/settings':
+      return sim.settings(json(body) as Record<string, number>);
     case 'POST /_sim/azure/token': {
       const b = json(body);
       return { access_token: sim.azureToken(field(b, 'identity')) };

@@ -24,6 +24,7 @@ import { seededRandom } from './random.js';
 import { Recorder } from './recorder.js';
 import { buildAws, buildAzure, loadScenarioFile, makeIdentity, ScenarioError } from './scenario.js';
 import type { Scenario } from './scenario-schema.js';
+import { applySettings } from './settings.js';
 import { type SimControl, type SimSnapshot, SimState } from './state-api.js';
 
 export interface SimOptions {
@@ -51,6 +52,7 @@ export interface Sim extends SimControl {
   imds_urls: Record<string, string>;
   azure_ca_pem: string;
   region: string;
+  seed: number;
   identities: readonly Identity[];
   /** Starts (or returns) the metadata listener of an instance created after start, e.g. by RunInstances. */
   imdsFor(instance_id: string): Promise<string>;
@@ -122,6 +124,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       await writeFile(options.snapshot_file, JSON.stringify(control.snapshot(), null, 1));
       return options.snapshot_file;
     },
+    settings: (input = {}) => applySettings(aws, azure, input),
     azureToken: (name, resource = 'https://management.azure.com') => {
       const identity = iam.byName(name);
       if (!identity) throw new ScenarioError(`no identity named '${name}'`);
@@ -182,6 +185,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     },
     azure_ca_pem: tls.cert_pem,
     region: aws.data.region,
+    seed,
     identities: iam.list(),
     imdsFor: async (instance_id) => {
       const known = imds.get(instance_id) ?? imds.get(key(instance_id));

@@ -5,6 +5,7 @@ import { type AzureRouteTable, type AzureState, key, type Nic } from './azure/mo
 import type { Faults } from './faults.js';
 import type { Iam, Identity } from './iam.js';
 import type { Recorder } from './recorder.js';
+import type { SimSettings } from './settings.js';
 
 export interface RouteView {
   destination: string;
@@ -97,4 +98,6 @@ export interface SimControl {
   snapshot(): SimSnapshot;
   saveSnapshot(): Promise<string>;
   azureToken(identity: string, resource?: string): string;
+  /** Reads or changes timing settings; `{}` only reads. */
+  settings(input?: SimSettings): Required<SimSettings>;
 }

@@ -32,6 +32,7 @@ function describeSim(sim: Sim, ca_file: string): Record<string, unknown> {
     control_url: sim.control_url,
     admin_token: sim.admin_token,
     region: sim.region,
+    seed: sim.seed,
     imds_urls: sim.imds_urls,
     identities: sim.identities.map((i) => ({
       name: i.name,
@@ -44,7 +45,7 @@ function describeSim(sim: Sim, ca_file: string): Record<string, unknown> {
 
 function printHuman(info: Record<string, unknown>, sim: Sim): void {
   const lines = [
-    `tandem sim: EC2 at ${sim.aws_url} (region ${sim.region}), ARM at ${sim.azure_url}`,
+    `tandem sim: EC2 at ${sim.aws_url} (region ${sim.region}), ARM at ${sim.azure_url}, seed ${sim.seed}`,
     `  Azure CA certificate: ${String(info.azure_ca_file)}  (tlsOptions: { ca } or NODE_EXTRA_CA_CERTS)`,
     `  control API: ${sim.control_url}  (Authorization: Bearer ${sim.admin_token})`,
     '  instance metadata:',
