@@ -6,10 +6,11 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type Logger, pino } from 'pino';
+import { ACTIONS } from './aws/actions.js';
 import { handleAws } from './aws/http.js';
 import { AwsState, emptyAwsData } from './aws/model.js';
 import { AwsThrottle } from './aws/throttle.js';
-import { handleAzure } from './azure/http.js';
+import { AZURE_ACTIONS, handleAzure } from './azure/http.js';
 import { AzureState, emptyAzureData, key } from './azure/model.js';
 import { makeCertificate } from './azure/tls.js';
 import { type Clock, realClock } from './clock.js';
@@ -88,7 +89,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     if (scenario.aws) buildAws(aws, scenario.aws, file, names);
     if (scenario.azure) buildAzure(azure, scenario.azure, file, names);
   }
-  const faults = new Faults(clock, random);
+  const faults = new Faults(clock, random, (a) => Object.hasOwn(ACTIONS, a) || AZURE_ACTIONS.includes(a));
   const recorder = new Recorder();
   const throttle = options.aws_throttle ?? scenario.aws?.throttle ?? false;
   const tls = await makeCertificate();

@@ -308,8 +308,14 @@ describe('sim: EC2 DryRun, permissions and faults', () => {
     });
     assert.equal(set.status, 200);
     assert.equal((await failure(() => a.send(new DescribeRouteTablesCommand({})))).name, 'Unavailable');
-    const bad = await control(sim, 'POST', '/faults', { action: 'X', error_rate: 2 });
+    const bad = await control(sim, 'POST', '/faults', { action: 'ReplaceRoute', error_rate: 2 });
     assert.equal(bad.status, 400);
+    const typo = await control(sim, 'POST', '/faults', { action: 'ReplaceRoutes', error_rate: 1 });
+    assert.equal(typo.status, 400);
+    assert.match(
+      (typo.json as { error: { message: string } }).error.message,
+      /unknown action 'ReplaceRoutes'/,
+    );
     await control(sim, 'DELETE', '/faults');
     const mark = sim.calls.last_seq();
     await a.send(new DescribeRouteTablesCommand({ RouteTableIds: [RTB] }));

@@ -100,6 +100,32 @@ describe('sim: Azure network interfaces and routes', () => {
     assert.ok(polled.length >= 2, 'the SDK polled the Azure-AsyncOperation URL');
   });
 
+  it('two nodes writing the same NIC at once: one is accepted, the other gets 409 AnotherOperationInProgress', async () => {
+    const nic = await a.networkInterfaces.get(RG, 'node-b-nic');
+    const results = await Promise.allSettled([
+      a.networkInterfaces.beginCreateOrUpdateAndWait(
+        RG,
+        'node-b-nic',
+        { ...nic, enableIPForwarding: false },
+        POLL,
+      ),
+      b.networkInterfaces.beginCreateOrUpdateAndWait(
+        RG,
+        'node-b-nic',
+        { ...nic, enableIPForwarding: true },
+        POLL,
+      ),
+    ]);
+    const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    assert.equal(lost.length, 1);
+    assert.equal((lost[0]!.reason as { code: string }).code, 'AnotherOperationInProgress');
+    const won = results.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<NetworkInterface>;
+    assert.equal(
+      (await a.networkInterfaces.get(RG, 'node-b-nic')).enableIPForwarding,
+      won.value.enableIPForwarding,
+    );
+  });
+
   it('refuses deleting or renaming the primary ipconfig, mixed subnets, reserved and out-of-subnet addresses', async () => {
     const nic = await b.networkInterfaces.get(RG, 'node-b-nic');
     const primary = nic.ipConfigurations!.find((c) => c.primary)!;
