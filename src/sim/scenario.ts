@@ -342,15 +342,19 @@ export function buildAzure(
             `${file}: ${p}.routes[${ri}].next_hop_ip: expected exactly when next_hop_type is VirtualAppliance`,
           );
         }
+        const applied = {
+          address_prefix: r.prefix,
+          next_hop_type: r.next_hop_type,
+          next_hop_ip: r.next_hop_ip,
+        };
         return {
           id: `${id}/routes/${r.name}`,
           name: r.name,
           etag: state.etag(),
-          address_prefix: r.prefix,
-          next_hop_type: r.next_hop_type,
-          next_hop_ip: r.next_hop_ip,
+          ...applied,
           provisioning_state: 'Succeeded' as const,
           operation_id: undefined,
+          applied,
         };
       }),
     };

@@ -208,6 +208,7 @@ describe('sim: Azure network interfaces and routes', () => {
       [['default', '0.0.0.0/0', 'VirtualAppliance', '10.1.1.10']],
     );
     assert.match(table.subnets?.[0]?.id ?? '', /subnets\/lan$/);
+    assert.equal(sim.state.azureEffectiveRoute('rt-lan', '8.8.8.8')?.next_hop_ip, '10.1.1.10');
     const put = await a.routes.beginCreateOrUpdate(
       RG,
       'rt-lan',
@@ -216,7 +217,13 @@ describe('sim: Azure network interfaces and routes', () => {
       POLL,
     );
     assert.equal((await a.routes.get(RG, 'rt-lan', 'default')).provisioningState, 'Updating');
+    assert.equal(
+      sim.state.azureEffectiveRoute('rt-lan', '8.8.8.8')?.next_hop_ip,
+      '10.1.1.10',
+      'old next hop until the LRO ends',
+    );
     const done = await put.pollUntilDone();
+    assert.equal(sim.state.azureEffectiveRoute('rt-lan', '8.8.8.8')?.next_hop_ip, '10.1.1.11');
     assert.deepEqual([done.nextHopIpAddress, done.provisioningState], ['10.1.1.11', 'Succeeded']);
     const created = await a.routes.beginCreateOrUpdateAndWait(
       RG,
