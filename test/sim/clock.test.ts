@@ -1,20 +1,25 @@
-// Time inside the simulator is injected: Azure's 120 s NIC update and a slow ENI attach run without waiting.
+// Time inside the simulator is injected: Azure's 120 s NIC update, a slow ENI attach and read lag run without waiting.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import {
   AttachNetworkInterfaceCommand,
   CreateNetworkInterfaceCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeRouteTablesCommand,
+  ReplaceRouteCommand,
 } from '@aws-sdk/client-ec2';
 import { ManualClock } from '../../src/sim/clock.js';
 import type { Sim } from '../../src/sim/server.js';
 import {
   arm,
   control,
+  ENI_A,
+  ENI_B,
   ec2,
   I_A,
   POLL,
   RG,
+  RTB,
   SUBNET_A,
   simCredential,
   startTestSim,
@@ -69,6 +74,34 @@ describe('sim: injected clock and runtime settings', () => {
     assert.equal(await status(), 'attaching');
     clock.advance(1);
     assert.equal(await status(), 'attached');
+  });
+
+  it('with read lag on, Describe shows a changed route table as it was until the lag has passed', async () => {
+    sim.settings({ aws_read_lag_ms: 2_000 });
+    const a = ec2(sim, 'node-a');
+    const nextHop = async () =>
+      (await a.send(new DescribeRouteTablesCommand({ RouteTableIds: [RTB] }))).RouteTables?.[0]?.Routes?.find(
+        (r) => r.DestinationCidrBlock === '0.0.0.0/0',
+      )?.NetworkInterfaceId;
+    assert.equal(await nextHop(), ENI_A);
+    await a.send(
+      new ReplaceRouteCommand({
+        RouteTableId: RTB,
+        DestinationCidrBlock: '0.0.0.0/0',
+        NetworkInterfaceId: ENI_B,
+      }),
+    );
+    assert.equal(await nextHop(), ENI_A, 'a stale read right after the write');
+    assert.equal(
+      sim.state.effectiveRoute(RTB, '8.8.8.8')?.target_id,
+      ENI_B,
+      'the change itself is made at once',
+    );
+    clock.advance(1_999);
+    assert.equal(await nextHop(), ENI_A);
+    clock.advance(1);
+    assert.equal(await nextHop(), ENI_B);
+    sim.settings({ aws_read_lag_ms: 0 });
   });
 
   it('the control API reads and changes timing settings, refusing out-of-range values', async () => {
