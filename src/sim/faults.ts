@@ -144,9 +144,10 @@ export class Faults {
   /** Applies the faults for one call: waits (latency, hang) or throws the injected error. */
   async apply(cloud: CloudName, action: string): Promise<void> {
     if (this.rules.size === 0) return;
+    while (this.ruleFor(action)?.hang) await this.waitForRelease();
+    // Read after the hang: the rule that released it may have changed or gone.
     const rule = this.ruleFor(action);
     if (!rule) return;
-    while (this.ruleFor(action)?.hang) await this.waitForRelease();
     const wait_ms = (rule.latency_ms ?? 0) + (rule.jitter_ms ?? 0) * this.random.next();
     if (wait_ms > 0) await this.clock.sleep(wait_ms);
     if (rule.throttle_per_s !== undefined) {

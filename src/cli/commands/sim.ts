@@ -116,6 +116,12 @@ export function registerSim(program: Command): void {
           console.error(`tandem sim: ${e.message}`);
           process.exit(2);
         }
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          console.error(
+            `tandem sim: a port is already in use (${(e as Error).message}); pick another with --port / --azure-port`,
+          );
+          process.exit(2);
+        }
         throw e;
       }
     });
