@@ -324,7 +324,23 @@ describe('sim: EC2 DryRun, permissions and faults', () => {
       listed.calls.map((c) => [c.cloud, c.action, c.identity, c.status]),
       [['aws', 'DescribeRouteTables', 'node-a', 200]],
     );
+    const learned = await control(sim, 'POST', '/aws/propagate', {
+      route_table_id: RTB,
+      destination: '10.80.0.0/16',
+      vgw_id: 'vgw-0a1b2c3d4e5f60001',
+    });
+    assert.equal(learned.status, 200);
+    const via = (await control(sim, 'GET', `/aws/effective-route?route_table_id=${RTB}&ip=10.80.1.1`))
+      .json as { route: { origin: string } };
+    assert.equal(via.route.origin, 'EnableVgwRoutePropagation');
+    const propagated = await a.send(new DescribeRouteTablesCommand({ RouteTableIds: [RTB] }));
+    assert.ok(
+      propagated.RouteTables?.[0]?.Routes?.some(
+        (r) => r.DestinationCidrBlock === '10.80.0.0/16' && r.Origin === 'EnableVgwRoutePropagation',
+      ),
+    );
     assert.equal((await control(sim, 'POST', '/vanish', { id: ENI_B })).status, 200);
+    assert.equal((await control(sim, 'POST', '/vanish', { id: ENI_B })).status, 404);
     const gone = await failure(() =>
       a.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ENI_B] })),
     );

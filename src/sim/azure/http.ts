@@ -134,7 +134,8 @@ export async function handleAzure(
       );
     }
     await ctx.faults.apply('azure', route.action);
-    authorize(ctx, identity, route.action, path);
+    // Listing one's own permissions needs none: it is how a preflight finds out what it may do.
+    if (route.handle !== getPermissions) authorize(ctx, identity, route.action, path);
     const name = decodeURIComponent(route.pattern.exec(path)?.slice(-1)[0] ?? '');
     const ifMatch = req.method === 'GET' ? undefined : (req.headers['if-match'] as string | undefined);
     reply = route.handle({ ctx, identity, id: path, name, body, if_match: ifMatch, action: route.action });
