@@ -89,7 +89,12 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     if (scenario.aws) buildAws(aws, scenario.aws, file, names);
     if (scenario.azure) buildAzure(azure, scenario.azure, file, names);
   }
-  const faults = new Faults(clock, random, (a) => Object.hasOwn(ACTIONS, a) || AZURE_ACTIONS.includes(a));
+  // A stream of its own, so fault decisions replay for a seed whatever the scenario generates.
+  const faults = new Faults(
+    clock,
+    seededRandom(seed ^ 0x5eed),
+    (a) => Object.hasOwn(ACTIONS, a) || AZURE_ACTIONS.includes(a),
+  );
   const recorder = new Recorder();
   const throttle = options.aws_throttle ?? scenario.aws?.throttle ?? false;
   const tls = await makeCertificate();

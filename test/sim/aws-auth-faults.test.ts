@@ -235,6 +235,31 @@ describe('sim: EC2 DryRun, permissions and faults', () => {
     assert.ok(failed > 0 && failed < 20, `${failed} of 20 failed`);
   });
 
+  it('the same seed replays the same injected errors', async () => {
+    const outcomes = async (seed: number) => {
+      const run = await startTestSim({ seed });
+      try {
+        run.faults.set({ action: 'DescribeRouteTables', error_rate: 0.5 });
+        const client = ec2(run, 'node-a');
+        const out: boolean[] = [];
+        for (let i = 0; i < 16; i++) {
+          out.push(
+            await client.send(new DescribeRouteTablesCommand({ RouteTableIds: [RTB] })).then(
+              () => true,
+              () => false,
+            ),
+          );
+        }
+        return out.join('');
+      } finally {
+        await run.close();
+      }
+    };
+    const first = await outcomes(42);
+    assert.equal(await outcomes(42), first);
+    assert.match(first, /true.*false|false.*true/);
+  });
+
   it('throttles above N calls/s with RequestLimitExceeded (503)', async () => {
     const a = ec2(sim, 'node-a');
     sim.faults.set({ action: 'DescribeInstances', throttle_per_s: 2 });
