@@ -37,6 +37,15 @@ export class Bucket {
     this.at_ms = now_ms;
   }
 
+  /** Whole tokens left now, and ms until the next one (for Retry-After and rate-limit headers). */
+  peek(now_ms: number): { remaining: number; next_ms: number } {
+    const tokens = Math.min(this.capacity, this.tokens + ((now_ms - this.at_ms) / 1000) * this.refill_per_s);
+    return {
+      remaining: Math.floor(tokens),
+      next_ms: tokens >= 1 ? 0 : ((1 - tokens) / this.refill_per_s) * 1000,
+    };
+  }
+
   take(now_ms: number): boolean {
     this.tokens = Math.min(this.capacity, this.tokens + ((now_ms - this.at_ms) / 1000) * this.refill_per_s);
     this.at_ms = now_ms;

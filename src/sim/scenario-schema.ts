@@ -154,6 +154,8 @@ export const AzureScenarioSchema = Type.Object(
     nic_update_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
     route_update_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
     lro_retry_after_s: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 60 }), Type.Null()])),
+    /** ARM's request limits per principal (429 TooManyRequests with Retry-After). Off by default. */
+    throttle: Type.Optional(Type.Boolean()),
     vnets: Type.Array(
       Type.Object(
         {

@@ -12,6 +12,7 @@ import { AwsState, emptyAwsData } from './aws/model.js';
 import { AwsThrottle } from './aws/throttle.js';
 import { AZURE_ACTIONS, handleAzure } from './azure/http.js';
 import { AzureState, emptyAzureData, key } from './azure/model.js';
+import { ArmThrottle } from './azure/throttle.js';
 import { makeCertificate } from './azure/tls.js';
 import { type Clock, realClock } from './clock.js';
 import type { SimContext } from './context.js';
@@ -42,6 +43,8 @@ export interface SimOptions {
   admin_token?: string;
   /** EC2's per-API request buckets (overrides the scenario's aws.throttle). */
   aws_throttle?: boolean;
+  /** ARM's per-principal read/write/delete buckets (overrides the scenario's azure.throttle). */
+  azure_throttle?: boolean;
   log?: Logger;
 }
 
@@ -108,6 +111,8 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     aws,
     azure,
     aws_throttle: throttle ? new AwsThrottle() : undefined,
+    arm_throttle:
+      (options.azure_throttle ?? scenario.azure?.throttle ?? false) ? new ArmThrottle() : undefined,
     log,
     admin_token: options.admin_token ?? randomBytes(24).toString('base64url'),
     azure_url: '',

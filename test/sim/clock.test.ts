@@ -16,6 +16,7 @@ import {
   ENI_A,
   ENI_B,
   ec2,
+  failure,
   I_A,
   POLL,
   RG,
@@ -102,6 +103,37 @@ describe('sim: injected clock and runtime settings', () => {
     clock.advance(1);
     assert.equal(await nextHop(), ENI_B);
     sim.settings({ aws_read_lag_ms: 0 });
+  });
+
+  it("ARM's request limits, when enabled: 250 reads at once per principal, then 429 with Retry-After", async () => {
+    const own = new ManualClock();
+    const limited = await startTestSim({ clock: own, azure_throttle: true });
+    try {
+      const client = arm(limited, simCredential(limited, 'node-a'), 0);
+      const remaining: string[] = [];
+      const first = await client.routeTables.get(RG, 'rt-lan', {
+        onResponse: (r) => {
+          remaining.push(r.headers.get('x-ms-ratelimit-remaining-subscription-reads') ?? '');
+        },
+      });
+      assert.equal(first.name, 'rt-lan');
+      assert.deepEqual(remaining, ['249']);
+      for (let batch = 0; batch < 249; batch += 83) {
+        await Promise.all(Array.from({ length: 83 }, () => client.routeTables.get(RG, 'rt-lan')));
+      }
+      const refused = await failure(() => client.routeTables.get(RG, 'rt-lan'));
+      assert.deepEqual([refused.statusCode, refused.code], [429, 'TooManyRequests']);
+      const other = arm(limited, simCredential(limited, 'node-b'), 0);
+      assert.equal((await other.routeTables.get(RG, 'rt-lan')).name, 'rt-lan', 'buckets are per principal');
+      own.advance(1_000);
+      assert.equal(
+        (await client.routeTables.get(RG, 'rt-lan')).name,
+        'rt-lan',
+        '25 reads per second come back',
+      );
+    } finally {
+      await limited.close();
+    }
   });
 
   it('the control API reads and changes timing settings, refusing out-of-range values', async () => {
