@@ -17,7 +17,7 @@ import { makeCertificate } from './azure/tls.js';
 import { type Clock, realClock } from './clock.js';
 import type { SimContext } from './context.js';
 import { handleControl } from './control.js';
-import { isSimError } from './errors.js';
+import { isSimError, SimError } from './errors.js';
 import { Faults } from './faults.js';
 import { closeServer, listen, readBody, sendJson } from './http.js';
 import { Iam, type Identity } from './iam.js';
@@ -131,14 +131,14 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     snapshot: () => ({ version: 1, aws: aws.data, azure: azure.data, identities: [...iam.list()] }),
     saveSnapshot: async () => {
       if (!options.snapshot_file)
-        throw new ScenarioError('no snapshot file was given (tandem sim --snapshot FILE)');
+        throw new SimError(400, 'NoSnapshotFile', 'no snapshot file was given (tandem sim --snapshot FILE)');
       await writeFile(options.snapshot_file, JSON.stringify(control.snapshot(), null, 1));
       return options.snapshot_file;
     },
     settings: (input = {}) => applySettings(aws, azure, input),
     azureToken: (name, resource = 'https://management.azure.com') => {
       const identity = iam.byName(name);
-      if (!identity) throw new ScenarioError(`no identity named '${name}'`);
+      if (!identity) throw new SimError(404, 'IdentityNotFound', `no identity named '${name}'`);
       return iam.issueToken(identity, resource, clock.now_ms()).access_token;
     },
   };

@@ -366,6 +366,9 @@ describe('sim: EC2 DryRun, permissions and faults', () => {
     );
     assert.equal((await control(sim, 'POST', '/vanish', { id: ENI_B })).status, 200);
     assert.equal((await control(sim, 'POST', '/vanish', { id: ENI_B })).status, 404);
+    assert.equal((await control(sim, 'POST', '/snapshot')).status, 400, 'no snapshot file configured');
+    assert.equal((await control(sim, 'POST', '/azure/token', { identity: 'nobody' })).status, 404);
+    assert.equal((await control(sim, 'GET', '/no-such-route')).status, 404);
     const gone = await failure(() =>
       a.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ENI_B] })),
     );
