@@ -1,6 +1,7 @@
 // The `tandem` command: each subcommand lives in its own module under commands/ and registers itself here.
 import { Command } from 'commander';
 import { registerLab } from './commands/lab.js';
+import { registerSim } from './commands/sim.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tandem')
@@ -9,5 +10,6 @@ const program = new Command('tandem')
   .showHelpAfterError();
 
 registerLab(program);
+registerSim(program);
 
 await program.parseAsync(process.argv);
