@@ -142,7 +142,8 @@ export class VipAction implements Action {
       ]);
       if (del.code === 0) return { ok: true };
       // Already absent (or the interface is gone with it): the end state holds.
-      if (/Cannot assign requested address|Cannot find device/i.test(del.stderr)) return { ok: true };
+      if (/Cannot assign requested address|Address not found|Cannot find device/i.test(del.stderr))
+        return { ok: true };
       return { ok: false, error: ipFailure('VIP_DEL_FAILED', `remove ${p.address}/${p.prefix}`, del) };
     });
   }
