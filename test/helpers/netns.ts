@@ -377,10 +377,13 @@ export async function nftApply(ns: string, body: string): Promise<NftRule> {
   };
 }
 
-const chains = (rule: string): string => `
-  chain in { type filter hook input priority -10; policy accept; ${rule} }
-  chain out { type filter hook output priority -10; policy accept; ${rule} }
-`;
+type Direction = 'in' | 'out' | 'both';
+
+const chains = (rule: string, direction: Direction = 'both'): string =>
+  [
+    direction !== 'out' ? `chain in { type filter hook input priority -10; policy accept; ${rule} }` : '',
+    direction !== 'in' ? `chain out { type filter hook output priority -10; policy accept; ${rule} }` : '',
+  ].join('\n');
 
 export const nft = {
   /** Drops UDP to or from `port`, in and out. */
@@ -390,9 +393,9 @@ export const nft = {
       `chain in { type filter hook input priority -10; policy accept; udp dport ${port} drop; udp sport ${port} drop; }
        chain out { type filter hook output priority -10; policy accept; udp dport ${port} drop; udp sport ${port} drop; }`,
     ),
-  /** Drops `percent` % of all packets at random, each direction on its own. */
-  randomLoss: (ns: string, percent: number) =>
-    nftApply(ns, chains(`numgen random mod 100 < ${percent} drop;`)),
+  /** Drops `percent` % of the packets at random, on input, output or each on its own. */
+  randomLoss: (ns: string, percent: number, direction: Direction = 'both') =>
+    nftApply(ns, chains(`numgen random mod 100 < ${percent} drop;`, direction)),
   /** Drops every packet to or from `address` (ICMP, TCP, UDP alike). */
   blockAddress: (ns: string, address: string) =>
     nftApply(
