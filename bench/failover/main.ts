@@ -99,16 +99,23 @@ async function main(): Promise<void> {
           return undefined;
         },
       );
-      cells.push(r ? `${r.role_changes} / ${fmt(r.outage_ms)}` : 'failed');
+      cells.push(
+        r ? `${r.role_changes} / ${fmt(r.outage_ms)} (quiet ${fmt(r.baseline_outage_ms)})` : 'failed',
+      );
       const key = `${sut.name}_loss_${interval_ms}ms`;
       figures[`${key}_role_changes`] = r?.role_changes ?? -1;
       figures[`${key}_longest_outage_ms`] = Math.round(r?.outage_ms ?? Number.NaN);
+      figures[`${key}_quiet_longest_gap_ms`] = Math.round(r?.baseline_outage_ms ?? Number.NaN);
     }
     lossRows.push(cells);
   }
   if (lossRows.length > 0) {
     printTable(
-      ['false failover', 'interval ms', ...systems.map((s) => `${s.name} role changes / longest outage ms`)],
+      [
+        'false failover',
+        'interval ms',
+        ...systems.map((s) => `${s.name} role changes / longest outage ms (no-loss gap)`),
+      ],
       lossRows,
     );
   }
