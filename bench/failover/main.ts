@@ -6,10 +6,10 @@ import { parseArgs } from 'node:util';
 import { keepalivedSystem } from './keepalived-system.js';
 import { type FaultScenario, type LossResult, runFault, runLoss, seededRandom } from './scenarios.js';
 import type { SystemUnderTest } from './system.js';
+import { tandemSystem } from './tandem-system.js';
 
-// tandem's adapter (a SystemUnderTest that starts `tandem agent` per node) is added here next to
-// keepalived; the scenarios need nothing else.
-const SYSTEMS: readonly SystemUnderTest[] = [keepalivedSystem];
+// The reference first, tandem second: the ratio column is reference ÷ tandem.
+const SYSTEMS: readonly SystemUnderTest[] = [keepalivedSystem, tandemSystem];
 
 const { values } = parseArgs({
   options: {
