@@ -4,6 +4,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { ControllerError } from './errors.js';
+import type { HotQueries } from './store/hot.js';
 import type { Database, Scope } from './store/tables.js';
 
 export type TokenKind = 'api' | 'node' | 'enrollment';
@@ -38,15 +39,15 @@ function bearer(request: FastifyRequest): string {
   return m[1]!;
 }
 
-export async function authenticate(db: Kysely<Database>, request: FastifyRequest): Promise<Principal> {
+export async function authenticate(
+  db: Kysely<Database>,
+  hot: HotQueries,
+  request: FastifyRequest,
+): Promise<Principal> {
   const secret = bearer(request);
   const hash = hashSecret(secret);
   if (secret.startsWith(PREFIX.node)) {
-    const node = await db
-      .selectFrom('nodes')
-      .select(['id', 'site_id', 'removed_at', 'credential_hash'])
-      .where('credential_hash', '=', hash)
-      .executeTakeFirst();
+    const node = (await hot.nodeByCredential.run(db, { hash })).rows[0];
     if (!node || node.credential_hash === null || !sameHash(node.credential_hash, hash)) {
       throw new ControllerError('unauthenticated', 'unknown node credential; enroll the node again');
     }

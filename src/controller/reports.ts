@@ -6,6 +6,7 @@ import { type EvalContext, evaluateSite } from './evaluate.js';
 import { recordEvent } from './events.js';
 import type { Report } from './schema.js';
 import type { Settings } from './settings.js';
+import type { HotQueries } from './store/hot.js';
 import type { Store } from './store/open.js';
 import type { Database } from './store/tables.js';
 
@@ -22,26 +23,67 @@ export interface ReportOutcome {
 /** Applies one report: stores it, updates the node's latest status and derives events. */
 export async function applyReport(
   db: Kysely<Database>,
+  hot: HotQueries,
   ctx: Omit<EvalContext, 'db'>,
   job: ReportJob,
 ): Promise<ReportOutcome> {
   const r = job.report;
   const now_ms = ctx.now_ms;
-  const stored = await db
-    .insertInto('reports')
-    .values({ node_id: job.node_id, report_id: r.id, received_at: now_ms, body: JSON.stringify(r) })
-    .onConflict((oc) => oc.columns(['node_id', 'report_id']).doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (stored === undefined) return { duplicate: true };
+  const store = () =>
+    hot.insertReport.run(db, {
+      node_id: job.node_id,
+      report_id: r.id,
+      received_at: now_ms,
+      body: JSON.stringify(r),
+    });
+  const wan_ok = r.wan_ok ? 1 : 0;
+  const hears_peer = r.hears_peer ? 1 : 0;
+  const latest = {
+    last_report_at: now_ms,
+    indicators: JSON.stringify(r.indicators),
+    wan: JSON.stringify(r.wan),
+    last_keepalive_at: r.last_keepalive_at,
+    last_report_id: r.id,
+    ...(r.action_results.length > 0 ? { action_results: JSON.stringify(r.action_results) } : {}),
+  };
+  // Most reports are periodic and change nothing that matters: one conditional UPDATE settles them.
+  if (r.action_results.length === 0) {
+    const same = await hot.touchUnchanged.run(db, {
+      id: job.node_id,
+      report_id: r.id,
+      last_report_at: now_ms,
+      indicators: latest.indicators,
+      wan: latest.wan,
+      last_keepalive_at: r.last_keepalive_at,
+      state: r.state,
+      wan_ok,
+      hears_peer,
+      version: r.version,
+    });
+    if (same.numAffectedRows === 1n) {
+      await store();
+      return { duplicate: false };
+    }
+  }
   const node = await db
     .selectFrom('nodes')
-    .select(['id', 'role', 'state', 'wan_ok', 'hears_peer', 'version', 'stale', 'removed_at'])
+    .select([
+      'id',
+      'role',
+      'state',
+      'wan_ok',
+      'hears_peer',
+      'version',
+      'stale',
+      'removed_at',
+      'last_report_id',
+    ])
     .where('id', '=', job.node_id)
     .executeTakeFirst();
   if (node === undefined || node.removed_at !== null) return { duplicate: false };
-  const wan_ok = r.wan_ok ? 1 : 0;
-  const hears_peer = r.hears_peer ? 1 : 0;
+  // An agent sends its reports one at a time, in order, so a resent report is the last one stored.
+  if (node.last_report_id === r.id) return { duplicate: true };
+  await store();
   const changed =
     node.state !== r.state ||
     node.wan_ok !== wan_ok ||
@@ -50,18 +92,7 @@ export async function applyReport(
     node.stale === 1;
   await db
     .updateTable('nodes')
-    .set({
-      last_report_at: now_ms,
-      state: r.state,
-      wan_ok,
-      hears_peer,
-      version: r.version,
-      indicators: JSON.stringify(r.indicators),
-      wan: JSON.stringify(r.wan),
-      last_keepalive_at: r.last_keepalive_at,
-      ...(r.action_results.length > 0 ? { action_results: JSON.stringify(r.action_results) } : {}),
-      stale: 0,
-    })
+    .set({ ...latest, state: r.state, wan_ok, hears_peer, version: r.version, stale: 0 })
     .where('id', '=', job.node_id)
     .execute();
   const base = { site_id: job.site_id, node_id: job.node_id, at: now_ms };
@@ -168,7 +199,7 @@ export class ReportWriter {
         return await store.db.transaction().execute(async (trx) => {
           const out: ReportOutcome[] = [];
           for (const job of jobs)
-            out.push(await applyReport(trx, { dialect: store.dialect, settings, now_ms }, job));
+            out.push(await applyReport(trx, store.hot, { dialect: store.dialect, settings, now_ms }, job));
           return out;
         });
       } catch (err) {

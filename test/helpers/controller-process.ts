@@ -13,10 +13,12 @@ export async function spawnController(
   store: string,
   admin_token: string,
   extra: string[] = [],
+  node_args: string[] = [],
 ): Promise<ControllerProcess> {
   const child = spawn(
     process.execPath,
     [
+      ...node_args,
       '--import',
       'tsx',
       'src/cli/main.ts',

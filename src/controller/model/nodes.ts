@@ -70,6 +70,7 @@ export async function addNode(
         wan: null,
         last_keepalive_at: null,
         action_results: null,
+        last_report_id: null,
         stale: 0,
       })
       .execute();

@@ -29,8 +29,8 @@ const DeliveryQuery = Type.Object(
 
 export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
   const db = ctx.store.db;
-  const read = guard(db, 'read');
-  const write = guard(db, 'write');
+  const read = guard(ctx.store, 'read');
+  const write = guard(ctx.store, 'write');
 
   app.post<{ Body: TokenCreate }>(
     '/api/v1/tokens',

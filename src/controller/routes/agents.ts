@@ -9,7 +9,7 @@ import { BEARER, guard } from './guard.js';
 
 export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter): void {
   const tags = ['agents'];
-  const self = guard(ctx.store.db, (req) => ({ node_id: (req.params as Static<typeof NodeParams>).node_id }));
+  const self = guard(ctx.store, (req) => ({ node_id: (req.params as Static<typeof NodeParams>).node_id }));
 
   app.post<{ Body: Static<typeof Enroll> }>(
     '/api/v1/enroll',

@@ -1,8 +1,7 @@
 // Per-route authentication: every route names what it needs, and nothing else gets through.
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import type { Kysely } from 'kysely';
 import { authenticate, authorize, type Need, type Principal } from '../auth.js';
-import type { Database } from '../store/tables.js';
+import type { Store } from '../store/open.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,11 +16,11 @@ declare module 'fastify' {
 }
 
 export function guard(
-  db: Kysely<Database>,
+  store: Store,
   need: Need | ((request: FastifyRequest) => Need),
 ): preHandlerAsyncHookHandler {
   return async (request: FastifyRequest, _reply: FastifyReply) => {
-    const principal = await authenticate(db, request);
+    const principal = await authenticate(store.db, store.hot, request);
     authorize(principal, typeof need === 'function' ? need(request) : need);
     request.principal = principal;
   };

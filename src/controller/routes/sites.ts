@@ -29,8 +29,8 @@ import { BEARER, guard } from './guard.js';
 type P<T extends TSchema> = Static<T>;
 
 export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
-  const read = guard(ctx.store.db, 'read');
-  const write = guard(ctx.store.db, 'write');
+  const read = guard(ctx.store, 'read');
+  const write = guard(ctx.store, 'write');
   const tags = ['sites'];
 
   app.post<{ Body: SiteCreate }>(

@@ -8,15 +8,19 @@ import {
   type MigrationProvider,
   Migrator,
   PostgresDialect,
+  type SqliteDatabase,
   SqliteDialect,
+  type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
+import { type HotQueries, hotQueries } from './hot.js';
 import { type Dialect, migrations } from './migrations.js';
 import type { Database } from './tables.js';
 
 export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
+  readonly hot: HotQueries;
   close(): Promise<void>;
 }
 
@@ -52,8 +56,31 @@ function openSqlite(path: string): Store {
   // process loses nothing it acknowledged; only a power cut can lose the last transactions.
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+  return { db, dialect: 'sqlite', hot: hotQueries(db), close: () => db.destroy() };
+}
+
+/** Bound on cached prepared statements; the hot paths use a handful of distinct queries. */
+const STATEMENT_CACHE_MAX = 256;
+
+/**
+ * Kysely prepares every query anew; preparing costs as much as running a small one. Our queries are
+ * built from a few fixed shapes, so the SQL text repeats and its prepared statement can be reused.
+ */
+function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
+  const cache = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): SqliteStatement {
+      let stmt = cache.get(sql);
+      if (stmt === undefined) {
+        if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
+        stmt = database.prepare(sql);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
 }
 
 function openPostgres(options: StoreOptions): Store {
@@ -69,7 +96,7 @@ function openPostgres(options: StoreOptions): Store {
     },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', hot: hotQueries(db), close: () => db.destroy() };
 }
 
 async function migrate(store: Store): Promise<void> {

@@ -62,6 +62,8 @@ export interface NodesTable {
   last_keepalive_at: number | null;
   /** JSON: the latest action results. */
   action_results: string | null;
+  /** The id of the node's latest stored report: a retried report (lost ack) is recognised by it. */
+  last_report_id: string | null;
   stale: number;
 }
 
