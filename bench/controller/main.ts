@@ -3,7 +3,7 @@
 // percentiles per store, then one JSON line.
 // Usage: npm run bench:controller [-- --agents 10000 --seconds 12 --stores sqlite,postgres]
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -106,8 +106,18 @@ async function enrollFleet(base: URL): Promise<Node[]> {
   return nodes.slice(0, AGENTS);
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 interface Result {
   store: string;
+  /** Controller CPU per report: what the throughput would be on a machine of our own. */
+  cpu_us_per_report: number;
+  client_cpu_us_per_report: number;
   reports_per_s: number;
   p50_ms: number;
   p99_ms: number;
@@ -120,7 +130,7 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function drive(base: URL, nodes: readonly Node[]): Promise<Omit<Result, 'store'>> {
+async function drive(base: URL, nodes: readonly Node[], pid: number): Promise<Omit<Result, 'store'>> {
   const latencies: number[] = [];
   let errors = 0;
   let seq = 0;
@@ -150,9 +160,10 @@ async function drive(base: URL, nodes: readonly Node[]): Promise<Omit<Result, 's
       (r) => {
         const t1 = performance.now();
         if (r.status !== 200) errors++;
-        else if (t0 >= measureFrom && t0 < measureTo) {
-          latencies.push(t1 - t0);
-          completedInWindow++;
+        else {
+          // Throughput counts acknowledgements inside the window; latency, reports sent inside it.
+          if (t1 >= measureFrom && t1 < measureTo) completedInWindow++;
+          if (t0 >= measureFrom && t0 < measureTo) latencies.push(t1 - t0);
         }
       },
       () => {
@@ -172,12 +183,21 @@ async function drive(base: URL, nodes: readonly Node[]): Promise<Omit<Result, 's
       }, offset),
     );
   }
-  await new Promise((r) => setTimeout(r, WARMUP_MS + MEASURE_MS));
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const cpu0 = cpuSeconds(pid);
+  const client0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, MEASURE_MS));
+  const cpu_s = cpuSeconds(pid) - cpu0;
+  const client = process.cpuUsage(client0);
+  const client_s = (client.user + client.system) / 1e6;
   for (const t of timers) clearTimeout(t);
   await Promise.all(inflight);
   latencies.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
+  const sent = Math.max(1, completedInWindow);
   return {
+    cpu_us_per_report: Math.round((cpu_s * 1e6) / sent),
+    client_cpu_us_per_report: Math.round((client_s * 1e6) / sent),
     reports_per_s: Math.round(completedInWindow / (MEASURE_MS / 1000)),
     p50_ms: round(percentile(latencies, 50)),
     p99_ms: round(percentile(latencies, 99)),
@@ -206,7 +226,7 @@ async function runStore(store: 'sqlite' | 'postgres'): Promise<Result> {
     process.stderr.write(
       `${store}: enrolled ${nodes.length} agents in ${Math.round(performance.now() - t0)} ms; driving…\n`,
     );
-    return { store, ...(await drive(base, nodes)) };
+    return { store, ...(await drive(base, nodes, proc.child.pid!)) };
   } finally {
     await proc?.kill('SIGTERM');
     pg?.stop();
@@ -223,10 +243,12 @@ const offered = Math.round(AGENTS / (INTERVAL_MS / 1000));
 console.log(
   `controller bench: ${AGENTS} agents, one report every ${INTERVAL_MS} ms each (offered ${offered}/s), ${MEASURE_MS / 1000} s measured`,
 );
-console.log('store     reports/s   p50 ms   p99 ms   max ms   errors');
+console.log(
+  'store     reports/s   p50 ms   p99 ms   max ms   errors   controller CPU µs/report   client CPU µs/report',
+);
 for (const r of results) {
   console.log(
-    `${r.store.padEnd(9)} ${String(r.reports_per_s).padStart(9)} ${String(r.p50_ms).padStart(8)} ${String(r.p99_ms).padStart(8)} ${String(r.max_ms).padStart(8)} ${String(r.errors).padStart(8)}`,
+    `${r.store.padEnd(9)} ${String(r.reports_per_s).padStart(9)} ${String(r.p50_ms).padStart(8)} ${String(r.p99_ms).padStart(8)} ${String(r.max_ms).padStart(8)} ${String(r.errors).padStart(8)} ${String(r.cpu_us_per_report).padStart(26)} ${String(r.client_cpu_us_per_report).padStart(22)}`,
   );
 }
 const figures: Record<string, number> = {
@@ -239,5 +261,6 @@ for (const r of results) {
   figures[`${r.store}_p50_ms`] = r.p50_ms;
   figures[`${r.store}_p99_ms`] = r.p99_ms;
   figures[`${r.store}_errors`] = r.errors;
+  figures[`${r.store}_cpu_us_per_report`] = r.cpu_us_per_report;
 }
 console.log(JSON.stringify(figures));

@@ -20,6 +20,11 @@ export interface ReportOutcome {
   readonly duplicate: boolean;
 }
 
+/** How often a periodic report refreshes the node row: well inside the stale time. */
+export function touchInterval(settings: Settings): number {
+  return Math.min(5000, Math.floor(settings.stale_after_ms / 4));
+}
+
 /** Applies one report: stores it, updates the node's latest status and derives events. */
 export async function applyReport(
   db: Kysely<Database>,
@@ -46,42 +51,9 @@ export async function applyReport(
     last_report_id: r.id,
     ...(r.action_results.length > 0 ? { action_results: JSON.stringify(r.action_results) } : {}),
   };
-  // Most reports are periodic and change nothing that matters: one conditional UPDATE settles them.
-  if (r.action_results.length === 0) {
-    const same = await hot.touchUnchanged.run(db, {
-      id: job.node_id,
-      report_id: r.id,
-      last_report_at: now_ms,
-      indicators: latest.indicators,
-      wan: latest.wan,
-      last_keepalive_at: r.last_keepalive_at,
-      state: r.state,
-      wan_ok,
-      hears_peer,
-      version: r.version,
-    });
-    if (same.numAffectedRows === 1n) {
-      await store();
-      return { duplicate: false };
-    }
-  }
-  const node = await db
-    .selectFrom('nodes')
-    .select([
-      'id',
-      'role',
-      'state',
-      'wan_ok',
-      'hears_peer',
-      'version',
-      'stale',
-      'removed_at',
-      'last_report_id',
-    ])
-    .where('id', '=', job.node_id)
-    .executeTakeFirst();
+  const node = (await hot.nodeForReport.run(db, { id: job.node_id })).rows[0];
   if (node === undefined || node.removed_at !== null) return { duplicate: false };
-  // An agent sends its reports one at a time, in order, so a resent report is the last one stored.
+  // An agent sends its reports one at a time, in order, so a resent report is the last one recorded.
   if (node.last_report_id === r.id) return { duplicate: true };
   await store();
   const changed =
@@ -90,6 +62,23 @@ export async function applyReport(
     node.hears_peer !== hears_peer ||
     node.version !== r.version ||
     node.stale === 1;
+  if (!changed && r.action_results.length === 0) {
+    // A periodic report: the report log has it; the node row (one random page written per update)
+    // is refreshed only every touch interval, which keeps staleness exact to within that interval.
+    const due = node.last_report_at === null || now_ms - node.last_report_at >= touchInterval(ctx.settings);
+    if (due) {
+      const { indicators, wan, last_keepalive_at } = latest;
+      await hot.touch.run(db, {
+        id: job.node_id,
+        report_id: r.id,
+        last_report_at: now_ms,
+        indicators,
+        wan,
+        last_keepalive_at,
+      });
+    }
+    return { duplicate: false };
+  }
   await db
     .updateTable('nodes')
     .set({ ...latest, state: r.state, wan_ok, hears_peer, version: r.version, stale: 0 })
@@ -137,6 +126,8 @@ export interface ReportWriterOptions {
   readonly log: Logger;
   /** Bound on one transaction's size. */
   readonly batch_max?: number;
+  /** Transactions in flight at once (PostgreSQL); 1 for SQLite. */
+  readonly lanes?: number;
 }
 
 /** PostgreSQL's deadlock and serialisation failures: the whole transaction may simply be retried. */
@@ -145,29 +136,36 @@ function retryable(err: unknown): boolean {
   return code === '40P01' || code === '40001';
 }
 
+/**
+ * Reports are written by lanes, each one transaction at a time; a site always maps to the same
+ * lane, so one site's reports apply in arrival order. SQLite has one connection and one lane;
+ * PostgreSQL gets several so that round trips overlap.
+ */
 export class ReportWriter {
-  private readonly queue: Pending[] = [];
-  private flushing = false;
+  private readonly lanes: { queue: Pending[]; flushing: boolean }[];
   private readonly batch_max: number;
 
   constructor(private readonly options: ReportWriterOptions) {
     this.batch_max = options.batch_max ?? 256;
+    const n = Math.max(1, options.lanes ?? 1);
+    this.lanes = Array.from({ length: n }, () => ({ queue: [], flushing: false }));
   }
 
   submit(job: ReportJob): Promise<ReportOutcome> {
+    const lane = this.lanes[laneOf(job.site_id, this.lanes.length)]!;
     return new Promise((resolve, reject) => {
-      this.queue.push({ job, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
+      lane.queue.push({ job, resolve, reject });
+      if (!lane.flushing) {
+        lane.flushing = true;
+        setImmediate(() => void this.flush(lane));
       }
     });
   }
 
-  private async flush(): Promise<void> {
-    while (this.queue.length > 0) {
-      // One site's reports in arrival order, sites in a fixed order: controllers lock sites alike, no deadlock.
-      const batch = this.queue
+  private async flush(lane: { queue: Pending[]; flushing: boolean }): Promise<void> {
+    while (lane.queue.length > 0) {
+      // Sites in a fixed order within a batch: controllers lock sites alike, so they cannot deadlock.
+      const batch = lane.queue
         .splice(0, this.batch_max)
         .sort((a, b) => (a.job.site_id < b.job.site_id ? -1 : a.job.site_id > b.job.site_id ? 1 : 0));
       try {
@@ -188,7 +186,7 @@ export class ReportWriter {
         }
       }
     }
-    this.flushing = false;
+    lane.flushing = false;
   }
 
   private async write(jobs: readonly ReportJob[]): Promise<ReportOutcome[]> {
@@ -208,4 +206,10 @@ export class ReportWriter {
       }
     }
   }
+}
+
+function laneOf(site_id: string, lanes: number): number {
+  let h = 0;
+  for (let i = 0; i < site_id.length; i++) h = (h * 31 + site_id.charCodeAt(i)) | 0;
+  return Math.abs(h) % lanes;
 }

@@ -63,13 +63,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const log = options.log ?? pino({ level: 'silent' });
   const settings: Settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const controller_id = randomUUID();
-  const store = await openStore({
-    url: options.store_url,
-    ...(options.pool_max !== undefined ? { pool_max: options.pool_max } : {}),
-  });
+  const pool_max = options.pool_max ?? 24;
+  const store = await openStore({ url: options.store_url, pool_max });
   const boot = await bootstrapAdmin(store.db, clock.now(), options.admin_token);
   const ctx: Ctx = { store, settings, now: () => clock.now() };
-  const writer = new ReportWriter({ store, settings, now: ctx.now, log });
+  // PostgreSQL: a third of the pool writes reports; the rest serves authentication, reads, sweeps and the outbox.
+  const lanes = store.dialect === 'postgres' ? Math.max(1, Math.floor(pool_max / 3)) : 1;
+  const writer = new ReportWriter({ store, settings, now: ctx.now, log, lanes });
   const outbox = new Outbox({
     store,
     now: ctx.now,

@@ -128,8 +128,11 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
         .limit(req.query.limit + 1)
         .execute();
       const page = rows.slice(0, req.query.limit);
+      // A periodic report resent after a lost acknowledgement may be logged twice: show it once.
+      const seen = new Set<string>();
+      const unique = page.filter((r) => !seen.has(r.report_id) && seen.add(r.report_id));
       return {
-        reports: page.map((r) => ({
+        reports: unique.map((r) => ({
           report_id: r.report_id,
           received_at: r.received_at,
           report: JSON.parse(r.body) as unknown,

@@ -12,11 +12,23 @@ export interface HotQueries {
     { node_id: string; report_id: string; received_at: number; body: string },
     InsertResult
   >;
-  /**
-   * Refreshes a node whose state, WAN, peer and version are unchanged and records the report id;
-   * touches no row when anything changed or when this report is the one stored last (a retry).
-   */
-  readonly touchUnchanged: Prepared<
+  /** What a report is compared with to tell a periodic report from a change. */
+  readonly nodeForReport: Prepared<
+    { id: string },
+    {
+      role: 'primary' | 'secondary';
+      state: string | null;
+      wan_ok: number | null;
+      hears_peer: number | null;
+      version: string | null;
+      stale: number;
+      removed_at: number | null;
+      last_report_at: number | null;
+      last_report_id: string | null;
+    }
+  >;
+  /** Refreshes the latest-report columns of a node whose state did not change. */
+  readonly touch: Prepared<
     {
       id: string;
       report_id: string;
@@ -24,10 +36,6 @@ export interface HotQueries {
       indicators: string;
       wan: string;
       last_keepalive_at: number | null;
-      state: string;
-      wan_ok: number;
-      hears_peer: number;
-      version: string;
     },
     UpdateResult
   >;
@@ -46,19 +54,25 @@ export function hotQueries(db: Kysely<Database>): HotQueries {
         .insertInto('reports')
         .values({ node_id: p.node_id, report_id: p.report_id, received_at: p.received_at, body: p.body }),
     ),
-    touchUnchanged: prepare(
+    nodeForReport: prepare(db, ['id'], (q, p) =>
+      q
+        .selectFrom('nodes')
+        .select([
+          'role',
+          'state',
+          'wan_ok',
+          'hears_peer',
+          'version',
+          'stale',
+          'removed_at',
+          'last_report_at',
+          'last_report_id',
+        ])
+        .where('id', '=', p.id),
+    ),
+    touch: prepare(
       db,
-      [
-        'id',
-        'last_report_at',
-        'indicators',
-        'wan',
-        'last_keepalive_at',
-        'state',
-        'wan_ok',
-        'hears_peer',
-        'version',
-      ],
+      ['id', 'report_id', 'last_report_at', 'indicators', 'wan', 'last_keepalive_at'],
       (q, p) =>
         q
           .updateTable('nodes')
@@ -67,15 +81,9 @@ export function hotQueries(db: Kysely<Database>): HotQueries {
             indicators: p.indicators,
             wan: p.wan,
             last_keepalive_at: p.last_keepalive_at,
+            last_report_id: p.report_id,
           })
-          .where('id', '=', p.id)
-          .where('state', '=', p.state)
-          .where('wan_ok', '=', p.wan_ok)
-          .where('hears_peer', '=', p.hears_peer)
-          .where('version', '=', p.version)
-          .where('stale', '=', 0)
-          .where('removed_at', 'is', null)
-          .where((eb) => eb.or([eb('last_report_id', 'is', null), eb('last_report_id', '<>', p.report_id)])),
+          .where('id', '=', p.id),
     ),
   };
 }

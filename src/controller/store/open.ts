@@ -13,6 +13,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
+import { startCheckpointer } from './checkpointer.js';
 import { type HotQueries, hotQueries } from './hot.js';
 import { type Dialect, migrations } from './migrations.js';
 import type { Database } from './tables.js';
@@ -32,6 +33,8 @@ export interface StoreOptions {
 }
 
 const INT8_OID = 20;
+/** How often the WAL is checkpointed (off the event loop); it also bounds the WAL's growth. */
+const CHECKPOINT_INTERVAL_MS = 500;
 
 export async function openStore(options: StoreOptions): Promise<Store> {
   const store = isPostgresUrl(options.url) ? openPostgres(options) : openSqlite(options.url);
@@ -56,8 +59,23 @@ function openSqlite(path: string): Store {
   // process loses nothing it acknowledged; only a power cut can lose the last transactions.
   database.pragma('synchronous = NORMAL');
   database.pragma('busy_timeout = 5000');
+  // A larger page cache keeps the node rows and index tails in memory across commits.
+  database.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  return { db, dialect: 'sqlite', hot: hotQueries(db), close: () => db.destroy() };
+  if (path === ':memory:') return { db, dialect: 'sqlite', hot: hotQueries(db), close: () => db.destroy() };
+  database.pragma('wal_autocheckpoint = 0');
+  const checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS, (message) => {
+    process.emitWarning(`SQLite checkpoint: ${message}`);
+  });
+  return {
+    db,
+    dialect: 'sqlite',
+    hot: hotQueries(db),
+    async close() {
+      await checkpointer.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /** Bound on cached prepared statements; the hot paths use a handful of distinct queries. */
