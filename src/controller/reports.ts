@@ -113,6 +113,86 @@ export async function applyReport(
   return { duplicate: false };
 }
 
+/**
+ * Applies a batch in a few statements: one read of the batch's nodes, one multi-row insert of the
+ * periodic reports (the common case); reports that change something go through applyReport, in
+ * order, after them.
+ */
+export async function applyBatch(
+  db: Kysely<Database>,
+  hot: HotQueries,
+  ctx: Omit<EvalContext, 'db'>,
+  jobs: readonly ReportJob[],
+): Promise<ReportOutcome[]> {
+  const ids = [...new Set(jobs.map((j) => j.node_id))];
+  const nodes = new Map(
+    (
+      await db
+        .selectFrom('nodes')
+        .select([
+          'id',
+          'state',
+          'wan_ok',
+          'hears_peer',
+          'version',
+          'stale',
+          'removed_at',
+          'last_report_at',
+          'last_report_id',
+        ])
+        .where('id', 'in', ids)
+        .execute()
+    ).map((n) => [n.id, n]),
+  );
+  const out: ReportOutcome[] = new Array(jobs.length);
+  const periodic: number[] = [];
+  const rest: number[] = [];
+  const seen = new Set<string>();
+  for (const [i, job] of jobs.entries()) {
+    const node = nodes.get(job.node_id);
+    const r = job.report;
+    const first = !seen.has(job.node_id);
+    seen.add(job.node_id);
+    if (node === undefined || node.removed_at !== null) out[i] = { duplicate: false };
+    else if (!first) rest.push(i);
+    else if (node.last_report_id === r.id) out[i] = { duplicate: true };
+    else if (
+      r.action_results.length === 0 &&
+      node.stale === 0 &&
+      node.state === r.state &&
+      node.wan_ok === (r.wan_ok ? 1 : 0) &&
+      node.hears_peer === (r.hears_peer ? 1 : 0) &&
+      node.version === r.version
+    )
+      periodic.push(i);
+    else rest.push(i);
+  }
+  if (periodic.length > 0) {
+    const rows = periodic.map((i) => {
+      const { node_id, report } = jobs[i]!;
+      return { node_id, report_id: report.id, received_at: ctx.now_ms, body: JSON.stringify(report) };
+    });
+    await db.insertInto('reports').values(rows).execute();
+    const touch_ms = touchInterval(ctx.settings);
+    for (const i of periodic) {
+      out[i] = { duplicate: false };
+      const { node_id, report: r } = jobs[i]!;
+      const last = nodes.get(node_id)!.last_report_at;
+      if (last !== null && ctx.now_ms - last < touch_ms) continue;
+      await hot.touch.run(db, {
+        id: node_id,
+        report_id: r.id,
+        last_report_at: ctx.now_ms,
+        indicators: JSON.stringify(r.indicators),
+        wan: JSON.stringify(r.wan),
+        last_keepalive_at: r.last_keepalive_at,
+      });
+    }
+  }
+  for (const i of rest) out[i] = await applyReport(db, hot, ctx, jobs[i]!);
+  return out;
+}
+
 interface Pending {
   readonly job: ReportJob;
   resolve(outcome: ReportOutcome): void;
@@ -194,12 +274,9 @@ export class ReportWriter {
     for (let attempt = 1; ; attempt++) {
       const now_ms = this.options.now();
       try {
-        return await store.db.transaction().execute(async (trx) => {
-          const out: ReportOutcome[] = [];
-          for (const job of jobs)
-            out.push(await applyReport(trx, store.hot, { dialect: store.dialect, settings, now_ms }, job));
-          return out;
-        });
+        return await store.db
+          .transaction()
+          .execute((trx) => applyBatch(trx, store.hot, { dialect: store.dialect, settings, now_ms }, jobs));
       } catch (err) {
         if (attempt >= 3 || !retryable(err)) throw err;
         this.options.log.warn({ attempt, code: (err as { code?: string }).code }, 'report batch retried');

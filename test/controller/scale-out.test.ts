@@ -34,8 +34,11 @@ describe('two controllers on one PostgreSQL', () => {
       settings: { failover_after_ms: 35_000, stale_after_ms: 600_000 },
       outbox: { poll_ms: 30 },
     };
-    const [a, b] = await Promise.all([startController(opts), startController(opts)]);
-    running.push(a!, b!);
+    const started = await Promise.allSettled([startController(opts), startController(opts)]);
+    for (const s of started) if (s.status === 'fulfilled') running.push(s.value);
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    const [a, b] = running;
     const tokens = [a!.admin_token, b!.admin_token].filter((t) => t !== null);
     assert.equal(tokens.length, 1, 'exactly one bootstrap admin token');
     const admin = tokens[0]!;

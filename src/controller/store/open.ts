@@ -117,13 +117,23 @@ function openPostgres(options: StoreOptions): Store {
   return { db, dialect: 'postgres', hot: hotQueries(db), close: () => db.destroy() };
 }
 
+/**
+ * Kysely creates its bookkeeping tables with CREATE TABLE IF NOT EXISTS, which PostgreSQL can
+ * refuse when two controllers start on one empty database at the same moment; the loser simply
+ * tries again and finds them (the migrations themselves run under the migrator's lock).
+ */
 async function migrate(store: Store): Promise<void> {
   const all = migrations(store.dialect);
   const provider: MigrationProvider = { getMigrations: async (): Promise<Record<string, Migration>> => all };
   const migrator = new Migrator({ db: store.db, provider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest();
+    if (!error) return;
+    if (attempt < 3 && store.dialect === 'postgres' && (results === undefined || results.length === 0)) {
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+      continue;
+    }
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
     throw new Error(
       `store migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
     );
