@@ -288,6 +288,49 @@ for (const kind of STORES) {
       );
     });
 
+    test('a reissued enrollment token revokes the node’s current credential', async () => {
+      const s = await pairSite(h.api, 'reissue');
+      assert.equal(
+        (await h.api('POST', `/api/v1/nodes/${s.primary.id}/reports`, report(), s.primary.cred)).status,
+        200,
+      );
+      const fresh = await h.api('POST', `/api/v1/sites/${s.site_id}/nodes/primary/enrollment`);
+      assert.equal(fresh.status, 201);
+      assert.equal(
+        (await h.api('POST', `/api/v1/nodes/${s.primary.id}/reports`, report(), s.primary.cred)).status,
+        401,
+      );
+      const again = await h.api(
+        'POST',
+        '/api/v1/enroll',
+        { enrollment_token: fresh.body.enrollment_token },
+        null,
+      );
+      assert.equal(again.body.node_id, s.primary.id);
+      assert.equal(
+        (await h.api('POST', `/api/v1/nodes/${s.primary.id}/reports`, report(), again.body.credential))
+          .status,
+        200,
+      );
+    });
+
+    test('AWS route destinations must be IPv4 CIDRs', async () => {
+      const bad = await h.api('POST', '/api/v1/sites', {
+        name: 'a',
+        kind: 'aws',
+        aws: { route_tables: ['rtb-0123abcd'], destinations: ['10.0.0.0/33'] },
+      });
+      assert.equal(bad.status, 422);
+      assert.equal(bad.body.error.code, 'invalid-subnet');
+      assert.equal(bad.body.error.path, '/aws/destinations/0');
+      const badRtb = await h.api('POST', '/api/v1/sites', {
+        name: 'a',
+        kind: 'aws',
+        aws: { route_tables: ['rt-1'], destinations: [] },
+      });
+      assert.equal(badRtb.status, 400);
+    });
+
     test('removing the secondary disables HA and revokes its credential for good', async () => {
       const s = await pairSite(h.api, 'rm');
       assert.equal(

@@ -150,6 +150,22 @@ for (const kind of STORES) {
       assert.equal((await events('failover')).length, 1);
     });
 
+    test('the sweep drops reports older than the retention time, and nothing newer', async () => {
+      await h.c.close();
+      h = await harness(await stores.url(), {
+        clock,
+        settings: { report_retention_ms: 60_000, stale_after_ms: 600_000 },
+      });
+      s = await pairSite(h.api, 'site-r');
+      await send('primary', { state: 'active' });
+      clock.advance(61_000);
+      await send('primary', { state: 'active' });
+      await h.c.sweep();
+      const left = (await h.api('GET', `/api/v1/nodes/${s.primary.id}/reports`)).body.reports;
+      assert.equal(left.length, 1);
+      assert.equal(left[0].received_at, clock.now());
+    });
+
     test('preflight failures and repaired drift from action results are events', async () => {
       await send('primary', {
         state: 'active',
