@@ -13,6 +13,7 @@ import { collectOpenApi } from './openapi.js';
 import { ReportWriter } from './reports.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agents.js';
+import { pageRoutes } from './routes/page.js';
 import { siteRoutes } from './routes/sites.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { openStore, type Store } from './store/open.js';
@@ -111,6 +112,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   siteRoutes(app, ctx);
   agentRoutes(app, ctx, writer);
   adminRoutes(app, ctx);
+  pageRoutes(app);
 
   const listen = options.listen ?? { host: '127.0.0.1', port: 0 };
   try {
