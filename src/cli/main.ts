@@ -1,5 +1,6 @@
 // The `tandem` command: each subcommand lives in its own module under commands/ and registers itself here.
 import { Command } from 'commander';
+import { registerController } from './commands/controller.js';
 import { registerLab } from './commands/lab.js';
 import { registerSim } from './commands/sim.js';
 import { VERSION } from './version.js';
@@ -9,6 +10,7 @@ const program = new Command('tandem')
   .version(VERSION)
   .showHelpAfterError();
 
+registerController(program);
 registerLab(program);
 registerSim(program);
 
