@@ -3,40 +3,21 @@
 import { performance } from 'node:perf_hooks';
 import { initialState, step } from '../../src/core/machine.js';
 import type { Advert, CoreConfig, Input } from '../../src/core/types.js';
+import { peerAdvert, SECONDARY } from '../../test/core/fixture.js';
 import { PairWorld } from '../../test/helpers/pair-sim.js';
 import { Rng } from '../../test/helpers/rng.js';
 import { measureEncodeVerify } from './encode-verify.js';
 
 const DURATION_MS = Number(process.env.BENCH_MS ?? 3000);
 
-const config: CoreConfig = {
+const config: CoreConfig = { ...SECONDARY, interval_ms: 20, paths: ['lan', 'ha'] };
+const peer: Advert = peerAdvert({
   node_id: 1,
-  role: 'secondary',
-  priority: 100,
-  interval_ms: 20,
-  dead_multiplier: 3,
-  preempt: true,
-  preempt_delay_ms: 0,
-  ha_link: 'direct',
-  wan_loss_relinquish_ms: 10_000,
-  paths: ['lan', 'ha'],
-  version: { major: 1, minor: 0, patch: 0 },
-};
-
-const peer: Advert = {
-  node_id: 2,
   role: 'primary',
-  state: 'active',
   priority: 200,
-  relinquish: false,
-  wan_ok: true,
-  ha_port_ok: true,
-  fit: true,
-  takeover_request: false,
-  peer_heard: true,
+  state: 'active',
   interval_ms: 20,
-  version: { major: 1, minor: 0, patch: 0 },
-};
+});
 
 /** One machine fed the inputs of a steady pair: keepalives on two paths, ticks, now and then a WAN flap. */
 function machineAlone(duration_ms: number): number {
