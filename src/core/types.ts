@@ -30,6 +30,8 @@ export interface SemVer {
 }
 
 export interface CoreConfig {
+  /** This node's id on the wire (a hash of its name); the last tie-break between equal nodes. */
+  readonly node_id: number;
   readonly role: Role;
   /** 0–255; a tie-break after the role (two nodes configured with the same role). */
   readonly priority: number;
@@ -49,6 +51,7 @@ export interface CoreConfig {
 
 /** What a node announces in each keepalive (the wire adds identity, boot id, sequence and MAC). */
 export interface Advert {
+  readonly node_id: number;
   readonly role: Role;
   readonly state: NodeState;
   readonly priority: number;

@@ -1,0 +1,311 @@
+// step(state, input, now) → { state, effects }: the whole HA behaviour of one node, with no I/O.
+
+import { advertOf, answerPeerRequest, applyAdmin } from './admin.js';
+import { decide } from './decide.js';
+import { type NodeView, readiness, sameReadiness } from './readiness.js';
+import {
+  type CoreState,
+  isFit,
+  livePeer,
+  preemptWanted,
+  relinquishing,
+  selfStanding,
+  wanLost,
+} from './state.js';
+import type {
+  Advert,
+  CoreConfig,
+  CoreEvent,
+  Effect,
+  Input,
+  NodeState,
+  Readiness,
+  Role,
+  Step,
+} from './types.js';
+
+export type { CoreState } from './state.js';
+
+const NOT_READY: Readiness = {
+  connected: false,
+  keepalive: false,
+  same_version: false,
+  ready: false,
+  active: 'none',
+};
+
+export function initialState(config: CoreConfig): CoreState {
+  assertConfig(config);
+  const paths = Object.fromEntries(config.paths.map((p) => [p, null]));
+  return {
+    config,
+    dead_after_ms: config.interval_ms * config.dead_multiplier,
+    started: false,
+    state: 'init',
+    listen_until_ms: 0,
+    ha_port_ok: true,
+    failed_checks: [],
+    wan_down_since_ms: null,
+    maintenance: false,
+    disabled: false,
+    peer_advert: null,
+    last_seen_ms: paths,
+    path_up: Object.fromEntries(config.paths.map((p) => [p, false])),
+    peer_alive: false,
+    next_send_ms: 0,
+    last_advert: null,
+    preempt_at_ms: null,
+    preempt_suppressed: false,
+    handover_until_ms: null,
+    takeover_request_until_ms: null,
+    peer_request_answered: false,
+    split_brain: false,
+    version_mismatch: false,
+    readiness: NOT_READY,
+  };
+}
+
+function assertConfig(c: CoreConfig): void {
+  const problems: string[] = [];
+  if (!(c.interval_ms >= 1)) problems.push(`interval_ms must be ≥ 1, got ${c.interval_ms}`);
+  if (!(c.dead_multiplier >= 2)) problems.push(`dead_multiplier must be ≥ 2, got ${c.dead_multiplier}`);
+  if (c.paths.length === 0) problems.push('at least one keepalive path is required');
+  if (!(c.preempt_delay_ms >= 0)) problems.push(`preempt_delay_ms must be ≥ 0, got ${c.preempt_delay_ms}`);
+  if (problems.length > 0) throw new Error(`invalid core config: ${problems.join('; ')}`);
+}
+
+export function step(s: CoreState, input: Input, now_ms: number): Step<CoreState> {
+  const out: Effect[] = [];
+  s = applyInput(s, input, now_ms, out);
+  if (!s.started) return { state: s, effects: out };
+  const wasAlive = s.peer_alive;
+  s = trackPeer(s, now_ms, out);
+  s = answerPeerRequest(s, now_ms, out);
+  s = expireRequests(s, now_ms);
+  s = schedulePreempt(s, now_ms, out);
+  const before = s;
+  s = transition(s, now_ms, out);
+  s = noteSplitBrain(before, s, wasAlive, out);
+  s = sendKeepalive(s, now_ms, out);
+  s = updateReadiness(s, now_ms, out);
+  out.push({ kind: 'arm-timer', at_ms: nextDeadline(s, now_ms) });
+  return { state: s, effects: out };
+}
+
+function applyInput(s: CoreState, input: Input, now_ms: number, out: Effect[]): CoreState {
+  switch (input.kind) {
+    case 'start':
+      if (s.started) return s;
+      return {
+        ...s,
+        started: true,
+        state: 'init',
+        listen_until_ms: now_ms + s.dead_after_ms,
+        next_send_ms: now_ms,
+      };
+    case 'tick':
+      return s;
+    case 'keepalive':
+      if (!(input.path in s.last_seen_ms)) return s;
+      return { ...s, peer_advert: input.advert, last_seen_ms: { ...s.last_seen_ms, [input.path]: now_ms } };
+    case 'ha-link':
+      return s.ha_port_ok === input.up ? s : { ...s, ha_port_ok: input.up };
+    case 'wan':
+      if (input.ok) return s.wan_down_since_ms === null ? s : { ...s, wan_down_since_ms: null };
+      return s.wan_down_since_ms === null ? { ...s, wan_down_since_ms: now_ms } : s;
+    case 'check': {
+      const others = s.failed_checks.filter((n) => n !== input.name);
+      return { ...s, failed_checks: input.ok ? others : [...others, input.name].sort() };
+    }
+    case 'admin':
+      return s.started ? applyAdmin(s, input.command, now_ms, out) : s;
+  }
+}
+
+/** Per-path and overall liveness: the peer is dead only when it is silent on every path. */
+function trackPeer(s: CoreState, now_ms: number, out: Effect[]): CoreState {
+  const path_up: Record<string, boolean> = {};
+  let changed = false;
+  for (const path of s.config.paths) {
+    const seen = s.last_seen_ms[path];
+    const up = seen !== null && seen !== undefined && now_ms - seen < s.dead_after_ms;
+    path_up[path] = up;
+    if (up !== s.path_up[path]) {
+      changed = true;
+      event(out, up ? { kind: 'path-up', path } : { kind: 'path-down', path });
+    }
+  }
+  const alive = Object.values(path_up).some(Boolean);
+  if (alive !== s.peer_alive) {
+    if (alive) event(out, { kind: 'peer-alive', path: s.config.paths.find((p) => path_up[p]) ?? '' });
+    else event(out, { kind: 'peer-dead', silent_ms: now_ms - lastHeard(s) });
+  }
+  const mismatch = alive && s.peer_advert !== null && s.peer_advert.version.major !== s.config.version.major;
+  if (mismatch && !s.version_mismatch && s.peer_advert) {
+    event(out, { kind: 'version-mismatch', self: s.config.version, peer: s.peer_advert.version });
+  }
+  if (!changed && alive === s.peer_alive && mismatch === s.version_mismatch) return s;
+  return { ...s, path_up, peer_alive: alive, version_mismatch: mismatch };
+}
+
+function lastHeard(s: CoreState): number {
+  return Math.max(...Object.values(s.last_seen_ms).map((v) => v ?? Number.NEGATIVE_INFINITY));
+}
+
+function expireRequests(s: CoreState, now_ms: number): CoreState {
+  const handoverOver = s.handover_until_ms !== null && now_ms >= s.handover_until_ms;
+  const requestOver = s.takeover_request_until_ms !== null && now_ms >= s.takeover_request_until_ms;
+  if (!handoverOver && !requestOver) return s;
+  return {
+    ...s,
+    handover_until_ms: handoverOver ? null : s.handover_until_ms,
+    takeover_request_until_ms: requestOver ? null : s.takeover_request_until_ms,
+  };
+}
+
+/** The preempt delay runs while preemption stays wanted; any interruption starts it again. */
+function schedulePreempt(s: CoreState, now_ms: number, out: Effect[]): CoreState {
+  if (!preemptWanted(s, now_ms)) return s.preempt_at_ms === null ? s : { ...s, preempt_at_ms: null };
+  if (s.preempt_at_ms !== null) return s;
+  // Never before the boot listen is over: a starting node must not claim at once.
+  const at_ms = Math.max(now_ms + s.config.preempt_delay_ms, s.listen_until_ms);
+  if (s.config.preempt_delay_ms > 0) event(out, { kind: 'preempt-scheduled', at_ms });
+  return { ...s, preempt_at_ms: at_ms };
+}
+
+function transition(s: CoreState, now_ms: number, out: Effect[]): CoreState {
+  const d = decide(s, now_ms);
+  if (d.state === s.state) return s;
+  event(out, { kind: 'state-change', from: s.state, to: d.state, reason: d.reason });
+  if (d.state === 'active') out.push({ kind: 'claim' });
+  if (s.state === 'active') out.push({ kind: 'release' });
+  const next: CoreState = { ...s, state: d.state };
+  if (d.state === 'active') {
+    return { ...next, preempt_at_ms: null, preempt_suppressed: false, takeover_request_until_ms: null };
+  }
+  return s.state === 'active' ? { ...next, handover_until_ms: null } : next;
+}
+
+/**
+ * Both active. Seen by the nodes only when a partition heals (the peer comes back active); the
+ * overlap of a preemption or switchover is a planned handover, not a split brain.
+ */
+function noteSplitBrain(before: CoreState, after: CoreState, wasAlive: boolean, out: Effect[]): CoreState {
+  const peer = livePeer(before);
+  const both = before.state === 'active' && peer !== null && peer.state === 'active';
+  if (both && !wasAlive)
+    event(out, { kind: 'split-brain', winner: after.state === 'active' ? 'self' : 'peer' });
+  const still = both && after.state === 'active';
+  return still === after.split_brain ? after : { ...after, split_brain: still };
+}
+
+/** On schedule, and at once whenever what we announce changes, so the peer learns without delay. */
+function sendKeepalive(s: CoreState, now_ms: number, out: Effect[]): CoreState {
+  const advert = advertOf(s, now_ms);
+  const changed = s.last_advert === null || !sameAdvert(advert, s.last_advert);
+  if (!changed && now_ms < s.next_send_ms) return s;
+  if (changed && s.last_advert !== null && advert.relinquish && !s.last_advert.relinquish) {
+    event(out, { kind: 'relinquish', reason: relinquishReason(s, now_ms) });
+  }
+  out.push({ kind: 'send-keepalive', advert });
+  const interval = s.config.interval_ms;
+  const scheduled = s.next_send_ms + interval;
+  return {
+    ...s,
+    last_advert: advert,
+    next_send_ms: changed || scheduled <= now_ms ? now_ms + interval : scheduled,
+  };
+}
+
+function relinquishReason(s: CoreState, now_ms: number): 'wan-lost' | 'switchover' | 'maintenance' {
+  if (s.maintenance) return 'maintenance';
+  if (s.handover_until_ms !== null) return 'switchover';
+  return wanLost(s, now_ms) ? 'wan-lost' : 'switchover';
+}
+
+function sameAdvert(a: Advert, b: Advert): boolean {
+  return (
+    a.state === b.state &&
+    a.relinquish === b.relinquish &&
+    a.wan_ok === b.wan_ok &&
+    a.ha_port_ok === b.ha_port_ok &&
+    a.fit === b.fit &&
+    a.takeover_request === b.takeover_request &&
+    a.peer_heard === b.peer_heard
+  );
+}
+
+function updateReadiness(s: CoreState, now_ms: number, out: Effect[]): CoreState {
+  const self: NodeView = {
+    role: s.config.role,
+    state: s.state,
+    wan_ok: !wanLost(s, now_ms),
+    hears_peer: s.peer_alive,
+    version: s.config.version,
+  };
+  const p = livePeer(s);
+  const peer: NodeView | null =
+    p === null
+      ? null
+      : { role: p.role, state: p.state, wan_ok: p.wan_ok, hears_peer: p.peer_heard, version: p.version };
+  const r = s.config.role === 'primary' ? readiness(self, peer) : readiness(peer, self);
+  if (sameReadiness(r, s.readiness)) return s;
+  out.push({ kind: 'indicators', readiness: r });
+  return { ...s, readiness: r };
+}
+
+/** The earliest moment at which time alone can change something. */
+function nextDeadline(s: CoreState, now_ms: number): number {
+  const at: number[] = [s.next_send_ms];
+  if (s.state === 'init') at.push(s.listen_until_ms);
+  for (const path of s.config.paths) {
+    const seen = s.last_seen_ms[path];
+    if (seen !== null && seen !== undefined && s.path_up[path]) at.push(seen + s.dead_after_ms);
+  }
+  if (s.wan_down_since_ms !== null && !wanLost(s, now_ms)) {
+    at.push(s.wan_down_since_ms + s.config.wan_loss_relinquish_ms);
+  }
+  for (const t of [s.preempt_at_ms, s.handover_until_ms, s.takeover_request_until_ms]) {
+    if (t !== null) at.push(t);
+  }
+  return Math.max(now_ms, Math.min(...at));
+}
+
+function event(out: Effect[], e: CoreEvent): void {
+  out.push({ kind: 'event', event: e });
+}
+
+/** A snapshot for status pages and logs. */
+export interface NodeStatus {
+  readonly state: NodeState;
+  readonly role: Role;
+  readonly fit: boolean;
+  readonly wan_ok: boolean;
+  readonly ha_port_ok: boolean;
+  readonly relinquishing: boolean;
+  readonly failed_checks: readonly string[];
+  readonly peer: {
+    readonly alive: boolean;
+    readonly advert: Advert | null;
+    readonly last_seen_ms: Readonly<Record<string, number | null>>;
+  };
+  readonly readiness: Readiness;
+  readonly preempt_at_ms: number | null;
+  readonly split_brain: boolean;
+}
+
+export function describe(s: CoreState, now_ms: number): NodeStatus {
+  return {
+    state: s.state,
+    role: s.config.role,
+    fit: isFit(s),
+    wan_ok: selfStanding(s, now_ms).wan_ok,
+    ha_port_ok: s.ha_port_ok,
+    relinquishing: relinquishing(s, now_ms),
+    failed_checks: s.failed_checks,
+    peer: { alive: s.peer_alive, advert: s.peer_advert, last_seen_ms: s.last_seen_ms },
+    readiness: s.readiness,
+    preempt_at_ms: s.preempt_at_ms,
+    split_brain: s.split_brain,
+  };
+}

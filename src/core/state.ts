@@ -1,0 +1,80 @@
+// The machine's memory and the facts derived from it. Plain immutable data, replaced on every step.
+import { outranks, type Standing } from './rank.js';
+import type { Advert, CoreConfig, NodeState, Readiness } from './types.js';
+
+export interface CoreState {
+  readonly config: CoreConfig;
+  readonly dead_after_ms: number;
+  readonly started: boolean;
+  readonly state: NodeState;
+  /** A booting node listens until then and never claims before. */
+  readonly listen_until_ms: number;
+  readonly ha_port_ok: boolean;
+  readonly failed_checks: readonly string[];
+  /** Since when every WAN probe has been failing; null while any succeeds. */
+  readonly wan_down_since_ms: number | null;
+  readonly maintenance: boolean;
+  readonly disabled: boolean;
+  readonly peer_advert: Advert | null;
+  readonly last_seen_ms: Readonly<Record<string, number | null>>;
+  readonly path_up: Readonly<Record<string, boolean>>;
+  readonly peer_alive: boolean;
+  readonly next_send_ms: number;
+  readonly last_advert: Advert | null;
+  readonly preempt_at_ms: number | null;
+  /** Set by a switchover away from us, so that preemption does not undo the operator's choice. */
+  readonly preempt_suppressed: boolean;
+  /** An accepted switchover: we announce relinquish until the peer takes over or this passes. */
+  readonly handover_until_ms: number | null;
+  /** A standby's switchover request, carried in its keepalives until answered or this passes. */
+  readonly takeover_request_until_ms: number | null;
+  /** The peer's takeover request has been answered (accepted or refused); cleared when it stops asking. */
+  readonly peer_request_answered: boolean;
+  readonly split_brain: boolean;
+  readonly version_mismatch: boolean;
+  readonly readiness: Readiness;
+}
+
+export function isFit(s: CoreState): boolean {
+  if (s.failed_checks.length > 0) return false;
+  // With the HA link through a switch, our own port down means the fault is ours: never take over.
+  return !(s.config.ha_link === 'switch' && !s.ha_port_ok);
+}
+
+/** WAN lost = every probe has failed for at least the relinquish threshold (10 s by default). */
+export function wanLost(s: CoreState, now_ms: number): boolean {
+  return s.wan_down_since_ms !== null && now_ms - s.wan_down_since_ms >= s.config.wan_loss_relinquish_ms;
+}
+
+/** The peer's advert while it is alive, else null: a dead peer's last words count for nothing. */
+export function livePeer(s: CoreState): Advert | null {
+  return s.peer_alive ? s.peer_advert : null;
+}
+
+export function selfStanding(s: CoreState, now_ms: number): Standing {
+  const { role, priority, node_id } = s.config;
+  return { wan_ok: !wanLost(s, now_ms), role, priority, node_id };
+}
+
+export function relinquishing(s: CoreState, now_ms: number): boolean {
+  if (s.state !== 'active') return false;
+  return wanLost(s, now_ms) || s.handover_until_ms !== null || s.maintenance;
+}
+
+/** A recovered node that outranks the active peer takes the role back, after the preempt delay. */
+export function preemptWanted(s: CoreState, now_ms: number): boolean {
+  const peer = livePeer(s);
+  return (
+    s.config.preempt &&
+    !s.preempt_suppressed &&
+    !s.disabled &&
+    !s.maintenance &&
+    s.state !== 'active' &&
+    isFit(s) &&
+    // Taking the role from a live active needs our WAN working now, not merely "not yet lost".
+    s.wan_down_since_ms === null &&
+    peer !== null &&
+    peer.state === 'active' &&
+    outranks(selfStanding(s, now_ms), peer)
+  );
+}

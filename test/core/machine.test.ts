@@ -1,0 +1,434 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { initialState, step } from '../../src/core/machine.js';
+import { Node, PRIMARY, peerAdvert, SECONDARY } from './fixture.js';
+
+const activeSecondary = peerAdvert({ state: 'active' });
+
+describe('boot', () => {
+  it('a starting node listens for one dead interval and never claims at once', () => {
+    const n = new Node(PRIMARY);
+    assert.equal(n.state, 'init');
+    n.advance(2999);
+    assert.equal(n.state, 'init');
+    assert.deepEqual(n.roleChanges(), []);
+    n.advance(3000);
+    assert.equal(n.state, 'active');
+    assert.deepEqual(n.roleChanges(), [{ at: 3000, kind: 'claim' }]);
+  });
+
+  it('a starting node that hears an active peer becomes standby at once and does not claim', () => {
+    const n = new Node({ ...PRIMARY, preempt: false });
+    n.hear(activeSecondary, 100, 20_000);
+    assert.equal(n.state, 'standby');
+    assert.deepEqual(n.roleChanges(), []);
+  });
+
+  it('announces itself at once on start and then every interval', () => {
+    const n = new Node(PRIMARY);
+    n.advance(2500);
+    const sent = n.log.filter((l) => l.effect.kind === 'send-keepalive').map((l) => l.at);
+    assert.deepEqual(sent, [0, 1000, 2000]);
+  });
+
+  it('two standbys that hear each other elect the primary', () => {
+    const n = new Node(SECONDARY);
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, priority: 200, state: 'init' }), 0, 5000);
+    assert.equal(n.state, 'standby');
+    const p = new Node(PRIMARY);
+    p.hear(peerAdvert({ state: 'init' }), 0, 5000);
+    assert.equal(p.state, 'active');
+  });
+});
+
+describe('detection', () => {
+  it('the standby takes over after 3 s of silence by default (interval × multiplier)', () => {
+    const n = new Node(SECONDARY);
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 10_001);
+    assert.equal(n.state, 'standby');
+    const lastHeard = 10_000;
+    n.advance(lastHeard + 2999);
+    assert.equal(n.state, 'standby');
+    n.advance(lastHeard + 3000);
+    assert.equal(n.state, 'active');
+    assert.deepEqual(n.events('peer-dead'), [{ kind: 'peer-dead', silent_ms: 3000 }]);
+  });
+
+  it('works at a 20 ms interval: dead after 60 ms', () => {
+    const n = new Node({ ...SECONDARY, interval_ms: 20 });
+    const primary = peerAdvert({ role: 'primary', node_id: 1, state: 'active', interval_ms: 20 });
+    n.hear(primary, 0, 1001);
+    assert.equal(n.state, 'standby');
+    n.advance(1000 + 59);
+    assert.equal(n.state, 'standby');
+    n.advance(1000 + 60);
+    assert.equal(n.state, 'active');
+  });
+
+  it('with several paths the peer is dead only when silent on every path', () => {
+    const n = new Node({ ...SECONDARY, paths: ['lan', 'ha'] });
+    const primary = peerAdvert({ role: 'primary', node_id: 1, state: 'active' });
+    for (let t = 0; t < 5000; t += 1000) {
+      n.feed({ kind: 'keepalive', path: 'lan', advert: primary }, t);
+      n.feed({ kind: 'keepalive', path: 'ha', advert: primary }, t);
+    }
+    // The LAN path goes quiet, the HA path keeps talking: no takeover, just a path-down event.
+    for (let t = 5000; t < 20_000; t += 1000) n.feed({ kind: 'keepalive', path: 'ha', advert: primary }, t);
+    n.advance(20_000);
+    assert.equal(n.state, 'standby');
+    assert.deepEqual(n.events('path-down'), [{ kind: 'path-down', path: 'lan' }]);
+    n.advance(22_000);
+    assert.equal(n.state, 'active');
+  });
+
+  it('ignores keepalives on a path it does not know', () => {
+    const n = new Node(SECONDARY);
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 10_000, 'rogue');
+    assert.equal(n.state, 'active');
+  });
+});
+
+describe('preemption', () => {
+  it('a recovered primary takes the active role back', () => {
+    const n = new Node(PRIMARY);
+    n.hear(activeSecondary, 0, 3001);
+    assert.equal(n.state, 'active');
+    assert.equal(n.roleChanges().length, 1);
+    assert.ok(n.roleChanges()[0]!.at >= 3000, 'not before the boot listen is over');
+  });
+
+  it('in no-preempt mode the recovered primary stays standby', () => {
+    const n = new Node({ ...PRIMARY, preempt: false });
+    n.hear(activeSecondary, 0, 60_000);
+    assert.equal(n.state, 'standby');
+  });
+
+  it('with a preempt delay it waits, continuously fit, before taking over', () => {
+    const n = new Node({ ...PRIMARY, preempt_delay_ms: 30_000 });
+    n.hear(activeSecondary, 0, 20_000);
+    n.feed({ kind: 'check', name: 'disk', ok: false }, 20_000);
+    assert.equal(n.state, 'fault');
+    n.feed({ kind: 'check', name: 'disk', ok: true }, 21_000);
+    n.hear(activeSecondary, 21_000, 50_500);
+    assert.equal(n.state, 'standby', 'the fault restarted the delay');
+    n.hear(activeSecondary, 50_500, 51_001);
+    assert.equal(n.state, 'active');
+    assert.equal(n.roleChanges()[0]!.at, 51_000);
+  });
+
+  it('a primary without WAN does not preempt a secondary that has it', () => {
+    const n = new Node(PRIMARY);
+    n.feed({ kind: 'wan', ok: false }, 0);
+    n.hear(activeSecondary, 0, 30_000);
+    assert.equal(n.state, 'standby');
+  });
+});
+
+describe('HA link', () => {
+  it('switch mode: with its own HA port down the standby assumes a local fault and never takes over', () => {
+    const n = new Node({ ...SECONDARY, ha_link: 'switch' });
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 5000);
+    n.feed({ kind: 'ha-link', up: false }, 5000);
+    n.advance(30_000);
+    assert.equal(n.state, 'fault');
+    assert.deepEqual(n.roleChanges(), []);
+    n.feed({ kind: 'ha-link', up: true }, 30_000);
+    assert.equal(n.state, 'active', 'port back and peer still silent: takes over');
+  });
+
+  it('direct mode: the standby takes over on silence whatever its port state', () => {
+    const n = new Node({ ...SECONDARY, ha_link: 'direct' });
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 5000);
+    n.feed({ kind: 'ha-link', up: false }, 5000);
+    n.advance(30_000);
+    assert.equal(n.state, 'active');
+  });
+
+  it('switch mode: the active node whose HA port goes down releases', () => {
+    const n = new Node({ ...PRIMARY, ha_link: 'switch' });
+    n.advance(5000);
+    assert.equal(n.state, 'active');
+    n.feed({ kind: 'ha-link', up: false }, 5000);
+    assert.equal(n.state, 'fault');
+    assert.deepEqual(n.roleChanges().at(-1), { at: 5000, kind: 'release' });
+  });
+});
+
+describe('WAN loss', () => {
+  it('the active node announces relinquish only after every WAN probe failed for 10 s', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 5000);
+    assert.equal(n.state, 'active');
+    n.feed({ kind: 'wan', ok: false }, 5000);
+    n.advance(14_999);
+    assert.equal(n.lastAdvert().relinquish, false);
+    n.advance(15_000);
+    assert.equal(n.lastAdvert().relinquish, true);
+    assert.equal(n.lastAdvert().wan_ok, false);
+    assert.deepEqual(n.events('relinquish'), [{ kind: 'relinquish', reason: 'wan-lost' }]);
+  });
+
+  it('a WAN blip shorter than 10 s changes nothing', () => {
+    const n = new Node(PRIMARY);
+    n.advance(5000);
+    n.feed({ kind: 'wan', ok: false }, 5000);
+    n.feed({ kind: 'wan', ok: true }, 14_000);
+    n.feed({ kind: 'wan', ok: false }, 14_500);
+    n.advance(24_000);
+    assert.equal(n.lastAdvert().relinquish, false);
+  });
+
+  it('the standby takes over at once from a relinquishing active, without waiting a dead interval', () => {
+    const n = new Node(SECONDARY);
+    const primary = peerAdvert({ role: 'primary', node_id: 1, state: 'active' });
+    n.hear(primary, 0, 10_001);
+    n.feed(
+      { kind: 'keepalive', path: 'lan', advert: { ...primary, relinquish: true, wan_ok: false } },
+      10_500,
+    );
+    assert.equal(n.state, 'active');
+    assert.deepEqual(n.roleChanges(), [{ at: 10_500, kind: 'claim' }]);
+  });
+
+  it('the relinquishing active yields as soon as the peer is active', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 5000);
+    n.feed({ kind: 'wan', ok: false }, 5000);
+    n.hear(peerAdvert(), 5000, 16_000);
+    assert.equal(n.state, 'active');
+    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'active' }) }, 16_000);
+    assert.equal(n.state, 'standby');
+  });
+
+  it('a standby whose own WAN is lost does not take over from a relinquishing active', () => {
+    const n = new Node(SECONDARY);
+    n.feed({ kind: 'wan', ok: false }, 0);
+    const primary = peerAdvert({
+      role: 'primary',
+      node_id: 1,
+      state: 'active',
+      relinquish: true,
+      wan_ok: false,
+    });
+    n.hear(primary, 0, 60_000);
+    assert.equal(n.state, 'standby');
+    assert.deepEqual(n.roleChanges(), []);
+  });
+
+  it('a standby whose own WAN is lost does not take over from silence either', () => {
+    const n = new Node(SECONDARY);
+    n.feed({ kind: 'wan', ok: false }, 0);
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 20_000);
+    n.advance(60_000);
+    assert.equal(n.state, 'standby');
+    n.feed({ kind: 'wan', ok: true }, 60_000);
+    assert.equal(n.state, 'active');
+  });
+});
+
+describe('split brain', () => {
+  it('when keepalives flow again the primary wins and the secondary releases', () => {
+    const s = new Node(SECONDARY);
+    s.advance(10_000);
+    assert.equal(s.state, 'active');
+    s.feed({
+      kind: 'keepalive',
+      path: 'lan',
+      advert: peerAdvert({ role: 'primary', node_id: 1, state: 'active' }),
+    });
+    assert.equal(s.state, 'standby');
+    assert.deepEqual(s.events('split-brain'), [{ kind: 'split-brain', winner: 'peer' }]);
+
+    const p = new Node(PRIMARY);
+    p.advance(10_000);
+    p.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'active' }) });
+    assert.equal(p.state, 'active');
+    assert.deepEqual(p.events('split-brain'), [{ kind: 'split-brain', winner: 'self' }]);
+  });
+
+  it('the healthier node wins: a primary without WAN yields to a secondary with it', () => {
+    const p = new Node(PRIMARY);
+    p.feed({ kind: 'wan', ok: false }, 0);
+    p.advance(20_000);
+    assert.equal(p.state, 'active', 'alone, it serves');
+    p.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'active' }) });
+    assert.equal(p.state, 'standby');
+  });
+});
+
+describe('switchover', () => {
+  it('the active node hands over: relinquish, the peer claims, then it releases and does not preempt back', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 5000);
+    n.feed({ kind: 'admin', command: 'switchover' }, 5000);
+    assert.deepEqual(n.events('switchover-accepted'), [{ kind: 'switchover-accepted' }]);
+    assert.equal(n.lastAdvert().relinquish, true);
+    assert.equal(n.state, 'active', 'keeps serving until the peer has taken over');
+    n.hear(peerAdvert({ state: 'active' }), 5010, 60_000);
+    assert.equal(n.state, 'standby');
+    assert.deepEqual(n.roleChanges().at(-1), { at: 5010, kind: 'release' });
+  });
+
+  it('is refused, with the reason, when the peer is not healthy', () => {
+    const silent = new Node(PRIMARY);
+    silent.advance(5000);
+    silent.feed({ kind: 'admin', command: 'switchover' });
+    assert.deepEqual(silent.events('switchover-refused'), [
+      { kind: 'switchover-refused', reason: 'peer-silent' },
+    ]);
+
+    const unfit = new Node(PRIMARY);
+    unfit.hear(peerAdvert({ state: 'fault', fit: false }), 0, 5000);
+    unfit.feed({ kind: 'admin', command: 'switchover' });
+    assert.deepEqual(unfit.events('switchover-refused'), [
+      { kind: 'switchover-refused', reason: 'peer-unfit' },
+    ]);
+
+    const noWan = new Node(PRIMARY);
+    noWan.hear(peerAdvert({ wan_ok: false }), 0, 5000);
+    noWan.feed({ kind: 'admin', command: 'switchover' });
+    assert.deepEqual(noWan.events('switchover-refused'), [
+      { kind: 'switchover-refused', reason: 'peer-wan-down' },
+    ]);
+    assert.equal(noWan.lastAdvert().relinquish, false);
+  });
+
+  it('a standby asks the active to hand over; the active answers once', () => {
+    const s = new Node(SECONDARY);
+    const primary = peerAdvert({ role: 'primary', node_id: 1, state: 'active' });
+    s.hear(primary, 0, 5000);
+    s.feed({ kind: 'admin', command: 'switchover' }, 5000);
+    assert.equal(s.lastAdvert().takeover_request, true);
+
+    const p = new Node(PRIMARY);
+    p.hear(peerAdvert(), 0, 5000);
+    p.hear(peerAdvert({ takeover_request: true }), 5000, 8000);
+    assert.deepEqual(p.events('switchover-accepted'), [{ kind: 'switchover-accepted' }]);
+    assert.equal(p.lastAdvert().relinquish, true);
+  });
+
+  it('a handover the peer never answers ends, and the node stays active', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 5000);
+    n.feed({ kind: 'admin', command: 'switchover' }, 5000);
+    n.hear(peerAdvert(), 5000, 20_000);
+    assert.equal(n.state, 'active');
+    assert.equal(n.lastAdvert().relinquish, false);
+  });
+});
+
+describe('health', () => {
+  it('a failed user check puts the node in fault and releases; recovery returns it to service', () => {
+    const n = new Node(PRIMARY);
+    n.advance(5000);
+    n.feed({ kind: 'check', name: 'daemon', ok: false }, 5000);
+    assert.equal(n.state, 'fault');
+    assert.equal(n.lastAdvert().fit, false);
+    n.feed({ kind: 'check', name: 'daemon', ok: true }, 6000);
+    assert.equal(n.state, 'active');
+  });
+
+  it('never fails over to an unfit standby: a node in fault does not claim on silence', () => {
+    const n = new Node(SECONDARY);
+    n.feed({ kind: 'check', name: 'daemon', ok: false }, 0);
+    n.advance(60_000);
+    assert.equal(n.state, 'fault');
+    assert.deepEqual(n.roleChanges(), []);
+  });
+
+  it('the standby takes over at once from a peer that reports a fault', () => {
+    const n = new Node(SECONDARY);
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 5000);
+    n.feed({
+      kind: 'keepalive',
+      path: 'lan',
+      advert: peerAdvert({ role: 'primary', node_id: 1, state: 'fault' }),
+    });
+    assert.equal(n.state, 'active');
+  });
+});
+
+describe('maintenance and disable', () => {
+  it('maintenance drains: the active keeps serving until the peer is active, then stays out', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 5000);
+    n.feed({ kind: 'admin', command: 'maintenance-on' }, 5000);
+    assert.equal(n.state, 'active');
+    assert.equal(n.lastAdvert().relinquish, true);
+    n.hear(peerAdvert({ state: 'active' }), 5100, 30_000);
+    assert.equal(n.state, 'maintenance');
+    n.feed({ kind: 'admin', command: 'maintenance-off' }, 30_000);
+    n.hear(peerAdvert({ state: 'active' }), 30_000, 31_001);
+    assert.equal(n.state, 'active', 'back in service, the primary preempts');
+  });
+
+  it('disable releases at once and announces it', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 5000);
+    n.feed({ kind: 'admin', command: 'disable' }, 5000);
+    assert.equal(n.state, 'disabled');
+    assert.equal(n.lastAdvert().state, 'disabled');
+    assert.deepEqual(n.roleChanges().at(-1), { at: 5000, kind: 'release' });
+  });
+});
+
+describe('readiness', () => {
+  it('is Ready with one active, one standby, keepalives both ways, WAN on both and the same major', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 5000);
+    assert.deepEqual(n.s.readiness, {
+      connected: true,
+      keepalive: true,
+      same_version: true,
+      ready: true,
+      active: 'primary',
+    });
+  });
+
+  it('a different major version shows Not Ready but never blocks failover', () => {
+    const n = new Node(SECONDARY);
+    const old = peerAdvert({
+      role: 'primary',
+      node_id: 1,
+      state: 'active',
+      version: { major: 0, minor: 9, patch: 0 },
+    });
+    n.hear(old, 0, 5000);
+    assert.equal(n.s.readiness.same_version, false);
+    assert.equal(n.s.readiness.ready, false);
+    assert.equal(n.events('version-mismatch').length, 1);
+    n.advance(9000);
+    assert.equal(n.state, 'active');
+  });
+
+  it('is Not Ready while the peer is silent, and says who is active', () => {
+    const n = new Node(PRIMARY);
+    n.advance(5000);
+    assert.equal(n.s.readiness.ready, false);
+    assert.equal(n.s.readiness.keepalive, false);
+    assert.equal(n.s.readiness.active, 'primary');
+  });
+
+  it('emits indicators only when they change', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 30_000);
+    const changes = n.log.filter((l) => l.effect.kind === 'indicators');
+    assert.ok(changes.length >= 1 && changes.length <= 3, `got ${changes.length}`);
+  });
+});
+
+describe('the machine itself', () => {
+  it('does nothing before start and rejects a nonsensical config', () => {
+    const s = initialState(PRIMARY);
+    const r = step(s, { kind: 'tick' }, 10_000);
+    assert.deepEqual(r.effects, []);
+    assert.throws(() => initialState({ ...PRIMARY, paths: [] }), /keepalive path/);
+    assert.throws(() => initialState({ ...PRIMARY, dead_multiplier: 1 }), /dead_multiplier/);
+  });
+
+  it('always arms a timer in the future or now, never in the past', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 20_000);
+    for (const l of n.log) if (l.effect.kind === 'arm-timer') assert.ok(l.effect.at_ms >= l.at);
+  });
+});
