@@ -101,7 +101,10 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
   if (doc.errors.length > 0)
     throw new ConfigError(
       file,
-      doc.errors.map((e) => ({ path: `line ${lines.linePos(e.pos[0]).line}`, message: `YAML: ${e.message}` })),
+      doc.errors.map((e) => ({
+        path: `line ${lines.linePos(e.pos[0]).line}`,
+        message: `YAML: ${e.message}`,
+      })),
     );
   const raw: unknown = doc.toJS();
   const shape = schemaIssues(AgentConfigSchema, raw);
