@@ -1,6 +1,9 @@
 // The `tandem` command: each subcommand lives in its own module under commands/ and registers itself here.
 import { Command } from 'commander';
+import { registerAgent } from './commands/agent.js';
 import { registerLab } from './commands/lab.js';
+import { registerStatus } from './commands/status.js';
+import { registerSwitchover } from './commands/switchover.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tandem')
@@ -8,6 +11,9 @@ const program = new Command('tandem')
   .version(VERSION)
   .showHelpAfterError();
 
+registerAgent(program);
 registerLab(program);
+registerStatus(program);
+registerSwitchover(program);
 
 await program.parseAsync(process.argv);
