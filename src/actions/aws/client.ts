@@ -10,6 +10,7 @@ export interface ClientOptions {
   readonly endpoint?: string | undefined;
   /** Per attempt; a hung connection costs at most this much before the loop tries again. */
   readonly request_timeout_ms?: number | undefined;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
 }
 
 /** Credentials come from the SDK's default provider chain (env, profile, container, instance role). */
@@ -21,6 +22,7 @@ export function createEc2Client(options: ClientOptions): EC2Client {
     requestHandler: { requestTimeout: request_timeout_ms, connectionTimeout: request_timeout_ms },
   };
   if (options.endpoint !== undefined) config.endpoint = options.endpoint;
+  if (options.credentials !== undefined) config.credentials = { ...options.credentials };
   return new EC2Client(config);
 }
 
@@ -36,7 +38,12 @@ export interface RetryPolicy {
   readonly random: () => number;
 }
 
-export const DEFAULT_RETRY: RetryPolicy = { base_ms: 50, cap_ms: 1000, attempts_max: 12, random: Math.random };
+export const DEFAULT_RETRY: RetryPolicy = {
+  base_ms: 50,
+  cap_ms: 1000,
+  attempts_max: 12,
+  random: Math.random,
+};
 
 export interface CallBudget {
   /** Absolute time (performance.now()) after which no new attempt starts. */
@@ -67,8 +74,8 @@ export async function withRetry<T>(
     if (b.signal?.aborted) throw new AwsError('AWS_ABORTED', 'Aborted', `${action}: aborted`);
     if (left_ms <= 0) break;
     const signal = b.signal
-      ? AbortSignal.any([b.signal, AbortSignal.timeout(left_ms)])
-      : AbortSignal.timeout(left_ms);
+      ? AbortSignal.any([b.signal, AbortSignal.timeout(Math.ceil(left_ms))])
+      : AbortSignal.timeout(Math.ceil(left_ms));
     b.counter.calls++;
     try {
       return await attempt(signal);

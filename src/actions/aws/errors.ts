@@ -97,7 +97,12 @@ export function classify(err: unknown, action: string): AwsError {
       status,
     );
   if (status >= 500)
-    return new AwsError('AWS_SERVER', name, `${action}: EC2 server error ${status} (${name}): ${text}`, status);
+    return new AwsError(
+      'AWS_SERVER',
+      name,
+      `${action}: EC2 server error ${status} (${name}): ${text}`,
+      status,
+    );
   if (name.endsWith('.NotFound') || name === 'NotFound')
     return new AwsError('AWS_NOT_FOUND', name, `${action}: ${text} — check the id in the config`, status);
   if (name === 'RouteAlreadyExists' || name.endsWith('.InUse') || name === 'Resource.AlreadyAssociated')

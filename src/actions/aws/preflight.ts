@@ -60,7 +60,9 @@ export async function readCheck(
 
 export function failedCheck(spec: CheckSpec, err: unknown): PreflightCheck {
   const e =
-    err instanceof AwsError ? err : new AwsError('AWS_INVALID', 'Error', String((err as Error)?.message ?? err));
+    err instanceof AwsError
+      ? err
+      : new AwsError('AWS_INVALID', 'Error', String((err as Error)?.message ?? err));
   switch (e.code) {
     case 'AWS_FORBIDDEN':
       return {
@@ -72,7 +74,12 @@ export function failedCheck(spec: CheckSpec, err: unknown): PreflightCheck {
     case 'AWS_NOT_FOUND':
     case 'AWS_INVALID':
     case 'AWS_CONFLICT':
-      return { check: spec.check, status: 'wrong-id', detail: e.message, fix: 'correct the id in the config' };
+      return {
+        check: spec.check,
+        status: 'wrong-id',
+        detail: e.message,
+        fix: 'correct the id in the config',
+      };
     case 'AWS_UNREACHABLE':
     case 'AWS_DEADLINE':
     case 'AWS_THROTTLED':

@@ -69,8 +69,7 @@ export class RouteTableAction {
   async #resolve(b: CallBudget): Promise<Prepared> {
     const s = this.spec;
     const client = await this.#session.client();
-    const explicit = s.eni_id !== undefined && s.interface_mac === undefined && s.device_index === undefined;
-    const eni_id = explicit ? s.eni_id! : pickInterface(await this.#session.self(), ownRef(s)).eni_id;
+    const { eni_id } = await this.#session.ownInterface(s);
     const ids = new Set<string>();
     for (const sel of s.route_tables) {
       if (typeof sel === 'string') ids.add(sel);
@@ -85,7 +84,11 @@ export class RouteTableAction {
     return { client, eni_id, table_ids, exists };
   }
 
-  async #find(client: EC2Client, sel: Exclude<RouteTableSpec['route_tables'][number], string>, b: CallBudget) {
+  async #find(
+    client: EC2Client,
+    sel: Exclude<RouteTableSpec['route_tables'][number], string>,
+    b: CallBudget,
+  ) {
     const byFilter = async (Filters: Filter[]): Promise<string[]> => {
       const out = await withRetry('DescribeRouteTables', b, (abortSignal) =>
         client.send(new DescribeRouteTablesCommand({ Filters }), { abortSignal }),
@@ -95,7 +98,11 @@ export class RouteTableAction {
     if ('tag' in sel) {
       const found = await byFilter([{ Name: `tag:${sel.tag}`, Values: [sel.value] }]);
       if (found.length === 0)
-        throw new AwsError('AWS_NOT_FOUND', 'NoTaggedTable', `no route table is tagged ${sel.tag}=${sel.value}`);
+        throw new AwsError(
+          'AWS_NOT_FOUND',
+          'NoTaggedTable',
+          `no route table is tagged ${sel.tag}=${sel.value}`,
+        );
       return found;
     }
     const found = await byFilter([{ Name: 'association.subnet-id', Values: [sel.subnet] }]);
@@ -112,7 +119,8 @@ export class RouteTableAction {
     const out = await withRetry(
       'DescribeRouteTables',
       b,
-      (abortSignal) => client.send(new DescribeRouteTablesCommand({ RouteTableIds: [...ids] }), { abortSignal }),
+      (abortSignal) =>
+        client.send(new DescribeRouteTablesCommand({ RouteTableIds: [...ids] }), { abortSignal }),
       this.#session.retry,
     );
     return out.RouteTables ?? [];
@@ -124,7 +132,13 @@ export class RouteTableAction {
       const routes = p.table_ids.flatMap((t) => this.#dests.map((d) => ({ table_id: t, dest: d })));
       const failures = (
         await parallel(
-          routes.map((r) => () => this.#point(p, r.table_id, r.dest, b).then(() => null, (e: unknown) => e)),
+          routes.map(
+            (r) => () =>
+              this.#point(p, r.table_id, r.dest, b).then(
+                () => null,
+                (e: unknown) => e,
+              ),
+          ),
           ROUTE_CONCURRENCY,
         )
       ).filter((e) => e !== null);
@@ -175,7 +189,13 @@ export class RouteTableAction {
     let peerReads = 0;
     let last: RouteReading[] = [];
     while (true) {
-      last = readAll(await this.#describe(p.client, p.table_ids, b), p.table_ids, this.#dests, p.eni_id, this.spec.peer_eni_id);
+      last = readAll(
+        await this.#describe(p.client, p.table_ids, b),
+        p.table_ids,
+        this.#dests,
+        p.eni_id,
+        this.spec.peer_eni_id,
+      );
       const pending = last.filter((r) => r.target !== 'self');
       if (pending.length === 0) return;
       peerReads = pending.some((r) => r.target === 'peer') ? peerReads + 1 : 0;
@@ -214,7 +234,13 @@ export class RouteTableAction {
   }
 
   async #read(p: Prepared, b: CallBudget): Promise<RouteReading[]> {
-    return readAll(await this.#describe(p.client, p.table_ids, b), p.table_ids, this.#dests, p.eni_id, this.spec.peer_eni_id);
+    return readAll(
+      await this.#describe(p.client, p.table_ids, b),
+      p.table_ids,
+      this.#dests,
+      p.eni_id,
+      this.spec.peer_eni_id,
+    );
   }
 
   /** Every configured route, read back from EC2 (one Describe). */
@@ -238,7 +264,11 @@ export class RouteTableAction {
     const b = budget(ctx.deadline_ms, ctx.signal);
     const s = this.spec;
     let p: Prepared;
-    const describe = { check: 'ec2:DescribeRouteTables (resolve and read the route tables)', action: 'ec2:DescribeRouteTables', resources: ['*'] };
+    const describe = {
+      check: 'ec2:DescribeRouteTables (resolve and read the route tables)',
+      action: 'ec2:DescribeRouteTables',
+      resources: ['*'],
+    };
     try {
       p = await this.prepare(ctx.deadline_ms);
     } catch (err) {
@@ -256,15 +286,28 @@ export class RouteTableAction {
         ['ec2:ReplaceRoute', ReplaceRouteCommand],
         ['ec2:CreateRoute', CreateRouteCommand],
       ] as const) {
-        const input = { RouteTableId: table_id, NetworkInterfaceId: p.eni_id, DryRun: true, ...destParam(first) };
+        const input = {
+          RouteTableId: table_id,
+          NetworkInterfaceId: p.eni_id,
+          DryRun: true,
+          ...destParam(first),
+        };
         checks.push(
-          dryRunCheck({ check: `${action} on ${table_id} → ${p.eni_id}`, action, resources }, b, policy, (abortSignal) =>
-            p.client.send(new Command(input), { abortSignal }),
+          dryRunCheck(
+            { check: `${action} on ${table_id} → ${p.eni_id}`, action, resources },
+            b,
+            policy,
+            (abortSignal) => p.client.send(new Command(input), { abortSignal }),
           ),
         );
       }
     }
-    const peerInput = { RouteTableId: p.table_ids[0]!, NetworkInterfaceId: s.peer_eni_id, DryRun: true, ...destParam(first) };
+    const peerInput = {
+      RouteTableId: p.table_ids[0]!,
+      NetworkInterfaceId: s.peer_eni_id,
+      DryRun: true,
+      ...destParam(first),
+    };
     checks.push(
       dryRunCheck(
         {
@@ -302,6 +345,10 @@ function selectorText(sel: RouteTableSpec['route_tables'][number]): string {
   return 'tag' in sel ? `tag:${sel.tag}=${sel.value}` : `subnet:${sel.subnet}`;
 }
 
-export function ownRef(s: { eni_id?: string | undefined; interface_mac?: string | undefined; device_index?: number | undefined }) {
+export function ownRef(s: {
+  eni_id?: string | undefined;
+  interface_mac?: string | undefined;
+  device_index?: number | undefined;
+}) {
   return { eni_id: s.eni_id, mac: s.interface_mac, device_index: s.device_index };
 }

@@ -4,14 +4,19 @@ import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
 import type { ActionContext, ActionError, ActionResult, Observation } from '../types.js';
 import { budget, type CallBudget, createEc2Client, DEFAULT_RETRY, type RetryPolicy } from './client.js';
-import { DEFAULT_IMDS_URL, discoverSelf, Imds, type SelfInfo } from './discovery.js';
+import { DEFAULT_IMDS_URL, discoverSelf, Imds, pickInterface, type SelfInfo } from './discovery.js';
 import { AwsError } from './errors.js';
 import type { LocalAddresses } from './local-address.js';
 
 /** What an arbiter tells the agent; the agent turns it into a core input (docs/aws.md "arbitration"). */
 export type ArbiterReport =
   | { readonly kind: 'split-brain'; readonly action: string; readonly detail: string }
-  | { readonly kind: 'drift-repaired'; readonly action: string; readonly detail: string; readonly ok: boolean }
+  | {
+      readonly kind: 'drift-repaired';
+      readonly action: string;
+      readonly detail: string;
+      readonly ok: boolean;
+    }
   | { readonly kind: 'observe-failed'; readonly action: string; readonly error: ActionError };
 
 export interface AwsContext {
@@ -22,8 +27,16 @@ export interface AwsContext {
   readonly local?: LocalAddresses;
   /** Where the arbiter sends split brain and drift; default: logged only. */
   readonly report?: (report: ArbiterReport) => void;
+  /** Fixed credentials (tests run two identities in one process); default: the SDK's provider chain. */
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
   /** Shared across the actions of one agent so the instance is discovered once. */
   readonly discovery?: DiscoveryCache;
+}
+
+export interface OwnInterfaceSpec {
+  readonly eni_id?: string | undefined;
+  readonly interface_mac?: string | undefined;
+  readonly device_index?: number | undefined;
 }
 
 export interface ConnectionSpec {
@@ -83,8 +96,21 @@ export class AwsSession {
       region,
       endpoint: this.#spec.endpoint,
       request_timeout_ms: this.#spec.request_timeout_ms,
+      credentials: this.#ctx.credentials,
     });
     return this.#client;
+  }
+
+  /** Our interface: the configured id as is (no metadata needed), else found in metadata by MAC / device. */
+  async ownInterface(ref: OwnInterfaceSpec): Promise<{ eni_id: string; subnet_cidr: string | null }> {
+    if (ref.eni_id !== undefined && ref.interface_mac === undefined && ref.device_index === undefined)
+      return { eni_id: ref.eni_id, subnet_cidr: null };
+    const hit = pickInterface(await this.self(), {
+      eni_id: ref.eni_id,
+      mac: ref.interface_mac,
+      device_index: ref.device_index,
+    });
+    return { eni_id: hit.eni_id, subnet_cidr: hit.subnet_cidr };
   }
 
   close(): void {
@@ -94,7 +120,10 @@ export class AwsSession {
 }
 
 /** Runs a verb against a budget and turns the outcome into an ActionResult (drivers never throw). */
-export async function runVerb(ctx: ActionContext, body: (b: CallBudget) => Promise<void>): Promise<ActionResult> {
+export async function runVerb(
+  ctx: ActionContext,
+  body: (b: CallBudget) => Promise<void>,
+): Promise<ActionResult> {
   const started = performance.now();
   const b = budget(ctx.deadline_ms, ctx.signal);
   try {
@@ -112,7 +141,11 @@ export async function runVerb(ctx: ActionContext, body: (b: CallBudget) => Promi
 
 export function toActionError(err: unknown): ActionError {
   if (err instanceof AwsError) return err.toActionError();
-  return { code: 'AWS_INTERNAL', message: err instanceof Error ? err.message : String(err), retryable: false };
+  return {
+    code: 'AWS_INTERNAL',
+    message: err instanceof Error ? err.message : String(err),
+    retryable: false,
+  };
 }
 
 export function unknownObservation(err: unknown): Observation {
