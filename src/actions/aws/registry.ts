@@ -87,7 +87,11 @@ function semanticIssues(spec: AwsActionSpec): SpecIssue[] {
 }
 
 /** Builds a driver for a validated spec, wrapped in the arbiter unless observe_interval_ms is 0. */
-export function createAwsAction(spec: { kind: string }, ctx: AwsContext, deadline_ms = 30_000): AwsDriver {
+export function createAwsAction(
+  spec: { readonly kind: string; readonly [key: string]: unknown },
+  ctx: AwsContext,
+  deadline_ms = 30_000,
+): AwsDriver {
   const issues = validateAwsAction(spec);
   if (issues.length > 0)
     throw new Error(

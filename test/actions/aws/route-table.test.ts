@@ -77,7 +77,7 @@ describe('aws-route-table', () => {
     assert.deepEqual(await b.observe(CTX), { target: 'peer' });
     const overlay = driver(sim, 'node-a', routeSpec('a', 1, { destinations: [OVERLAY] }));
     assert.deepEqual(await overlay.observe(CTX), { target: 'none' });
-    sim.state.aws.instance(I_A).state = 'stopped';
+    sim.state.aws.instance(I_A).state = 'terminated';
     const seen = await b.observe(CTX);
     assert.equal(seen.target, 'other');
     assert.match(seen.target === 'other' ? seen.detail : '', /blackhole eni-/);
@@ -85,7 +85,7 @@ describe('aws-route-table', () => {
   });
 
   it('repairs a blackhole route on claim', async () => {
-    sim.state.aws.instance(I_A).state = 'stopped';
+    sim.state.aws.instance(I_A).state = 'terminated';
     const b = driver(sim, 'node-b', routeSpec('b', TABLES));
     const result = await b.claim(CTX);
     assert.equal(result.ok, true, JSON.stringify(result));
