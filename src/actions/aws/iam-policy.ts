@@ -51,6 +51,8 @@ export function needsOf(spec: AwsActionSpec): Need[] {
       const onMove = [arn(spec, 'instance', '*'), eniAny];
       return [
         { action: 'ec2:DescribeNetworkInterfaces', resources: ['*'] },
+        // This instance's AZ when instance_id is configured rather than read from metadata.
+        { action: 'ec2:DescribeInstances', resources: ['*'] },
         { action: 'ec2:DetachNetworkInterface', resources: onMove },
         { action: 'ec2:AttachNetworkInterface', resources: onMove },
       ];

@@ -20,7 +20,13 @@ export function ipCommand(netns?: string): LocalAddresses {
       try {
         await ip(['addr', 'del', cidr, 'dev', iface]);
       } catch (err) {
-        if (!/Cannot assign requested address/.test(String((err as { stderr?: unknown }).stderr))) throw err;
+        // Already gone is what we wanted (iproute2 words it differently across versions).
+        if (
+          !/Cannot assign requested address|Address not found/.test(
+            String((err as { stderr?: unknown }).stderr),
+          )
+        )
+          throw err;
       }
     },
     has: async (iface, address) => {
