@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
 import { ipCommand } from '../../../src/actions/aws/local-address.js';
-import type { EniSpec, SecondaryIpSpec } from '../../../src/actions/aws/schema.js';
+import type { EipSpec, EniSpec, SecondaryIpSpec } from '../../../src/actions/aws/schema.js';
 import type { Sim } from '../../../src/sim/server.js';
 import {
   CTX,
@@ -200,7 +200,11 @@ describe('aws-eip', () => {
   });
 
   it('retries a throttled AssociateAddress and succeeds', async () => {
-    const b = driver(sim, 'node-b', { ...specOf('b', 'aws-eip'), eni_id: ENI_B, private_ip: undefined });
+    const b = driver(sim, 'node-b', {
+      ...(specOf('b', 'aws-eip') as EipSpec),
+      eni_id: ENI_B,
+      private_ip: undefined,
+    });
     await b.prepare();
     sim.faults.set({
       action: 'AssociateAddress',
