@@ -1,7 +1,9 @@
 // The `tandem` command: each subcommand lives in its own module under commands/ and registers itself here.
 import { Command } from 'commander';
 import { registerAgent } from './commands/agent.js';
+import { registerIamPolicy } from './commands/iam-policy.js';
 import { registerLab } from './commands/lab.js';
+import { registerPreflight } from './commands/preflight.js';
 import { registerStatus } from './commands/status.js';
 import { registerSwitchover } from './commands/switchover.js';
 import { VERSION } from './version.js';
@@ -13,6 +15,8 @@ const program = new Command('tandem')
 
 registerAgent(program);
 registerLab(program);
+registerPreflight(program);
+registerIamPolicy(program);
 registerStatus(program);
 registerSwitchover(program);
 

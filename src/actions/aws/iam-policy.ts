@@ -104,7 +104,7 @@ export function policyFor(specs: readonly AwsActionSpec[]): PolicyDocument {
 function sidOf(actions: readonly string[]): string {
   if (actions.every((a) => a.startsWith('ec2:Describe'))) return 'TandemRead';
   const words = actions.map((a) => a.replace(/^ec2:/, '')).sort();
-  return `Tandem${words[0] ?? 'Write'}${words.length > 1 ? 'Etc' : ''}`;
+  return `Tandem${words.join('')}`;
 }
 
 function dedupeSids(statements: PolicyStatement[]): PolicyStatement[] {
