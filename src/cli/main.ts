@@ -6,6 +6,7 @@ import { registerLab } from './commands/lab.js';
 import { registerPreflight } from './commands/preflight.js';
 import { registerStatus } from './commands/status.js';
 import { registerSwitchover } from './commands/switchover.js';
+import { registerSim } from './commands/sim.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tandem')
@@ -19,5 +20,6 @@ registerPreflight(program);
 registerIamPolicy(program);
 registerStatus(program);
 registerSwitchover(program);
+registerSim(program);
 
 await program.parseAsync(process.argv);

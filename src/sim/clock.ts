@@ -16,7 +16,8 @@ export class ManualClock implements Clock {
   private t_ms: number;
   private sleepers: { at_ms: number; wake: () => void }[] = [];
 
-  constructor(start_ms = Date.UTC(2026, 0, 1)) {
+  // Starts at the real time so tokens the simulator issues are not already expired for the SDKs.
+  constructor(start_ms = Date.now()) {
     this.t_ms = start_ms;
   }
 

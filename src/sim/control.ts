@@ -113,8 +113,16 @@ async function dispatch(sim: SimControl, route: string, q: URLSearchParams, body
             field(Object.fromEntries(q), 'ip'),
           ) ?? null,
       };
+    case 'GET /_sim/azure/effective-route': {
+      const p = Object.fromEntries(q);
+      return { route: sim.state.azureEffectiveRoute(field(p, 'route_table'), field(p, 'ip')) ?? null };
+    }
     case 'GET /_sim/azure/ip-owner':
       return { nic_id: sim.state.ipOwner(field(Object.fromEntries(q), 'ip')) ?? null };
+    case 'GET /_sim/settings':
+      return sim.settings();
+    case 'PUT /_sim/settings':
+      return sim.settings(json(body) as Record<string, number>);
     case 'POST /_sim/azure/token': {
       const b = json(body);
       return { access_token: sim.azureToken(field(b, 'identity')) };

@@ -103,12 +103,19 @@ export class Faults {
   constructor(
     private readonly clock: Clock,
     private readonly random: Random,
+    /** Action names calls can carry: a rule for anything else would silently never fire. */
+    private readonly known: (action: string) => boolean = () => true,
   ) {}
 
   /** Adds or replaces the rule for `rule.action`. */
   set(rule: FaultRule): void {
     const checked = validateRule(rule);
     const action = normaliseAction(checked.action);
+    if (action !== '*' && !this.known(action)) {
+      throw badRule(
+        `unknown action '${checked.action}': use an EC2 action (ReplaceRoute), an Azure operation (Microsoft.Network/routeTables/routes/write) or '*'`,
+      );
+    }
     this.rules.set(action, { ...checked, action });
     this.buckets.delete(action);
     this.releaseHangs();

@@ -35,7 +35,14 @@ export function parseScenario(text: string, file: string): Scenario {
   }
   const first = Value.Errors(ScenarioSchema, raw).First();
   if (first) {
-    const at = first.path === '' ? '(top level)' : first.path.slice(1).replace(/\//g, '.');
+    const at =
+      first.path === ''
+        ? '(top level)'
+        : first.path
+            .slice(1)
+            .split('/')
+            .map((seg, i) => (/^\d+$/.test(seg) ? `[${seg}]` : i === 0 ? seg : `.${seg}`))
+            .join('');
     throw new ScenarioError(`${file}: ${at}: ${first.message} (got ${JSON.stringify(first.value)})`);
   }
   return raw as Scenario;
@@ -335,15 +342,19 @@ export function buildAzure(
             `${file}: ${p}.routes[${ri}].next_hop_ip: expected exactly when next_hop_type is VirtualAppliance`,
           );
         }
+        const applied = {
+          address_prefix: r.prefix,
+          next_hop_type: r.next_hop_type,
+          next_hop_ip: r.next_hop_ip,
+        };
         return {
           id: `${id}/routes/${r.name}`,
           name: r.name,
           etag: state.etag(),
-          address_prefix: r.prefix,
-          next_hop_type: r.next_hop_type,
-          next_hop_ip: r.next_hop_ip,
+          ...applied,
           provisioning_state: 'Succeeded' as const,
           operation_id: undefined,
+          applied,
         };
       }),
     };

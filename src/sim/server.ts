@@ -6,10 +6,11 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { type Logger, pino } from 'pino';
+import { ACTIONS } from './aws/actions.js';
 import { handleAws } from './aws/http.js';
 import { AwsState, emptyAwsData } from './aws/model.js';
 import { AwsThrottle } from './aws/throttle.js';
-import { handleAzure } from './azure/http.js';
+import { AZURE_ACTIONS, handleAzure } from './azure/http.js';
 import { AzureState, emptyAzureData, key } from './azure/model.js';
 import { makeCertificate } from './azure/tls.js';
 import { type Clock, realClock } from './clock.js';
@@ -24,6 +25,7 @@ import { seededRandom } from './random.js';
 import { Recorder } from './recorder.js';
 import { buildAws, buildAzure, loadScenarioFile, makeIdentity, ScenarioError } from './scenario.js';
 import type { Scenario } from './scenario-schema.js';
+import { applySettings } from './settings.js';
 import { type SimControl, type SimSnapshot, SimState } from './state-api.js';
 
 export interface SimOptions {
@@ -51,6 +53,7 @@ export interface Sim extends SimControl {
   imds_urls: Record<string, string>;
   azure_ca_pem: string;
   region: string;
+  seed: number;
   identities: readonly Identity[];
   /** Starts (or returns) the metadata listener of an instance created after start, e.g. by RunInstances. */
   imdsFor(instance_id: string): Promise<string>;
@@ -86,7 +89,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     if (scenario.aws) buildAws(aws, scenario.aws, file, names);
     if (scenario.azure) buildAzure(azure, scenario.azure, file, names);
   }
-  const faults = new Faults(clock, random);
+  const faults = new Faults(clock, random, (a) => Object.hasOwn(ACTIONS, a) || AZURE_ACTIONS.includes(a));
   const recorder = new Recorder();
   const throttle = options.aws_throttle ?? scenario.aws?.throttle ?? false;
   const tls = await makeCertificate();
@@ -122,6 +125,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
       await writeFile(options.snapshot_file, JSON.stringify(control.snapshot(), null, 1));
       return options.snapshot_file;
     },
+    settings: (input = {}) => applySettings(aws, azure, input),
     azureToken: (name, resource = 'https://management.azure.com') => {
       const identity = iam.byName(name);
       if (!identity) throw new ScenarioError(`no identity named '${name}'`);
@@ -182,6 +186,7 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     },
     azure_ca_pem: tls.cert_pem,
     region: aws.data.region,
+    seed,
     identities: iam.list(),
     imdsFor: async (instance_id) => {
       const known = imds.get(instance_id) ?? imds.get(key(instance_id));

@@ -5,6 +5,7 @@ import { type AzureRouteTable, type AzureState, key, type Nic } from './azure/mo
 import type { Faults } from './faults.js';
 import type { Iam, Identity } from './iam.js';
 import type { Recorder } from './recorder.js';
+import type { SimSettings } from './settings.js';
 
 export interface RouteView {
   destination: string;
@@ -73,6 +74,15 @@ export class SimState {
     return d.route_tables[key(idOrName)] ?? Object.values(d.route_tables).find((t) => t.name === idOrName);
   }
 
+  /** Where an Azure route table sends `ip` now: only completed route writes count. */
+  azureEffectiveRoute(
+    table: string,
+    ip: string,
+  ): { name: string; next_hop_type: string; next_hop_ip: string | undefined } | undefined {
+    const t = this.azureRouteTable(table);
+    return t ? this.azure.effectiveRoute(t.id, ip) : undefined;
+  }
+
   /** Which NIC serves an Azure private IP on the data plane right now (none while it is being moved). */
   ipOwner(ip: string): string | undefined {
     return this.azure.ipOwner(ip)?.id;
@@ -97,4 +107,6 @@ export interface SimControl {
   snapshot(): SimSnapshot;
   saveSnapshot(): Promise<string>;
   azureToken(identity: string, resource?: string): string;
+  /** Reads or changes timing settings; `{}` only reads. */
+  settings(input?: SimSettings): Required<SimSettings>;
 }

@@ -187,6 +187,35 @@ describe('sim: EC2 route tables', () => {
     assert.equal((await routes(a)).filter((r) => r.DestinationCidrBlock === '10.50.0.0/16').length, 1);
   });
 
+  it('two nodes racing to CreateRoute the same prefix: exactly one wins, the other gets RouteAlreadyExists', async () => {
+    const b = ec2(sim, 'node-b');
+    const results = await Promise.allSettled([
+      a.send(
+        new CreateRouteCommand({
+          RouteTableId: RTB,
+          DestinationCidrBlock: '10.52.0.0/16',
+          NetworkInterfaceId: ENI_A,
+        }),
+      ),
+      b.send(
+        new CreateRouteCommand({
+          RouteTableId: RTB,
+          DestinationCidrBlock: '10.52.0.0/16',
+          NetworkInterfaceId: ENI_B,
+        }),
+      ),
+    ]);
+    const lost = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
+    assert.equal(lost.length, 1);
+    assert.equal((lost[0]!.reason as Error).name, 'RouteAlreadyExists');
+    const winner = results[0]!.status === 'fulfilled' ? ENI_A : ENI_B;
+    assert.equal(
+      (await routes(a)).find((r) => r.DestinationCidrBlock === '10.52.0.0/16')?.NetworkInterfaceId,
+      winner,
+    );
+    await a.send(new DeleteRouteCommand({ RouteTableId: RTB, DestinationCidrBlock: '10.52.0.0/16' }));
+  });
+
   it('CreateRoute by InstanceId of a multi-ENI instance is refused: target the ENI', async () => {
     const err = await failure(() =>
       a.send(

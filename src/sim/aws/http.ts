@@ -76,7 +76,8 @@ export async function handleAws(
         'InvalidAction',
         `The action ${action || '(none)'} is not valid for this web service.`,
       );
-    ctx.aws_throttle?.take(action, params.filters().length === 0, ctx.clock.now_ms());
+    // Unfiltered, un-scoped Describe calls draw from EC2's smaller bucket.
+    ctx.aws_throttle?.take(action, params.filters().length === 0 && !/Id\.1=/.test(body), ctx.clock.now_ms());
     const refs = spec.resources(params);
     resources = refs.filter((r) => r.id !== '*').map((r) => r.id);
     dry_run = params.bool('DryRun') === true;

@@ -103,9 +103,10 @@ export function applyFilters<T>(items: T[], filters: Filter[], known: Record<str
       throw new SimError(400, 'InvalidParameterValue', `The filter '${f.name}' is invalid`);
     }
   }
+  // Only the Name tag exists in the simulator: a filter on any other tag key matches nothing.
   return items.filter((item) =>
     filters.every((f) => {
-      const fn = known[f.name] ?? known['tag:Name'];
+      const fn = known[f.name];
       return fn !== undefined && f.values.some((v) => fn(item, v));
     }),
   );

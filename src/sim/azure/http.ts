@@ -57,6 +57,9 @@ const ROUTES: ArmRoute[] = [
   ),
 ];
 
+/** The Azure operations the simulator answers, as fault rules and policies name them. */
+export const AZURE_ACTIONS: readonly string[] = ROUTES.map((x) => x.action);
+
 const AUDIENCES = [
   'https://management.azure.com',
   'https://management.azure.com/',

@@ -1,4 +1,5 @@
 // The simulated Azure network state: NICs, route tables, subnets, VMs and long-running operations (JSON-able).
+import { contains, parseCidr } from '../cidr.js';
 import type { Clock } from '../clock.js';
 import { SimError } from '../errors.js';
 import type { Random } from '../random.js';
@@ -45,6 +46,18 @@ export interface AzureRoute {
   next_hop_ip: string | undefined;
   provisioning_state: ProvisioningState;
   operation_id: string | undefined;
+  /** What the data plane uses: the last configuration whose operation succeeded (none before the first). */
+  applied: AppliedRoute | undefined;
+}
+
+export interface AppliedRoute {
+  address_prefix: string;
+  next_hop_type: string;
+  next_hop_ip: string | undefined;
+}
+
+export function appliedOf(r: AzureRoute): AppliedRoute {
+  return { address_prefix: r.address_prefix, next_hop_type: r.next_hop_type, next_hop_ip: r.next_hop_ip };
 }
 
 export interface AzureRouteTable {
@@ -199,7 +212,10 @@ export class AzureState {
       if (table?.operation_id !== op.id) return;
       table.provisioning_state = op.fail ? 'Failed' : 'Succeeded';
       table.operation_id = undefined;
-      for (const r of table.routes) r.provisioning_state = table.provisioning_state;
+      for (const r of table.routes) {
+        r.provisioning_state = table.provisioning_state;
+        if (!op.fail) r.applied = appliedOf(r);
+      }
       return;
     }
     const tableId = op.target_id.replace(/\/routes\/[^/]+$/i, '');
@@ -208,7 +224,10 @@ export class AzureState {
     if (!table || !route || route.operation_id !== op.id) return;
     route.operation_id = undefined;
     if (op.kind === 'route-delete' && !op.fail) table.routes.splice(table.routes.indexOf(route), 1);
-    else route.provisioning_state = op.fail ? 'Failed' : 'Succeeded';
+    else {
+      route.provisioning_state = op.fail ? 'Failed' : 'Succeeded';
+      if (!op.fail) route.applied = appliedOf(route);
+    }
   }
 
   /** The NIC that holds `ip` (in its configuration, or still releasing it), other than `except`. */
@@ -227,6 +246,20 @@ export class AzureState {
     return Object.values(this.data.nics).find(
       (n) => n.operation_id === undefined && n.ip_configurations.some((c) => c.private_ip === ip),
     );
+  }
+
+  /** Where a route table sends `ip` on the data plane: longest prefix among routes whose writes completed. */
+  effectiveRoute(table_id: string, ip: string): (AppliedRoute & { name: string }) | undefined {
+    const table = this.routeTable(table_id);
+    let best: (AppliedRoute & { name: string }) | undefined;
+    let bestBits = -1;
+    for (const r of table?.routes ?? []) {
+      const cidr = r.applied ? parseCidr(r.applied.address_prefix) : undefined;
+      if (!r.applied || !cidr || !contains(cidr, ip) || cidr.bits <= bestBits) continue;
+      best = { name: r.name, ...r.applied };
+      bestBits = cidr.bits;
+    }
+    return best;
   }
 
   vanish(id: string): boolean {

@@ -63,6 +63,7 @@ export function newRoute(
   name: string,
   spec: RouteSpec,
 ): AzureRoute {
+  const previous = table.routes.find((r) => r.name.toLowerCase() === name.toLowerCase());
   return {
     id: `${table.id}/routes/${name}`,
     name,
@@ -72,6 +73,8 @@ export function newRoute(
     next_hop_ip: spec.next_hop_ip,
     provisioning_state: 'Updating',
     operation_id: undefined,
+    // Until this write completes, traffic keeps following the previous configuration of the route.
+    applied: previous?.applied,
   };
 }
 
