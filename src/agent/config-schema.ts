@@ -75,4 +75,5 @@ export const AgentConfigSchema = Type.Object(
 
 export type AgentConfigFile = Static<typeof AgentConfigSchema>;
 export type PathFile = Static<typeof PathSchema>;
-export type PluginSpec = Static<typeof Plugin>;
+/** A monitor or action entry: `kind`, an optional `name`, and whatever keys its driver reads. */
+export type PluginSpec = Static<typeof Plugin> & { readonly [key: string]: unknown };
