@@ -1,12 +1,14 @@
 // The AWS actions of a node config, for `tandem preflight` and `tandem iam-policy`: validated by the AWS
 // registry (aws-* kinds) and by the agent's own registry (everything else).
 import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
 import { parse } from 'yaml';
-import { isAwsKind, validateAwsAction } from '../actions/aws/registry.js';
+import { createAwsAction, isAwsKind, validateAwsAction } from '../actions/aws/registry.js';
 import type { AwsActionSpec } from '../actions/aws/schema.js';
+import { type ArbiterReport, DiscoveryCache } from '../actions/aws/session.js';
 import { ConfigError, type ConfigIssue } from '../agent/config.js';
 import type { PluginSpec } from '../agent/config-schema.js';
-import { agentPlugins } from '../agent/plugins.js';
+import { type AgentPlugins, agentPlugins } from '../agent/plugins.js';
 
 /** Validates `actions[]` entries: aws-* here, other kinds by the agent's plugin table. */
 export function validateAnyAction(spec: PluginSpec): readonly ConfigIssue[] {
@@ -47,4 +49,19 @@ export function readAwsSpecs(file: string): AwsActionSpec[] {
       { path: 'actions', message: 'expected at least one aws-* action, found none' },
     ]);
   return specs;
+}
+
+/**
+ * The agent's plugins plus the aws-* kinds. Split brain and drift seen by the arbiter are logged here; wiring
+ * them into core needs the `observed` input proposed in docs/aws.md.
+ */
+export function withAwsActions(base: AgentPlugins, log: Logger): AgentPlugins {
+  const discovery = new DiscoveryCache();
+  const report = (r: ArbiterReport): void => log.warn({ arbiter: r }, `aws arbiter: ${r.kind}`);
+  return {
+    ...base,
+    createAction: (spec) =>
+      isAwsKind(spec.kind) ? createAwsAction(spec, { log, report, discovery }) : base.createAction(spec),
+    validateAction: validateAnyAction,
+  };
 }

@@ -4,9 +4,9 @@ import { registerAgent } from './commands/agent.js';
 import { registerIamPolicy } from './commands/iam-policy.js';
 import { registerLab } from './commands/lab.js';
 import { registerPreflight } from './commands/preflight.js';
+import { registerSim } from './commands/sim.js';
 import { registerStatus } from './commands/status.js';
 import { registerSwitchover } from './commands/switchover.js';
-import { registerSim } from './commands/sim.js';
 import { VERSION } from './version.js';
 
 const program = new Command('tandem')

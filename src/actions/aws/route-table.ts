@@ -20,8 +20,8 @@ import { type Destination, parseDestination, type RouteReading, readAll, summari
 import type { RouteTableSpec } from './schema.js';
 import { type AwsContext, AwsSession, runVerb, unknownObservation } from './session.js';
 
-/** Bounded so ten tables × two routes go out at once while a burst stays inside EC2's 50-token bucket. */
-const ROUTE_CONCURRENCY = 16;
+/** Bounded so ten tables × two routes go out in one wave while a burst stays inside EC2's 50-token bucket. */
+const ROUTE_CONCURRENCY = 32;
 const CONFIRM_FIRST_WAIT_MS = 50;
 const CONFIRM_WAIT_MAX_MS = 1000;
 /** Reads in a row showing the peer before a claim gives up: one could be stale (CLOUD.md §1.7). */
