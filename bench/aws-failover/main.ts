@@ -102,12 +102,12 @@ async function main(): Promise<void> {
       `dead interval ${DEAD_INTERVAL_MS} ms (${INTERVAL_MS} × ${DEAD_MULTIPLIER}); goal ≤ ${goal_ms} ms`,
   );
   console.log('run  first call ms  claim ms  routes confirmed ms  calls  round trips');
-  runs.forEach((r, i) =>
+  runs.forEach((r, i) => {
     console.log(
       `${String(i + 1).padStart(3)}  ${r.first_call_ms.toFixed(0).padStart(13)}  ${r.claim_ms.toFixed(0).padStart(8)}  ` +
         `${r.routes_confirmed_ms.toFixed(0).padStart(19)}  ${String(r.calls).padStart(5)}  ${String(r.round_trips).padStart(11)}`,
-    ),
-  );
+    );
+  });
   const confirmed = runs.map((r) => r.routes_confirmed_ms);
   const figures = {
     dead_interval_ms: DEAD_INTERVAL_MS,

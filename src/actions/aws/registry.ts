@@ -42,7 +42,10 @@ export interface SpecIssue {
 }
 
 /** Checks one `actions[]` entry of kind aws-*; an empty list means it is valid. */
-export function validateAwsAction(spec: { kind: string }): SpecIssue[] {
+export function validateAwsAction(spec: {
+  readonly kind: string;
+  readonly [key: string]: unknown;
+}): SpecIssue[] {
   if (!isAwsKind(spec.kind))
     return [{ path: 'kind', message: `expected one of ${AWS_KINDS.join(', ')}, got "${spec.kind}"` }];
   const schema: TSchema = AWS_SCHEMAS[spec.kind];
