@@ -31,6 +31,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 2000;
 export interface RetryPolicy {
   /** First backoff ceiling; doubled per attempt (full jitter). */
   readonly base_ms: number;
+  /** The same after a throttle: EC2's buckets refill at a few tokens per second, so back off harder. */
+  readonly throttle_base_ms: number;
   readonly cap_ms: number;
   /** Bound on attempts even when the deadline is far away. */
   readonly attempts_max: number;
@@ -40,8 +42,9 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = {
   base_ms: 50,
+  throttle_base_ms: 200,
   cap_ms: 1000,
-  attempts_max: 12,
+  attempts_max: 20,
   random: Math.random,
 };
 
@@ -83,14 +86,17 @@ export async function withRetry<T>(
       last = classify(err, action);
       if (!last.retryable) throw last;
     }
-    const wait_ms = Math.min(policy.cap_ms, policy.base_ms * 2 ** n) * policy.random();
+    const base_ms = last.code === 'AWS_THROTTLED' ? policy.throttle_base_ms : policy.base_ms;
+    const wait_ms = Math.min(policy.cap_ms, base_ms * 2 ** n) * policy.random();
     if (performance.now() + wait_ms >= b.deadline_at_ms) break;
     await sleep(wait_ms, b.signal);
   }
+  const why =
+    performance.now() >= b.deadline_at_ms - 1 ? 'before the deadline' : `in ${policy.attempts_max} attempts`;
   throw new AwsError(
     'AWS_DEADLINE',
     last?.aws_code ?? 'Deadline',
-    `${action}: no success before the deadline${last ? ` (last error: ${last.message})` : ''}; raise action_deadline_ms or fix the cause`,
+    `${action}: no success ${why}${last ? ` (last error: ${last.message})` : ''}; raise action_deadline_ms or fix the cause`,
   );
 }
 

@@ -84,10 +84,11 @@ export class EniAction {
   claim(ctx: ActionContext): Promise<ActionResult> {
     return runVerb(ctx, async (b) => {
       const p = await this.prepare(ctx.deadline_ms);
-      let eni = await this.#eni(p, b);
+      const eni = await this.#eni(p, b);
       if (eni.AvailabilityZone !== p.availability_zone) throw crossAz(this.spec.eni_id, eni, p);
-      if (ours(eni, p) && eni.Attachment?.Status === 'attached') return;
-      if (eni.Attachment && !ours(eni, p) && eni.Attachment.Status !== 'detaching') {
+      const status = eni.Attachment?.Status;
+      if (ours(eni, p) && status === 'attached') return;
+      if (eni.Attachment && !ours(eni, p) && status !== 'detaching') {
         const AttachmentId = eni.Attachment.AttachmentId!;
         const Force = this.spec.force_detach ?? true;
         await withRetry('DetachNetworkInterface', b, (abortSignal) =>
@@ -98,8 +99,10 @@ export class EniAction {
           'eni detached',
         );
       }
-      if (!ours(eni, p)) {
-        eni = await this.#until(p, b, (e) => e.Status === 'available', 'available');
+      // Still attaching to us: just wait. Anything else (the peer's, or our own release in progress): wait for
+      // `available`, then attach.
+      if (!(ours(eni, p) && status === 'attaching')) {
+        await this.#until(p, b, (e) => e.Status === 'available', 'available');
         await this.#attach(p, b);
       }
       await this.#until(p, b, (e) => ours(e, p) && e.Attachment?.Status === 'attached', 'attached to us');

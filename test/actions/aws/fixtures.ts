@@ -159,7 +159,7 @@ export function contextFor(sim: Sim, identity: string, extra: Partial<AwsContext
     log: quiet,
     credentials: { accessKeyId: id.aws_access_key_id, secretAccessKey: id.aws_secret_access_key },
     discovery: new DiscoveryCache(),
-    retry: { base_ms: 20, cap_ms: 200, attempts_max: 12, random: seeded(7) },
+    retry: { base_ms: 20, throttle_base_ms: 50, cap_ms: 200, attempts_max: 12, random: seeded(7) },
     ...extra,
   };
 }

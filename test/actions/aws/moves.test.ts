@@ -106,6 +106,17 @@ describe('aws-eni', () => {
     b.close();
   });
 
+  it('a claim right after our own release waits for the detach to finish and attaches again', async () => {
+    const a = driver(sim, 'node-a', eniSpec('a'));
+    assert.equal((await a.release(CTX)).ok, true);
+    assert.equal(sim.state.eni(ENI_FLOAT).attachment?.status, 'detaching');
+    const result = await a.claim(CTX);
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const att = sim.state.eni(ENI_FLOAT).attachment;
+    assert.deepEqual([att?.instance_id, att?.status], [I_A, 'attached']);
+    a.close();
+  });
+
   it('finds this instance and its AZ from IMDSv2 when instance_id is not configured', async () => {
     const b = driver(sim, 'node-b', { ...(specOf('b', 'aws-eni') as EniSpec), imds_url: sim.imds_urls[I_B] });
     assert.equal((await b.claim(CTX)).ok, true);

@@ -1,9 +1,10 @@
 // route-table through @aws-sdk/client-ec2 against the simulator: claim, observe, faults, permissions, wrong ids.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { DEFAULT_RETRY } from '../../../src/actions/aws/client.js';
 import { policyFor } from '../../../src/actions/aws/iam-policy.js';
 import type { RouteTableAction } from '../../../src/actions/aws/route-table.js';
-import type { Sim } from '../../../src/sim/server.js';
+import { type Sim, startSim } from '../../../src/sim/server.js';
 import {
   CTX,
   driver,
@@ -14,6 +15,8 @@ import {
   OVERLAY,
   routeSpec,
   routeTargets,
+  scenario,
+  seeded,
   simPolicy,
   startTestSim,
   tableId,
@@ -187,6 +190,31 @@ describe('aws-route-table', () => {
     assert.deepEqual(routeTargets(sim, TABLES, ['0.0.0.0/0']), Array(TABLES).fill('missing'));
     keep.close();
     del.close();
+  });
+});
+
+describe('aws-route-table against EC2-sized request buckets', () => {
+  // Buckets are per API: 60 ReplaceRoute calls against one 50-token bucket.
+  const MANY = 60;
+  let sim: Sim;
+  before(async () => {
+    sim = await startSim({ scenario: scenario(MANY), aws_throttle: true });
+  });
+  after(() => sim.close());
+
+  it('60 routes overrun the 50-token mutating bucket; backoff waits for the refill and every route lands', async () => {
+    // The production retry policy (seeded): the test one gives up too early for a 5-token/s refill.
+    const b = driver(sim, 'node-b', routeSpec('b', MANY, { destinations: ['0.0.0.0/0'] }), {
+      retry: { ...DEFAULT_RETRY, random: seeded(3) },
+    });
+    await b.prepare();
+    const since = sim.calls.last_seq();
+    const result = await b.claim({ deadline_ms: 30_000 });
+    assert.equal(result.ok, true, JSON.stringify(result));
+    const throttled = sim.calls.list({ since_seq: since }).filter((c) => c.code === 'RequestLimitExceeded');
+    assert.ok(throttled.length >= 1, 'the burst must hit the bucket');
+    assert.deepEqual(routeTargets(sim, MANY, ['0.0.0.0/0']), Array(MANY).fill(`${ENI_B}:active`));
+    b.close();
   });
 });
 
