@@ -45,7 +45,19 @@ export interface ArbiterOptions {
   readonly report: (report: ArbiterReport) => void;
   /** For each observe and repair. */
   readonly deadline_ms: number;
+  /** Injected so a simulation can drive the watch; default setTimeout (unref'd: never holds the process). */
+  readonly timers?: Timers;
 }
+
+export interface Timers {
+  set(fn: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+const realTimers: Timers = {
+  set: (fn, ms) => setTimeout(fn, ms).unref(),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 export class Arbiter implements AwsDriver {
   readonly name: string;
@@ -56,7 +68,8 @@ export class Arbiter implements AwsDriver {
   #busy = false;
   #streak = 0;
   #splitReported = false;
-  #timer: NodeJS.Timeout | null = null;
+  #failureReported = false;
+  #timer: unknown = null;
 
   constructor(driver: AwsDriver, opts: ArbiterOptions) {
     this.#driver = driver;
@@ -114,15 +127,19 @@ export class Arbiter implements AwsDriver {
   /** Stops watching (shutdown); does not release. */
   stop(): void {
     this.#watching = false;
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#timers.clear(this.#timer);
     this.#timer = null;
   }
 
+  get #timers(): Timers {
+    return this.#opts.timers ?? realTimers;
+  }
+
   #schedule(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#timer !== null) this.#timers.clear(this.#timer);
+    this.#timer = null;
     if (!this.#watching || this.#opts.interval_ms <= 0) return;
-    this.#timer = setTimeout(() => void this.#tick(), this.#opts.interval_ms);
-    this.#timer.unref();
+    this.#timer = this.#timers.set(() => void this.#tick(), this.#opts.interval_ms);
   }
 
   async #tick(): Promise<void> {
@@ -138,6 +155,7 @@ export class Arbiter implements AwsDriver {
     if (!this.#watching || this.#busy) return;
     const verdict = judge(obs, this.#streak);
     const log = this.#opts.log;
+    if (verdict.kind !== 'unknown') this.#failureReported = false;
     switch (verdict.kind) {
       case 'hold':
         this.#streak = 0;
@@ -147,7 +165,9 @@ export class Arbiter implements AwsDriver {
         this.#streak = verdict.streak;
         return;
       case 'unknown':
-        if (obs.target === 'unknown') {
+        // Once per episode: an API outage must not flood the log at every interval.
+        if (obs.target === 'unknown' && !this.#failureReported) {
+          this.#failureReported = true;
           log.warn({ action: this.name, error: obs.error }, 'observe failed');
           this.#opts.report({ kind: 'observe-failed', action: this.name, error: obs.error });
         }

@@ -99,6 +99,31 @@ describe('aws-route-table under the arbiter', () => {
     assert.equal(reports.filter((r) => r.kind === 'split-brain').length, 1, 'reported once per episode');
   });
 
+  it('reports an API outage once per episode, not at every interval', async () => {
+    const reports: ArbiterReport[] = [];
+    const a = watched('a', reports);
+    assert.equal((await a.claim(CTX)).ok, true);
+    sim.faults.set({
+      action: 'DescribeRouteTables',
+      error_rate: 1,
+      error_status: 403,
+      error_code: 'UnauthorizedOperation',
+    });
+    await sleep(INTERVAL_MS * 6);
+    const failed = reports.filter((r) => r.kind === 'observe-failed');
+    assert.equal(failed.length, 1);
+    assert.equal(failed[0]?.kind === 'observe-failed' ? failed[0].error.code : '', 'AWS_FORBIDDEN');
+    sim.faults.clear();
+    await sleep(INTERVAL_MS * 3);
+    sim.faults.set({
+      action: 'DescribeRouteTables',
+      error_rate: 1,
+      error_status: 403,
+      error_code: 'UnauthorizedOperation',
+    });
+    await eventually(() => reports.filter((r) => r.kind === 'observe-failed').length === 2);
+  });
+
   it('release stops the watch: a demoted node never touches the routes again', async () => {
     const reports: ArbiterReport[] = [];
     const a = watched('a', reports);
