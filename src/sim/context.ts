@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AwsState } from './aws/model.js';
 import type { AwsThrottle } from './aws/throttle.js';
 import type { AzureState } from './azure/model.js';
+import type { ArmThrottle } from './azure/throttle.js';
 import type { Clock } from './clock.js';
 import type { Faults } from './faults.js';
 import type { Iam } from './iam.js';
@@ -18,6 +19,7 @@ export interface SimContext {
   aws: AwsState;
   azure: AzureState;
   aws_throttle: AwsThrottle | undefined;
+  arm_throttle: ArmThrottle | undefined;
   log: Logger;
   /** Bearer token for the /_sim control API; never held by a node identity. */
   admin_token: string;

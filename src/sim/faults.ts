@@ -37,6 +37,15 @@ export class Bucket {
     this.at_ms = now_ms;
   }
 
+  /** Whole tokens left now, and ms until the next one (for Retry-After and rate-limit headers). */
+  peek(now_ms: number): { remaining: number; next_ms: number } {
+    const tokens = Math.min(this.capacity, this.tokens + ((now_ms - this.at_ms) / 1000) * this.refill_per_s);
+    return {
+      remaining: Math.floor(tokens),
+      next_ms: tokens >= 1 ? 0 : ((1 - tokens) / this.refill_per_s) * 1000,
+    };
+  }
+
   take(now_ms: number): boolean {
     this.tokens = Math.min(this.capacity, this.tokens + ((now_ms - this.at_ms) / 1000) * this.refill_per_s);
     this.at_ms = now_ms;
@@ -144,9 +153,10 @@ export class Faults {
   /** Applies the faults for one call: waits (latency, hang) or throws the injected error. */
   async apply(cloud: CloudName, action: string): Promise<void> {
     if (this.rules.size === 0) return;
+    while (this.ruleFor(action)?.hang) await this.waitForRelease();
+    // Read after the hang: the rule that released it may have changed or gone.
     const rule = this.ruleFor(action);
     if (!rule) return;
-    while (this.ruleFor(action)?.hang) await this.waitForRelease();
     const wait_ms = (rule.latency_ms ?? 0) + (rule.jitter_ms ?? 0) * this.random.next();
     if (wait_ms > 0) await this.clock.sleep(wait_ms);
     if (rule.throttle_per_s !== undefined) {

@@ -85,8 +85,11 @@ export class Iam {
 
   /** Actions granted by statements that cover `scope` or something inside it (Azure's permissions listing). */
   actionsAt(identity: Identity, scope: string): string[] {
+    // A pattern covers the scope if it matches the scope itself, anything directly under it, or names something inside it.
     const inside = (pattern: string) =>
-      glob(pattern).test(scope) || pattern.toLowerCase().startsWith(`${scope.toLowerCase()}/`);
+      glob(pattern).test(scope) ||
+      glob(pattern).test(`${scope}/providers`) ||
+      pattern.toLowerCase().startsWith(`${scope.toLowerCase()}/`);
     return [...new Set(identity.policy.filter((s) => s.resources.some(inside)).flatMap((s) => s.actions))];
   }
 

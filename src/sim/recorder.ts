@@ -25,7 +25,7 @@ export interface CallFilter {
   identity?: string;
 }
 
-// Bounded so a long rehearsal or a benchmark cannot grow memory without limit.
+// Bounded so a long rehearsal or a benchmark cannot grow memory without limit (keeps at least the last 100 000).
 const CALLS_MAX = 100_000;
 
 export class Recorder {
@@ -35,7 +35,8 @@ export class Recorder {
   record(call: Omit<CallRecord, 'seq'>): CallRecord {
     const full = { seq: ++this.seq, ...call };
     this.calls.push(full);
-    if (this.calls.length > CALLS_MAX) this.calls.splice(0, this.calls.length - CALLS_MAX);
+    // Trim in chunks so the hot path does not shift the whole array on every call.
+    if (this.calls.length > CALLS_MAX + CALLS_MAX / 10) this.calls.splice(0, this.calls.length - CALLS_MAX);
     return full;
   }
 

@@ -112,6 +112,8 @@ export const AwsScenarioSchema = Type.Object(
     account_id: Type.Optional(Type.String({ pattern: '^\\d{12}$' })),
     attach_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
     detach_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    /** Describe calls show a changed route table / ENI / Elastic IP as it was for this long. */
+    read_lag_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
     /** EC2's per-API request token buckets (RequestLimitExceeded). Off by default. */
     throttle: Type.Optional(Type.Boolean()),
     vpcs: Type.Array(AwsVpc),
@@ -152,6 +154,8 @@ export const AzureScenarioSchema = Type.Object(
     nic_update_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
     route_update_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 120_000 })),
     lro_retry_after_s: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 60 }), Type.Null()])),
+    /** ARM's request limits per principal (429 TooManyRequests with Retry-After). Off by default. */
+    throttle: Type.Optional(Type.Boolean()),
     vnets: Type.Array(
       Type.Object(
         {

@@ -100,6 +100,7 @@ export function buildAws(state: AwsState, spec: AwsScenario, file: string, ident
   if (spec.account_id) d.account_id = spec.account_id;
   if (spec.attach_delay_ms !== undefined) d.attach_delay_ms = spec.attach_delay_ms;
   if (spec.detach_delay_ms !== undefined) d.detach_delay_ms = spec.detach_delay_ms;
+  if (spec.read_lag_ms !== undefined) d.read_lag_ms = spec.read_lag_ms;
   const subnets = new Map<string, string>();
   const enis = new Map<string, string>();
   const instances = new Map<string, string>();

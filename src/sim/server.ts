@@ -12,11 +12,12 @@ import { AwsState, emptyAwsData } from './aws/model.js';
 import { AwsThrottle } from './aws/throttle.js';
 import { AZURE_ACTIONS, handleAzure } from './azure/http.js';
 import { AzureState, emptyAzureData, key } from './azure/model.js';
+import { ArmThrottle } from './azure/throttle.js';
 import { makeCertificate } from './azure/tls.js';
 import { type Clock, realClock } from './clock.js';
 import type { SimContext } from './context.js';
 import { handleControl } from './control.js';
-import { isSimError } from './errors.js';
+import { isSimError, SimError } from './errors.js';
 import { Faults } from './faults.js';
 import { closeServer, listen, readBody, sendJson } from './http.js';
 import { Iam, type Identity } from './iam.js';
@@ -42,6 +43,8 @@ export interface SimOptions {
   admin_token?: string;
   /** EC2's per-API request buckets (overrides the scenario's aws.throttle). */
   aws_throttle?: boolean;
+  /** ARM's per-principal read/write/delete buckets (overrides the scenario's azure.throttle). */
+  azure_throttle?: boolean;
   log?: Logger;
 }
 
@@ -89,7 +92,12 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     if (scenario.aws) buildAws(aws, scenario.aws, file, names);
     if (scenario.azure) buildAzure(azure, scenario.azure, file, names);
   }
-  const faults = new Faults(clock, random, (a) => Object.hasOwn(ACTIONS, a) || AZURE_ACTIONS.includes(a));
+  // A stream of its own, so fault decisions replay for a seed whatever the scenario generates.
+  const faults = new Faults(
+    clock,
+    seededRandom(seed ^ 0x5eed),
+    (a) => Object.hasOwn(ACTIONS, a) || AZURE_ACTIONS.includes(a),
+  );
   const recorder = new Recorder();
   const throttle = options.aws_throttle ?? scenario.aws?.throttle ?? false;
   const tls = await makeCertificate();
@@ -103,6 +111,8 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     aws,
     azure,
     aws_throttle: throttle ? new AwsThrottle() : undefined,
+    arm_throttle:
+      (options.azure_throttle ?? scenario.azure?.throttle ?? false) ? new ArmThrottle() : undefined,
     log,
     admin_token: options.admin_token ?? randomBytes(24).toString('base64url'),
     azure_url: '',
@@ -121,14 +131,14 @@ export async function startSim(options: SimOptions = {}): Promise<Sim> {
     snapshot: () => ({ version: 1, aws: aws.data, azure: azure.data, identities: [...iam.list()] }),
     saveSnapshot: async () => {
       if (!options.snapshot_file)
-        throw new ScenarioError('no snapshot file was given (tandem sim --snapshot FILE)');
+        throw new SimError(400, 'NoSnapshotFile', 'no snapshot file was given (tandem sim --snapshot FILE)');
       await writeFile(options.snapshot_file, JSON.stringify(control.snapshot(), null, 1));
       return options.snapshot_file;
     },
     settings: (input = {}) => applySettings(aws, azure, input),
     azureToken: (name, resource = 'https://management.azure.com') => {
       const identity = iam.byName(name);
-      if (!identity) throw new ScenarioError(`no identity named '${name}'`);
+      if (!identity) throw new SimError(404, 'IdentityNotFound', `no identity named '${name}'`);
       return iam.issueToken(identity, resource, clock.now_ms()).access_token;
     },
   };

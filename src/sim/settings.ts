@@ -5,6 +5,8 @@ import { SimError } from './errors.js';
 
 export interface SimSettings {
   aws_attach_delay_ms?: number;
+  /** Describe calls show a changed resource as it was for this long (EC2's eventual consistency). */
+  aws_read_lag_ms?: number;
   aws_detach_delay_ms?: number;
   azure_nic_update_delay_ms?: number;
   azure_route_update_delay_ms?: number;
@@ -14,6 +16,7 @@ export interface SimSettings {
 
 const LIMITS: Record<keyof SimSettings, number> = {
   aws_attach_delay_ms: 600_000,
+  aws_read_lag_ms: 60_000,
   aws_detach_delay_ms: 600_000,
   azure_nic_update_delay_ms: 120_000,
   azure_route_update_delay_ms: 120_000,
@@ -23,6 +26,7 @@ const LIMITS: Record<keyof SimSettings, number> = {
 export function currentSettings(aws: AwsState, azure: AzureState): Required<SimSettings> {
   return {
     aws_attach_delay_ms: aws.data.attach_delay_ms,
+    aws_read_lag_ms: aws.data.read_lag_ms,
     aws_detach_delay_ms: aws.data.detach_delay_ms,
     azure_nic_update_delay_ms: azure.data.nic_update_delay_ms,
     azure_route_update_delay_ms: azure.data.route_update_delay_ms,
@@ -51,6 +55,7 @@ export function applySettings(aws: AwsState, azure: AzureState, input: unknown):
   }
   const n = (k: keyof SimSettings) => s[k] as number;
   if ('aws_attach_delay_ms' in s) aws.data.attach_delay_ms = n('aws_attach_delay_ms');
+  if ('aws_read_lag_ms' in s) aws.data.read_lag_ms = n('aws_read_lag_ms');
   if ('aws_detach_delay_ms' in s) aws.data.detach_delay_ms = n('aws_detach_delay_ms');
   if ('azure_nic_update_delay_ms' in s) azure.data.nic_update_delay_ms = n('azure_nic_update_delay_ms');
   if ('azure_route_update_delay_ms' in s) azure.data.route_update_delay_ms = n('azure_route_update_delay_ms');

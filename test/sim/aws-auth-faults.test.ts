@@ -235,6 +235,31 @@ describe('sim: EC2 DryRun, permissions and faults', () => {
     assert.ok(failed > 0 && failed < 20, `${failed} of 20 failed`);
   });
 
+  it('the same seed replays the same injected errors', async () => {
+    const outcomes = async (seed: number) => {
+      const run = await startTestSim({ seed });
+      try {
+        run.faults.set({ action: 'DescribeRouteTables', error_rate: 0.5 });
+        const client = ec2(run, 'node-a');
+        const out: boolean[] = [];
+        for (let i = 0; i < 16; i++) {
+          out.push(
+            await client.send(new DescribeRouteTablesCommand({ RouteTableIds: [RTB] })).then(
+              () => true,
+              () => false,
+            ),
+          );
+        }
+        return out.join('');
+      } finally {
+        await run.close();
+      }
+    };
+    const first = await outcomes(42);
+    assert.equal(await outcomes(42), first);
+    assert.match(first, /true.*false|false.*true/);
+  });
+
   it('throttles above N calls/s with RequestLimitExceeded (503)', async () => {
     const a = ec2(sim, 'node-a');
     sim.faults.set({ action: 'DescribeInstances', throttle_per_s: 2 });
@@ -324,7 +349,26 @@ describe('sim: EC2 DryRun, permissions and faults', () => {
       listed.calls.map((c) => [c.cloud, c.action, c.identity, c.status]),
       [['aws', 'DescribeRouteTables', 'node-a', 200]],
     );
+    const learned = await control(sim, 'POST', '/aws/propagate', {
+      route_table_id: RTB,
+      destination: '10.80.0.0/16',
+      vgw_id: 'vgw-0a1b2c3d4e5f60001',
+    });
+    assert.equal(learned.status, 200);
+    const via = (await control(sim, 'GET', `/aws/effective-route?route_table_id=${RTB}&ip=10.80.1.1`))
+      .json as { route: { origin: string } };
+    assert.equal(via.route.origin, 'EnableVgwRoutePropagation');
+    const propagated = await a.send(new DescribeRouteTablesCommand({ RouteTableIds: [RTB] }));
+    assert.ok(
+      propagated.RouteTables?.[0]?.Routes?.some(
+        (r) => r.DestinationCidrBlock === '10.80.0.0/16' && r.Origin === 'EnableVgwRoutePropagation',
+      ),
+    );
     assert.equal((await control(sim, 'POST', '/vanish', { id: ENI_B })).status, 200);
+    assert.equal((await control(sim, 'POST', '/vanish', { id: ENI_B })).status, 404);
+    assert.equal((await control(sim, 'POST', '/snapshot')).status, 400, 'no snapshot file configured');
+    assert.equal((await control(sim, 'POST', '/azure/token', { identity: 'nobody' })).status, 404);
+    assert.equal((await control(sim, 'GET', '/no-such-route')).status, 404);
     const gone = await failure(() =>
       a.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [ENI_B] })),
     );

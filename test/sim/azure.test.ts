@@ -1,5 +1,6 @@
 // Azure ARM through @azure/arm-network over HTTPS: NIC and route LROs, etags, conflicts, RBAC, throttling (CLOUD.md §2).
 import assert from 'node:assert/strict';
+import { request } from 'node:https';
 import { after, before, describe, it } from 'node:test';
 import type { NetworkInterface, NetworkManagementClient } from '@azure/arm-network';
 import type { Sim } from '../../src/sim/server.js';
@@ -319,6 +320,33 @@ describe('sim: Azure network interfaces and routes', () => {
     assert.equal(
       after.ipConfigurations?.some((c) => c.privateIPAddress === '10.1.1.150'),
       false,
+    );
+  });
+
+  it("lists the caller's permitted actions at a scope (Microsoft.Authorization/permissions)", async () => {
+    const path = `/subscriptions/${SUB}/resourceGroups/${RG}/providers/Microsoft.Authorization/permissions?api-version=2022-04-01`;
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = request(
+        `${sim.azure_url}${path}`,
+        { ca: sim.azure_ca_pem, headers: { authorization: `Bearer ${sim.azureToken('node-a')}` } },
+        (res) => {
+          let text = '';
+          res.on('data', (c) => {
+            text += c;
+          });
+          res.on('end', () => resolve(text));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    const actions = (JSON.parse(body) as { value: { actions: string[] }[] }).value[0]?.actions ?? [];
+    assert.ok(actions.includes('Microsoft.Network/networkInterfaces/write'));
+    assert.ok(actions.includes('Microsoft.Network/virtualNetworks/subnets/join/action'));
+    assert.equal(
+      actions.includes('Microsoft.Network/locations/operations/read'),
+      false,
+      'granted at another scope',
     );
   });
 

@@ -80,7 +80,7 @@ export function registerSim(program: Command): void {
       'load state from this JSON file if it exists; save it on exit and on POST /_sim/snapshot',
     )
     .option('--seed <n>', "seed for ids, jitter and error rates (default: the scenario's)")
-    .option('--throttle', "apply EC2's per-API request limits (RequestLimitExceeded)")
+    .option('--throttle', "apply EC2's per-API and ARM's per-principal request limits")
     .option(
       '--ca-file <file>',
       'where to write the Azure CA certificate (default: a file in the temp directory)',
@@ -94,7 +94,7 @@ export function registerSim(program: Command): void {
           azure_port: port(flags.azurePort, '--azure-port'),
           ...(flags.snapshot ? { snapshot_file: flags.snapshot } : {}),
           ...(flags.seed ? { seed: Number(flags.seed) } : {}),
-          ...(flags.throttle ? { aws_throttle: true } : {}),
+          ...(flags.throttle ? { aws_throttle: true, azure_throttle: true } : {}),
         });
         const caFile = flags.caFile ?? join(tmpdir(), `tandem-sim-ca-${process.pid}.pem`);
         writeFileSync(caFile, sim.azure_ca_pem);
@@ -114,6 +114,12 @@ export function registerSim(program: Command): void {
       } catch (e) {
         if (e instanceof ScenarioError) {
           console.error(`tandem sim: ${e.message}`);
+          process.exit(2);
+        }
+        if ((e as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          console.error(
+            `tandem sim: a port is already in use (${(e as Error).message}); pick another with --port / --azure-port`,
+          );
           process.exit(2);
         }
         throw e;

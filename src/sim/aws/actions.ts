@@ -138,8 +138,8 @@ export const ACTIONS: Record<string, ActionSpec> = {
     run: (p, s) => {
       const tables = byIds(p.list('RouteTableId'), s.data.route_tables, (id) => s.routeTable(id));
       return {
-        routeTableSet: applyFilters(tables, p.filters(), routeTableFilters(s)).map((t) =>
-          renderRouteTable(s, t),
+        routeTableSet: applyFilters(tables, p.filters(), routeTableFilters(s)).map(
+          (t) => s.lag.view(t.id, s.clock.now_ms()) ?? renderRouteTable(s, t),
         ),
       };
     },
@@ -175,7 +175,9 @@ export const ACTIONS: Record<string, ActionSpec> = {
       s.settle();
       const enis = byIds(p.list('NetworkInterfaceId'), s.data.enis, (id) => s.eni(id));
       return {
-        networkInterfaceSet: applyFilters(enis, p.filters(), eniFilters(s)).map((e) => renderEni(s, e)),
+        networkInterfaceSet: applyFilters(enis, p.filters(), eniFilters(s)).map(
+          (e) => s.lag.view(e.id, s.clock.now_ms()) ?? renderEni(s, e),
+        ),
       };
     },
   },
@@ -322,7 +324,9 @@ export const ACTIONS: Record<string, ActionSpec> = {
       const ips = p.list('PublicIp');
       if (ips.length > 0) all = all.filter((a) => ips.includes(a.public_ip));
       return {
-        addressesSet: applyFilters(all, p.filters(), addressFilters(s)).map((a) => renderAddress(s, a)),
+        addressesSet: applyFilters(all, p.filters(), addressFilters(s)).map(
+          (a) => s.lag.view(a.allocation_id, s.clock.now_ms()) ?? renderAddress(s, a),
+        ),
       };
     },
   },

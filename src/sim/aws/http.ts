@@ -86,7 +86,10 @@ export async function handleAws(
       for (const ref of refs) checkExists(ctx.aws, ref);
       throw new SimError(412, 'DryRunOperation', 'Request would have succeeded, but DryRun flag is set.');
     }
+    const lag_ms = ctx.aws.data.read_lag_ms;
+    const before = lag_ms > 0 && spec.mutating ? ctx.aws.lag.capture(ctx.aws, refs) : undefined;
     text = successXml(action, request_id, spec.run(params, ctx.aws));
+    if (before) ctx.aws.lag.commit(before, ctx.clock.now_ms(), lag_ms);
   } catch (e) {
     const err = isSimError(e) ? e : new SimError(500, 'InternalError', 'An internal error has occurred');
     if (!isSimError(e)) ctx.log.error({ err: e, action }, 'aws action failed unexpectedly');

@@ -1,5 +1,4 @@
 // Instances: just enough to own ENIs (device 0 created with the instance) and to be a route target.
-import { SimError } from '../errors.js';
 import { createEni } from './enis.js';
 import type { AwsState, Instance } from './model.js';
 import { anyOf, type FilterFn, field } from './query.js';
@@ -75,14 +74,4 @@ export function instanceFilters(state: AwsState): Record<string, FilterFn<Instan
     'network-interface.network-interface-id': anyOf((i) => state.enisOf(i.id).map((e) => e.id)),
     'tag:Name': field((i) => i.name),
   };
-}
-
-export function requireRunning(inst: Instance): void {
-  if (inst.state !== 'running') {
-    throw new SimError(
-      400,
-      'IncorrectInstanceState',
-      `The instance '${inst.id}' is not in a valid state for this operation.`,
-    );
-  }
 }

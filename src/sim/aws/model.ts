@@ -2,6 +2,7 @@
 import type { Clock } from '../clock.js';
 import { SimError } from '../errors.js';
 import type { Random } from '../random.js';
+import { ReadLag } from './lag.js';
 
 export type RouteOrigin = 'CreateRouteTable' | 'CreateRoute' | 'EnableVgwRoutePropagation';
 export type TargetKind =
@@ -109,6 +110,8 @@ export interface AwsData {
   account_id: string;
   attach_delay_ms: number;
   detach_delay_ms: number;
+  /** How long Describe calls keep showing a resource as it was before a change (0: read-after-write). */
+  read_lag_ms: number;
   vpcs: Record<string, Vpc>;
   subnets: Record<string, Subnet>;
   route_tables: Record<string, RouteTable>;
@@ -125,6 +128,7 @@ export function emptyAwsData(region = 'us-east-1', account_id = '123456789012'):
     account_id,
     attach_delay_ms: 1000,
     detach_delay_ms: 1000,
+    read_lag_ms: 0,
     vpcs: {},
     subnets: {},
     route_tables: {},
@@ -156,6 +160,8 @@ export function invalid(message: string): SimError {
 export class AwsState {
   /** ENIs in an attaching/detaching transition, so settling costs nothing when there are none. */
   private transitions = 0;
+
+  readonly lag = new ReadLag();
 
   constructor(
     public data: AwsData,

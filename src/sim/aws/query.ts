@@ -111,8 +111,3 @@ export function applyFilters<T>(items: T[], filters: Filter[], known: Record<str
     }),
   );
 }
-
-/** Explicit ids must all exist, as EC2 answers NotFound for the first missing one. */
-export function pickByIds<T>(ids: string[], lookup: (id: string) => T): T[] {
-  return ids.map(lookup);
-}

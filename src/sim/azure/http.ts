@@ -134,10 +134,13 @@ export async function handleAzure(
       );
     }
     await ctx.faults.apply('azure', route.action);
-    authorize(ctx, identity, route.action, path);
+    const limits = ctx.arm_throttle?.take(identity.name, req.method ?? 'GET', ctx.clock.now_ms());
+    // Listing one's own permissions needs none: it is how a preflight finds out what it may do.
+    if (route.handle !== getPermissions) authorize(ctx, identity, route.action, path);
     const name = decodeURIComponent(route.pattern.exec(path)?.slice(-1)[0] ?? '');
     const ifMatch = req.method === 'GET' ? undefined : (req.headers['if-match'] as string | undefined);
     reply = route.handle({ ctx, identity, id: path, name, body, if_match: ifMatch, action: route.action });
+    if (limits) reply = { ...reply, headers: { ...reply.headers, ...limits } };
   } catch (e) {
     const err = isSimError(e) ? e : new SimError(500, 'InternalServerError', 'An internal error occurred.');
     if (!isSimError(e)) ctx.log.error({ err: e, action }, 'azure request failed unexpectedly');
