@@ -51,6 +51,7 @@ export interface AgentConfig {
   readonly wan_loss_relinquish_ms: number;
   readonly max_clock_skew_ms: number;
   readonly action_deadline_ms: number;
+  readonly nice: number;
   readonly monitors: readonly PluginSpec[];
   readonly actions: readonly PluginSpec[];
   readonly status: { readonly listen: ListenAddress; readonly admin_token_file: string | null };
@@ -161,6 +162,8 @@ function resolveConfig(
     wan_loss_relinquish_ms: cfg.wan_loss_relinquish_ms ?? 10_000,
     max_clock_skew_ms: cfg.max_clock_skew_ms ?? 0,
     action_deadline_ms: cfg.action_deadline_ms ?? 30_000,
+    // Like corosync's real-time default: a busy host must not delay keepalives into a false failover.
+    nice: cfg.nice ?? -10,
     monitors: cfg.monitors ?? [],
     actions: cfg.actions ?? [],
     status: {
