@@ -90,7 +90,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     // Keepalives heard before the core starts are dropped: the core's first input must be `start`.
     (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
   );
-  const readings = new Readings(push);
+  const readings = new Readings(cfg.ha_port_monitor, push);
   for (const m of monitors) m.start((r) => readings.onReading(r));
 
   const started = new Shell({

@@ -24,7 +24,11 @@ test("the active node's LAN link down: the standby takes over; link back: one ac
 
 test("switch mode: the standby's own HA port down ⇒ it does not take over; the active's port down ⇒ it does", () =>
   inLab(async (lab) => {
-    const sw = { ha_link: 'switch', monitors: [{ kind: 'link', name: 'ha-port', interface: lab.ifname }] };
+    const sw = {
+      ha_link: 'switch',
+      ha_port_monitor: 'ha-port',
+      monitors: [{ kind: 'link', name: 'ha-port', interface: lab.ifname }],
+    };
     const a = lab.startAgent('a', sw);
     const b = lab.startAgent('b', sw);
     await a.waitState('active');
