@@ -54,11 +54,16 @@ export interface CallBudget {
   readonly signal?: AbortSignal | undefined;
   /** Counts every request sent, for ActionResult.calls. */
   readonly counter: { calls: number };
+  readonly policy: RetryPolicy;
 }
 
 /** Starts a budget `deadline_ms` from now. */
-export function budget(deadline_ms: number, signal?: AbortSignal): CallBudget {
-  return { deadline_at_ms: performance.now() + deadline_ms, signal, counter: { calls: 0 } };
+export function budget(
+  deadline_ms: number,
+  signal?: AbortSignal,
+  policy: RetryPolicy = DEFAULT_RETRY,
+): CallBudget {
+  return { deadline_at_ms: performance.now() + deadline_ms, signal, counter: { calls: 0 }, policy };
 }
 
 /**
@@ -69,8 +74,8 @@ export async function withRetry<T>(
   action: string,
   b: CallBudget,
   attempt: (signal: AbortSignal) => Promise<T>,
-  policy: RetryPolicy = DEFAULT_RETRY,
 ): Promise<T> {
+  const policy = b.policy;
   let last: AwsError | null = null;
   for (let n = 0; n < policy.attempts_max; n++) {
     const left_ms = b.deadline_at_ms - performance.now();

@@ -50,14 +50,10 @@ export class EipAction {
   }
 
   async #address(p: Prepared, b: CallBudget): Promise<Address> {
-    const out = await withRetry(
-      'DescribeAddresses',
-      b,
-      (abortSignal) =>
-        p.client.send(new DescribeAddressesCommand({ AllocationIds: [this.spec.allocation_id] }), {
-          abortSignal,
-        }),
-      this.#session.retry,
+    const out = await withRetry('DescribeAddresses', b, (abortSignal) =>
+      p.client.send(new DescribeAddressesCommand({ AllocationIds: [this.spec.allocation_id] }), {
+        abortSignal,
+      }),
     );
     const a = out.Addresses?.[0];
     if (!a)
@@ -77,7 +73,7 @@ export class EipAction {
   }
 
   claim(ctx: ActionContext): Promise<ActionResult> {
-    return runVerb(ctx, async (b) => {
+    return runVerb(ctx, this.#session.retry, async (b) => {
       const p = await this.prepare();
       const input = {
         AllocationId: this.spec.allocation_id,
@@ -85,11 +81,8 @@ export class EipAction {
         AllowReassociation: true,
         ...(this.spec.private_ip ? { PrivateIpAddress: this.spec.private_ip } : {}),
       };
-      await withRetry(
-        'AssociateAddress',
-        b,
-        (abortSignal) => p.client.send(new AssociateAddressCommand(input), { abortSignal }),
-        this.#session.retry,
+      await withRetry('AssociateAddress', b, (abortSignal) =>
+        p.client.send(new AssociateAddressCommand(input), { abortSignal }),
       );
       let wait_ms = CONFIRM_FIRST_MS;
       while (true) {
@@ -109,13 +102,13 @@ export class EipAction {
 
   /** Nothing to undo: the next active node reassociates the address in one call. */
   release(ctx: ActionContext): Promise<ActionResult> {
-    return runVerb(ctx, async () => {});
+    return runVerb(ctx, this.#session.retry, async () => {});
   }
 
   async observe(ctx: ActionContext): Promise<Observation> {
     try {
       const p = await this.prepare();
-      const a = await this.#address(p, budget(ctx.deadline_ms, ctx.signal));
+      const a = await this.#address(p, budget(ctx.deadline_ms, ctx.signal, this.#session.retry));
       if (a.NetworkInterfaceId === undefined) return { target: 'none' };
       if (this.#isOurs(a, p)) return { target: 'self' };
       if (a.NetworkInterfaceId === this.spec.peer_eni_id) return { target: 'peer' };
@@ -129,7 +122,7 @@ export class EipAction {
   }
 
   async preflight(ctx: ActionContext): Promise<readonly PreflightCheck[]> {
-    const b = budget(ctx.deadline_ms, ctx.signal);
+    const b = budget(ctx.deadline_ms, ctx.signal, this.#session.retry);
     const s = this.spec;
     const read = {
       check: `Elastic IP ${s.allocation_id} exists`,
@@ -150,7 +143,6 @@ export class EipAction {
         resources: [arn(s, 'elastic-ip', s.allocation_id), arn(s, 'network-interface', p.eni_id)],
       },
       b,
-      this.#session.retry,
       (abortSignal) =>
         p.client.send(
           new AssociateAddressCommand({

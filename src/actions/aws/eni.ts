@@ -41,7 +41,7 @@ export class EniAction {
 
   prepare(deadline_ms = 10_000): Promise<Prepared> {
     if (!this.#prepared) {
-      const p = this.#resolve(budget(deadline_ms));
+      const p = this.#resolve(budget(deadline_ms, undefined, this.#session.retry));
       p.catch(() => {
         if (this.#prepared === p) this.#prepared = null;
       });
@@ -68,12 +68,8 @@ export class EniAction {
 
   async #eni(p: Prepared, b: CallBudget): Promise<NetworkInterface> {
     const id = this.spec.eni_id;
-    const out = await withRetry(
-      'DescribeNetworkInterfaces',
-      b,
-      (abortSignal) =>
-        p.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [id] }), { abortSignal }),
-      this.#session.retry,
+    const out = await withRetry('DescribeNetworkInterfaces', b, (abortSignal) =>
+      p.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [id] }), { abortSignal }),
     );
     const eni = out.NetworkInterfaces?.[0];
     if (!eni)
@@ -82,7 +78,7 @@ export class EniAction {
   }
 
   claim(ctx: ActionContext): Promise<ActionResult> {
-    return runVerb(ctx, async (b) => {
+    return runVerb(ctx, this.#session.retry, async (b) => {
       const p = await this.prepare(ctx.deadline_ms);
       const eni = await this.#eni(p, b);
       if (eni.AvailabilityZone !== p.availability_zone) throw crossAz(this.spec.eni_id, eni, p);
@@ -155,7 +151,7 @@ export class EniAction {
 
   /** A graceful detach from us, so the next active node seldom needs Force (which can pin a device index). */
   release(ctx: ActionContext): Promise<ActionResult> {
-    return runVerb(ctx, async (b) => {
+    return runVerb(ctx, this.#session.retry, async (b) => {
       const p = await this.prepare(ctx.deadline_ms);
       const eni = await this.#eni(p, b);
       if (!ours(eni, p) || eni.Attachment?.Status === 'detaching') return;
@@ -168,7 +164,7 @@ export class EniAction {
 
   async observe(ctx: ActionContext): Promise<Observation> {
     try {
-      const b = budget(ctx.deadline_ms, ctx.signal);
+      const b = budget(ctx.deadline_ms, ctx.signal, this.#session.retry);
       const p = await this.prepare(ctx.deadline_ms);
       const eni = await this.#eni(p, b);
       const holder = eni.Attachment?.InstanceId;
@@ -182,7 +178,7 @@ export class EniAction {
   }
 
   async preflight(ctx: ActionContext): Promise<readonly PreflightCheck[]> {
-    const b = budget(ctx.deadline_ms, ctx.signal);
+    const b = budget(ctx.deadline_ms, ctx.signal, this.#session.retry);
     const s = this.spec;
     const read = {
       check: `ENI ${s.eni_id} exists`,
@@ -207,13 +203,11 @@ export class EniAction {
       });
     }
     const resources = [arn(s, 'network-interface', s.eni_id), arn(s, 'instance', p.instance_id)];
-    const policy = this.#session.retry;
     const attachmentId = eni.Attachment?.AttachmentId ?? 'eni-attach-00000000000000000';
     const [detach, attach] = await Promise.all([
       dryRunCheck(
         { check: `ec2:DetachNetworkInterface ${s.eni_id}`, action: 'ec2:DetachNetworkInterface', resources },
         b,
-        policy,
         (abortSignal) =>
           p.client.send(
             new DetachNetworkInterfaceCommand({ AttachmentId: attachmentId, Force: true, DryRun: true }),
@@ -227,7 +221,6 @@ export class EniAction {
           resources,
         },
         b,
-        policy,
         (abortSignal) =>
           p.client.send(
             new AttachNetworkInterfaceCommand({

@@ -1,7 +1,7 @@
 // Preflight checks as CLOUD.md §1.3 classifies them: 412 DryRunOperation ⇒ ok; 403 ⇒ missing permission
 // (with the statement to add); NotFound / InvalidParameterValue ⇒ wrong id; no answer ⇒ unreachable.
 import type { PreflightCheck } from '../types.js';
-import { type CallBudget, type RetryPolicy, withRetry } from './client.js';
+import { type CallBudget, withRetry } from './client.js';
 import { AwsError, isDryRunOk } from './errors.js';
 import { statementText } from './iam-policy.js';
 
@@ -17,42 +17,19 @@ export interface CheckSpec {
 export async function dryRunCheck(
   spec: CheckSpec,
   b: CallBudget,
-  policy: RetryPolicy,
   call: (signal: AbortSignal) => Promise<unknown>,
 ): Promise<PreflightCheck> {
   try {
-    const allowed = await withRetry(
-      spec.action,
-      b,
-      async (signal) => {
-        try {
-          await call(signal);
-          return true;
-        } catch (err) {
-          if (isDryRunOk(err)) return true;
-          throw err;
-        }
-      },
-      policy,
-    );
+    const allowed = await withRetry(spec.action, b, async (signal) => {
+      try {
+        await call(signal);
+        return true;
+      } catch (err) {
+        if (isDryRunOk(err)) return true;
+        throw err;
+      }
+    });
     return allowed ? { check: spec.check, status: 'ok' } : { check: spec.check, status: 'error' };
-  } catch (err) {
-    return failedCheck(spec, err);
-  }
-}
-
-/** A read that confirms ids exist (Describe by id). */
-export async function readCheck(
-  spec: CheckSpec,
-  b: CallBudget,
-  policy: RetryPolicy,
-  call: (signal: AbortSignal) => Promise<string | null>,
-): Promise<PreflightCheck> {
-  try {
-    const problem = await withRetry(spec.action, b, call, policy);
-    return problem === null
-      ? { check: spec.check, status: 'ok' }
-      : { check: spec.check, status: 'wrong-id', detail: problem, fix: 'correct the id in the config' };
   } catch (err) {
     return failedCheck(spec, err);
   }

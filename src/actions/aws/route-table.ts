@@ -57,7 +57,7 @@ export class RouteTableAction {
   /** Resolves our ENI and every route table id once; the failover itself never looks them up again. */
   prepare(deadline_ms = 10_000): Promise<Prepared> {
     if (!this.#prepared) {
-      const p = this.#resolve(budget(deadline_ms));
+      const p = this.#resolve(budget(deadline_ms, undefined, this.#session.retry));
       p.catch(() => {
         if (this.#prepared === p) this.#prepared = null;
       });
@@ -116,18 +116,14 @@ export class RouteTableAction {
   }
 
   async #describe(client: EC2Client, ids: readonly string[], b: CallBudget): Promise<RouteTable[]> {
-    const out = await withRetry(
-      'DescribeRouteTables',
-      b,
-      (abortSignal) =>
-        client.send(new DescribeRouteTablesCommand({ RouteTableIds: [...ids] }), { abortSignal }),
-      this.#session.retry,
+    const out = await withRetry('DescribeRouteTables', b, (abortSignal) =>
+      client.send(new DescribeRouteTablesCommand({ RouteTableIds: [...ids] }), { abortSignal }),
     );
     return out.RouteTables ?? [];
   }
 
   claim(ctx: ActionContext): Promise<ActionResult> {
-    return runVerb(ctx, async (b) => {
+    return runVerb(ctx, this.#session.retry, async (b) => {
       const p = await this.prepare(ctx.deadline_ms);
       const routes = p.table_ids.flatMap((t) => this.#dests.map((d) => ({ table_id: t, dest: d })));
       const failures = (
@@ -153,18 +149,12 @@ export class RouteTableAction {
     const key = routeKey(table_id, dest.cidr);
     const target = { RouteTableId: table_id, NetworkInterfaceId: p.eni_id, ...destParam(dest) };
     const replace = () =>
-      withRetry(
-        'ReplaceRoute',
-        b,
-        (abortSignal) => p.client.send(new ReplaceRouteCommand(target), { abortSignal }),
-        this.#session.retry,
+      withRetry('ReplaceRoute', b, (abortSignal) =>
+        p.client.send(new ReplaceRouteCommand(target), { abortSignal }),
       );
     const create = () =>
-      withRetry(
-        'CreateRoute',
-        b,
-        (abortSignal) => p.client.send(new CreateRouteCommand(target), { abortSignal }),
-        this.#session.retry,
+      withRetry('CreateRoute', b, (abortSignal) =>
+        p.client.send(new CreateRouteCommand(target), { abortSignal }),
       );
     if (p.exists.get(key) === false) {
       try {
@@ -214,7 +204,7 @@ export class RouteTableAction {
 
   /** keep: the next active node replaces the routes (no fight, no gap). delete: remove the routes we hold. */
   release(ctx: ActionContext): Promise<ActionResult> {
-    return runVerb(ctx, async (b) => {
+    return runVerb(ctx, this.#session.retry, async (b) => {
       if (this.spec.on_release !== 'delete') return;
       const p = await this.prepare(ctx.deadline_ms);
       const ours = (await this.#read(p, b)).filter((r) => r.target === 'self');
@@ -245,7 +235,7 @@ export class RouteTableAction {
 
   /** Every configured route, read back from EC2 (one Describe). */
   async inspect(ctx: ActionContext): Promise<RouteReading[]> {
-    const b = budget(ctx.deadline_ms, ctx.signal);
+    const b = budget(ctx.deadline_ms, ctx.signal, this.#session.retry);
     const p = await this.prepare(ctx.deadline_ms);
     const readings = await this.#read(p, b);
     for (const r of readings) p.exists.set(routeKey(r.table_id, r.destination), r.target !== 'none');
@@ -261,7 +251,7 @@ export class RouteTableAction {
   }
 
   async preflight(ctx: ActionContext): Promise<readonly PreflightCheck[]> {
-    const b = budget(ctx.deadline_ms, ctx.signal);
+    const b = budget(ctx.deadline_ms, ctx.signal, this.#session.retry);
     const s = this.spec;
     let p: Prepared;
     const describe = {
@@ -274,7 +264,6 @@ export class RouteTableAction {
     } catch (err) {
       return [failedCheck(describe, err)];
     }
-    const policy = this.#session.retry;
     // prepare() read every table by id: had one been missing, EC2 would have answered NotFound above.
     const checks: Promise<PreflightCheck>[] = [
       Promise.resolve({ check: `${describe.check}: ${p.table_ids.join(', ')}`, status: 'ok' }),
@@ -296,7 +285,6 @@ export class RouteTableAction {
           dryRunCheck(
             { check: `${action} on ${table_id} → ${p.eni_id}`, action, resources },
             b,
-            policy,
             (abortSignal) => p.client.send(new Command(input), { abortSignal }),
           ),
         );
@@ -316,7 +304,6 @@ export class RouteTableAction {
           resources: [arn(s, 'route-table', p.table_ids[0]!), arn(s, 'network-interface', s.peer_eni_id)],
         },
         b,
-        policy,
         (abortSignal) => p.client.send(new ReplaceRouteCommand(peerInput), { abortSignal }),
       ),
     );

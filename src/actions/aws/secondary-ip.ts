@@ -57,17 +57,13 @@ export class SecondaryIpAction {
 
   /** The ENI that holds the address now (filtered Describe: the cheap throttle bucket, CLOUD.md §1.4). */
   async #holder(p: Prepared, b: CallBudget): Promise<NetworkInterface | undefined> {
-    const out = await withRetry(
-      'DescribeNetworkInterfaces',
-      b,
-      (abortSignal) =>
-        p.client.send(
-          new DescribeNetworkInterfacesCommand({
-            Filters: [{ Name: 'addresses.private-ip-address', Values: [this.spec.address] }],
-          }),
-          { abortSignal },
-        ),
-      this.#session.retry,
+    const out = await withRetry('DescribeNetworkInterfaces', b, (abortSignal) =>
+      p.client.send(
+        new DescribeNetworkInterfacesCommand({
+          Filters: [{ Name: 'addresses.private-ip-address', Values: [this.spec.address] }],
+        }),
+        { abortSignal },
+      ),
     );
     return out.NetworkInterfaces?.[0];
   }
@@ -78,21 +74,17 @@ export class SecondaryIpAction {
   }
 
   claim(ctx: ActionContext): Promise<ActionResult> {
-    return runVerb(ctx, async (b) => {
+    return runVerb(ctx, this.#session.retry, async (b) => {
       const p = await this.prepare();
-      await withRetry(
-        'AssignPrivateIpAddresses',
-        b,
-        (abortSignal) =>
-          p.client.send(
-            new AssignPrivateIpAddressesCommand({
-              NetworkInterfaceId: p.eni_id,
-              PrivateIpAddresses: [this.spec.address],
-              AllowReassignment: true,
-            }),
-            { abortSignal },
-          ),
-        this.#session.retry,
+      await withRetry('AssignPrivateIpAddresses', b, (abortSignal) =>
+        p.client.send(
+          new AssignPrivateIpAddressesCommand({
+            NetworkInterfaceId: p.eni_id,
+            PrivateIpAddresses: [this.spec.address],
+            AllowReassignment: true,
+          }),
+          { abortSignal },
+        ),
       );
       if (this.spec.local_interface) await this.#local.add(this.spec.local_interface, this.#cidr(p));
       // Remapping is asynchronous in EC2: read it back before saying done.
@@ -114,7 +106,7 @@ export class SecondaryIpAction {
 
   /** The platform side stays (the next active node reassigns it); the OS stops answering for the address. */
   release(ctx: ActionContext): Promise<ActionResult> {
-    return runVerb(ctx, async () => {
+    return runVerb(ctx, this.#session.retry, async () => {
       if (!this.spec.local_interface) return;
       const p = await this.prepare();
       await this.#local.remove(this.spec.local_interface, this.#cidr(p));
@@ -123,7 +115,7 @@ export class SecondaryIpAction {
 
   async observe(ctx: ActionContext): Promise<Observation> {
     try {
-      const b = budget(ctx.deadline_ms, ctx.signal);
+      const b = budget(ctx.deadline_ms, ctx.signal, this.#session.retry);
       const p = await this.prepare();
       const holder = (await this.#holder(p, b))?.NetworkInterfaceId;
       if (holder === undefined) return { target: 'none' };
@@ -141,7 +133,7 @@ export class SecondaryIpAction {
   }
 
   async preflight(ctx: ActionContext): Promise<readonly PreflightCheck[]> {
-    const b = budget(ctx.deadline_ms, ctx.signal);
+    const b = budget(ctx.deadline_ms, ctx.signal, this.#session.retry);
     const s = this.spec;
     const read = {
       check: `ENI for ${s.address} exists`,

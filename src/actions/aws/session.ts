@@ -122,10 +122,11 @@ export class AwsSession {
 /** Runs a verb against a budget and turns the outcome into an ActionResult (drivers never throw). */
 export async function runVerb(
   ctx: ActionContext,
+  policy: RetryPolicy,
   body: (b: CallBudget) => Promise<void>,
 ): Promise<ActionResult> {
   const started = performance.now();
-  const b = budget(ctx.deadline_ms, ctx.signal);
+  const b = budget(ctx.deadline_ms, ctx.signal, policy);
   try {
     await body(b);
     return { ok: true, duration_ms: performance.now() - started, calls: b.counter.calls };
