@@ -56,3 +56,44 @@ describe('aws pair end to end (two agent processes, simulated EC2)', () => {
     assert.equal(writes.length, 0, JSON.stringify(writes));
   });
 });
+
+describe('aws pair end to end: a split brain does not flap the routes', () => {
+  let sim: Sim;
+  let pair: Pair;
+  before(async () => {
+    sim = await startTestSim(TABLES);
+    // Different pair keys: each node rejects the other's keepalives, so both become active.
+    pair = new Pair({
+      sim,
+      tables: TABLES,
+      interval_ms: 100,
+      dead_multiplier: 5,
+      observe_interval_ms: 200,
+      split_keys: true,
+    });
+  });
+  after(async () => {
+    await pair.stop();
+    await sim.close();
+  });
+
+  it('both active: the later claim holds the routes, the other node reports split brain and never writes back', async () => {
+    const dests = pair.destinations;
+    const a = pair.start('a');
+    await until('node a active', async () => (await a.state()) === 'active', 30_000);
+    await until('every route at node a', () => allAt(sim, TABLES, dests, ENI_A), 15_000);
+    const b = pair.start('b');
+    await until('node b active too', async () => (await b.state()) === 'active', 30_000);
+    await until('every route at node b', () => allAt(sim, TABLES, dests, ENI_B), 20_000);
+    await until('node a reports split brain', () => a.logged('aws arbiter: split-brain').length > 0, 10_000);
+    assert.equal(await a.state(), 'active', 'core (keepalives) cannot see the peer: both stay active');
+    const since = sim.calls.last_seq();
+    await new Promise((r) => setTimeout(r, 2000));
+    const writes = sim.calls
+      .list({ since_seq: since })
+      .filter((c) => c.action === 'ReplaceRoute' || c.action === 'CreateRoute');
+    assert.equal(writes.length, 0, `nobody fights over the routes: ${JSON.stringify(writes)}`);
+    assert.deepEqual(targets(sim, TABLES, dests), Array(TABLES * dests.length).fill(`${ENI_B}:active`));
+    assert.equal(a.logged('aws arbiter: split-brain').length, 1, 'reported once, not at every interval');
+  });
+});

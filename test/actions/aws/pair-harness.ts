@@ -21,6 +21,8 @@ export interface PairOptions {
   readonly interval_ms: number;
   readonly dead_multiplier: number;
   readonly observe_interval_ms?: number;
+  /** Give each node its own pair key: neither authenticates the other, so both go active (a split brain). */
+  readonly split_keys?: boolean;
 }
 
 export type NodeName = 'a' | 'b';
@@ -66,6 +68,11 @@ export class AgentProcess {
     }
   }
 
+  /** Log lines whose message starts with `prefix`. */
+  logged(prefix: string): Record<string, unknown>[] {
+    return this.lines.filter((l) => typeof l.msg === 'string' && l.msg.startsWith(prefix));
+  }
+
   kill(signal: NodeJS.Signals): void {
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
   }
@@ -81,7 +88,12 @@ export class Pair {
 
   constructor(opts: PairOptions) {
     this.#opts = opts;
-    writeFileSync(join(this.dir, 'pair.key'), randomBytes(32).toString('base64'));
+    const key = randomBytes(32).toString('base64');
+    for (const node of ['a', 'b'] as const)
+      writeFileSync(
+        join(this.dir, `pair-${node}.key`),
+        opts.split_keys ? randomBytes(32).toString('base64') : key,
+      );
   }
 
   get destinations(): readonly string[] {
@@ -100,7 +112,7 @@ export class Pair {
       pair: 'tdaws',
       node: `node-${node}`,
       role: node === 'a' ? 'primary' : 'secondary',
-      pair_key_file: 'pair.key',
+      pair_key_file: `pair-${node}.key`,
       interval_ms: o.interval_ms,
       dead_multiplier: o.dead_multiplier,
       paths: [
