@@ -103,13 +103,15 @@ export async function discoverSelf(imds: Imds): Promise<SelfInfo> {
 
 async function discoverInterface(imds: Imds, mac: string): Promise<InterfaceInfo> {
   const at = `meta-data/network/interfaces/macs/${mac}/`;
+  // An IPv6-only subnet has no IPv4 CIDR or addresses: those items are optional, the ids are not.
+  const optional = (path: string) => imds.get(path).catch(() => '');
   const [eni_id, device, subnet_id, vpc_id, subnet_cidr, ips] = await Promise.all([
     imds.get(`${at}interface-id`),
     imds.get(`${at}device-number`),
     imds.get(`${at}subnet-id`),
     imds.get(`${at}vpc-id`),
-    imds.get(`${at}subnet-ipv4-cidr-block`),
-    imds.get(`${at}local-ipv4s`).catch(() => ''),
+    optional(`${at}subnet-ipv4-cidr-block`),
+    optional(`${at}local-ipv4s`),
   ]);
   return {
     mac,

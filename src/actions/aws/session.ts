@@ -110,7 +110,7 @@ export class AwsSession {
       mac: ref.interface_mac,
       device_index: ref.device_index,
     });
-    return { eni_id: hit.eni_id, subnet_cidr: hit.subnet_cidr };
+    return { eni_id: hit.eni_id, subnet_cidr: hit.subnet_cidr === '' ? null : hit.subnet_cidr };
   }
 
   close(): void {
