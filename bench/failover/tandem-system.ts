@@ -1,0 +1,125 @@
+// tandem as a SystemUnderTest: one `tandem agent` per node with its defaults (dead_multiplier 3,
+// keepalive_copies 2), keepalives on every path the rig gives (LAN, and the HA link when there is one),
+// a link monitor on the LAN interface (LAN down ⇒ unfit ⇒ hand over), and the VIP on the LAN.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { spawnInNs } from '../../test/helpers/netns.js';
+import { nowMs } from './keepalived.js';
+import type { BenchRole, NodeHandle, NodePlan, RoleChange, SystemUnderTest } from './system.js';
+
+const REPO = new URL('../../', import.meta.url).pathname;
+// The compiled CLI, as deployed (`npm run build`): a smaller process than tsx's, so forking `ip`
+// and `arping` on a claim is cheaper, and the footprint figure is the real one.
+const CLI = join(REPO, 'dist/cli/main.js');
+const ROLE_OF: Readonly<Record<string, BenchRole>> = {
+  active: 'active',
+  standby: 'standby',
+  fault: 'fault',
+  maintenance: 'standby',
+  disabled: 'standby',
+};
+
+export interface TandemNodeHandle extends NodeHandle {
+  /** The agent's process id, for resource figures. */
+  readonly pid: number;
+  /** The agent's last log lines (JSON), to explain a figure. */
+  logTail(): readonly string[];
+}
+
+const TAIL_LINES = 200;
+
+function keyFile(dir: string): string {
+  const file = join(dir, 'pair.key');
+  // Both nodes of a rig share the directory, hence the key.
+  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+  return file;
+}
+
+function configOf(plan: NodePlan): Record<string, unknown> {
+  const paths = [{ name: 'lan', local_address: plan.address, peer_address: plan.peer_address }];
+  if (plan.ha) paths.push({ name: 'ha', local_address: plan.ha.address, peer_address: plan.ha.peer_address });
+  return {
+    pair: 'bench',
+    node: plan.name,
+    role: plan.role,
+    pair_key_file: keyFile(plan.dir),
+    interval_ms: plan.interval_ms,
+    preempt: plan.preempt,
+    paths,
+    monitors: [
+      {
+        kind: 'link',
+        name: 'lan-link',
+        interface: plan.ifname,
+        interval_ms: Math.min(100, plan.interval_ms),
+      },
+    ],
+    actions: [{ kind: 'vip', interface: plan.ifname, address: `${plan.vip}/${plan.prefix}` }],
+    status: { listen: '127.0.0.1:0' },
+    log_level: 'info',
+  };
+}
+
+export const tandemSystem: SystemUnderTest = {
+  name: 'tandem',
+  async unavailable() {
+    // Build now, so that the benchmark never measures a stale dist/.
+    const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
+    const built = spawnSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json')], { encoding: 'utf8' });
+    if (built.status !== 0) return `npm run build failed: ${built.stdout.slice(0, 500)}`;
+    return existsSync(CLI) ? undefined : `${CLI} is missing after the build`;
+  },
+  async startNode(plan: NodePlan): Promise<TandemNodeHandle> {
+    const file = join(plan.dir, `tandem-${plan.name}.yaml`);
+    writeFileSync(file, stringify(configOf(plan)));
+    const proc = spawnInNs(plan.ns, [process.execPath, CLI, 'agent', '--config', file]);
+    const changes: RoleChange[] = [];
+    const tail: string[] = [];
+    proc.onLine((line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+      if (!line.includes('"state change"')) return;
+      const to = (JSON.parse(line) as { to?: string }).to;
+      const role = to === undefined ? undefined : ROLE_OF[to];
+      if (role !== undefined) changes.push({ t_ms: nowMs(), role });
+    });
+    return {
+      name: plan.name,
+      pid: proc.pid,
+      logTail: () => tail,
+      roleChanges: () => changes,
+      role: () => changes.at(-1)?.role ?? 'init',
+      async stop() {
+        proc.kill('SIGTERM');
+        await proc.exited;
+      },
+      async kill9() {
+        proc.kill('SIGKILL');
+        await proc.exited;
+      },
+    };
+  },
+};
+
+/** Resident memory (MB) and CPU share (% of one core) of a process over `window_ms`. */
+export async function processUsage(
+  pid: number,
+  window_ms: number,
+): Promise<{ rss_mb: number; cpu_pct: number }> {
+  const ticks = (): number => {
+    // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), counted after the command name's ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const hz = 100; // USER_HZ on Linux
+  const t0 = performance.now();
+  const c0 = ticks();
+  await new Promise((r) => setTimeout(r, window_ms));
+  const cpu_pct = ((ticks() - c0) / hz / ((performance.now() - t0) / 1000)) * 100;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { rss_mb: Number(rss?.[1] ?? Number.NaN) / 1024, cpu_pct };
+}
