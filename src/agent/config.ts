@@ -110,14 +110,15 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
     );
   const raw: unknown = doc.toJS();
   const shape = schemaIssues(AgentConfigSchema, raw);
-  if (shape.length > 0) throw new ConfigError(file, shape);
-  const cfg = raw as AgentConfigFile;
-  const issues: ConfigIssue[] = [
-    ...pathIssues(cfg.paths),
-    ...pluginIssues('monitors', cfg.monitors ?? [], options.validateMonitor),
-    ...pluginIssues('actions', cfg.actions ?? [], options.validateAction),
-    ...miscIssues(cfg),
+  const plugins = [
+    ...pluginIssues('monitors', pluginsOf(raw, 'monitors'), options.validateMonitor),
+    ...pluginIssues('actions', pluginsOf(raw, 'actions'), options.validateAction),
   ];
+  // Shape errors first, but with every monitor / action problem too: all problems in one go.
+  if (shape.length > 0)
+    throw new ConfigError(file, [...shape, ...plugins.filter((p) => !shape.some((s) => s.path === p.path))]);
+  const cfg = raw as AgentConfigFile;
+  const issues: ConfigIssue[] = [...pathIssues(cfg.paths), ...plugins, ...miscIssues(cfg)];
   const key = readKey(file, cfg, options.env ?? process.env, issues);
   const listen = parseListen(cfg.status?.listen ?? DEFAULT_STATUS_LISTEN);
   if (listen === null)
@@ -269,14 +270,26 @@ function multicastIssue(path: string, text: string, family: string | null, out: 
     });
 }
 
+/** The entries of a monitors / actions list that have at least a string `kind` (the rest are shape errors). */
+function pluginsOf(raw: unknown, section: 'monitors' | 'actions'): readonly (PluginSpec | null)[] {
+  const list = (raw as Record<string, unknown> | null)?.[section];
+  if (!Array.isArray(list)) return [];
+  return list.map((item: unknown) =>
+    typeof item === 'object' && item !== null && typeof (item as { kind?: unknown }).kind === 'string'
+      ? (item as PluginSpec)
+      : null,
+  );
+}
+
 function pluginIssues(
   section: string,
-  specs: readonly PluginSpec[],
+  specs: readonly (PluginSpec | null)[],
   validate?: PluginValidator,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const names = new Set<string>();
   specs.forEach((spec, i) => {
+    if (spec === null) return;
     const name = spec.name ?? `${spec.kind}-${i}`;
     if (names.has(name))
       out.push({ path: `${section}[${i}].name`, message: `expected a unique name, got a second "${name}"` });

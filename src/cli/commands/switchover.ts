@@ -19,6 +19,14 @@ export function registerSwitchover(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      // Checked here so that a malformed token never ends up echoed in an HTTP library's error.
+      if (!/^[\x21-\x7e]{16,}$/.test(token)) {
+        console.error(
+          `tandem switchover: ${opts.tokenFile} must hold one token (16+ visible characters, one line)`,
+        );
+        process.exitCode = 2;
+        return;
+      }
       try {
         const res = await fetch(new URL(`/admin/${encodeURIComponent(opts.command)}`, opts.url), {
           method: 'POST',
