@@ -1,8 +1,8 @@
-// tandem as a SystemUnderTest: one `tandem agent` per node with its defaults (dead_multiplier 3,
-// keepalive_copies 2), keepalives on every path the rig gives (LAN, and the HA link when there is one),
-// a link monitor on the LAN interface (LAN down ⇒ unfit ⇒ hand over), and the VIP on the LAN.
+// tandem as a SystemUnderTest: one `tandem agent` per node, configured like the keepalived pair (same
+// interval, dead after 3 intervals, preempt, the same VIP) with tandem's defaults (keepalive_copies 2),
+// plus what tandem has and keepalived has not: keepalives on the second link when the LAN has one,
+// and the LAN port watched as a service link (down ⇒ the node is unfit and hands over at once).
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -14,6 +14,9 @@ const REPO = new URL('../../', import.meta.url).pathname;
 // The compiled CLI, as deployed (`npm run build`): a smaller process than tsx's, so forking `ip`
 // and `arping` on a claim is cheaper, and the footprint figure is the real one.
 const CLI = join(REPO, 'dist/cli/main.js');
+const KEY_ENV = 'TANDEM_BENCH_PAIR_KEY';
+/** A fixed benchmark key: both nodes must share it; it protects nothing outside the namespaces. */
+const BENCH_KEY = Buffer.alloc(32, 7).toString('base64');
 const ROLE_OF: Readonly<Record<string, BenchRole>> = {
   active: 'active',
   standby: 'standby',
@@ -31,22 +34,16 @@ export interface TandemNodeHandle extends NodeHandle {
 
 const TAIL_LINES = 200;
 
-function keyFile(dir: string): string {
-  const file = join(dir, 'pair.key');
-  // Both nodes of a rig share the directory, hence the key.
-  if (!existsSync(file)) writeFileSync(file, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-  return file;
-}
-
-function configOf(plan: NodePlan): Record<string, unknown> {
+export function tandemConfig(plan: NodePlan): Record<string, unknown> {
   const paths = [{ name: 'lan', local_address: plan.address, peer_address: plan.peer_address }];
   if (plan.ha) paths.push({ name: 'ha', local_address: plan.ha.address, peer_address: plan.ha.peer_address });
   return {
     pair: 'bench',
     node: plan.name,
     role: plan.role,
-    pair_key_file: keyFile(plan.dir),
+    pair_key_env: KEY_ENV,
     interval_ms: plan.interval_ms,
+    dead_multiplier: 3,
     preempt: plan.preempt,
     paths,
     monitors: [
@@ -74,8 +71,10 @@ export const tandemSystem: SystemUnderTest = {
   },
   async startNode(plan: NodePlan): Promise<TandemNodeHandle> {
     const file = join(plan.dir, `tandem-${plan.name}.yaml`);
-    writeFileSync(file, stringify(configOf(plan)));
-    const proc = spawnInNs(plan.ns, [process.execPath, CLI, 'agent', '--config', file]);
+    writeFileSync(file, stringify(tandemConfig(plan)));
+    const proc = spawnInNs(plan.ns, [process.execPath, CLI, 'agent', '--config', file], {
+      env: { ...process.env, [KEY_ENV]: BENCH_KEY },
+    });
     const changes: RoleChange[] = [];
     const tail: string[] = [];
     proc.onLine((line) => {
