@@ -24,6 +24,7 @@ fi
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm ci` refuses the lock npm 11 writes (it omits other platforms' optional binaries); install honours it.
+  npm install --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build

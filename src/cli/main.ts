@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerAgent } from './commands/agent.js';
 import { registerLab } from './commands/lab.js';
+import { registerSim } from './commands/sim.js';
 import { registerStatus } from './commands/status.js';
 import { registerSwitchover } from './commands/switchover.js';
 import { VERSION } from './version.js';
@@ -13,6 +14,7 @@ const program = new Command('tandem')
 
 registerAgent(program);
 registerLab(program);
+registerSim(program);
 registerStatus(program);
 registerSwitchover(program);
 

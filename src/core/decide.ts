@@ -1,6 +1,6 @@
 // The one place that chooses this node's state. Every branch is a rule from PRODUCT.md.
 import { outranks, winsSplitBrain } from './rank.js';
-import { type CoreState, isFit, livePeer, relinquishing, selfStanding, wanLost } from './state.js';
+import { type CoreState, isFit, livePeer, relinquishing, selfStanding } from './state.js';
 import type { NodeState } from './types.js';
 
 export interface Decision {
@@ -36,10 +36,11 @@ function decideWhileActive(s: CoreState, now_ms: number): Decision {
 
 function decideWhileWaiting(s: CoreState, now_ms: number): Decision {
   const peer = livePeer(s);
-  const lost = wanLost(s, now_ms);
+  // Every takeover from a live or silent active needs our own WAN working now: a restarted node cannot
+  // know how long it has been down, and silence cannot tell a dead peer from a partition.
+  const wanUp = s.wan_down_since_ms === null;
   if (peer === null) {
-    // Silence cannot tell a dead peer from a partition; a node without WAN would only make it worse.
-    if (lost) return { state: 'standby', reason: 'peer silent but own WAN lost' };
+    if (!wanUp) return { state: 'standby', reason: 'peer silent but own WAN down' };
     return { state: 'active', reason: s.peer_advert === null ? 'no peer heard' : 'peer dead' };
   }
   switch (peer.state) {

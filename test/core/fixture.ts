@@ -92,7 +92,7 @@ export class Node {
   lastAdvert(): Advert {
     const sent = this.log.map((l) => l.effect).filter((e) => e.kind === 'send-keepalive');
     const last = sent.at(-1);
-    if (!last || last.kind !== 'send-keepalive') throw new Error('nothing sent yet');
+    if (last?.kind !== 'send-keepalive') throw new Error('nothing sent yet');
     return last.advert;
   }
 

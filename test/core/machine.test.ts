@@ -215,7 +215,7 @@ describe('WAN loss', () => {
     assert.deepEqual(n.roleChanges(), []);
   });
 
-  it('a standby whose own WAN is lost does not take over from silence either', () => {
+  it('a standby whose own WAN is down does not take over from silence either', () => {
     const n = new Node(SECONDARY);
     n.feed({ kind: 'wan', ok: false }, 0);
     n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 20_000);
@@ -248,11 +248,22 @@ describe('split brain', () => {
 
   it('the healthier node wins: a primary without WAN yields to a secondary with it', () => {
     const p = new Node(PRIMARY);
-    p.feed({ kind: 'wan', ok: false }, 0);
-    p.advance(20_000);
+    p.advance(5000);
     assert.equal(p.state, 'active', 'alone, it serves');
+    p.feed({ kind: 'wan', ok: false }, 5000);
+    p.advance(20_000);
+    assert.equal(p.state, 'active', 'alone and without WAN, it keeps serving');
     p.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'active' }) });
     assert.equal(p.state, 'standby');
+  });
+
+  it('a lone node that starts with its WAN down does not claim until the WAN works', () => {
+    const p = new Node(PRIMARY);
+    p.feed({ kind: 'wan', ok: false }, 0);
+    p.advance(20_000);
+    assert.equal(p.state, 'standby');
+    p.feed({ kind: 'wan', ok: true }, 20_000);
+    assert.equal(p.state, 'active');
   });
 });
 

@@ -1,0 +1,278 @@
+// A deterministic discrete-event world for two real core machines: a lossy, partitionable channel
+// per path and direction, crashes and restarts, link / WAN / check flaps and operator commands.
+// The world keeps the ground truth (who really is active, what the inputs really are) so that
+// properties can be checked against it.
+import { type CoreState, initialState, step } from '../../src/core/machine.js';
+import type { AdminCommand, Advert, CoreConfig, Effect, Input } from '../../src/core/types.js';
+import type { Rng } from './rng.js';
+
+type Ev =
+  | { kind: 'timer'; node: number; gen: number }
+  | { kind: 'deliver'; node: number; path: string; advert: Advert; incarnation: number };
+
+interface Queued {
+  at: number;
+  seq: number;
+  ev: Ev;
+}
+
+/** A binary min-heap on (at, seq): equal times keep their insertion order. */
+class Queue {
+  private heap: Queued[] = [];
+  private seq = 0;
+
+  push(at: number, ev: Ev): void {
+    const h = this.heap;
+    h.push({ at, seq: this.seq++, ev });
+    let i = h.length - 1;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!less(h[i]!, h[p]!)) break;
+      [h[i], h[p]] = [h[p]!, h[i]!];
+      i = p;
+    }
+  }
+
+  peekAt(): number {
+    return this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
+  }
+
+  pop(): Queued | undefined {
+    const h = this.heap;
+    const top = h[0];
+    const last = h.pop();
+    if (top === undefined || last === undefined || h.length === 0) return top;
+    h[0] = last;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && less(h[l]!, h[m]!)) m = l;
+      if (r < h.length && less(h[r]!, h[m]!)) m = r;
+      if (m === i) break;
+      [h[i], h[m]] = [h[m]!, h[i]!];
+      i = m;
+    }
+    return top;
+  }
+}
+
+function less(a: Queued, b: Queued): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
+export interface Link {
+  loss: number;
+  cut: boolean;
+}
+
+/** Ground truth about one node: its inputs as the world sets them, and whether it really serves. */
+export interface SimNode {
+  readonly config: CoreConfig;
+  up: boolean;
+  /** Bumped on every restart so that packets and timers meant for an old life are discarded. */
+  incarnation: number;
+  machine: CoreState;
+  timer_gen: number;
+  active: boolean;
+  /** Since when `active` has held its current value. */
+  active_since: number;
+  ha_link_up: boolean;
+  wan_up: boolean;
+  wan_down_since: number | null;
+  wan_up_since: number;
+  check_ok: boolean;
+  maintenance: boolean;
+  disabled: boolean;
+}
+
+export interface RoleChange {
+  readonly at: number;
+  readonly node: number;
+  readonly to: 'active' | 'inactive';
+  readonly reason: string;
+}
+
+export class PairWorld {
+  now = 0;
+  steps = 0;
+  readonly nodes: [SimNode, SimNode];
+  /** links[from][path] */
+  readonly links: Record<string, Link>[];
+  readonly changes: RoleChange[] = [];
+  readonly latency_max_ms: number;
+  private readonly queue = new Queue();
+  private readonly listeners: ((c: RoleChange) => void)[] = [];
+
+  constructor(
+    readonly rng: Rng,
+    configs: [CoreConfig, CoreConfig],
+    latency_max_ms: number,
+  ) {
+    this.latency_max_ms = latency_max_ms;
+    this.nodes = [this.makeNode(configs[0]), this.makeNode(configs[1])];
+    this.links = [0, 1].map(() =>
+      Object.fromEntries(configs[0].paths.map((p) => [p, { loss: 0, cut: false }])),
+    );
+  }
+
+  onRoleChange(fn: (c: RoleChange) => void): void {
+    this.listeners.push(fn);
+  }
+
+  private makeNode(config: CoreConfig): SimNode {
+    return {
+      config,
+      up: false,
+      incarnation: 0,
+      machine: initialState(config),
+      timer_gen: 0,
+      active: false,
+      active_since: 0,
+      ha_link_up: true,
+      wan_up: true,
+      wan_down_since: null,
+      wan_up_since: 0,
+      check_ok: true,
+      maintenance: false,
+      disabled: false,
+    };
+  }
+
+  /** A fresh process: the machine starts from nothing, told its current local inputs. */
+  boot(i: number): void {
+    const n = this.nodes[i]!;
+    n.up = true;
+    n.incarnation++;
+    n.machine = initialState(n.config);
+    n.maintenance = false;
+    n.disabled = false;
+    this.input(i, { kind: 'ha-link', up: n.ha_link_up });
+    if (!n.wan_up) this.input(i, { kind: 'wan', ok: false });
+    if (!n.check_ok) this.input(i, { kind: 'check', name: 'app', ok: false });
+    this.input(i, { kind: 'start' });
+  }
+
+  crash(i: number): void {
+    const n = this.nodes[i]!;
+    n.up = false;
+    n.timer_gen++;
+    if (n.active) this.setActive(i, false, 'crash');
+  }
+
+  setHaLink(i: number, up: boolean): void {
+    this.nodes[i]!.ha_link_up = up;
+    this.input(i, { kind: 'ha-link', up });
+  }
+
+  setWan(i: number, up: boolean): void {
+    const n = this.nodes[i]!;
+    if (n.wan_up === up) return;
+    n.wan_up = up;
+    n.wan_down_since = up ? null : this.now;
+    if (up) n.wan_up_since = this.now;
+    this.input(i, { kind: 'wan', ok: up });
+  }
+
+  setCheck(i: number, ok: boolean): void {
+    this.nodes[i]!.check_ok = ok;
+    this.input(i, { kind: 'check', name: 'app', ok });
+  }
+
+  admin(i: number, command: AdminCommand): void {
+    const n = this.nodes[i]!;
+    if (!n.up) return;
+    if (command === 'maintenance-on') n.maintenance = true;
+    if (command === 'maintenance-off') n.maintenance = false;
+    if (command === 'disable') n.disabled = true;
+    if (command === 'enable') n.disabled = false;
+    this.input(i, { kind: 'admin', command });
+  }
+
+  /** Runs every event up to and including `until`. */
+  runUntil(until: number): void {
+    while (this.queue.peekAt() <= until) {
+      const q = this.queue.pop()!;
+      this.now = q.at;
+      this.handle(q.ev);
+    }
+    this.now = until;
+  }
+
+  activeCount(): number {
+    return this.nodes.filter((n) => n.active).length;
+  }
+
+  /** Every WAN probe has been failing for at least the relinquish threshold. */
+  wanLost(i: number): boolean {
+    const n = this.nodes[i]!;
+    return n.wan_down_since !== null && this.now - n.wan_down_since >= n.config.wan_loss_relinquish_ms;
+  }
+
+  private handle(ev: Ev): void {
+    const n = this.nodes[ev.node]!;
+    if (!n.up) return;
+    if (ev.kind === 'timer') {
+      if (ev.gen === n.timer_gen) this.input(ev.node, { kind: 'tick' });
+      return;
+    }
+    if (ev.incarnation === n.incarnation)
+      this.input(ev.node, { kind: 'keepalive', path: ev.path, advert: ev.advert });
+  }
+
+  private input(i: number, input: Input): void {
+    const n = this.nodes[i]!;
+    if (!n.up) return;
+    const r = step(n.machine, input, this.now);
+    this.steps++;
+    n.machine = r.state;
+    let reason = '';
+    for (const e of r.effects) {
+      if (e.kind === 'event' && e.event.kind === 'state-change') reason = e.event.reason;
+    }
+    for (const e of r.effects) this.perform(i, e, reason);
+  }
+
+  private perform(i: number, e: Effect, reason: string): void {
+    const n = this.nodes[i]!;
+    switch (e.kind) {
+      case 'arm-timer':
+        n.timer_gen++;
+        this.queue.push(e.at_ms, { kind: 'timer', node: i, gen: n.timer_gen });
+        return;
+      case 'send-keepalive':
+        this.transmit(i, e.advert);
+        return;
+      case 'claim':
+        this.setActive(i, true, reason);
+        return;
+      case 'release':
+        this.setActive(i, false, reason);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private transmit(from: number, advert: Advert): void {
+    const to = 1 - from;
+    const target = this.nodes[to]!;
+    for (const path of this.nodes[from]!.config.paths) {
+      const link = this.links[from]![path]!;
+      if (link.cut || this.rng.chance(link.loss)) continue;
+      const at = this.now + this.rng.int(0, this.latency_max_ms);
+      this.queue.push(at, { kind: 'deliver', node: to, path, advert, incarnation: target.incarnation });
+    }
+  }
+
+  private setActive(i: number, active: boolean, reason: string): void {
+    const n = this.nodes[i]!;
+    if (n.active === active) return;
+    n.active = active;
+    n.active_since = this.now;
+    const c: RoleChange = { at: this.now, node: i, to: active ? 'active' : 'inactive', reason };
+    this.changes.push(c);
+    for (const fn of this.listeners) fn(c);
+  }
+}
