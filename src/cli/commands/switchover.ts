@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { ADMIN_COMMANDS } from '../../agent/admin.js';
 import { DEFAULT_STATUS_LISTEN } from '../../agent/config-schema.js';
-import { ADMIN_COMMANDS } from '../../agent/status-server.js';
 
 export function registerSwitchover(program: Command): void {
   program
