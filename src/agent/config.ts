@@ -158,7 +158,7 @@ function resolveConfig(
     keepalive_copies: cfg.keepalive_copies ?? 2,
     // A few ms apart: past a very short burst, yet the last copy (which the peer's dead timer counts
     // from) lags the first by little, so detection is not delayed.
-    keepalive_spacing_ms: Math.max(1, Math.min(Math.floor(interval_ms / 10), 5)),
+    keepalive_spacing_ms: Math.max(1, Math.min(Math.floor(interval_ms / 20), 5)),
     preempt: cfg.preempt ?? true,
     preempt_delay_ms: cfg.preempt_delay_ms ?? 0,
     ha_link: cfg.ha_link ?? 'direct',
