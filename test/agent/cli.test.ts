@@ -15,7 +15,9 @@ const run = promisify(execFile);
 /** Async, so that the agent running in this process keeps answering meanwhile. */
 async function tandemAsync(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   try {
-    const out = await run(process.execPath, ['--import', 'tsx', CLI, ...args]);
+    const out = await run(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, TDA_KEY: KEY },
+    });
     return { status: 0, ...out };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -65,6 +67,17 @@ describe('tandem agent / status / switchover', () => {
       new RegExp(`${file}: interval_ms: expected integer to be greater or equal to 20, got 5`),
     );
     assert.match(out.stderr, new RegExp(`${file}: actions\\[0\\]\\.address: a required key is missing`));
+  });
+
+  test('agent with an address this host does not have: a clear error, exit code 1', async () => {
+    const file = join(dir, 'elsewhere.yaml');
+    writeFileSync(file, CONFIG.replace('local_address: 127.0.0.1', 'local_address: 192.0.2.77'));
+    const out = await tandemAsync('agent', '--config', file);
+    assert.equal(out.status, 1);
+    assert.match(
+      out.stderr,
+      /path lan: cannot bind 192\.0\.2\.77:20480 \(EADDRNOTAVAIL\); is 192\.0\.2\.77 configured/,
+    );
   });
 
   test('status prints the table; switchover needs the admin token', async () => {

@@ -34,7 +34,16 @@ export function registerAgent(program: Command): void {
         return;
       }
       const log = pino({ level: cfg.log_level, base: { pair: cfg.pair, node: cfg.node } });
-      const agent = await startAgent(cfg, { plugins, log });
+      let agent: Awaited<ReturnType<typeof startAgent>>;
+      try {
+        agent = await startAgent(cfg, { plugins, log });
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        log.fatal({ code: e.code ?? 'AGENT_START_FAILED', err: e.message }, 'cannot start');
+        console.error(`tandem agent: ${e.message}`);
+        process.exitCode = 1;
+        return;
+      }
       const stop = (signal: string): void => {
         log.info({ signal }, 'signal');
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
