@@ -110,14 +110,15 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
     );
   const raw: unknown = doc.toJS();
   const shape = schemaIssues(AgentConfigSchema, raw);
-  if (shape.length > 0) throw new ConfigError(file, shape);
-  const cfg = raw as AgentConfigFile;
-  const issues: ConfigIssue[] = [
-    ...pathIssues(cfg.paths),
-    ...pluginIssues('monitors', cfg.monitors ?? [], options.validateMonitor),
-    ...pluginIssues('actions', cfg.actions ?? [], options.validateAction),
-    ...miscIssues(cfg),
+  const plugins = [
+    ...pluginIssues('monitors', pluginsOf(raw, 'monitors'), options.validateMonitor),
+    ...pluginIssues('actions', pluginsOf(raw, 'actions'), options.validateAction),
   ];
+  // Shape errors first, but with every monitor / action problem too: all problems in one go.
+  if (shape.length > 0)
+    throw new ConfigError(file, [...shape, ...plugins.filter((p) => !shape.some((s) => s.path === p.path))]);
+  const cfg = raw as AgentConfigFile;
+  const issues: ConfigIssue[] = [...pathIssues(cfg.paths), ...plugins, ...miscIssues(cfg)];
   const key = readKey(file, cfg, options.env ?? process.env, issues);
   const listen = parseListen(cfg.status?.listen ?? DEFAULT_STATUS_LISTEN);
   if (listen === null)
@@ -155,8 +156,9 @@ function resolveConfig(
     interval_ms,
     dead_multiplier: cfg.dead_multiplier ?? 3,
     keepalive_copies: cfg.keepalive_copies ?? 2,
-    // Copies a few ms apart ride out a short burst yet still land well inside one interval.
-    keepalive_spacing_ms: Math.max(1, Math.min(Math.floor(interval_ms / 4), 20)),
+    // A few ms apart: past a very short burst, yet the last copy (which the peer's dead timer counts
+    // from) lags the first by little, so detection is not delayed.
+    keepalive_spacing_ms: Math.max(1, Math.min(Math.floor(interval_ms / 20), 5)),
     preempt: cfg.preempt ?? true,
     preempt_delay_ms: cfg.preempt_delay_ms ?? 0,
     ha_link: cfg.ha_link ?? 'direct',
@@ -268,14 +270,26 @@ function multicastIssue(path: string, text: string, family: string | null, out: 
     });
 }
 
+/** The entries of a monitors / actions list that have at least a string `kind` (the rest are shape errors). */
+function pluginsOf(raw: unknown, section: 'monitors' | 'actions'): readonly (PluginSpec | null)[] {
+  const list = (raw as Record<string, unknown> | null)?.[section];
+  if (!Array.isArray(list)) return [];
+  return list.map((item: unknown) =>
+    typeof item === 'object' && item !== null && typeof (item as { kind?: unknown }).kind === 'string'
+      ? (item as PluginSpec)
+      : null,
+  );
+}
+
 function pluginIssues(
   section: string,
-  specs: readonly PluginSpec[],
+  specs: readonly (PluginSpec | null)[],
   validate?: PluginValidator,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const names = new Set<string>();
   specs.forEach((spec, i) => {
+    if (spec === null) return;
     const name = spec.name ?? `${spec.kind}-${i}`;
     if (names.has(name))
       out.push({ path: `${section}[${i}].name`, message: `expected a unique name, got a second "${name}"` });

@@ -6,16 +6,9 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { AdminCommand } from '../core/index.js';
+import { ADMIN_COMMANDS } from './admin.js';
 import type { ListenAddress } from './config.js';
 import type { AgentMetrics } from './metrics.js';
-
-export const ADMIN_COMMANDS: readonly AdminCommand[] = [
-  'switchover',
-  'maintenance-on',
-  'maintenance-off',
-  'disable',
-  'enable',
-];
 
 export interface StatusSource {
   /** Everything `tandem status` shows, except the counters the server adds. */

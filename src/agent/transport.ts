@@ -20,6 +20,22 @@ import type { Secret } from './secret.js';
 /** Our own reject reason: a well-formed packet from an address that is not the peer's on this path. */
 export const UNKNOWN_SOURCE = 'unknown-source';
 
+/** A path's socket could not be bound: the message says which address and what to check. */
+export class BindError extends Error {
+  readonly code = 'KEEPALIVE_BIND_FAILED';
+  constructor(path: PathConfig, err: NodeJS.ErrnoException) {
+    const where = `${path.multicast_group ?? path.local_address}:${path.port}`;
+    const hint =
+      err.code === 'EADDRINUSE'
+        ? 'another process (a second agent?) holds this port'
+        : err.code === 'EADDRNOTAVAIL'
+          ? `is ${path.local_address} configured on an interface of this host?`
+          : 'check the address and port of this path';
+    super(`path ${path.name}: cannot bind ${where} (${err.code ?? err.message}); ${hint}`);
+    this.name = 'BindError';
+  }
+}
+
 export interface TransportOptions {
   readonly pair: string;
   readonly node: string;
@@ -85,7 +101,7 @@ export class Transport {
     );
     const group = path.multicast_group;
     await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
+      socket.once('error', (err: NodeJS.ErrnoException) => reject(new BindError(path, err)));
       // A multicast path binds the group so that the socket sees only the pair's traffic.
       socket.bind({ address: group ?? path.local_address, port: path.port }, () => {
         socket.off('error', reject);

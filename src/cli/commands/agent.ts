@@ -1,8 +1,4 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { ConfigError, loadConfig, redactedConfig } from '../../agent/config.js';
-import { startAgent } from '../../agent/node.js';
-import { agentPlugins } from '../../agent/plugins.js';
 
 /** A stop that hangs (a stuck driver) must not outlive the service manager's patience. */
 const HARD_EXIT_MS = 1500;
@@ -14,6 +10,11 @@ export function registerAgent(program: Command): void {
     .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/agent.md')
     .option('--check', 'validate the config and exit')
     .action(async (opts: { config: string; check?: boolean }) => {
+      // Loaded here, not at the top: other commands should not pay for the agent's modules.
+      const { ConfigError, loadConfig, redactedConfig } = await import('../../agent/config.js');
+      const { startAgent } = await import('../../agent/node.js');
+      const { agentPlugins } = await import('../../agent/plugins.js');
+      const { pino } = await import('pino');
       const plugins = agentPlugins();
       let cfg: ReturnType<typeof loadConfig>;
       try {
@@ -33,7 +34,16 @@ export function registerAgent(program: Command): void {
         return;
       }
       const log = pino({ level: cfg.log_level, base: { pair: cfg.pair, node: cfg.node } });
-      const agent = await startAgent(cfg, { plugins, log });
+      let agent: Awaited<ReturnType<typeof startAgent>>;
+      try {
+        agent = await startAgent(cfg, { plugins, log });
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        log.fatal({ code: e.code ?? 'AGENT_START_FAILED', err: e.message }, 'cannot start');
+        console.error(`tandem agent: ${e.message}`);
+        process.exitCode = 1;
+        return;
+      }
       const stop = (signal: string): void => {
         log.info({ signal }, 'signal');
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { ADMIN_COMMANDS } from '../../agent/admin.js';
 import { DEFAULT_STATUS_LISTEN } from '../../agent/config-schema.js';
-import { ADMIN_COMMANDS } from '../../agent/status-server.js';
 
 export function registerSwitchover(program: Command): void {
   program
@@ -16,6 +16,14 @@ export function registerSwitchover(program: Command): void {
         token = readFileSync(opts.tokenFile, 'utf8').trim();
       } catch (err) {
         console.error(`tandem switchover: cannot read ${opts.tokenFile}: ${(err as Error).message}`);
+        process.exitCode = 2;
+        return;
+      }
+      // Checked here so that a malformed token never ends up echoed in an HTTP library's error.
+      if (!/^[\x21-\x7e]{16,}$/.test(token)) {
+        console.error(
+          `tandem switchover: ${opts.tokenFile} must hold one token (16+ visible characters, one line)`,
+        );
         process.exitCode = 2;
         return;
       }
