@@ -156,19 +156,22 @@ export class RouteTableAction {
       withRetry('CreateRoute', b, (abortSignal) =>
         p.client.send(new CreateRouteCommand(target), { abortSignal }),
       );
-    if (p.exists.get(key) === false) {
+    // Someone may create the route between our two calls: then it exists, and one ReplaceRoute settles it.
+    const createOrReplace = async (): Promise<void> => {
       try {
         await create();
       } catch (err) {
         if (!(err instanceof AwsError && err.aws_code === 'RouteAlreadyExists')) throw err;
         await replace();
       }
-    } else {
+    };
+    if (p.exists.get(key) === false) await createOrReplace();
+    else {
       try {
         await replace();
       } catch (err) {
         if (!(err instanceof AwsError && isNoRouteDefined(err))) throw err;
-        await create();
+        await createOrReplace();
       }
     }
     p.exists.set(key, true);
