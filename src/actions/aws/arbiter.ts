@@ -66,6 +66,8 @@ export class Arbiter implements AwsDriver {
   readonly #opts: ArbiterOptions;
   #watching = false;
   #busy = false;
+  /** The repair in flight, so that a release can cancel it and wait: a demoted node must not write late. */
+  #repair: { abort: AbortController; done: Promise<unknown> } | null = null;
   #streak = 0;
   #splitReported = false;
   #failureReported = false;
@@ -107,6 +109,11 @@ export class Arbiter implements AwsDriver {
 
   async release(ctx: ActionContext): Promise<ActionResult> {
     this.stop();
+    const repair = this.#repair;
+    if (repair) {
+      repair.abort.abort();
+      await repair.done;
+    }
     this.#busy = true;
     try {
       return await this.#driver.release(ctx);
@@ -185,8 +192,12 @@ export class Arbiter implements AwsDriver {
       case 'repair': {
         this.#streak = 0;
         this.#busy = true;
-        const result = await this.#driver.claim(ctx).finally(() => {
+        const abort = new AbortController();
+        const done = this.#driver.claim({ ...ctx, signal: abort.signal });
+        this.#repair = { abort, done };
+        const result = await done.finally(() => {
           this.#busy = false;
+          this.#repair = null;
         });
         log.warn(
           { action: this.name, drift: verdict.detail, ok: result.ok, calls: result.calls },

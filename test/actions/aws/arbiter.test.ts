@@ -124,6 +124,30 @@ describe('aws-route-table under the arbiter', () => {
     await eventually(() => reports.filter((r) => r.kind === 'observe-failed').length === 2);
   });
 
+  it('release cancels a repair in flight instead of waiting for it: no further attempt after demotion', async () => {
+    const reports: ArbiterReport[] = [];
+    const a = watched('a', reports);
+    assert.equal((await a.claim(CTX)).ok, true);
+    sim.faults.set({ action: 'ReplaceRoute', latency_ms: 3000 });
+    const r0 = sim.state.aws.routeTable(tableId(0)).routes.find((r) => r.destination === '0.0.0.0/0')!;
+    r0.target_kind = 'gateway';
+    r0.target_id = IGW;
+    const since = sim.calls.last_seq();
+    // The repair's ReplaceRoute is on the wire (slow) when the node is demoted.
+    await eventually(() => sim.calls.list({ since_seq: since, action: 'DescribeRouteTables' }).length >= 2);
+    await sleep(INTERVAL_MS);
+    assert.equal((await a.release(CTX)).ok, true);
+    assert.equal(
+      sim.calls.list({ since_seq: since, action: 'ReplaceRoute' }).length,
+      0,
+      'release returned before the slow write was even answered',
+    );
+    assert.ok(
+      reports.some((r) => r.kind === 'drift-repaired' && !r.ok),
+      'the cancelled repair is reported as failed',
+    );
+  });
+
   it('release stops the watch: a demoted node never touches the routes again', async () => {
     const reports: ArbiterReport[] = [];
     const a = watched('a', reports);
