@@ -27,12 +27,25 @@ const CONFIRM_WAIT_MAX_MS = 1000;
 /** Reads in a row showing the peer before a claim gives up: one could be stale (CLOUD.md §1.7). */
 const PEER_READS_TO_YIELD = 2;
 
+/**
+ * What we saw of a route is trusted for this long. A standby read its tables at start-up, and the peer has
+ * created routes since: an old "missing" would cost a failed CreateRoute on the critical path.
+ */
+const SEEN_FRESH_MS = 5000;
+
+interface Seen {
+  readonly exists: boolean;
+  readonly at_ms: number;
+}
+
+const seen = (exists: boolean): Seen => ({ exists, at_ms: performance.now() });
+
 interface Prepared {
   readonly client: EC2Client;
   readonly eni_id: string;
   readonly table_ids: readonly string[];
-  /** Whether the route existed when last seen: picks ReplaceRoute or CreateRoute first. */
-  readonly exists: Map<string, boolean>;
+  /** Whether the route existed when we last read or wrote it, and when: picks ReplaceRoute or CreateRoute first. */
+  readonly exists: Map<string, Seen>;
 }
 
 export class RouteTableAction {
@@ -77,9 +90,9 @@ export class RouteTableAction {
     }
     const table_ids = [...ids];
     const tables = await this.#describe(client, table_ids, b);
-    const exists = new Map<string, boolean>();
+    const exists = new Map<string, Seen>();
     for (const r of readAll(tables, table_ids, this.#dests, eni_id, s.peer_eni_id))
-      exists.set(routeKey(r.table_id, r.destination), r.target !== 'none');
+      exists.set(routeKey(r.table_id, r.destination), seen(r.target !== 'none'));
     this.#session.log.info({ action: this.name, eni_id, table_ids }, 'route tables resolved');
     return { client, eni_id, table_ids, exists };
   }
@@ -165,7 +178,7 @@ export class RouteTableAction {
         await replace();
       }
     };
-    if (p.exists.get(key) === false) await createOrReplace();
+    if (this.#createFirst(p.exists.get(key))) await createOrReplace();
     else {
       try {
         await replace();
@@ -174,7 +187,16 @@ export class RouteTableAction {
         await createOrReplace();
       }
     }
-    p.exists.set(key, true);
+    p.exists.set(key, seen(true));
+  }
+
+  /**
+   * A fresh reading decides. Otherwise the steady state does: with `keep` the active node holds the route, so
+   * it exists; with `delete` the node that released removed it.
+   */
+  #createFirst(last: Seen | undefined): boolean {
+    if (last !== undefined && performance.now() - last.at_ms < SEEN_FRESH_MS) return !last.exists;
+    return this.spec.on_release === 'delete';
   }
 
   async #confirm(p: Prepared, b: CallBudget): Promise<void> {
@@ -222,7 +244,7 @@ export class RouteTableAction {
         }),
         ROUTE_CONCURRENCY,
       );
-      for (const r of ours) p.exists.set(routeKey(r.table_id, r.destination), false);
+      for (const r of ours) p.exists.set(routeKey(r.table_id, r.destination), seen(false));
     });
   }
 
@@ -241,7 +263,7 @@ export class RouteTableAction {
     const b = budget(ctx.deadline_ms, ctx.signal, this.#session.retry);
     const p = await this.prepare(ctx.deadline_ms);
     const readings = await this.#read(p, b);
-    for (const r of readings) p.exists.set(routeKey(r.table_id, r.destination), r.target !== 'none');
+    for (const r of readings) p.exists.set(routeKey(r.table_id, r.destination), seen(r.target !== 'none'));
     return readings;
   }
 

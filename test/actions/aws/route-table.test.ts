@@ -69,6 +69,23 @@ describe('aws-route-table', () => {
     b.close();
   });
 
+  it("a standby's start-up reading goes stale: after the peer created the routes, one ReplaceRoute per route", async () => {
+    const b = driver(sim, 'node-b', routeSpec('b', TABLES));
+    await b.prepare(); // reads: the overlay routes are missing
+    const a = driver(sim, 'node-a', routeSpec('a', TABLES));
+    assert.equal((await a.claim(CTX)).ok, true); // the active node creates them
+    await new Promise((r) => setTimeout(r, 5500)); // longer than a reading is trusted
+    const since = sim.calls.last_seq();
+    assert.equal((await b.claim(CTX)).ok, true);
+    const writes = sim.calls.list({ since_seq: since }).filter((c) => c.action !== 'DescribeRouteTables');
+    assert.deepEqual(
+      writes.map((c) => [c.action, c.status]),
+      Array(TABLES * 2).fill(['ReplaceRoute', 200]),
+    );
+    a.close();
+    b.close();
+  });
+
   it('observes self, peer, a blackhole (other) and a missing route (none)', async () => {
     const a = driver(
       sim,
