@@ -27,10 +27,7 @@ const CONFIRM_WAIT_MAX_MS = 1000;
 /** Reads in a row showing the peer before a claim gives up: one could be stale (CLOUD.md §1.7). */
 const PEER_READS_TO_YIELD = 2;
 
-/**
- * What we saw of a route is trusted for this long. A standby read its tables at start-up, and the peer has
- * created routes since: an old "missing" would cost a failed CreateRoute on the critical path.
- */
+/** What we saw of a route (an observe, our own write) is trusted for this long, then the steady state decides. */
 const SEEN_FRESH_MS = 5000;
 
 interface Seen {
@@ -89,10 +86,10 @@ export class RouteTableAction {
       else for (const id of await this.#find(client, sel, b)) ids.add(id);
     }
     const table_ids = [...ids];
-    const tables = await this.#describe(client, table_ids, b);
+    // Confirms every id exists. What the routes look like now is not kept: on a standby it goes stale the moment
+    // the active node writes, so only readings made later (observe while active) pick the first call.
+    await this.#describe(client, table_ids, b);
     const exists = new Map<string, Seen>();
-    for (const r of readAll(tables, table_ids, this.#dests, eni_id, s.peer_eni_id))
-      exists.set(routeKey(r.table_id, r.destination), seen(r.target !== 'none'));
     this.#session.log.info({ action: this.name, eni_id, table_ids }, 'route tables resolved');
     return { client, eni_id, table_ids, exists };
   }
