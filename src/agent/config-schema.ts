@@ -58,6 +58,8 @@ export const AgentConfigSchema = Type.Object(
     max_clock_skew_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
     /** Scheduling nice value of the agent process (-20..19). */
     nice: Type.Optional(Type.Integer({ minimum: -20, maximum: 19 })),
+    /** SCHED_RR priority of the agent (1..99); 0 keeps the normal scheduler. */
+    realtime_priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 99 })),
     action_deadline_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
     monitors: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),
     actions: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),

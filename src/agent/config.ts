@@ -53,6 +53,7 @@ export interface AgentConfig {
   readonly max_clock_skew_ms: number;
   readonly action_deadline_ms: number;
   readonly nice: number;
+  readonly realtime_priority: number;
   readonly monitors: readonly PluginSpec[];
   readonly actions: readonly PluginSpec[];
   readonly status: { readonly listen: ListenAddress; readonly admin_token_file: string | null };
@@ -168,6 +169,7 @@ function resolveConfig(
     action_deadline_ms: cfg.action_deadline_ms ?? 30_000,
     // Like corosync's real-time default: a busy host must not delay keepalives into a false failover.
     nice: cfg.nice ?? -10,
+    realtime_priority: cfg.realtime_priority ?? 10,
     monitors: cfg.monitors ?? [],
     actions: cfg.actions ?? [],
     status: {

@@ -1,6 +1,5 @@
 // One running agent: config → stale claims removed → sockets bound → monitors → core started.
 // Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
-import { setPriority } from 'node:os';
 import type { Logger } from 'pino';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
@@ -11,6 +10,7 @@ import { ActionRunner } from './action-runner.js';
 import type { AgentConfig } from './config.js';
 import type { PluginSpec } from './config-schema.js';
 import { createMetrics } from './metrics.js';
+import { raisePriority } from './priority.js';
 import { Readings } from './readings.js';
 import { type Clock, Shell, type StatusReporter } from './shell.js';
 import { type StatusServer, startStatusServer } from './status-server.js';
@@ -59,7 +59,7 @@ export function coreConfigOf(cfg: AgentConfig): CoreConfig {
 
 export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
   const { log, plugins } = deps;
-  raisePriority(cfg.nice, log);
+  raisePriority(cfg.nice, cfg.realtime_priority, log);
   const clock = deps.clock ?? { now_ms: () => performance.now() };
   const actions = cfg.actions.map((spec) => plugins.createAction(spec));
   const monitors = cfg.monitors.map((spec) => plugins.createMonitor(spec));
@@ -150,15 +150,6 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       return stopping;
     },
   };
-}
-
-function raisePriority(nice: number, log: Logger): void {
-  try {
-    setPriority(nice);
-  } catch (err) {
-    // Not root / no CAP_SYS_NICE: the agent still works, only less steadily on a loaded host.
-    log.warn({ nice, err: (err as Error).message }, 'cannot set the process priority');
-  }
 }
 
 function silenceSeconds(shell: Shell | null, clock: Clock): Record<string, number | null> {

@@ -85,6 +85,8 @@ describe('tandem agent / status / switchover', () => {
     const cfg = parseConfig(
       join(dir, 'run.yaml'),
       `${CONFIG.replace('127.0.0.1, peer', `127.0.0.1, port: ${30000 + Math.floor(Math.random() * 20000)}, peer`)}interval_ms: 50
+nice: 0
+realtime_priority: 0
 status: { listen: "127.0.0.1:0", admin_token_file: ${token} }
 `,
       { env: { TDA_KEY: KEY } },

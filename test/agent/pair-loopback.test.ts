@@ -59,6 +59,9 @@ paths: [{ name: lo, local_address: ${self}, peer_address: ${peer}, port: ${port}
 actions: [{ kind: test-recorder }]
 status: { listen: "127.0.0.1:0", admin_token_file: ${token} }
 log_level: warn
+# In-process agents: leave the test runner's own scheduling alone.
+nice: 0
+realtime_priority: 0
 ${extra}`,
     { env: { KEY } },
   );
