@@ -4,19 +4,23 @@
 // side by side (ratio = reference ÷ tandem), then one JSON line of figures.
 import { parseArgs } from 'node:util';
 import { keepalivedSystem } from './keepalived-system.js';
+import { startRig } from './rig.js';
 import { type FaultScenario, type LossResult, runFault, runLoss, seededRandom } from './scenarios.js';
 import type { SystemUnderTest } from './system.js';
-import { tandemSystem } from './tandem-system.js';
+import { processUsage, type TandemNodeHandle, tandemSystem } from './tandem-system.js';
 
 // The reference first, tandem second: the ratio column is reference ÷ tandem.
 const SYSTEMS: readonly SystemUnderTest[] = [keepalivedSystem, tandemSystem];
+/** The agent's footprint is measured at this keepalive interval, over this window. */
+const USAGE_INTERVAL_MS = 50;
+const USAGE_WINDOW_MS = 10_000;
 
 const { values } = parseArgs({
   options: {
     systems: { type: 'string', default: SYSTEMS.map((s) => s.name).join(',') },
     intervals: { type: 'string', default: '1000,50,20' },
     scenarios: { type: 'string', default: 'kill,linkdown' },
-    reps: { type: 'string', default: '5' },
+    reps: { type: 'string', default: process.env.TRIALS ?? '5' },
     'loss-intervals': { type: 'string', default: '1000,20' },
     'loss-seconds': { type: 'string', default: '60' },
     'loss-percent': { type: 'string', default: '5' },
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
         const key = `${sut.name}_${scenario}_${interval_ms}ms`;
         figures[`${key}_median_ms`] = Math.round(s.median);
         figures[`${key}_max_ms`] = Math.round(s.max);
+        figures[`${sut.name}_${scenario}_median_ms_${interval_ms}`] = Math.round(s.median);
       }
       cells.push(ratio(medians));
       faultRows.push(cells);
@@ -100,12 +105,16 @@ async function main(): Promise<void> {
         },
       );
       cells.push(
-        r ? `${r.role_changes} / ${fmt(r.outage_ms)} (quiet ${fmt(r.baseline_outage_ms)})` : 'failed',
+        r
+          ? `${r.failovers} / ${r.role_changes} / ${fmt(r.outage_ms)} (quiet ${fmt(r.baseline_outage_ms)})`
+          : 'failed',
       );
       const key = `${sut.name}_loss_${interval_ms}ms`;
       figures[`${key}_role_changes`] = r?.role_changes ?? -1;
       figures[`${key}_longest_outage_ms`] = Math.round(r?.outage_ms ?? Number.NaN);
       figures[`${key}_quiet_longest_gap_ms`] = Math.round(r?.baseline_outage_ms ?? Number.NaN);
+      figures[`${sut.name}_false_failovers_${interval_ms}`] = r?.failovers ?? -1;
+      figures[`${sut.name}_loss_max_outage_ms_${interval_ms}`] = Math.round(r?.outage_ms ?? Number.NaN);
     }
     lossRows.push(cells);
   }
@@ -114,12 +123,36 @@ async function main(): Promise<void> {
       [
         'false failover',
         'interval ms',
-        ...systems.map((s) => `${s.name} role changes / longest outage ms (no-loss gap)`),
+        ...systems.map((s) => `${s.name} failovers / role changes / longest outage ms (no-loss gap)`),
       ],
       lossRows,
     );
   }
+  if (systems.includes(tandemSystem)) await measureUsage();
   console.log(JSON.stringify(figures));
+}
+
+/** tandem's footprint: the active agent's resident memory and CPU share at a 50 ms interval. */
+async function measureUsage(): Promise<void> {
+  const rig = await startRig(tandemSystem, USAGE_INTERVAL_MS);
+  try {
+    const usage = await processUsage((rig.a as TandemNodeHandle).pid, USAGE_WINDOW_MS);
+    figures.tandem_rss_mb = Math.round(usage.rss_mb * 10) / 10;
+    figures.tandem_cpu_pct = Math.round(usage.cpu_pct * 10) / 10;
+    printTable(
+      ['footprint', 'interval ms', 'rss MB', 'cpu % of a core'],
+      [
+        [
+          'tandem agent (active)',
+          `${USAGE_INTERVAL_MS}`,
+          `${figures.tandem_rss_mb}`,
+          `${figures.tandem_cpu_pct}`,
+        ],
+      ],
+    );
+  } finally {
+    await rig.destroy();
+  }
 }
 
 /** reference ÷ tandem: how many times shorter tandem's figure is. */

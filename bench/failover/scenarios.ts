@@ -17,6 +17,8 @@ export interface FaultResult {
 
 export interface LossResult {
   readonly role_changes: number;
+  /** Times a node became active during the loss window: each one is a false failover (nothing failed). */
+  readonly failovers: number;
   readonly responder_changes: number;
   readonly outage_ms: number;
   /** The longest gap in a quiet window before the loss: the machine's own jitter, for comparison. */
@@ -93,8 +95,10 @@ export async function runLoss(
     const t1 = nowMs();
     for (const r of rules) await r.remove();
     const inWindow = (c: { t_ms: number }): boolean => c.t_ms > t0 && c.t_ms <= t1;
+    const changes = [...rig.a.roleChanges(), ...rig.b.roleChanges()].filter(inWindow);
     return {
-      role_changes: rig.a.roleChanges().filter(inWindow).length + rig.b.roleChanges().filter(inWindow).length,
+      role_changes: changes.length,
+      failovers: changes.filter((c) => c.role === 'active').length,
       responder_changes: responderChanges(rig.replies, t0, t1),
       outage_ms: longestGap(rig.replies, t0, t1),
       baseline_outage_ms,

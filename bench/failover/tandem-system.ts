@@ -1,28 +1,38 @@
-// tandem as a SystemUnderTest: one `tandem agent` per node, configured like the keepalived pair
-// (same interval, dead after 3 intervals, preempt, the same VIP), plus what tandem has and
-// keepalived has not: keepalives on the second link when the LAN has one, and the LAN port watched
-// as a service link (down ⇒ the node is unfit and hands over at once).
-// Roles come from the agent's JSON log (`"msg":"state change"` with `to`).
-import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+// tandem as a SystemUnderTest: one `tandem agent` per node, configured like the keepalived pair (same
+// interval, dead after 3 intervals, preempt, the same VIP) with tandem's defaults (keepalive_copies 2),
+// plus what tandem has and keepalived has not: keepalives on the second link when the LAN has one,
+// and the LAN port watched as a service link (down ⇒ the node is unfit and hands over at once).
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { spawnInNs, tsNode } from '../../test/helpers/netns.js';
+import { spawnInNs } from '../../test/helpers/netns.js';
 import { nowMs } from './keepalived.js';
 import type { BenchRole, NodeHandle, NodePlan, RoleChange, SystemUnderTest } from './system.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
-const CLI = join(REPO, 'src/cli/main.ts');
-const AGENT_COMMAND = join(REPO, 'src/cli/commands/agent.ts');
+// The compiled CLI, as deployed (`npm run build`): a smaller process than tsx's, so forking `ip`
+// and `arping` on a claim is cheaper, and the footprint figure is the real one.
+const CLI = join(REPO, 'dist/cli/main.js');
 const KEY_ENV = 'TANDEM_BENCH_PAIR_KEY';
 /** A fixed benchmark key: both nodes must share it; it protects nothing outside the namespaces. */
 const BENCH_KEY = Buffer.alloc(32, 7).toString('base64');
-
-const ROLE_OF: Record<string, BenchRole | undefined> = {
+const ROLE_OF: Readonly<Record<string, BenchRole>> = {
   active: 'active',
   standby: 'standby',
   fault: 'fault',
+  maintenance: 'standby',
+  disabled: 'standby',
 };
+
+export interface TandemNodeHandle extends NodeHandle {
+  /** The agent's process id, for resource figures. */
+  readonly pid: number;
+  /** The agent's last log lines (JSON), to explain a figure. */
+  logTail(): readonly string[];
+}
+
+const TAIL_LINES = 200;
 
 export function tandemConfig(plan: NodePlan): Record<string, unknown> {
   const paths = [{ name: 'lan', local_address: plan.address, peer_address: plan.peer_address }];
@@ -36,8 +46,16 @@ export function tandemConfig(plan: NodePlan): Record<string, unknown> {
     dead_multiplier: 3,
     preempt: plan.preempt,
     paths,
-    monitors: [{ kind: 'link', name: 'lan-port', interface: plan.ifname }],
+    monitors: [
+      {
+        kind: 'link',
+        name: 'lan-link',
+        interface: plan.ifname,
+        interval_ms: Math.min(100, plan.interval_ms),
+      },
+    ],
     actions: [{ kind: 'vip', interface: plan.ifname, address: `${plan.vip}/${plan.prefix}` }],
+    status: { listen: '127.0.0.1:0' },
     log_level: 'info',
   };
 }
@@ -45,28 +63,32 @@ export function tandemConfig(plan: NodePlan): Record<string, unknown> {
 export const tandemSystem: SystemUnderTest = {
   name: 'tandem',
   async unavailable() {
-    return existsSync(AGENT_COMMAND) ? undefined : 'needs `tandem agent` (src/cli/commands/agent.ts)';
+    // Build now, so that the benchmark never measures a stale dist/.
+    const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
+    const built = spawnSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json')], { encoding: 'utf8' });
+    if (built.status !== 0) return `npm run build failed: ${built.stdout.slice(0, 500)}`;
+    return existsSync(CLI) ? undefined : `${CLI} is missing after the build`;
   },
-  async startNode(plan: NodePlan): Promise<NodeHandle> {
-    const file = join(plan.dir, `${plan.name}.yaml`);
-    await writeFile(file, stringify(tandemConfig(plan)));
-    const proc = spawnInNs(plan.ns, tsNode(CLI, 'agent', '--config', file), {
+  async startNode(plan: NodePlan): Promise<TandemNodeHandle> {
+    const file = join(plan.dir, `tandem-${plan.name}.yaml`);
+    writeFileSync(file, stringify(tandemConfig(plan)));
+    const proc = spawnInNs(plan.ns, [process.execPath, CLI, 'agent', '--config', file], {
       env: { ...process.env, [KEY_ENV]: BENCH_KEY },
-      cwd: REPO,
     });
     const changes: RoleChange[] = [];
+    const tail: string[] = [];
     proc.onLine((line) => {
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
       if (!line.includes('"state change"')) return;
-      try {
-        const entry = JSON.parse(line) as { msg?: string; to?: string };
-        const role = ROLE_OF[entry.to ?? ''];
-        if (entry.msg === 'state change' && role !== undefined) changes.push({ t_ms: nowMs(), role });
-      } catch {
-        // Not a log line of ours.
-      }
+      const to = (JSON.parse(line) as { to?: string }).to;
+      const role = to === undefined ? undefined : ROLE_OF[to];
+      if (role !== undefined) changes.push({ t_ms: nowMs(), role });
     });
     return {
       name: plan.name,
+      pid: proc.pid,
+      logTail: () => tail,
       roleChanges: () => changes,
       role: () => changes.at(-1)?.role ?? 'init',
       async stop() {
@@ -80,3 +102,23 @@ export const tandemSystem: SystemUnderTest = {
     };
   },
 };
+
+/** Resident memory (MB) and CPU share (% of one core) of a process over `window_ms`. */
+export async function processUsage(
+  pid: number,
+  window_ms: number,
+): Promise<{ rss_mb: number; cpu_pct: number }> {
+  const ticks = (): number => {
+    // Fields 14 and 15 of /proc/<pid>/stat (utime, stime), counted after the command name's ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  };
+  const hz = 100; // USER_HZ on Linux
+  const t0 = performance.now();
+  const c0 = ticks();
+  await new Promise((r) => setTimeout(r, window_ms));
+  const cpu_pct = ((ticks() - c0) / hz / ((performance.now() - t0) / 1000)) * 100;
+  const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return { rss_mb: Number(rss?.[1] ?? Number.NaN) / 1024, cpu_pct };
+}

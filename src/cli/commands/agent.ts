@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+
+/** A stop that hangs (a stuck driver) must not outlive the service manager's patience. */
+const HARD_EXIT_MS = 1500;
+
+export function registerAgent(program: Command): void {
+  program
+    .command('agent')
+    .description('run the HA agent of one node (keepalives, monitors, actions)')
+    .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/agent.md')
+    .option('--check', 'validate the config and exit')
+    .action(async (opts: { config: string; check?: boolean }) => {
+      // Loaded here, not at the top: other commands should not pay for the agent's modules.
+      const { ConfigError, loadConfig, redactedConfig } = await import('../../agent/config.js');
+      const { startAgent } = await import('../../agent/node.js');
+      const { agentPlugins } = await import('../../agent/plugins.js');
+      const { pino } = await import('pino');
+      const plugins = agentPlugins();
+      let cfg: ReturnType<typeof loadConfig>;
+      try {
+        cfg = loadConfig(opts.config, {
+          validateAction: plugins.validateAction,
+          validateMonitor: plugins.validateMonitor,
+        });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        console.error(err.message);
+        process.exitCode = 2;
+        return;
+      }
+      if (opts.check) {
+        console.log(`${opts.config}: OK`);
+        console.log(JSON.stringify(redactedConfig(cfg), null, 2));
+        return;
+      }
+      const log = pino({ level: cfg.log_level, base: { pair: cfg.pair, node: cfg.node } });
+      let agent: Awaited<ReturnType<typeof startAgent>>;
+      try {
+        agent = await startAgent(cfg, { plugins, log });
+      } catch (err) {
+        const e = err as Error & { code?: string };
+        log.fatal({ code: e.code ?? 'AGENT_START_FAILED', err: e.message }, 'cannot start');
+        console.error(`tandem agent: ${e.message}`);
+        process.exitCode = 1;
+        return;
+      }
+      const stop = (signal: string): void => {
+        log.info({ signal }, 'signal');
+        setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
+        void agent.shutdown().then(() => process.exit(0));
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+    });
+}
