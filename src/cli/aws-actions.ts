@@ -3,16 +3,15 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { parse } from 'yaml';
-import { createAwsAction, isAwsKind, validateAwsAction } from '../actions/aws/registry.js';
+import { isAwsKind, validateAwsAction } from '../actions/aws/registry.js';
 import type { AwsActionSpec } from '../actions/aws/schema.js';
-import { type ArbiterReport, DiscoveryCache } from '../actions/aws/session.js';
 import { ConfigError, type ConfigIssue } from '../agent/config.js';
 import type { PluginSpec } from '../agent/config-schema.js';
 import { type AgentPlugins, agentPlugins } from '../agent/plugins.js';
 
-/** Validates `actions[]` entries: aws-* here, other kinds by the agent's plugin table. */
+/** Validates `actions[]` entries of every kind (the agent's one registry). */
 export function validateAnyAction(spec: PluginSpec): readonly ConfigIssue[] {
-  return isAwsKind(spec.kind) ? validateAwsAction(spec) : agentPlugins().validateAction(spec);
+  return agentPlugins().validateAction(spec);
 }
 
 /**
@@ -51,17 +50,7 @@ export function readAwsSpecs(file: string): AwsActionSpec[] {
   return specs;
 }
 
-/**
- * The agent's plugins plus the aws-* kinds. Split brain and drift seen by the arbiter are logged here; wiring
- * them into core needs the `observed` input proposed in docs/aws.md.
- */
-export function withAwsActions(base: AgentPlugins, log: Logger): AgentPlugins {
-  const discovery = new DiscoveryCache();
-  const report = (r: ArbiterReport): void => log.warn({ arbiter: r }, `aws arbiter: ${r.kind}`);
-  return {
-    ...base,
-    createAction: (spec) =>
-      isAwsKind(spec.kind) ? createAwsAction(spec, { log, report, discovery }) : base.createAction(spec),
-    validateAction: validateAnyAction,
-  };
+/** The agent's plugins with a logger for the cloud drivers (they include the aws-* kinds). */
+export function withAwsActions(_base: AgentPlugins, log: Logger): AgentPlugins {
+  return agentPlugins(log);
 }

@@ -166,6 +166,7 @@ export class Arbiter implements AwsDriver {
     switch (verdict.kind) {
       case 'hold':
         this.#streak = 0;
+        if (this.#splitReported) this.#opts.report({ kind: 'held', action: this.name });
         this.#splitReported = false;
         return;
       case 'wait':

@@ -11,6 +11,8 @@ import type { LocalAddresses } from './local-address.js';
 /** What an arbiter tells the agent; the agent turns it into a core input (docs/aws.md "arbitration"). */
 export type ArbiterReport =
   | { readonly kind: 'split-brain'; readonly action: string; readonly detail: string }
+  /** The traffic points at us again after a reported split brain: the episode is over. */
+  | { readonly kind: 'held'; readonly action: string }
   | {
       readonly kind: 'drift-repaired';
       readonly action: string;

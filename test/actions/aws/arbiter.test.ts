@@ -184,12 +184,13 @@ describe('aws-route-table under the arbiter', () => {
   it('race on many routes: with core deciding the split brain (primary wins), all routes end at the primary', async () => {
     sim.faults.set({ action: 'ReplaceRoute', latency_ms: 10, jitter_ms: 60 });
     const decided: string[] = [];
+    const inFlight: Promise<unknown>[] = [];
     // Stands in for core: on a split-brain report the higher-ranked node (the primary, A) claims again and the
     // other releases — the input and effects proposed in docs/aws.md "arbitration".
     const coreFor = (self: 'a' | 'b', action: () => AwsDriver) => (r: ArbiterReport) => {
       if (r.kind !== 'split-brain') return;
       decided.push(self);
-      void (self === 'a' ? action().claim(CTX) : action().release(CTX));
+      inFlight.push(self === 'a' ? action().claim(CTX) : action().release(CTX));
     };
     let a: AwsDriver | null = null;
     let b: AwsDriver | null = null;
@@ -213,6 +214,8 @@ describe('aws-route-table under the arbiter', () => {
     );
     await Promise.all([a.claim(CTX), b.claim(CTX)]);
     await eventually(() => routeTargets(sim, TABLES, DESTS).every((t) => t === `${ENI_A}:active`), 15_000);
+    // The decision's own claim may still have writes in flight (to the same target): let it finish first.
+    await Promise.all(inFlight);
     const since = sim.calls.last_seq();
     await sleep(INTERVAL_MS * 8);
     assert.deepEqual(routeTargets(sim, TABLES, DESTS), Array(TABLES * 2).fill(`${ENI_A}:active`));
