@@ -65,6 +65,14 @@ export const AgentConfigSchema = Type.Object(
     actions: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),
     status: Type.Optional(StatusSchema),
     controller_url: Type.Optional(Type.String({ minLength: 1 })),
+    /** The one-time enrollment token, from a file or an environment variable (never printed). */
+    controller_enrollment_token_file: Type.Optional(Type.String({ minLength: 1 })),
+    controller_enrollment_token_env: Type.Optional(
+      Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
+    ),
+    /** Where the node credential the token is exchanged for is kept (0600). */
+    controller_credential_file: Type.Optional(Type.String({ minLength: 1 })),
+    controller_report_interval_ms: Type.Optional(Type.Integer({ minimum: 500, maximum: 3_600_000 })),
     log_level: Type.Optional(
       Type.Union([
         Type.Literal('fatal'),

@@ -1,6 +1,6 @@
 // Loads and checks the agent's YAML config. Every problem is reported at once, each as
 // `<file>: <path>: <what was expected, got what>`; a bad config is refused, never patched with a default.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -58,6 +58,13 @@ export interface AgentConfig {
   readonly actions: readonly PluginSpec[];
   readonly status: { readonly listen: ListenAddress; readonly admin_token_file: string | null };
   readonly controller_url: string | null;
+  /** Present when controller_url is set. */
+  readonly controller: {
+    readonly url: string;
+    readonly enrollment_token: Secret | null;
+    readonly credential_file: string;
+    readonly report_interval_ms: number;
+  } | null;
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
@@ -120,7 +127,8 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
     throw new ConfigError(file, [...shape, ...plugins.filter((p) => !shape.some((s) => s.path === p.path))]);
   const cfg = raw as AgentConfigFile;
   const issues: ConfigIssue[] = [...pathIssues(cfg.paths), ...plugins, ...miscIssues(cfg)];
-  const key = readKey(file, cfg, options.env ?? process.env, issues);
+  const env = options.env ?? process.env;
+  const key = readKey(file, cfg, env, issues);
   const listen = parseListen(cfg.status?.listen ?? DEFAULT_STATUS_LISTEN);
   if (listen === null)
     issues.push({
@@ -128,7 +136,7 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
       message: `expected host:port (e.g. ${DEFAULT_STATUS_LISTEN}), got ${JSON.stringify(cfg.status?.listen)}`,
     });
   if (issues.length > 0 || key === null || listen === null) throw new ConfigError(file, issues);
-  return resolveConfig(file, cfg, key, listen);
+  return resolveConfig(file, cfg, key, listen, env);
 }
 
 function resolveConfig(
@@ -136,6 +144,7 @@ function resolveConfig(
   cfg: AgentConfigFile,
   key: { secret: Secret; source: string },
   listen: ListenAddress,
+  env: NodeJS.ProcessEnv,
 ): AgentConfig {
   const interval_ms = cfg.interval_ms ?? 1000;
   return {
@@ -179,6 +188,7 @@ function resolveConfig(
         : null,
     },
     controller_url: cfg.controller_url ?? null,
+    controller: controllerOf(file, cfg, env),
     log_level: cfg.log_level ?? 'info',
   };
 }
@@ -305,6 +315,24 @@ function pluginIssues(
   return out;
 }
 
+function controllerOf(file: string, cfg: AgentConfigFile, env: NodeJS.ProcessEnv): AgentConfig['controller'] {
+  if (cfg.controller_url === undefined) return null;
+  const dir = dirname(file);
+  let token: string | undefined;
+  if (cfg.controller_enrollment_token_file !== undefined) {
+    const path = resolve(dir, cfg.controller_enrollment_token_file);
+    token = existsSync(path) ? readFileSync(path, 'utf8').trim() : undefined;
+  } else if (cfg.controller_enrollment_token_env !== undefined) {
+    token = env[cfg.controller_enrollment_token_env]?.trim();
+  }
+  return {
+    url: cfg.controller_url.replace(/\/+$/, ''),
+    enrollment_token: token ? new Secret(new TextEncoder().encode(token)) : null,
+    credential_file: resolve(dir, cfg.controller_credential_file ?? `${cfg.node}.controller-credential.json`),
+    report_interval_ms: cfg.controller_report_interval_ms ?? 10_000,
+  };
+}
+
 function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const links = (cfg.monitors ?? []).filter((m) => m.kind === 'link').map((m) => m.name);
@@ -319,6 +347,20 @@ function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
       path: 'ha_port_monitor',
       message: 'expected a link monitor name: ha_link switch gates takeover on it',
     });
+  if (cfg.controller_enrollment_token_file !== undefined && cfg.controller_enrollment_token_env !== undefined)
+    out.push({
+      path: 'controller_enrollment_token_file',
+      message: 'expected at most one of controller_enrollment_token_file or controller_enrollment_token_env',
+    });
+  const controllerKeys = [
+    'controller_enrollment_token_file',
+    'controller_enrollment_token_env',
+    'controller_credential_file',
+    'controller_report_interval_ms',
+  ] as const;
+  for (const key of controllerKeys)
+    if (cfg[key] !== undefined && cfg.controller_url === undefined)
+      out.push({ path: key, message: 'expected controller_url to be set as well' });
   if (cfg.controller_url !== undefined && !/^https?:\/\/[^\s/]+/.test(cfg.controller_url))
     out.push({
       path: 'controller_url',

@@ -35,9 +35,30 @@ export function registerAgent(program: Command): void {
       }
       const log = pino({ level: cfg.log_level, base: { pair: cfg.pair, node: cfg.node } });
       const plugins = agentPlugins(log);
+      const { controllerReporting } = await import('../../agent/reporting.js');
+      const c = cfg.controller;
+      const reporting =
+        c === null
+          ? null
+          : controllerReporting(
+              {
+                url: c.url,
+                enrollment_token: c.enrollment_token
+                  ? new TextDecoder().decode(c.enrollment_token.reveal())
+                  : null,
+                credential_file: c.credential_file,
+                report_interval_ms: c.report_interval_ms,
+                settle_ms: cfg.interval_ms,
+              },
+              log,
+            );
       let agent: Awaited<ReturnType<typeof startAgent>>;
       try {
-        agent = await startAgent(cfg, { plugins, log });
+        agent = await startAgent(cfg, {
+          plugins,
+          log,
+          ...(reporting ? { reporter: reporting.reporter } : {}),
+        });
       } catch (err) {
         const e = err as Error & { code?: string };
         log.fatal({ code: e.code ?? 'AGENT_START_FAILED', err: e.message }, 'cannot start');
@@ -45,8 +66,11 @@ export function registerAgent(program: Command): void {
         process.exitCode = 1;
         return;
       }
+      const running = agent;
+      reporting?.start(() => ({ status: running.shell.status(), readiness: running.shell.readiness }));
       const stop = (signal: string): void => {
         log.info({ signal }, 'signal');
+        reporting?.close();
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
         void agent.shutdown().then(() => process.exit(0));
       };

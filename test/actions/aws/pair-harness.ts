@@ -1,4 +1,4 @@
-// Two real agent processes (test/actions/aws/agent-child.ts) on loopback, each with its own simulated EC2
+// Two real agent processes (`tandem agent`) on loopback, each with its own simulated EC2
 // instance, identity (instance role from the simulator's IMDS) and aws-route-table action. Shared by the
 // end-to-end test and bench/aws-failover.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -12,7 +12,7 @@ import type { Sim } from '../../../src/sim/server.js';
 import { ENI_A, ENI_B, I_A, I_B, OVERLAY, tableId } from './fixtures.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
-const CHILD = join(ROOT, 'test', 'actions', 'aws', 'agent-child.ts');
+const CLI = join(ROOT, 'src', 'cli', 'main.ts');
 
 export interface PairOptions {
   readonly sim: Sim;
@@ -23,6 +23,8 @@ export interface PairOptions {
   readonly observe_interval_ms?: number;
   /** Give each node its own pair key: neither authenticates the other, so both go active (a split brain). */
   readonly split_keys?: boolean;
+  /** Enroll both nodes with this controller, each with its one-time token. */
+  readonly controller?: { readonly url: string; readonly tokens: Readonly<Record<NodeName, string>> };
 }
 
 export type NodeName = 'a' | 'b';
@@ -126,6 +128,7 @@ export class Pair {
       status: { listen: '127.0.0.1:0' },
       log_level: 'info',
       action_deadline_ms: 20_000,
+      ...this.#controllerKeys(node),
       actions: [
         {
           kind: 'aws-route-table',
@@ -144,6 +147,17 @@ export class Pair {
     return file;
   }
 
+  #controllerKeys(node: NodeName): Record<string, unknown> {
+    const c = this.#opts.controller;
+    if (c === undefined) return {};
+    writeFileSync(join(this.dir, `enroll-${node}.token`), c.tokens[node]);
+    return {
+      controller_url: c.url,
+      controller_enrollment_token_file: `enroll-${node}.token`,
+      controller_report_interval_ms: 1000,
+    };
+  }
+
   imds(node: NodeName): string {
     const url = this.#opts.sim.imds_urls[node === 'a' ? I_A : I_B];
     if (!url) throw new Error(`no metadata listener for node ${node}`);
@@ -157,7 +171,7 @@ export class Pair {
     env.AWS_EC2_METADATA_SERVICE_ENDPOINT = this.imds(node);
     env.AWS_CONFIG_FILE = join(this.dir, 'no-aws-config');
     env.AWS_SHARED_CREDENTIALS_FILE = join(this.dir, 'no-aws-credentials');
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, this.#config(node)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--config', this.#config(node)], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
