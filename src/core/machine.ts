@@ -139,8 +139,11 @@ function applyObserved(
 ): CoreState {
   if (target !== 'peer') return s.observed_peer_answered ? { ...s, observed_peer_answered: false } : s;
   if (s.state !== 'active' || s.observed_peer_answered) return s;
+  const peer = livePeer(s);
+  // A live peer that is not active holds the traffic only by a late claim (two nodes booting at once):
+  // the active node takes it. Otherwise both serve, and the split-brain rule picks the owner.
   const self = { ...selfStanding(s, now_ms), relinquish: relinquishing(s, now_ms) };
-  const win = winsSplitBrain(self, lastKnownPeer(s));
+  const win = (peer !== null && peer.state !== 'active') || winsSplitBrain(self, lastKnownPeer(s));
   event(out, { kind: 'split-brain', winner: win ? 'self' : 'peer' });
   if (win) out.push({ kind: 'claim' });
   return { ...s, observed_peer_answered: true };

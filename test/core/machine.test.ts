@@ -296,6 +296,16 @@ describe('the cloud as arbiter', () => {
     assert.deepEqual(s.events('split-brain'), [{ kind: 'split-brain', winner: 'peer' }]);
   });
 
+  it('traffic left at a live standby peer (a late claim) is taken back by the active node, whatever its rank', () => {
+    const s = new Node(SECONDARY);
+    s.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'standby' }), 0, 1000);
+    s.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'fault', fit: false }), 1000, 5000);
+    assert.equal(s.state, 'active');
+    s.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'standby' }), 5000, 6000);
+    s.feed({ kind: 'observed', target: 'peer' }, 6000);
+    assert.equal(claims(s), 2);
+  });
+
   it('a standby ignores observations', () => {
     const s = new Node(SECONDARY);
     s.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 5000);
