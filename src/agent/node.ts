@@ -16,9 +16,14 @@ import { type Clock, Shell, type StatusReporter } from './shell.js';
 import { type StatusServer, startStatusServer } from './status-server.js';
 import { Transport } from './transport.js';
 
-/** Where actions and monitors come from: the Linux registries today, cloud drivers later. */
+/** What an action may tell the agent besides its results: where it saw the traffic point (for core). */
+export interface ActionHooks {
+  observed(target: 'self' | 'peer'): void;
+}
+
+/** Where actions and monitors come from: the Linux and cloud registries. */
 export interface Plugins {
-  createAction(spec: PluginSpec): Action;
+  createAction(spec: PluginSpec, hooks?: ActionHooks): Action;
   createMonitor(spec: PluginSpec): Monitor;
   /** Removes what a previous life of this node left claimed (a VIP still on the interface). */
   removeStaleClaims?(specs: readonly PluginSpec[], log: Logger): Promise<void>;
@@ -61,20 +66,22 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
   const { log, plugins } = deps;
   raisePriority(cfg.nice, cfg.realtime_priority, log);
   const clock = deps.clock ?? { now_ms: () => performance.now() };
-  const actions = cfg.actions.map((spec) => plugins.createAction(spec));
-  const monitors = cfg.monitors.map((spec) => plugins.createMonitor(spec));
-
-  // Before anything else: a VIP left by a killed predecessor would answer ARP next to the real owner.
-  await plugins.removeStaleClaims?.(cfg.actions, log);
-
   let shell: Shell | null = null;
-  const metrics = createMetrics(() => silenceSeconds(shell, clock));
-  const runner = new ActionRunner(actions, cfg.action_deadline_ms, metrics, log);
   const early: Input[] = [];
   const push = (input: Input): void => {
     if (shell === null) early.push(input);
     else shell.input(input);
   };
+  // The cloud as arbiter: an action that sees the traffic at the peer while we are active tells core.
+  const hooks: ActionHooks = { observed: (target) => push({ kind: 'observed', target }) };
+  const actions = cfg.actions.map((spec) => plugins.createAction(spec, hooks));
+  const monitors = cfg.monitors.map((spec) => plugins.createMonitor(spec));
+
+  // Before anything else: a VIP left by a killed predecessor would answer ARP next to the real owner.
+  await plugins.removeStaleClaims?.(cfg.actions, log);
+
+  const metrics = createMetrics(() => silenceSeconds(shell, clock));
+  const runner = new ActionRunner(actions, cfg.action_deadline_ms, metrics, log);
   const transport = await Transport.open(
     {
       pair: cfg.pair,

@@ -1,7 +1,9 @@
 // Where the agent finds its action and monitor drivers, by `kind`. Each kind's own schema checks its
 // entry (with exact paths); a new driver is one line in its registry and one row here.
 import type { TSchema } from '@sinclair/typebox';
-import type { Logger } from 'pino';
+import { type Logger, pino } from 'pino';
+import { AWS_KINDS, createAwsAction, isAwsKind, validateAwsAction } from '../actions/aws/registry.js';
+import { type ArbiterReport, DiscoveryCache } from '../actions/aws/session.js';
 import { createLinuxAction } from '../actions/linux/registry.js';
 import { type LinuxActionSpec, RouteSpecSchema, VipSpecSchema } from '../actions/linux/spec.js';
 import { removeStaleVip, VipAction } from '../actions/linux/vip.js';
@@ -18,7 +20,7 @@ import {
 import type { Monitor } from '../monitors/types.js';
 import { type ConfigIssue, type PluginValidator, schemaIssues } from './config.js';
 import type { PluginSpec } from './config-schema.js';
-import type { Plugins } from './node.js';
+import type { ActionHooks, Plugins } from './node.js';
 
 export interface AgentPlugins extends Plugins {
   readonly validateAction: PluginValidator;
@@ -37,22 +39,43 @@ const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
 /** Stale claims are removed within this bound, so a wedged `ip` cannot hold the start-up forever. */
 const STALE_DEADLINE_MS = 5000;
 
-export function agentPlugins(): AgentPlugins {
+/** `log` receives what the cloud drivers see (drift, split brain); validation alone needs none. */
+export function agentPlugins(log: Logger = pino({ enabled: false })): AgentPlugins {
+  // One discovery per agent: the instance's metadata is read once for all its cloud actions.
+  const discovery = new DiscoveryCache();
   return {
     // Specs reach here only after validateAction / validateMonitor accepted them.
-    createAction: (spec): Action => createLinuxAction(spec as unknown as LinuxActionSpec),
+    createAction: (spec, hooks): Action =>
+      isAwsKind(spec.kind)
+        ? createAwsAction(spec, { log, report: arbiterToCore(log, hooks), discovery })
+        : createLinuxAction(spec as unknown as LinuxActionSpec),
     createMonitor: (spec): Monitor => createMonitor(spec as unknown as MonitorSpec),
-    validateAction: (spec) => validate(ACTION_SCHEMAS, spec),
+    validateAction: (spec) =>
+      isAwsKind(spec.kind) ? validateAwsAction(spec) : validate(ACTION_SCHEMAS, spec),
     validateMonitor: (spec) => validate(MONITOR_SCHEMAS, spec),
     removeStaleClaims,
+  };
+}
+
+/** What the AWS arbiter sees while active: logged, and the traffic's whereabouts handed to core. */
+function arbiterToCore(log: Logger, hooks: ActionHooks | undefined): (r: ArbiterReport) => void {
+  return (r) => {
+    log.warn({ arbiter: r }, `aws arbiter: ${r.kind}`);
+    if (r.kind === 'split-brain') hooks?.observed('peer');
+    else if (r.kind === 'held') hooks?.observed('self');
   };
 }
 
 function validate(schemas: Readonly<Record<string, TSchema>>, spec: PluginSpec): ConfigIssue[] {
   const schema = schemas[spec.kind];
   if (schema === undefined) {
-    const known = Object.keys(schemas).map((k) => `"${k}"`);
-    return [{ path: 'kind', message: `expected one of ${known.join(', ')}, got "${spec.kind}"` }];
+    const known = [...Object.keys(schemas), ...(schemas === ACTION_SCHEMAS ? AWS_KINDS : [])];
+    return [
+      {
+        path: 'kind',
+        message: `expected one of ${known.map((k) => `"${k}"`).join(', ')}, got "${spec.kind}"`,
+      },
+    ];
   }
   return schemaIssues(schema, spec);
 }

@@ -2,6 +2,7 @@
 
 import { advertOf, answerPeerRequest, applyAdmin } from './admin.js';
 import { decide } from './decide.js';
+import { type Standing, winsSplitBrain } from './rank.js';
 import { type NodeView, readiness, sameReadiness } from './readiness.js';
 import {
   type CoreState,
@@ -60,6 +61,7 @@ export function initialState(config: CoreConfig): CoreState {
     takeover_request_until_ms: null,
     peer_request_answered: false,
     split_brain: false,
+    observed_peer_answered: false,
     version_mismatch: false,
     readiness: NOT_READY,
   };
@@ -119,7 +121,44 @@ function applyInput(s: CoreState, input: Input, now_ms: number, out: Effect[]): 
     }
     case 'admin':
       return s.started ? applyAdmin(s, input.command, now_ms, out) : s;
+    case 'observed':
+      return s.started ? applyObserved(s, input.target, now_ms, out) : s;
   }
+}
+
+/**
+ * The cloud as arbiter: the traffic points at the peer while we are active, so both have claimed. The
+ * node that should win claims again; the other does not fight. Once per episode, so that two nodes with
+ * stale views of each other cannot pass a route back and forth.
+ */
+function applyObserved(
+  s: CoreState,
+  target: 'self' | 'peer' | 'other' | 'none',
+  now_ms: number,
+  out: Effect[],
+): CoreState {
+  if (target !== 'peer') return s.observed_peer_answered ? { ...s, observed_peer_answered: false } : s;
+  if (s.state !== 'active' || s.observed_peer_answered) return s;
+  const self = { ...selfStanding(s, now_ms), relinquish: relinquishing(s, now_ms) };
+  const win = winsSplitBrain(self, lastKnownPeer(s));
+  event(out, { kind: 'split-brain', winner: win ? 'self' : 'peer' });
+  if (win) out.push({ kind: 'claim' });
+  return { ...s, observed_peer_answered: true };
+}
+
+/** The peer as last heard, or as the config describes it when it was never heard. */
+function lastKnownPeer(s: CoreState): Standing & { readonly relinquish: boolean } {
+  const p = s.peer_advert;
+  if (p !== null)
+    return {
+      wan_ok: p.wan_ok,
+      role: p.role,
+      priority: p.priority,
+      node_id: p.node_id,
+      relinquish: p.relinquish,
+    };
+  const role = s.config.role === 'primary' ? 'secondary' : 'primary';
+  return { wan_ok: true, role, priority: s.config.priority, node_id: -1, relinquish: false };
 }
 
 /** Per-path and overall liveness: the peer is dead only when it is silent on every path. */
@@ -181,7 +220,13 @@ function transition(s: CoreState, now_ms: number, out: Effect[]): CoreState {
   if (s.state === 'active') out.push({ kind: 'release' });
   const next: CoreState = { ...s, state: d.state };
   if (d.state === 'active') {
-    return { ...next, preempt_at_ms: null, preempt_suppressed: false, takeover_request_until_ms: null };
+    return {
+      ...next,
+      preempt_at_ms: null,
+      preempt_suppressed: false,
+      takeover_request_until_ms: null,
+      observed_peer_answered: false,
+    };
   }
   return s.state === 'active' ? { ...next, handover_until_ms: null } : next;
 }

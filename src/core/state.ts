@@ -31,6 +31,8 @@ export interface CoreState {
   /** The peer's takeover request has been answered (accepted or refused); cleared when it stops asking. */
   readonly peer_request_answered: boolean;
   readonly split_brain: boolean;
+  /** The traffic was seen at the peer while we were active, and we answered (once per episode). */
+  readonly observed_peer_answered: boolean;
   readonly version_mismatch: boolean;
   readonly readiness: Readiness;
 }

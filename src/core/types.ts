@@ -79,7 +79,12 @@ export type Input =
   /** ok=false when every WAN probe is failing right now; the machine applies the 10 s rule. */
   | { readonly kind: 'wan'; readonly ok: boolean }
   | { readonly kind: 'check'; readonly name: string; readonly ok: boolean }
-  | { readonly kind: 'admin'; readonly command: AdminCommand };
+  | { readonly kind: 'admin'; readonly command: AdminCommand }
+  /**
+   * Who the traffic points at, as an action read it back from the network or the cloud while we are
+   * active. `peer` means both nodes have claimed (a partition): core decides who keeps it.
+   */
+  | { readonly kind: 'observed'; readonly target: 'self' | 'peer' | 'other' | 'none' };
 
 export type SwitchoverRefusal =
   | 'peer-silent'

@@ -267,6 +267,44 @@ describe('split brain', () => {
   });
 });
 
+describe('the cloud as arbiter', () => {
+  const claims = (n: Node) => n.roleChanges().filter((c) => c.kind === 'claim').length;
+
+  it('traffic seen at the peer while we are active: the primary claims again, once per episode', () => {
+    const p = new Node(PRIMARY);
+    p.hear(peerAdvert(), 0, 5000);
+    p.advance(20_000);
+    assert.equal(p.state, 'active');
+    assert.equal(claims(p), 1);
+    p.feed({ kind: 'observed', target: 'peer' });
+    assert.equal(claims(p), 2);
+    assert.deepEqual(p.events('split-brain'), [{ kind: 'split-brain', winner: 'self' }]);
+    p.feed({ kind: 'observed', target: 'peer' }, 21_000);
+    assert.equal(claims(p), 2, 'no second claim in the same episode: no route ping-pong');
+    p.feed({ kind: 'observed', target: 'self' }, 22_000);
+    p.feed({ kind: 'observed', target: 'peer' }, 23_000);
+    assert.equal(claims(p), 3, 'a new episode is answered again');
+  });
+
+  it('the secondary does not fight for a route the primary holds, and keeps its state', () => {
+    const s = new Node(SECONDARY);
+    s.advance(10_000);
+    assert.equal(s.state, 'active');
+    s.feed({ kind: 'observed', target: 'peer' });
+    s.feed({ kind: 'observed', target: 'peer' }, 11_000);
+    assert.equal(claims(s), 1);
+    assert.deepEqual(s.events('split-brain'), [{ kind: 'split-brain', winner: 'peer' }]);
+  });
+
+  it('a standby ignores observations', () => {
+    const s = new Node(SECONDARY);
+    s.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 5000);
+    s.feed({ kind: 'observed', target: 'peer' });
+    assert.deepEqual(s.events('split-brain'), []);
+    assert.equal(claims(s), 0);
+  });
+});
+
 describe('switchover', () => {
   it('the active node hands over: relinquish, the peer claims, then it releases and does not preempt back', () => {
     const n = new Node(PRIMARY);

@@ -50,8 +50,23 @@ class Properties {
     w.onRoleChange((c) => this.onChange(c));
   }
 
+  private writesAtPartition = 0;
+
+  /** (f) two actives that cannot hear each other write the shared route a bounded number of times. */
+  checkPingPong(): void {
+    const w = this.w;
+    const cutBothWays = w.nodes[0].config.paths.every((p) => w.links[0]![p]!.cut && w.links[1]![p]!.cut);
+    if (!cutBothWays || w.activeCount() !== 2) {
+      this.writesAtPartition = w.routeWrites.length;
+      return;
+    }
+    const writes = w.routeWrites.length - this.writesAtPartition;
+    if (writes > 4) this.fail(`(f) ${writes} route writes during one split brain: the route is flapping`);
+  }
+
   /** (b) never two actives for longer than one dead interval while keepalives flow. */
   checkOverlap(): void {
+    this.checkPingPong();
     const w = this.w;
     const clean = w.nodes[0].config.paths.some((p) =>
       [0, 1].every((d) => !w.links[d]![p]!.cut && w.links[d]![p]!.loss === 0),
@@ -188,14 +203,19 @@ function runEpisode(rng: Rng, stepsBudget: number, props: (w: PairWorld, ep: Epi
       );
     }
     // A pending preemption may still hand over once; after it, nothing may move.
-    const stillFrom = settle + ep.config.preempt_delay_ms + 2 * ep.dead_ms;
+    // So may a WAN that went down during the chaos and crosses its relinquish threshold only now.
+    // (A restarted node counts from its own start: it cannot know how long its WAN was down before.)
+    const wanDue = w.nodes.map(
+      (n) => (n.machine.wan_down_since_ms ?? Number.NEGATIVE_INFINITY) + n.config.wan_loss_relinquish_ms,
+    );
+    const stillFrom = Math.max(settle + ep.config.preempt_delay_ms, ...wanDue) + 2 * ep.dead_ms;
     const quietEnd = stillFrom + rng.int(1, 10) * ep.dead_ms;
     w.runUntil(stillFrom);
     const before = w.changes.length;
     w.runUntil(quietEnd);
     if (w.changes.length !== before) {
       const moved = w.changes.slice(before).map((c) => `${c.node}→${c.to} (${c.reason})`);
-      p.fail(`(d) role changes with constant inputs: ${moved.join(', ')}`);
+      p.fail(`(d) role changes with constant inputs: ${moved.join(', ')} ${describeWorld(w)}`);
     }
     if (!expected.includes(w.activeCount()))
       p.fail(`(a) ${w.activeCount()} active at the end of a quiet phase`);

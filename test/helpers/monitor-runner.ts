@@ -8,8 +8,15 @@ export type TimedReading = Reading & { readonly t_ms: number };
 
 export interface MonitorRun {
   readonly readings: TimedReading[];
-  /** Waits for a reading (after the call) that satisfies `pred`. */
-  waitFor(pred: (r: TimedReading) => boolean, deadline_ms?: number, what?: string): Promise<TimedReading>;
+  /** The index the next reading will get: take it before a fault, pass it to waitFor as `from`. */
+  mark(): number;
+  /** Waits for a reading at index ≥ `from` (default: readings after this call) that satisfies `pred`. */
+  waitFor(
+    pred: (r: TimedReading) => boolean,
+    deadline_ms?: number,
+    what?: string,
+    from?: number,
+  ): Promise<TimedReading>;
   stop(): Promise<void>;
 }
 
@@ -21,8 +28,8 @@ export function runMonitorIn(ns: string, spec: MonitorSpec): MonitorRun {
   proc.onLine((line) => readings.push(JSON.parse(line) as TimedReading));
   return {
     readings,
-    async waitFor(pred, deadline_ms = 15_000, what = 'reading') {
-      const from = readings.length;
+    mark: () => readings.length,
+    async waitFor(pred, deadline_ms = 15_000, what = 'reading', from = readings.length) {
       let found: TimedReading | undefined;
       await eventually(
         () => {

@@ -8,6 +8,7 @@ import type { Rng } from './rng.js';
 
 type Ev =
   | { kind: 'timer'; node: number; gen: number }
+  | { kind: 'observe'; node: number; incarnation: number }
   | { kind: 'deliver'; node: number; path: string; advert: Advert; incarnation: number };
 
 interface Queued {
@@ -101,6 +102,9 @@ export class PairWorld {
   /** links[from][path] */
   readonly links: Record<string, Link>[];
   readonly changes: RoleChange[] = [];
+  /** A cloud route both nodes claim (last writer wins), read back while active like the AWS arbiter does. */
+  route: number | null = null;
+  readonly routeWrites: { at: number; node: number }[] = [];
   readonly latency_max_ms: number;
   private readonly queue = new Queue();
   private readonly listeners: ((c: RoleChange) => void)[] = [];
@@ -213,6 +217,17 @@ export class PairWorld {
   private handle(ev: Ev): void {
     const n = this.nodes[ev.node]!;
     if (!n.up) return;
+    if (ev.kind === 'observe') {
+      if (ev.incarnation !== n.incarnation || !n.active) return;
+      const target = this.route === ev.node ? 'self' : this.route === null ? 'none' : 'peer';
+      this.input(ev.node, { kind: 'observed', target });
+      this.queue.push(this.now + this.observeEvery(n), {
+        kind: 'observe',
+        node: ev.node,
+        incarnation: n.incarnation,
+      });
+      return;
+    }
     if (ev.kind === 'timer') {
       if (ev.gen === n.timer_gen) this.input(ev.node, { kind: 'tick' });
       return;
@@ -245,6 +260,14 @@ export class PairWorld {
         this.transmit(i, e.advert);
         return;
       case 'claim':
+        this.route = i;
+        this.routeWrites.push({ at: this.now, node: i });
+        if (!n.active)
+          this.queue.push(this.now + this.observeEvery(n), {
+            kind: 'observe',
+            node: i,
+            incarnation: n.incarnation,
+          });
         this.setActive(i, true, reason);
         return;
       case 'release':
@@ -253,6 +276,10 @@ export class PairWorld {
       default:
         return;
     }
+  }
+
+  private observeEvery(n: SimNode): number {
+    return 2 * n.config.interval_ms;
   }
 
   private transmit(from: number, advert: Advert): void {

@@ -22,11 +22,13 @@ test('link monitor reports up, then carrier loss when the switch port goes down,
     const up = await run.waitFor((r) => r.kind === 'link' && r.up, 15_000, 'link up');
     assert.equal(up.name, 'ha');
     assert.match(up.detail ?? '', /carrier=1 operstate=up/);
+    const beforeDown = run.mark();
     await setLink(lan, 'a', 'down', 'switch');
-    const down = await run.waitFor((r) => r.kind === 'link' && !r.up, 10_000, 'carrier loss');
+    const down = await run.waitFor((r) => r.kind === 'link' && !r.up, 10_000, 'carrier loss', beforeDown);
     assert.match(down.detail ?? '', /carrier=0/);
+    const beforeUp = run.mark();
     await setLink(lan, 'a', 'up', 'switch');
-    await run.waitFor((r) => r.kind === 'link' && r.up, 10_000, 'link back up');
+    await run.waitFor((r) => r.kind === 'link' && r.up, 10_000, 'link back up', beforeUp);
   } finally {
     await run.stop();
   }
@@ -41,11 +43,13 @@ test('link monitor reports down when the host sets its own interface admin down'
   });
   try {
     await run.waitFor((r) => r.kind === 'link' && r.up, 15_000, 'link up');
+    const beforeDown = run.mark();
     await setLink(lan, 'b', 'down', 'host');
-    const down = await run.waitFor((r) => r.kind === 'link' && !r.up, 10_000, 'admin down');
+    const down = await run.waitFor((r) => r.kind === 'link' && !r.up, 10_000, 'admin down', beforeDown);
     assert.match(down.detail ?? '', /admin down|operstate=down/);
+    const beforeUp = run.mark();
     await setLink(lan, 'b', 'up', 'host');
-    await run.waitFor((r) => r.kind === 'link' && r.up, 10_000, 'link back up');
+    await run.waitFor((r) => r.kind === 'link' && r.up, 10_000, 'link back up', beforeUp);
   } finally {
     await run.stop();
   }
@@ -79,11 +83,23 @@ test('link events are seen between polls: netlink wakes the monitor, not the 10-
   try {
     await run.waitFor((r) => r.kind === 'link' && r.up, 15_000, 'first poll: up');
     // Let `ip monitor` subscribe before the fault (it starts with the first poll).
-    await new Promise((r) => setTimeout(r, 500));
+    await new Promise((r) => setTimeout(r, 1000));
+    const beforeDown = run.mark();
     await setLink(lan, 'a', 'down', 'switch');
-    await run.waitFor((r) => r.kind === 'link' && !r.up, 10_000, 'carrier loss from the netlink event');
+    await run.waitFor(
+      (r) => r.kind === 'link' && !r.up,
+      10_000,
+      'carrier loss from the netlink event',
+      beforeDown,
+    );
+    const beforeUp = run.mark();
     await setLink(lan, 'a', 'up', 'switch');
-    await run.waitFor((r) => r.kind === 'link' && r.up, 10_000, 'carrier back from the netlink event');
+    await run.waitFor(
+      (r) => r.kind === 'link' && r.up,
+      10_000,
+      'carrier back from the netlink event',
+      beforeUp,
+    );
   } finally {
     await run.stop();
   }

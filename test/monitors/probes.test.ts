@@ -28,11 +28,18 @@ async function seesBlockThenRecovery(spec: MonitorSpec): Promise<void> {
   try {
     const ok = await run.waitFor((r) => r.kind === 'wan-probe' && r.ok, 15_000, `${spec.kind} ok`);
     assert.equal(ok.name, spec.name);
+    const beforeBlock = run.mark();
     const block = await nft.blockAddress(ns, wan);
-    const failed = await run.waitFor((r) => r.kind === 'wan-probe' && !r.ok, 15_000, `${spec.kind} failing`);
+    const failed = await run.waitFor(
+      (r) => r.kind === 'wan-probe' && !r.ok,
+      15_000,
+      `${spec.kind} failing`,
+      beforeBlock,
+    );
     assert.ok(failed.detail, 'a failed probe says why');
+    const beforeUnblock = run.mark();
     await block.remove();
-    await run.waitFor((r) => r.kind === 'wan-probe' && r.ok, 15_000, `${spec.kind} ok again`);
+    await run.waitFor((r) => r.kind === 'wan-probe' && r.ok, 15_000, `${spec.kind} ok again`, beforeUnblock);
   } finally {
     await run.stop();
   }

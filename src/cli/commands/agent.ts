@@ -15,12 +15,12 @@ export function registerAgent(program: Command): void {
       const { startAgent } = await import('../../agent/node.js');
       const { agentPlugins } = await import('../../agent/plugins.js');
       const { pino } = await import('pino');
-      const plugins = agentPlugins();
+      const validation = agentPlugins();
       let cfg: ReturnType<typeof loadConfig>;
       try {
         cfg = loadConfig(opts.config, {
-          validateAction: plugins.validateAction,
-          validateMonitor: plugins.validateMonitor,
+          validateAction: validation.validateAction,
+          validateMonitor: validation.validateMonitor,
         });
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
@@ -34,6 +34,7 @@ export function registerAgent(program: Command): void {
         return;
       }
       const log = pino({ level: cfg.log_level, base: { pair: cfg.pair, node: cfg.node } });
+      const plugins = agentPlugins(log);
       let agent: Awaited<ReturnType<typeof startAgent>>;
       try {
         agent = await startAgent(cfg, { plugins, log });
