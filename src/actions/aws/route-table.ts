@@ -1,0 +1,354 @@
+// route-table: point each (route table × destination) at this node's LAN ENI. On the critical path there is
+// one mutating call per route (ids resolved at start-up), all routes in parallel, then one Describe for all
+// tables, repeated until EC2 shows every route at us and active (eventual consistency), or the deadline.
+import {
+  CreateRouteCommand,
+  DeleteRouteCommand,
+  DescribeRouteTablesCommand,
+  type EC2Client,
+  type Filter,
+  ReplaceRouteCommand,
+  type RouteTable,
+} from '@aws-sdk/client-ec2';
+import type { ActionContext, ActionResult, Observation, PreflightCheck } from '../types.js';
+import { budget, type CallBudget, parallel, sleep, withRetry } from './client.js';
+import { pickInterface } from './discovery.js';
+import { AwsError, isNoRouteDefined } from './errors.js';
+import { arn } from './iam-policy.js';
+import { dryRunCheck, failedCheck } from './preflight.js';
+import { type Destination, parseDestination, type RouteReading, readAll, summarise } from './route-view.js';
+import type { RouteTableSpec } from './schema.js';
+import { type AwsContext, AwsSession, runVerb, unknownObservation } from './session.js';
+
+/** Bounded so ten tables × two routes go out in one wave while a burst stays inside EC2's 50-token bucket. */
+const ROUTE_CONCURRENCY = 32;
+const CONFIRM_FIRST_WAIT_MS = 50;
+const CONFIRM_WAIT_MAX_MS = 1000;
+/** Reads in a row showing the peer before a claim gives up: one could be stale (CLOUD.md §1.7). */
+const PEER_READS_TO_YIELD = 2;
+
+interface Prepared {
+  readonly client: EC2Client;
+  readonly eni_id: string;
+  readonly table_ids: readonly string[];
+  /** Whether the route existed when last seen: picks ReplaceRoute or CreateRoute first. */
+  readonly exists: Map<string, boolean>;
+}
+
+export class RouteTableAction {
+  readonly kind = 'aws-route-table';
+  readonly name: string;
+  readonly spec: RouteTableSpec;
+  readonly #session: AwsSession;
+  readonly #dests: readonly Destination[];
+  #prepared: Promise<Prepared> | null = null;
+
+  constructor(spec: RouteTableSpec, ctx: AwsContext) {
+    this.spec = spec;
+    this.name = spec.name ?? `aws-route-table ${spec.route_tables.map(selectorText).join(',')}`;
+    this.#session = new AwsSession(spec, ctx);
+    this.#dests = spec.destinations.map((d) => {
+      const parsed = parseDestination(d);
+      if (!parsed) throw new AwsError('AWS_INVALID', 'InvalidDestination', `${d} is not a CIDR`);
+      return parsed;
+    });
+  }
+
+  /** Resolves our ENI and every route table id once; the failover itself never looks them up again. */
+  prepare(deadline_ms = 10_000): Promise<Prepared> {
+    if (!this.#prepared) {
+      const p = this.#resolve(budget(deadline_ms));
+      p.catch(() => {
+        if (this.#prepared === p) this.#prepared = null;
+      });
+      this.#prepared = p;
+    }
+    return this.#prepared;
+  }
+
+  async #resolve(b: CallBudget): Promise<Prepared> {
+    const s = this.spec;
+    const client = await this.#session.client();
+    const { eni_id } = await this.#session.ownInterface(s);
+    const ids = new Set<string>();
+    for (const sel of s.route_tables) {
+      if (typeof sel === 'string') ids.add(sel);
+      else for (const id of await this.#find(client, sel, b)) ids.add(id);
+    }
+    const table_ids = [...ids];
+    const tables = await this.#describe(client, table_ids, b);
+    const exists = new Map<string, boolean>();
+    for (const r of readAll(tables, table_ids, this.#dests, eni_id, s.peer_eni_id))
+      exists.set(routeKey(r.table_id, r.destination), r.target !== 'none');
+    this.#session.log.info({ action: this.name, eni_id, table_ids }, 'route tables resolved');
+    return { client, eni_id, table_ids, exists };
+  }
+
+  async #find(
+    client: EC2Client,
+    sel: Exclude<RouteTableSpec['route_tables'][number], string>,
+    b: CallBudget,
+  ) {
+    const byFilter = async (Filters: Filter[]): Promise<string[]> => {
+      const out = await withRetry('DescribeRouteTables', b, (abortSignal) =>
+        client.send(new DescribeRouteTablesCommand({ Filters }), { abortSignal }),
+      );
+      return (out.RouteTables ?? []).map((t) => t.RouteTableId!).filter(Boolean);
+    };
+    if ('tag' in sel) {
+      const found = await byFilter([{ Name: `tag:${sel.tag}`, Values: [sel.value] }]);
+      if (found.length === 0)
+        throw new AwsError(
+          'AWS_NOT_FOUND',
+          'NoTaggedTable',
+          `no route table is tagged ${sel.tag}=${sel.value}`,
+        );
+      return found;
+    }
+    const found = await byFilter([{ Name: 'association.subnet-id', Values: [sel.subnet] }]);
+    if (found.length > 0) return found;
+    // A subnet without its own table uses the VPC's main table (CLOUD.md §1.6).
+    const vpc = pickInterface(await this.#session.self(), ownRef(this.spec)).vpc_id;
+    return byFilter([
+      { Name: 'association.main', Values: ['true'] },
+      { Name: 'vpc-id', Values: [vpc] },
+    ]);
+  }
+
+  async #describe(client: EC2Client, ids: readonly string[], b: CallBudget): Promise<RouteTable[]> {
+    const out = await withRetry(
+      'DescribeRouteTables',
+      b,
+      (abortSignal) =>
+        client.send(new DescribeRouteTablesCommand({ RouteTableIds: [...ids] }), { abortSignal }),
+      this.#session.retry,
+    );
+    return out.RouteTables ?? [];
+  }
+
+  claim(ctx: ActionContext): Promise<ActionResult> {
+    return runVerb(ctx, async (b) => {
+      const p = await this.prepare(ctx.deadline_ms);
+      const routes = p.table_ids.flatMap((t) => this.#dests.map((d) => ({ table_id: t, dest: d })));
+      const failures = (
+        await parallel(
+          routes.map(
+            (r) => () =>
+              this.#point(p, r.table_id, r.dest, b).then(
+                () => null,
+                (e: unknown) => e,
+              ),
+          ),
+          ROUTE_CONCURRENCY,
+        )
+      ).filter((e) => e !== null);
+      // One failed route fails the claim, but only after every other route had its chance.
+      if (failures.length > 0) throw failures[0];
+      await this.#confirm(p, b);
+    });
+  }
+
+  /** One call when the cache is right: ReplaceRoute, or CreateRoute for a route that is not there. */
+  async #point(p: Prepared, table_id: string, dest: Destination, b: CallBudget): Promise<void> {
+    const key = routeKey(table_id, dest.cidr);
+    const target = { RouteTableId: table_id, NetworkInterfaceId: p.eni_id, ...destParam(dest) };
+    const replace = () =>
+      withRetry(
+        'ReplaceRoute',
+        b,
+        (abortSignal) => p.client.send(new ReplaceRouteCommand(target), { abortSignal }),
+        this.#session.retry,
+      );
+    const create = () =>
+      withRetry(
+        'CreateRoute',
+        b,
+        (abortSignal) => p.client.send(new CreateRouteCommand(target), { abortSignal }),
+        this.#session.retry,
+      );
+    if (p.exists.get(key) === false) {
+      try {
+        await create();
+      } catch (err) {
+        if (!(err instanceof AwsError && err.aws_code === 'RouteAlreadyExists')) throw err;
+        await replace();
+      }
+    } else {
+      try {
+        await replace();
+      } catch (err) {
+        if (!(err instanceof AwsError && isNoRouteDefined(err))) throw err;
+        await create();
+      }
+    }
+    p.exists.set(key, true);
+  }
+
+  async #confirm(p: Prepared, b: CallBudget): Promise<void> {
+    let wait_ms = CONFIRM_FIRST_WAIT_MS;
+    let peerReads = 0;
+    let last: RouteReading[] = [];
+    while (true) {
+      last = readAll(
+        await this.#describe(p.client, p.table_ids, b),
+        p.table_ids,
+        this.#dests,
+        p.eni_id,
+        this.spec.peer_eni_id,
+      );
+      const pending = last.filter((r) => r.target !== 'self');
+      if (pending.length === 0) return;
+      peerReads = pending.some((r) => r.target === 'peer') ? peerReads + 1 : 0;
+      if (peerReads >= PEER_READS_TO_YIELD)
+        throw new AwsError('AWS_CONFLICT', 'PeerClaimed', `the peer claimed after us: ${listed(pending)}`);
+      if (performance.now() + wait_ms >= b.deadline_at_ms) break;
+      await sleep(wait_ms, b.signal);
+      wait_ms = Math.min(wait_ms * 2, CONFIRM_WAIT_MAX_MS);
+    }
+    throw new AwsError(
+      'AWS_NOT_CONFIRMED',
+      'NotConfirmed',
+      `routes not at ${p.eni_id} before the deadline: ${listed(last.filter((r) => r.target !== 'self'))}`,
+    );
+  }
+
+  /** keep: the next active node replaces the routes (no fight, no gap). delete: remove the routes we hold. */
+  release(ctx: ActionContext): Promise<ActionResult> {
+    return runVerb(ctx, async (b) => {
+      if (this.spec.on_release !== 'delete') return;
+      const p = await this.prepare(ctx.deadline_ms);
+      const ours = (await this.#read(p, b)).filter((r) => r.target === 'self');
+      await parallel(
+        ours.map((r) => () => {
+          const dest = parseDestination(r.destination)!;
+          return withRetry('DeleteRoute', b, (abortSignal) =>
+            p.client.send(new DeleteRouteCommand({ RouteTableId: r.table_id, ...destParam(dest) }), {
+              abortSignal,
+            }),
+          );
+        }),
+        ROUTE_CONCURRENCY,
+      );
+      for (const r of ours) p.exists.set(routeKey(r.table_id, r.destination), false);
+    });
+  }
+
+  async #read(p: Prepared, b: CallBudget): Promise<RouteReading[]> {
+    return readAll(
+      await this.#describe(p.client, p.table_ids, b),
+      p.table_ids,
+      this.#dests,
+      p.eni_id,
+      this.spec.peer_eni_id,
+    );
+  }
+
+  /** Every configured route, read back from EC2 (one Describe). */
+  async inspect(ctx: ActionContext): Promise<RouteReading[]> {
+    const b = budget(ctx.deadline_ms, ctx.signal);
+    const p = await this.prepare(ctx.deadline_ms);
+    const readings = await this.#read(p, b);
+    for (const r of readings) p.exists.set(routeKey(r.table_id, r.destination), r.target !== 'none');
+    return readings;
+  }
+
+  async observe(ctx: ActionContext): Promise<Observation> {
+    try {
+      return summarise(await this.inspect(ctx));
+    } catch (err) {
+      return unknownObservation(err);
+    }
+  }
+
+  async preflight(ctx: ActionContext): Promise<readonly PreflightCheck[]> {
+    const b = budget(ctx.deadline_ms, ctx.signal);
+    const s = this.spec;
+    let p: Prepared;
+    const describe = {
+      check: 'ec2:DescribeRouteTables (resolve and read the route tables)',
+      action: 'ec2:DescribeRouteTables',
+      resources: ['*'],
+    };
+    try {
+      p = await this.prepare(ctx.deadline_ms);
+    } catch (err) {
+      return [failedCheck(describe, err)];
+    }
+    const policy = this.#session.retry;
+    // prepare() read every table by id: had one been missing, EC2 would have answered NotFound above.
+    const checks: Promise<PreflightCheck>[] = [
+      Promise.resolve({ check: `${describe.check}: ${p.table_ids.join(', ')}`, status: 'ok' }),
+    ];
+    const first = this.#dests[0]!;
+    for (const table_id of p.table_ids) {
+      const resources = [arn(s, 'route-table', table_id), arn(s, 'network-interface', p.eni_id)];
+      for (const [action, Command] of [
+        ['ec2:ReplaceRoute', ReplaceRouteCommand],
+        ['ec2:CreateRoute', CreateRouteCommand],
+      ] as const) {
+        const input = {
+          RouteTableId: table_id,
+          NetworkInterfaceId: p.eni_id,
+          DryRun: true,
+          ...destParam(first),
+        };
+        checks.push(
+          dryRunCheck(
+            { check: `${action} on ${table_id} → ${p.eni_id}`, action, resources },
+            b,
+            policy,
+            (abortSignal) => p.client.send(new Command(input), { abortSignal }),
+          ),
+        );
+      }
+    }
+    const peerInput = {
+      RouteTableId: p.table_ids[0]!,
+      NetworkInterfaceId: s.peer_eni_id,
+      DryRun: true,
+      ...destParam(first),
+    };
+    checks.push(
+      dryRunCheck(
+        {
+          check: `peer ENI ${s.peer_eni_id} exists (dry-run ReplaceRoute)`,
+          action: 'ec2:ReplaceRoute',
+          resources: [arn(s, 'route-table', p.table_ids[0]!), arn(s, 'network-interface', s.peer_eni_id)],
+        },
+        b,
+        policy,
+        (abortSignal) => p.client.send(new ReplaceRouteCommand(peerInput), { abortSignal }),
+      ),
+    );
+    return Promise.all(checks);
+  }
+
+  close(): void {
+    this.#session.close();
+  }
+}
+
+function destParam(d: Destination): { DestinationCidrBlock: string } | { DestinationIpv6CidrBlock: string } {
+  return d.family === 'ipv4' ? { DestinationCidrBlock: d.cidr } : { DestinationIpv6CidrBlock: d.cidr };
+}
+
+function routeKey(table_id: string, cidr: string): string {
+  return `${table_id} ${cidr}`;
+}
+
+function listed(readings: readonly RouteReading[]): string {
+  return readings.map((r) => `${r.table_id} ${r.destination} → ${r.detail}`).join('; ');
+}
+
+function selectorText(sel: RouteTableSpec['route_tables'][number]): string {
+  if (typeof sel === 'string') return sel;
+  return 'tag' in sel ? `tag:${sel.tag}=${sel.value}` : `subnet:${sel.subnet}`;
+}
+
+export function ownRef(s: {
+  eni_id?: string | undefined;
+  interface_mac?: string | undefined;
+  device_index?: number | undefined;
+}) {
+  return { eni_id: s.eni_id, mac: s.interface_mac, device_index: s.device_index };
+}

@@ -1,0 +1,145 @@
+// Carries out claim / release through every configured action, in parallel across actions and
+// serialized per action: a release that arrives while a claim runs waits for it, and only the last
+// intent that arrived meanwhile runs next (claim, release, claim ⇒ one more claim).
+import type { Logger } from 'pino';
+import type { Action, ActionError, ActionResult } from '../actions/types.js';
+import type { AgentMetrics } from './metrics.js';
+
+export type Verb = 'claim' | 'release';
+
+export interface ActionOutcome {
+  readonly action: string;
+  readonly kind: string;
+  readonly verb: Verb;
+  readonly ok: boolean;
+  readonly duration_ms: number;
+  readonly error: ActionError | null;
+  /** Wall-clock time the outcome was known, for the status page. */
+  readonly at: string;
+}
+
+interface Slot {
+  readonly action: Action;
+  running: Verb | null;
+  pending: Verb | null;
+  controller: AbortController | null;
+  last: ActionOutcome | null;
+  done: Promise<void>;
+}
+
+export class ActionRunner {
+  readonly #slots: Slot[];
+  readonly #deadline_ms: number;
+  readonly #metrics: AgentMetrics;
+  readonly #log: Logger;
+
+  constructor(actions: readonly Action[], deadline_ms: number, metrics: AgentMetrics, log: Logger) {
+    this.#slots = actions.map((action) => ({
+      action,
+      running: null,
+      pending: null,
+      controller: null,
+      last: null,
+      done: Promise.resolve(),
+    }));
+    this.#deadline_ms = deadline_ms;
+    this.#metrics = metrics;
+    this.#log = log;
+  }
+
+  intend(verb: Verb): void {
+    for (const slot of this.#slots) {
+      if (slot.running !== null) {
+        slot.pending = verb;
+        continue;
+      }
+      slot.done = this.#drain(slot, verb);
+    }
+  }
+
+  async #drain(slot: Slot, first: Verb): Promise<void> {
+    let verb: Verb | null = first;
+    while (verb !== null) {
+      slot.running = verb;
+      const outcome = await this.#run(slot, verb);
+      slot.running = null;
+      const next: Verb | null = slot.pending;
+      slot.pending = null;
+      // The same intent again after a success is already true; after a failure it is worth retrying once.
+      verb = next === verb && outcome.ok ? null : next;
+    }
+  }
+
+  async #run(slot: Slot, verb: Verb): Promise<ActionOutcome> {
+    const { action } = slot;
+    slot.controller = new AbortController();
+    const started = performance.now();
+    let result: ActionResult;
+    try {
+      result = await action[verb]({ deadline_ms: this.#deadline_ms, signal: slot.controller.signal });
+    } catch (err) {
+      // A driver should resolve with an error, not throw; a throw is still a failed attempt, not a crash.
+      const message = err instanceof Error ? err.message : String(err);
+      result = {
+        ok: false,
+        duration_ms: performance.now() - started,
+        calls: 0,
+        error: { code: 'ACTION_THREW', message, retryable: false },
+      };
+    }
+    slot.controller = null;
+    const outcome: ActionOutcome = {
+      action: action.name,
+      kind: action.kind,
+      verb,
+      ok: result.ok,
+      duration_ms: Math.round(result.duration_ms),
+      error: result.ok ? null : result.error,
+      at: new Date().toISOString(),
+    };
+    slot.last = outcome;
+    this.#record(outcome);
+    return outcome;
+  }
+
+  #record(o: ActionOutcome): void {
+    this.#metrics.actionDuration.observe(
+      { action: o.action, verb: o.verb, outcome: o.ok ? 'ok' : 'failed' },
+      o.duration_ms / 1000,
+    );
+    if (o.ok) this.#log.info({ action: o.action, verb: o.verb, duration_ms: o.duration_ms }, 'action done');
+    else {
+      this.#metrics.actionFailures.inc({ action: o.action, verb: o.verb, code: o.error?.code ?? 'UNKNOWN' });
+      this.#log.error(
+        { action: o.action, verb: o.verb, duration_ms: o.duration_ms, error: o.error },
+        'action failed',
+      );
+    }
+  }
+
+  /** Resolves when every action is idle, or after `timeout_ms` (then the running ones are aborted). */
+  async settle(timeout_ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((r) => {
+      timer = setTimeout(() => r(false), timeout_ms);
+    });
+    const idle = this.#idle().then(() => true as const);
+    const settled = await Promise.race([idle, timedOut]);
+    clearTimeout(timer);
+    if (!settled) for (const slot of this.#slots) slot.controller?.abort();
+    return settled;
+  }
+
+  async #idle(): Promise<void> {
+    // A drain may start another one (a pending intent), so wait until nothing is running.
+    while (this.#slots.some((s) => s.running !== null)) await Promise.all(this.#slots.map((s) => s.done));
+  }
+
+  outcomes(): readonly (ActionOutcome | { action: string; kind: string; verb: null })[] {
+    return this.#slots.map((s) => s.last ?? { action: s.action.name, kind: s.action.kind, verb: null });
+  }
+
+  get busy(): boolean {
+    return this.#slots.some((s) => s.running !== null);
+  }
+}

@@ -1,0 +1,79 @@
+// The agent's YAML config, declared once: this schema is the type, the validator and the documented shape.
+import { type Static, Type } from '@sinclair/typebox';
+
+export const DEFAULT_PORT = 20480;
+export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20481';
+/** Below this the timers of a loaded, shared host jitter by more than the interval itself. */
+export const MIN_INTERVAL_MS = 20;
+
+const Name = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+
+export const PathSchema = Type.Object(
+  {
+    name: Name,
+    local_address: Type.String({ minLength: 1, description: 'an IPv4 or IPv6 address of this node' }),
+    peer_address: Type.String({ minLength: 1, description: "the peer's address on this path" }),
+    port: Type.Optional(Port),
+    /** On a LAN: send to this multicast group instead of the peer's unicast address. */
+    multicast_group: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Monitors and actions are validated by their own registries; here only their envelope. */
+const Plugin = Type.Object(
+  { kind: Type.String({ minLength: 1 }), name: Type.Optional(Type.String({ minLength: 1 })) },
+  { additionalProperties: true },
+);
+
+export const StatusSchema = Type.Object(
+  {
+    /** host:port on loopback. */
+    listen: Type.Optional(Type.String({ minLength: 1 })),
+    /** Admin commands (switchover, maintenance) need the token in this file; unset: no admin API. */
+    admin_token_file: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const AgentConfigSchema = Type.Object(
+  {
+    pair: Name,
+    node: Name,
+    role: Type.Union([Type.Literal('primary'), Type.Literal('secondary')]),
+    priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+    pair_key_file: Type.Optional(Type.String({ minLength: 1 })),
+    pair_key_env: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+    paths: Type.Array(PathSchema, { minItems: 1, maxItems: 8 }),
+    interval_ms: Type.Optional(Type.Integer({ minimum: MIN_INTERVAL_MS, maximum: 60_000 })),
+    dead_multiplier: Type.Optional(Type.Integer({ minimum: 2, maximum: 100 })),
+    keepalive_copies: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
+    preempt: Type.Optional(Type.Boolean()),
+    preempt_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+    ha_link: Type.Optional(Type.Union([Type.Literal('direct'), Type.Literal('switch')])),
+    wan_loss_relinquish_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
+    max_clock_skew_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+    action_deadline_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    monitors: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),
+    actions: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),
+    status: Type.Optional(StatusSchema),
+    controller_url: Type.Optional(Type.String({ minLength: 1 })),
+    log_level: Type.Optional(
+      Type.Union([
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+      ]),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type AgentConfigFile = Static<typeof AgentConfigSchema>;
+export type PathFile = Static<typeof PathSchema>;
+/** A monitor or action entry: `kind`, an optional `name`, and whatever keys its driver reads. */
+export type PluginSpec = Static<typeof Plugin> & { readonly [key: string]: unknown };

@@ -1,0 +1,370 @@
+// Loads and checks the agent's YAML config. Every problem is reported at once, each as
+// `<file>: <path>: <what was expected, got what>`; a bad config is refused, never patched with a default.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import ipaddr from 'ipaddr.js';
+import { LineCounter, parseDocument } from 'yaml';
+import { parsePairKey } from '../wire/index.js';
+import {
+  type AgentConfigFile,
+  AgentConfigSchema,
+  DEFAULT_PORT,
+  DEFAULT_STATUS_LISTEN,
+  type PathFile,
+  type PluginSpec,
+} from './config-schema.js';
+import { Secret } from './secret.js';
+
+export interface PathConfig {
+  readonly name: string;
+  readonly local_address: string;
+  readonly peer_address: string;
+  readonly port: number;
+  readonly multicast_group: string | null;
+  readonly family: 'ipv4' | 'ipv6';
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface AgentConfig {
+  readonly file: string;
+  readonly pair: string;
+  readonly node: string;
+  readonly role: 'primary' | 'secondary';
+  readonly priority: number;
+  readonly pair_key: Secret;
+  /** Where the key came from, for `--check` output: `file <path>` or `env <NAME>`. */
+  readonly pair_key_source: string;
+  readonly paths: readonly PathConfig[];
+  readonly interval_ms: number;
+  readonly dead_multiplier: number;
+  readonly keepalive_copies: number;
+  readonly keepalive_spacing_ms: number;
+  readonly preempt: boolean;
+  readonly preempt_delay_ms: number;
+  readonly ha_link: 'direct' | 'switch';
+  readonly wan_loss_relinquish_ms: number;
+  readonly max_clock_skew_ms: number;
+  readonly action_deadline_ms: number;
+  readonly monitors: readonly PluginSpec[];
+  readonly actions: readonly PluginSpec[];
+  readonly status: { readonly listen: ListenAddress; readonly admin_token_file: string | null };
+  readonly controller_url: string | null;
+  readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+export interface ConfigIssue {
+  /** Dotted path inside the file, e.g. `paths[0].port`; `(root)` for the document itself. */
+  readonly path: string;
+  readonly message: string;
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly file: string;
+  readonly issues: readonly ConfigIssue[];
+  constructor(file: string, issues: readonly ConfigIssue[]) {
+    super(issues.map((i) => `${file}: ${i.path}: ${i.message}`).join('\n'));
+    this.name = 'ConfigError';
+    this.file = file;
+    this.issues = issues;
+  }
+}
+
+/** A monitor or action registry checks its own part; it returns issues with paths relative to the item. */
+export type PluginValidator = (spec: PluginSpec) => readonly ConfigIssue[];
+
+export interface LoadOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly validateMonitor?: PluginValidator;
+  readonly validateAction?: PluginValidator;
+}
+
+export function loadConfig(file: string, options: LoadOptions = {}): AgentConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '(root)', message: `cannot read the file: ${errorText(err)}` }]);
+  }
+  return parseConfig(file, text, options);
+}
+
+export function parseConfig(file: string, text: string, options: LoadOptions = {}): AgentConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  if (doc.errors.length > 0)
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => ({
+        path: `line ${lines.linePos(e.pos[0]).line}`,
+        message: `YAML: ${e.message}`,
+      })),
+    );
+  const raw: unknown = doc.toJS();
+  const shape = schemaIssues(AgentConfigSchema, raw);
+  if (shape.length > 0) throw new ConfigError(file, shape);
+  const cfg = raw as AgentConfigFile;
+  const issues: ConfigIssue[] = [
+    ...pathIssues(cfg.paths),
+    ...pluginIssues('monitors', cfg.monitors ?? [], options.validateMonitor),
+    ...pluginIssues('actions', cfg.actions ?? [], options.validateAction),
+    ...miscIssues(cfg),
+  ];
+  const key = readKey(file, cfg, options.env ?? process.env, issues);
+  const listen = parseListen(cfg.status?.listen ?? DEFAULT_STATUS_LISTEN);
+  if (listen === null)
+    issues.push({
+      path: 'status.listen',
+      message: `expected host:port (e.g. ${DEFAULT_STATUS_LISTEN}), got ${JSON.stringify(cfg.status?.listen)}`,
+    });
+  if (issues.length > 0 || key === null || listen === null) throw new ConfigError(file, issues);
+  return resolveConfig(file, cfg, key, listen);
+}
+
+function resolveConfig(
+  file: string,
+  cfg: AgentConfigFile,
+  key: { secret: Secret; source: string },
+  listen: ListenAddress,
+): AgentConfig {
+  const interval_ms = cfg.interval_ms ?? 1000;
+  return {
+    file,
+    pair: cfg.pair,
+    node: cfg.node,
+    role: cfg.role,
+    priority: cfg.priority ?? (cfg.role === 'primary' ? 200 : 100),
+    pair_key: key.secret,
+    pair_key_source: key.source,
+    paths: cfg.paths.map((p) => ({
+      name: p.name,
+      local_address: p.local_address,
+      peer_address: p.peer_address,
+      port: p.port ?? DEFAULT_PORT,
+      multicast_group: p.multicast_group ?? null,
+      family: ipaddr.parse(p.local_address).kind(),
+    })),
+    interval_ms,
+    dead_multiplier: cfg.dead_multiplier ?? 3,
+    keepalive_copies: cfg.keepalive_copies ?? 2,
+    // Copies a few ms apart ride out a short burst yet still land well inside one interval.
+    keepalive_spacing_ms: Math.max(1, Math.min(Math.floor(interval_ms / 4), 20)),
+    preempt: cfg.preempt ?? true,
+    preempt_delay_ms: cfg.preempt_delay_ms ?? 0,
+    ha_link: cfg.ha_link ?? 'direct',
+    wan_loss_relinquish_ms: cfg.wan_loss_relinquish_ms ?? 10_000,
+    max_clock_skew_ms: cfg.max_clock_skew_ms ?? 0,
+    action_deadline_ms: cfg.action_deadline_ms ?? 30_000,
+    monitors: cfg.monitors ?? [],
+    actions: cfg.actions ?? [],
+    status: {
+      listen,
+      admin_token_file: cfg.status?.admin_token_file
+        ? resolve(dirname(file), cfg.status.admin_token_file)
+        : null,
+    },
+    controller_url: cfg.controller_url ?? null,
+    log_level: cfg.log_level ?? 'info',
+  };
+}
+
+/** TypeBox errors, one per path (the first is the most telling), in readable words. */
+export function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
+  const seen = new Set<string>();
+  const out: ConfigIssue[] = [];
+  for (const e of Value.Errors(schema, value)) {
+    const path = dotted(e.path);
+    if (seen.has(path)) continue;
+    seen.add(path);
+    out.push({ path, message: `${expectation(e.message, e.schema)}, got ${shown(e.value)}` });
+  }
+  return out;
+}
+
+function expectation(message: string, schema: TSchema): string {
+  const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const);
+  if (options?.every((o) => typeof o === 'string'))
+    return `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
+  if (message === 'Unexpected property') return 'unknown key (check its spelling against docs/agent.md)';
+  if (message === 'Expected required property') return 'a required key is missing';
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+function dotted(pointer: string): string {
+  if (pointer === '') return '(root)';
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
+}
+
+function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const names = new Set<string>();
+  const binds = new Set<string>();
+  paths.forEach((p, i) => {
+    const at = `paths[${i}]`;
+    if (names.has(p.name))
+      out.push({ path: `${at}.name`, message: `expected a unique path name, got a second "${p.name}"` });
+    names.add(p.name);
+    const local = addressIssue(`${at}.local_address`, p.local_address, out);
+    const peer = addressIssue(`${at}.peer_address`, p.peer_address, out);
+    if (local && peer && local !== peer)
+      out.push({
+        path: `${at}.peer_address`,
+        message: `expected an ${local} address like local_address, got ${peer}`,
+      });
+    const bind = `${p.local_address}:${p.port ?? DEFAULT_PORT}`;
+    if (binds.has(bind))
+      out.push({
+        path: `${at}.local_address`,
+        message: `expected a distinct local address:port, ${bind} is used twice`,
+      });
+    binds.add(bind);
+    if (p.multicast_group !== undefined)
+      multicastIssue(`${at}.multicast_group`, p.multicast_group, local, out);
+  });
+  return out;
+}
+
+function addressIssue(path: string, text: string, out: ConfigIssue[]): 'ipv4' | 'ipv6' | null {
+  if (!ipaddr.isValid(text)) {
+    out.push({ path, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(text)}` });
+    return null;
+  }
+  return ipaddr.parse(text).kind();
+}
+
+function multicastIssue(path: string, text: string, family: string | null, out: ConfigIssue[]): void {
+  if (!ipaddr.isValid(text) || ipaddr.parse(text).range() !== 'multicast') {
+    out.push({
+      path,
+      message: `expected a multicast group address (e.g. 239.255.20.48), got ${JSON.stringify(text)}`,
+    });
+    return;
+  }
+  if (family !== null && ipaddr.parse(text).kind() !== family)
+    out.push({
+      path,
+      message: `expected an ${family} group like local_address, got ${JSON.stringify(text)}`,
+    });
+}
+
+function pluginIssues(
+  section: string,
+  specs: readonly PluginSpec[],
+  validate?: PluginValidator,
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const names = new Set<string>();
+  specs.forEach((spec, i) => {
+    const name = spec.name ?? `${spec.kind}-${i}`;
+    if (names.has(name))
+      out.push({ path: `${section}[${i}].name`, message: `expected a unique name, got a second "${name}"` });
+    names.add(name);
+    for (const issue of validate?.(spec) ?? [])
+      out.push({
+        path: `${section}[${i}]${issue.path === '(root)' ? '' : `.${issue.path}`}`,
+        message: issue.message,
+      });
+  });
+  return out;
+}
+
+function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  if (cfg.controller_url !== undefined && !/^https?:\/\/[^\s/]+/.test(cfg.controller_url))
+    out.push({
+      path: 'controller_url',
+      message: `expected an http(s) URL, got ${JSON.stringify(cfg.controller_url)}`,
+    });
+  const interval = cfg.interval_ms ?? 1000;
+  const dead = interval * (cfg.dead_multiplier ?? 3);
+  if ((cfg.preempt_delay_ms ?? 0) > 0 && (cfg.preempt_delay_ms ?? 0) < interval)
+    out.push({
+      path: 'preempt_delay_ms',
+      message: `expected 0 or at least interval_ms (${interval}), got ${cfg.preempt_delay_ms}`,
+    });
+  if (dead > 600_000)
+    out.push({
+      path: 'dead_multiplier',
+      message: `expected interval_ms × dead_multiplier ≤ 600000, got ${dead}`,
+    });
+  return out;
+}
+
+function readKey(
+  file: string,
+  cfg: AgentConfigFile,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): { secret: Secret; source: string } | null {
+  if ((cfg.pair_key_file === undefined) === (cfg.pair_key_env === undefined)) {
+    issues.push({ path: 'pair_key_file', message: 'expected exactly one of pair_key_file or pair_key_env' });
+    return null;
+  }
+  let text: string | undefined;
+  let path: string;
+  let source: string;
+  if (cfg.pair_key_file !== undefined) {
+    path = 'pair_key_file';
+    const keyFile = resolve(dirname(file), cfg.pair_key_file);
+    source = `file ${keyFile}`;
+    try {
+      text = readFileSync(keyFile, 'utf8');
+    } catch (err) {
+      issues.push({ path, message: `expected a readable key file, got ${errorText(err)}` });
+      return null;
+    }
+  } else {
+    path = 'pair_key_env';
+    source = `env ${cfg.pair_key_env}`;
+    text = env[cfg.pair_key_env as string];
+    if (text === undefined || text.trim() === '') {
+      issues.push({
+        path,
+        message: `expected the environment variable ${cfg.pair_key_env} to hold the key, it is unset`,
+      });
+      return null;
+    }
+  }
+  try {
+    return { secret: new Secret(parsePairKey(text)), source };
+  } catch (err) {
+    // The wire's message describes the key's shape, never its value.
+    issues.push({ path, message: errorText(err) });
+    return null;
+  }
+}
+
+function parseListen(text: string): ListenAddress | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port < 0 || port > 65535) return null;
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error)
+    return 'code' in err && typeof err.code === 'string' ? `${err.code}: ${err.message}` : err.message;
+  return String(err);
+}
+
+/** For `--check` and the start-up log: everything but the key. */
+export function redactedConfig(cfg: AgentConfig): Record<string, unknown> {
+  return { ...cfg, pair_key: `[redacted, ${cfg.pair_key.length} bytes from ${cfg.pair_key_source}]` };
+}

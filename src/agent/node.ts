@@ -1,0 +1,184 @@
+// One running agent: config → stale claims removed → sockets bound → monitors → core started.
+// Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
+import type { Logger } from 'pino';
+import type { Action } from '../actions/types.js';
+import { VERSION } from '../cli/version.js';
+import { type AdminCommand, type CoreConfig, type Input, parseSemVer } from '../core/index.js';
+import type { Monitor } from '../monitors/types.js';
+import { nodeIdOf } from '../wire/index.js';
+import { ActionRunner } from './action-runner.js';
+import type { AgentConfig } from './config.js';
+import type { PluginSpec } from './config-schema.js';
+import { createMetrics } from './metrics.js';
+import { Readings } from './readings.js';
+import { type Clock, Shell, type StatusReporter } from './shell.js';
+import { type StatusServer, startStatusServer } from './status-server.js';
+import { Transport } from './transport.js';
+
+/** Where actions and monitors come from: the Linux registries today, cloud drivers later. */
+export interface Plugins {
+  createAction(spec: PluginSpec): Action;
+  createMonitor(spec: PluginSpec): Monitor;
+  /** Removes what a previous life of this node left claimed (a VIP still on the interface). */
+  removeStaleClaims?(specs: readonly PluginSpec[], log: Logger): Promise<void>;
+}
+
+export interface AgentDeps {
+  readonly plugins: Plugins;
+  readonly log: Logger;
+  readonly reporter?: StatusReporter;
+  readonly clock?: Clock;
+}
+
+export interface RunningAgent {
+  readonly statusUrl: string;
+  readonly shell: Shell;
+  /** SIGTERM: if active, release and announce relinquish so the peer takes over now; then close. */
+  shutdown(): Promise<void>;
+}
+
+/** Bounds the graceful stop so that a service manager's SIGTERM → SIGKILL window is never reached. */
+const SHUTDOWN_ACTIONS_MS = 800;
+
+export function coreConfigOf(cfg: AgentConfig): CoreConfig {
+  return {
+    node_id: nodeIdOf(cfg.node),
+    role: cfg.role,
+    priority: cfg.priority,
+    interval_ms: cfg.interval_ms,
+    dead_multiplier: cfg.dead_multiplier,
+    preempt: cfg.preempt,
+    preempt_delay_ms: cfg.preempt_delay_ms,
+    ha_link: cfg.ha_link,
+    wan_loss_relinquish_ms: cfg.wan_loss_relinquish_ms,
+    paths: cfg.paths.map((p) => p.name),
+    version: parseSemVer(VERSION) ?? { major: 0, minor: 0, patch: 0 },
+  };
+}
+
+export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
+  const { log, plugins } = deps;
+  const clock = deps.clock ?? { now_ms: () => performance.now() };
+  const actions = cfg.actions.map((spec) => plugins.createAction(spec));
+  const monitors = cfg.monitors.map((spec) => plugins.createMonitor(spec));
+
+  // Before anything else: a VIP left by a killed predecessor would answer ARP next to the real owner.
+  await plugins.removeStaleClaims?.(cfg.actions, log);
+
+  let shell: Shell | null = null;
+  const metrics = createMetrics(() => silenceSeconds(shell, clock));
+  const runner = new ActionRunner(actions, cfg.action_deadline_ms, metrics, log);
+  const early: Input[] = [];
+  const push = (input: Input): void => {
+    if (shell === null) early.push(input);
+    else shell.input(input);
+  };
+  const transport = await Transport.open(
+    {
+      pair: cfg.pair,
+      node: cfg.node,
+      paths: cfg.paths,
+      key: cfg.pair_key,
+      copies: cfg.keepalive_copies,
+      spacing_ms: cfg.keepalive_spacing_ms,
+      max_clock_skew_ms: cfg.max_clock_skew_ms,
+      metrics,
+      log,
+    },
+    // Keepalives heard before the core starts are dropped: the core's first input must be `start`.
+    (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
+  );
+  const readings = new Readings(push);
+  for (const m of monitors) m.start((r) => readings.onReading(r));
+
+  const started = new Shell({
+    core: coreConfigOf(cfg),
+    clock,
+    send: (advert) => transport.send(advert),
+    act: (verb) => runner.intend(verb),
+    metrics,
+    log,
+    ...(deps.reporter ? { reporter: deps.reporter } : {}),
+  });
+  started.input({ kind: 'start' });
+  shell = started;
+  for (const input of early.splice(0)) started.input(input);
+
+  let server: StatusServer;
+  try {
+    server = await startStatusServer({
+      listen: cfg.status.listen,
+      admin_token_file: cfg.status.admin_token_file,
+      metrics,
+      source: {
+        snapshot: () => snapshotOf(cfg, started, clock, readings, runner),
+        admin: (command: AdminCommand) => {
+          log.info({ command }, 'admin command');
+          started.input({ kind: 'admin', command });
+        },
+      },
+    });
+  } catch (err) {
+    started.stop();
+    await transport.close();
+    await Promise.all(monitors.map((m) => m.stop()));
+    throw err;
+  }
+  log.info({ status_url: server.url, paths: cfg.paths.map((p) => p.name) }, 'agent started');
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = async (): Promise<void> => {
+    const wasActive = started.status().state === 'active';
+    log.info({ was_active: wasActive }, 'stopping');
+    // `disable` makes the core release and announce relinquish; the peer takes over on that packet.
+    started.input({ kind: 'admin', command: 'disable' });
+    if (wasActive) runner.intend('release');
+    await transport.flush();
+    const settled = await runner.settle(SHUTDOWN_ACTIONS_MS);
+    if (!settled) log.warn({ timeout_ms: SHUTDOWN_ACTIONS_MS }, 'actions still running at shutdown; aborted');
+    started.stop();
+    await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.stop())]);
+    log.info('stopped');
+  };
+  return {
+    statusUrl: server.url,
+    shell: started,
+    shutdown: () => {
+      stopping ??= shutdown();
+      return stopping;
+    },
+  };
+}
+
+function silenceSeconds(shell: Shell | null, clock: Clock): Record<string, number | null> {
+  if (shell === null) return {};
+  const now = clock.now_ms();
+  const out: Record<string, number | null> = {};
+  for (const [path, at] of Object.entries(shell.status().peer.last_seen_ms))
+    out[path] = at === null ? null : (now - at) / 1000;
+  return out;
+}
+
+function snapshotOf(
+  cfg: AgentConfig,
+  shell: Shell,
+  clock: Clock,
+  readings: Readings,
+  runner: ActionRunner,
+): Record<string, unknown> {
+  const status = shell.status();
+  const now = clock.now_ms();
+  const peer_silence_ms: Record<string, number | null> = {};
+  for (const [path, at] of Object.entries(status.peer.last_seen_ms))
+    peer_silence_ms[path] = at === null ? null : Math.round(now - at);
+  return {
+    pair: cfg.pair,
+    node: cfg.node,
+    version: VERSION,
+    status,
+    readiness: shell.readiness,
+    peer_silence_ms,
+    monitors: readings.snapshot(),
+    actions: runner.outcomes(),
+  };
+}

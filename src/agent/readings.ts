@@ -1,0 +1,60 @@
+// Turns monitor readings into core inputs, each only when its verdict changes:
+// WAN is down only when every WAN probe fails (the reference's "all probes" rule), the HA port is up only
+// when every link monitor says so, and each user check is its own input.
+import type { Input } from '../core/index.js';
+import type { Reading } from '../monitors/types.js';
+
+export class Readings {
+  readonly #push: (input: Input) => void;
+  readonly #wan = new Map<string, boolean>();
+  readonly #links = new Map<string, boolean>();
+  readonly #checks = new Map<string, boolean>();
+  #wanVerdict: boolean | null = null;
+  #linkVerdict: boolean | null = null;
+
+  constructor(push: (input: Input) => void) {
+    this.#push = push;
+  }
+
+  onReading(r: Reading): void {
+    if (r.kind === 'wan-probe') this.#onWan(r.name, r.ok);
+    else if (r.kind === 'link') this.#onLink(r.name, r.up);
+    else this.#onCheck(r.name, r.ok);
+  }
+
+  #onWan(name: string, ok: boolean): void {
+    this.#wan.set(name, ok);
+    // A probe that has not reported yet counts for nothing; the core's 10 s rule absorbs the first seconds.
+    const verdict = [...this.#wan.values()].some((v) => v);
+    if (verdict === this.#wanVerdict) return;
+    this.#wanVerdict = verdict;
+    this.#push({ kind: 'wan', ok: verdict });
+  }
+
+  #onLink(name: string, up: boolean): void {
+    this.#links.set(name, up);
+    const verdict = [...this.#links.values()].every((v) => v);
+    if (verdict === this.#linkVerdict) return;
+    this.#linkVerdict = verdict;
+    this.#push({ kind: 'ha-link', up: verdict });
+  }
+
+  #onCheck(name: string, ok: boolean): void {
+    if (this.#checks.get(name) === ok) return;
+    this.#checks.set(name, ok);
+    this.#push({ kind: 'check', name, ok });
+  }
+
+  /** For the status page: the latest verdict of every monitor. */
+  snapshot(): {
+    wan: Record<string, boolean>;
+    links: Record<string, boolean>;
+    checks: Record<string, boolean>;
+  } {
+    return {
+      wan: Object.fromEntries(this.#wan),
+      links: Object.fromEntries(this.#links),
+      checks: Object.fromEntries(this.#checks),
+    };
+  }
+}

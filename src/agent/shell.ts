@@ -1,0 +1,162 @@
+// The imperative shell around the pure core: it feeds inputs in, carries the effects out, keeps one
+// timer on the monotonic clock, and never decides a role itself.
+import type { Logger } from 'pino';
+import {
+  type Advert,
+  type CoreConfig,
+  type CoreEvent,
+  type CoreState,
+  describe,
+  type Effect,
+  type Input,
+  initialState,
+  type NodeStatus,
+  type Readiness,
+  step,
+} from '../core/index.js';
+import type { Verb } from './action-runner.js';
+import { type AgentMetrics, setStateGauge } from './metrics.js';
+
+/** A monotonic clock in ms (performance.now()); wall time never drives detection. */
+export interface Clock {
+  now_ms(): number;
+}
+
+export interface Timers {
+  set(fn: () => void, delay_ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+/** Called on every change of state or readiness; the controller client plugs in here. */
+export interface StatusReporter {
+  statusChanged(status: NodeStatus, readiness: Readiness | null): void;
+  event?(event: CoreEvent): void;
+}
+
+export interface ShellOptions {
+  readonly core: CoreConfig;
+  readonly clock: Clock;
+  readonly timers?: Timers;
+  readonly send: (advert: Advert) => void;
+  readonly act: (verb: Verb) => void;
+  readonly metrics: AgentMetrics;
+  readonly log: Logger;
+  readonly reporter?: StatusReporter;
+}
+
+const realTimers: Timers = {
+  set: (fn, delay_ms) => setTimeout(fn, delay_ms),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export class Shell {
+  readonly #opts: ShellOptions;
+  readonly #timers: Timers;
+  #state: CoreState;
+  #timer: unknown = null;
+  #timerAt_ms: number | null = null;
+  #readiness: Readiness | null = null;
+  #stopped = false;
+
+  constructor(opts: ShellOptions) {
+    this.#opts = opts;
+    this.#timers = opts.timers ?? realTimers;
+    this.#state = initialState(opts.core);
+    setStateGauge(opts.metrics, describe(this.#state, opts.clock.now_ms()).state);
+  }
+
+  /** Steps the core with one input and carries out what it asks, in order. */
+  input(input: Input): void {
+    if (this.#stopped) return;
+    const now_ms = this.#opts.clock.now_ms();
+    const result = step(this.#state, input, now_ms);
+    this.#state = result.state;
+    for (const effect of result.effects) this.#apply(effect);
+  }
+
+  status(): NodeStatus {
+    return describe(this.#state, this.#opts.clock.now_ms());
+  }
+
+  get readiness(): Readiness | null {
+    return this.#readiness;
+  }
+
+  /** Stops the timer; further inputs are ignored. */
+  stop(): void {
+    this.#stopped = true;
+    this.#clearTimer();
+  }
+
+  #apply(effect: Effect): void {
+    switch (effect.kind) {
+      case 'send-keepalive':
+        this.#opts.send(effect.advert);
+        return;
+      case 'arm-timer':
+        this.#arm(effect.at_ms);
+        return;
+      case 'claim':
+      case 'release':
+        this.#opts.log.info(
+          { verb: effect.kind },
+          effect.kind === 'claim' ? 'claiming the traffic' : 'releasing the traffic',
+        );
+        this.#opts.act(effect.kind);
+        return;
+      case 'event':
+        this.#onEvent(effect.event);
+        return;
+      case 'indicators':
+        this.#readiness = effect.readiness;
+        this.#opts.log.info({ readiness: effect.readiness }, 'readiness');
+        this.#opts.reporter?.statusChanged(this.status(), effect.readiness);
+        return;
+    }
+  }
+
+  #arm(at_ms: number): void {
+    this.#clearTimer();
+    this.#timerAt_ms = at_ms;
+    const delay_ms = Math.max(0, at_ms - this.#opts.clock.now_ms());
+    this.#timer = this.#timers.set(() => {
+      this.#timer = null;
+      this.#timerAt_ms = null;
+      this.input({ kind: 'tick' });
+    }, delay_ms);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== null) this.#timers.clear(this.#timer);
+    this.#timer = null;
+    this.#timerAt_ms = null;
+  }
+
+  /** The deadline of the one armed timer, for tests and the status page. */
+  get timerAt_ms(): number | null {
+    return this.#timerAt_ms;
+  }
+
+  #onEvent(event: CoreEvent): void {
+    const { log, metrics } = this.#opts;
+    if (event.kind === 'state-change') {
+      metrics.transitions.inc({ from: event.from, to: event.to });
+      setStateGauge(metrics, event.to);
+      log.info({ event: event.kind, from: event.from, to: event.to, reason: event.reason }, 'state change');
+      this.#opts.reporter?.statusChanged(this.status(), this.#readiness);
+    } else if (event.kind === 'split-brain' && event.winner === 'self') {
+      log.warn({ event: event.kind, winner: event.winner }, 'split brain healed: this node stays active');
+      // The loser's gratuitous ARP / route change may be the last the network saw: assert ours again.
+      this.#opts.act('claim');
+    } else if (
+      event.kind === 'peer-dead' ||
+      event.kind === 'split-brain' ||
+      event.kind === 'version-mismatch'
+    ) {
+      log.warn({ event: event.kind, ...event }, event.kind);
+    } else {
+      log.info({ event: event.kind, ...event }, event.kind);
+    }
+    this.#opts.reporter?.event?.(event);
+  }
+}

@@ -1,0 +1,233 @@
+// UDP keepalives: one socket per path, unicast to the peer (or a multicast group on a LAN), each
+// keepalive sent `copies` times a few ms apart so that one lost packet never looks like a dead peer.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import ipaddr from 'ipaddr.js';
+import type { Logger } from 'pino';
+import type { Advert } from '../core/index.js';
+import {
+  decodeKeepalive,
+  type Keepalive,
+  type KeepaliveBody,
+  KeepaliveSealer,
+  nodeIdOf,
+  pairIdOf,
+  ReplayGuard,
+} from '../wire/index.js';
+import type { PathConfig } from './config.js';
+import type { AgentMetrics } from './metrics.js';
+import type { Secret } from './secret.js';
+
+/** Our own reject reason: a well-formed packet from an address that is not the peer's on this path. */
+export const UNKNOWN_SOURCE = 'unknown-source';
+
+export interface TransportOptions {
+  readonly pair: string;
+  readonly node: string;
+  readonly paths: readonly PathConfig[];
+  readonly key: Secret;
+  readonly copies: number;
+  readonly spacing_ms: number;
+  readonly max_clock_skew_ms: number;
+  readonly metrics: AgentMetrics;
+  readonly log: Logger;
+  /** Wall clock for `sent_at_ms` and freshness only; detection runs on the monotonic clock. */
+  readonly wallNow?: () => number;
+}
+
+export interface Heard {
+  readonly path: string;
+  readonly advert: Advert;
+}
+
+interface Link {
+  readonly path: PathConfig;
+  readonly socket: Socket;
+  /** Where keepalives go: the peer's address, or the group. */
+  readonly target: string;
+}
+
+export class Transport {
+  readonly #opts: TransportOptions;
+  readonly #links: Link[] = [];
+  readonly #guard = new ReplayGuard();
+  readonly #pairId: bigint;
+  readonly #nodeId: number;
+  readonly #sealer: KeepaliveSealer;
+  readonly #pending = new Set<NodeJS.Timeout>();
+  /** The newest advert heard (by seq within a boot): an older packet never rolls the peer's state back. */
+  #newest: { boot_id: bigint; seq: bigint; advert: Advert } | null = null;
+  #closed = false;
+
+  private constructor(opts: TransportOptions) {
+    this.#opts = opts;
+    this.#pairId = pairIdOf(opts.pair);
+    this.#nodeId = nodeIdOf(opts.node);
+    this.#sealer = new KeepaliveSealer(opts.key.reveal(), { pair_id: this.#pairId, node_id: this.#nodeId });
+  }
+
+  /** Binds every path's socket; fails (closing what it opened) if any cannot be bound. */
+  static async open(opts: TransportOptions, onHeard: (heard: Heard) => void): Promise<Transport> {
+    const t = new Transport(opts);
+    try {
+      for (const path of opts.paths) t.#links.push(await t.#bind(path, onHeard));
+    } catch (err) {
+      await t.close();
+      throw err;
+    }
+    return t;
+  }
+
+  async #bind(path: PathConfig, onHeard: (heard: Heard) => void): Promise<Link> {
+    const socket = createSocket({ type: path.family === 'ipv4' ? 'udp4' : 'udp6', reuseAddr: false });
+    socket.on('message', (msg, rinfo) => this.#receive(path, msg, rinfo, onHeard));
+    socket.on('error', (err) =>
+      this.#opts.log.warn({ path: path.name, err: err.message }, 'keepalive socket error'),
+    );
+    const group = path.multicast_group;
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      // A multicast path binds the group so that the socket sees only the pair's traffic.
+      socket.bind({ address: group ?? path.local_address, port: path.port }, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    if (group !== null) {
+      socket.addMembership(group, path.local_address);
+      socket.setMulticastInterface(path.local_address);
+      socket.setMulticastLoopback(false);
+      socket.setMulticastTTL(1);
+    }
+    return { path, socket, target: group ?? path.peer_address };
+  }
+
+  #receive(path: PathConfig, msg: Buffer, rinfo: RemoteInfo, onHeard: (heard: Heard) => void): void {
+    const { metrics } = this.#opts;
+    if (!sameAddress(rinfo.address, path.peer_address)) {
+      metrics.rejected.inc({ path: path.name, reason: UNKNOWN_SOURCE });
+      return;
+    }
+    const result = decodeKeepalive(msg, {
+      key: this.#opts.key.reveal(),
+      pair_id: this.#pairId,
+      self_node_id: this.#nodeId,
+      now_wall_ms: this.#wallNow(),
+      max_clock_skew_ms: this.#opts.max_clock_skew_ms,
+      guard: this.#guard,
+    });
+    if (!result.ok) {
+      metrics.rejected.inc({ path: path.name, reason: result.reason });
+      this.#opts.log.debug(
+        { path: path.name, from: rinfo.address, reason: result.reason },
+        'keepalive rejected',
+      );
+      return;
+    }
+    metrics.received.inc({ path: path.name });
+    onHeard({ path: path.name, advert: this.#newestAdvert(result.packet) });
+  }
+
+  /**
+   * Copies, several paths and the replay window let an older packet arrive after a newer one. It still
+   * proves the path alive, but carries the newest advert heard so the peer's state never goes backwards.
+   */
+  #newestAdvert(k: Keepalive): Advert {
+    const n = this.#newest;
+    if (n !== null && n.boot_id === k.boot_id && k.seq < n.seq) return n.advert;
+    const advert = advertOf(k);
+    this.#newest = { boot_id: k.boot_id, seq: k.seq, advert };
+    return advert;
+  }
+
+  /** Sends the advert on every path, `copies` times, `spacing_ms` apart; each copy has its own seq. */
+  send(advert: Advert): void {
+    if (this.#closed) return;
+    // A copy of an older advert must never follow a newer one: it would carry a higher seq.
+    for (const t of this.#pending) clearTimeout(t);
+    this.#pending.clear();
+    this.#sendOnce(advert);
+    for (let i = 1; i < this.#opts.copies; i++) {
+      const timer = setTimeout(() => {
+        this.#pending.delete(timer);
+        this.#sendOnce(advert);
+      }, i * this.#opts.spacing_ms);
+      this.#pending.add(timer);
+    }
+  }
+
+  #sendOnce(advert: Advert): void {
+    if (this.#closed) return;
+    const body = bodyOf(advert);
+    for (const link of this.#links) {
+      // Every packet has its own seq, shared across paths: the peer's replay window takes them in any order.
+      const packet = this.#sealer.seal(body, this.#wallNow());
+      link.socket.send(packet, link.path.port, link.target, (err) => {
+        if (err) {
+          this.#opts.metrics.sendErrors.inc({ path: link.path.name });
+          this.#opts.log.debug({ path: link.path.name, err: err.message }, 'keepalive send failed');
+        } else this.#opts.metrics.sent.inc({ path: link.path.name });
+      });
+    }
+  }
+
+  /** Resolves once every scheduled copy has gone out (bounded by copies × spacing). */
+  async flush(): Promise<void> {
+    const wait_ms = this.#opts.copies * this.#opts.spacing_ms + 5;
+    if (this.#pending.size > 0) await new Promise((r) => setTimeout(r, wait_ms));
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const t of this.#pending) clearTimeout(t);
+    this.#pending.clear();
+    await Promise.all(this.#links.map((l) => new Promise<void>((r) => l.socket.close(() => r()))));
+    this.#links.length = 0;
+  }
+
+  #wallNow(): number {
+    return (this.#opts.wallNow ?? Date.now)();
+  }
+}
+
+function bodyOf(a: Advert): KeepaliveBody {
+  return {
+    role: a.role,
+    state: a.state,
+    priority: a.priority,
+    flags: {
+      relinquish: a.relinquish,
+      wan_ok: a.wan_ok,
+      ha_port_ok: a.ha_port_ok,
+      fit: a.fit,
+      takeover_request: a.takeover_request,
+      peer_heard: a.peer_heard,
+    },
+    version: a.version,
+    interval_ms: a.interval_ms,
+  };
+}
+
+function sameAddress(a: string, b: string): boolean {
+  try {
+    return ipaddr.process(a).toString() === ipaddr.process(b).toString();
+  } catch {
+    return false;
+  }
+}
+
+export function advertOf(k: Keepalive): Advert {
+  return {
+    node_id: k.node_id,
+    role: k.role,
+    state: k.state,
+    priority: k.priority,
+    relinquish: k.flags.relinquish,
+    wan_ok: k.flags.wan_ok,
+    ha_port_ok: k.flags.ha_port_ok,
+    fit: k.flags.fit,
+    takeover_request: k.flags.takeover_request,
+    peer_heard: k.flags.peer_heard,
+    interval_ms: k.interval_ms,
+    version: k.version,
+  };
+}

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { allOk, formatPreflight, preflightAll } from '../../actions/aws/preflight-report.js';
+import { createAwsAction, isAwsKind } from '../../actions/aws/registry.js';
+import { DiscoveryCache } from '../../actions/aws/session.js';
+import type { Action } from '../../actions/types.js';
+import { ConfigError, loadConfig } from '../../agent/config.js';
+import { validateAnyAction } from '../aws-actions.js';
+
+export function registerPreflight(program: Command): void {
+  program
+    .command('preflight')
+    .description('check that this node may make every cloud call its actions need and that every id exists')
+    .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/aws.md')
+    .option('--json', 'print the checks as JSON')
+    .option('--deadline-ms <n>', 'give up on the checks after this long', '15000')
+    .action(async (opts: { config: string; json?: boolean; deadlineMs: string }) => {
+      let cfg: ReturnType<typeof loadConfig>;
+      try {
+        cfg = loadConfig(opts.config, { validateAction: validateAnyAction });
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        console.error(err.message);
+        process.exitCode = 2;
+        return;
+      }
+      // Dry runs only: nothing here may move traffic, so no arbiter and no claim.
+      const log = pino({ level: 'warn' });
+      const ctx = { log, discovery: new DiscoveryCache() };
+      const actions: Action[] = cfg.actions
+        .filter((s) => isAwsKind(s.kind))
+        .map((s) => createAwsAction({ ...s, observe_interval_ms: 0 }, ctx));
+      const skipped = cfg.actions.filter((s) => !isAwsKind(s.kind)).map((s) => s.name ?? s.kind);
+      const results = await preflightAll(actions, Number(opts.deadlineMs) || 15_000);
+      for (const a of actions) (a as { close?: () => void }).close?.();
+      if (opts.json) console.log(JSON.stringify({ ok: allOk(results), results, skipped }, null, 2));
+      else {
+        console.log(formatPreflight(results));
+        if (skipped.length) console.log(`(no cloud preflight for: ${skipped.join(', ')})`);
+      }
+      process.exitCode = allOk(results) ? 0 : 1;
+    });
+}

@@ -1,0 +1,198 @@
+// Two real agent processes (test/actions/aws/agent-child.ts) on loopback, each with its own simulated EC2
+// instance, identity (instance role from the simulator's IMDS) and aws-route-table action. Shared by the
+// end-to-end test and bench/aws-failover.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { stringify } from 'yaml';
+import type { Sim } from '../../../src/sim/server.js';
+import { ENI_A, ENI_B, I_A, I_B, OVERLAY, tableId } from './fixtures.js';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const CHILD = join(ROOT, 'test', 'actions', 'aws', 'agent-child.ts');
+
+export interface PairOptions {
+  readonly sim: Sim;
+  readonly tables: number;
+  readonly destinations?: readonly string[];
+  readonly interval_ms: number;
+  readonly dead_multiplier: number;
+  readonly observe_interval_ms?: number;
+}
+
+export type NodeName = 'a' | 'b';
+
+export class AgentProcess {
+  readonly node: NodeName;
+  readonly #child: ChildProcess;
+  readonly lines: Record<string, unknown>[] = [];
+  #statusUrl: string | null = null;
+  readonly exited: Promise<number | null>;
+
+  constructor(node: NodeName, child: ChildProcess) {
+    this.node = node;
+    this.#child = child;
+    this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+    const rl = createInterface({ input: child.stdout! });
+    rl.on('line', (line) => {
+      try {
+        const obj = JSON.parse(line) as Record<string, unknown>;
+        this.lines.push(obj);
+        if (typeof obj.status_url === 'string') this.#statusUrl = obj.status_url;
+      } catch {
+        this.lines.push({ text: line });
+      }
+    });
+    child.stderr!.on('data', (d: Buffer) => this.lines.push({ stderr: d.toString() }));
+  }
+
+  get pid(): number {
+    return this.#child.pid ?? -1;
+  }
+
+  /** The core state from the agent's status endpoint, or null before it listens / after it died. */
+  async state(): Promise<string | null> {
+    if (this.#statusUrl === null || this.#child.exitCode !== null || this.#child.signalCode !== null)
+      return null;
+    try {
+      const res = await fetch(new URL('/status', this.#statusUrl), { signal: AbortSignal.timeout(1000) });
+      const body = (await res.json()) as { status?: { state?: string } };
+      return body.status?.state ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  kill(signal: NodeJS.Signals): void {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill(signal);
+  }
+}
+
+export class Pair {
+  readonly dir = mkdtempSync(join(tmpdir(), 'tdaws-pair-'));
+  readonly #opts: PairOptions;
+  readonly #port = 20_000 + Math.floor(Math.random() * 30_000);
+  // A private pair of loopback addresses so that parallel tests of other parts never hear our keepalives.
+  readonly #net = 2 + Math.floor(Math.random() * 250);
+  readonly nodes: Partial<Record<NodeName, AgentProcess>> = {};
+
+  constructor(opts: PairOptions) {
+    this.#opts = opts;
+    writeFileSync(join(this.dir, 'pair.key'), randomBytes(32).toString('base64'));
+  }
+
+  get destinations(): readonly string[] {
+    return this.#opts.destinations ?? ['0.0.0.0/0', OVERLAY];
+  }
+
+  address(node: NodeName): string {
+    return `127.0.${this.#net}.${node === 'a' ? 1 : 2}`;
+  }
+
+  #config(node: NodeName): string {
+    const o = this.#opts;
+    const file = join(this.dir, `node-${node}.yaml`);
+    const peer: NodeName = node === 'a' ? 'b' : 'a';
+    const cfg = {
+      pair: 'tdaws',
+      node: `node-${node}`,
+      role: node === 'a' ? 'primary' : 'secondary',
+      pair_key_file: 'pair.key',
+      interval_ms: o.interval_ms,
+      dead_multiplier: o.dead_multiplier,
+      paths: [
+        {
+          name: 'lan',
+          local_address: this.address(node),
+          peer_address: this.address(peer),
+          port: this.#port,
+        },
+      ],
+      status: { listen: '127.0.0.1:0' },
+      log_level: 'info',
+      action_deadline_ms: 20_000,
+      actions: [
+        {
+          kind: 'aws-route-table',
+          name: 'lan-routes',
+          // No region, no ENI id: both come from the instance's metadata (IMDSv2).
+          endpoint: o.sim.aws_url,
+          imds_url: this.imds(node),
+          route_tables: Array.from({ length: o.tables }, (_, i) => tableId(i)),
+          destinations: [...this.destinations],
+          peer_eni_id: node === 'a' ? ENI_B : ENI_A,
+          observe_interval_ms: o.observe_interval_ms ?? 1000,
+        },
+      ],
+    };
+    writeFileSync(file, stringify(cfg));
+    return file;
+  }
+
+  imds(node: NodeName): string {
+    const url = this.#opts.sim.imds_urls[node === 'a' ? I_A : I_B];
+    if (!url) throw new Error(`no metadata listener for node ${node}`);
+    return url;
+  }
+
+  start(node: NodeName): AgentProcess {
+    const env: NodeJS.ProcessEnv = { ...process.env };
+    for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
+    // Credentials the way production gets them: the SDK's provider chain ending at the instance role in IMDS.
+    env.AWS_EC2_METADATA_SERVICE_ENDPOINT = this.imds(node);
+    env.AWS_CONFIG_FILE = join(this.dir, 'no-aws-config');
+    env.AWS_SHARED_CREDENTIALS_FILE = join(this.dir, 'no-aws-credentials');
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, this.#config(node)], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const p = new AgentProcess(node, child);
+    this.nodes[node] = p;
+    return p;
+  }
+
+  async stop(): Promise<void> {
+    const all = Object.values(this.nodes);
+    for (const p of all) p.kill('SIGKILL');
+    await Promise.all(all.map((p) => p.exited));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Where each configured route points now, as `eni-…:active`. */
+export function targets(sim: Sim, tables: number, dests: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < tables; i++) {
+    const t = sim.state.routeTable(tableId(i));
+    for (const d of dests) {
+      const r = t.route_views.find((v) => v.destination === d && v.origin === 'CreateRoute');
+      out.push(r ? `${r.target_id}:${r.state}` : 'missing');
+    }
+  }
+  return out;
+}
+
+export function allAt(sim: Sim, tables: number, dests: readonly string[], eni: string): boolean {
+  return targets(sim, tables, dests).every((t) => t === `${eni}:active`);
+}
+
+export async function until(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeout_ms: number,
+): Promise<void> {
+  const end = Date.now() + timeout_ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeout_ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The simulator's clock (sim/clock.ts realClock), so that harness and call recorder share one timeline. */
+export function simNow(): number {
+  return performance.timeOrigin + performance.now();
+}
