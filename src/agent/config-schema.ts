@@ -52,8 +52,12 @@ export const AgentConfigSchema = Type.Object(
     preempt: Type.Optional(Type.Boolean()),
     preempt_delay_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
     ha_link: Type.Optional(Type.Union([Type.Literal('direct'), Type.Literal('switch')])),
+    /** The `link` monitor that watches the HA port; every other link monitor is a service link (down ⇒ unfit). */
+    ha_port_monitor: Type.Optional(Type.String({ minLength: 1 })),
     wan_loss_relinquish_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 3_600_000 })),
     max_clock_skew_ms: Type.Optional(Type.Integer({ minimum: 0, maximum: 86_400_000 })),
+    /** Scheduling nice value of the agent process (-20..19). */
+    nice: Type.Optional(Type.Integer({ minimum: -20, maximum: 19 })),
     action_deadline_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
     monitors: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),
     actions: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),

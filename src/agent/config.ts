@@ -48,9 +48,11 @@ export interface AgentConfig {
   readonly preempt: boolean;
   readonly preempt_delay_ms: number;
   readonly ha_link: 'direct' | 'switch';
+  readonly ha_port_monitor: string | null;
   readonly wan_loss_relinquish_ms: number;
   readonly max_clock_skew_ms: number;
   readonly action_deadline_ms: number;
+  readonly nice: number;
   readonly monitors: readonly PluginSpec[];
   readonly actions: readonly PluginSpec[];
   readonly status: { readonly listen: ListenAddress; readonly admin_token_file: string | null };
@@ -158,9 +160,12 @@ function resolveConfig(
     preempt: cfg.preempt ?? true,
     preempt_delay_ms: cfg.preempt_delay_ms ?? 0,
     ha_link: cfg.ha_link ?? 'direct',
+    ha_port_monitor: cfg.ha_port_monitor ?? null,
     wan_loss_relinquish_ms: cfg.wan_loss_relinquish_ms ?? 10_000,
     max_clock_skew_ms: cfg.max_clock_skew_ms ?? 0,
     action_deadline_ms: cfg.action_deadline_ms ?? 30_000,
+    // Like corosync's real-time default: a busy host must not delay keepalives into a false failover.
+    nice: cfg.nice ?? -10,
     monitors: cfg.monitors ?? [],
     actions: cfg.actions ?? [],
     status: {
@@ -286,6 +291,18 @@ function pluginIssues(
 
 function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
   const out: ConfigIssue[] = [];
+  const links = (cfg.monitors ?? []).filter((m) => m.kind === 'link').map((m) => m.name);
+  if (cfg.ha_port_monitor !== undefined && !links.includes(cfg.ha_port_monitor))
+    out.push({
+      path: 'ha_port_monitor',
+      message: `expected the name of a link monitor (${links.map((n) => JSON.stringify(n)).join(', ') || 'none configured'}), got ${JSON.stringify(cfg.ha_port_monitor)}`,
+    });
+  // Without a watched HA port, switch mode could never tell a local fault from a dead peer.
+  if (cfg.ha_link === 'switch' && cfg.ha_port_monitor === undefined)
+    out.push({
+      path: 'ha_port_monitor',
+      message: 'expected a link monitor name: ha_link switch gates takeover on it',
+    });
   if (cfg.controller_url !== undefined && !/^https?:\/\/[^\s/]+/.test(cfg.controller_url))
     out.push({
       path: 'controller_url',

@@ -1,5 +1,6 @@
 // One running agent: config → stale claims removed → sockets bound → monitors → core started.
 // Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
+import { setPriority } from 'node:os';
 import type { Logger } from 'pino';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
@@ -58,6 +59,7 @@ export function coreConfigOf(cfg: AgentConfig): CoreConfig {
 
 export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<RunningAgent> {
   const { log, plugins } = deps;
+  raisePriority(cfg.nice, log);
   const clock = deps.clock ?? { now_ms: () => performance.now() };
   const actions = cfg.actions.map((spec) => plugins.createAction(spec));
   const monitors = cfg.monitors.map((spec) => plugins.createMonitor(spec));
@@ -88,7 +90,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     // Keepalives heard before the core starts are dropped: the core's first input must be `start`.
     (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
   );
-  const readings = new Readings(push);
+  const readings = new Readings(cfg.ha_port_monitor, push);
   for (const m of monitors) m.start((r) => readings.onReading(r));
 
   const started = new Shell({
@@ -148,6 +150,15 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       return stopping;
     },
   };
+}
+
+function raisePriority(nice: number, log: Logger): void {
+  try {
+    setPriority(nice);
+  } catch (err) {
+    // Not root / no CAP_SYS_NICE: the agent still works, only less steadily on a loaded host.
+    log.warn({ nice, err: (err as Error).message }, 'cannot set the process priority');
+  }
 }
 
 function silenceSeconds(shell: Shell | null, clock: Clock): Record<string, number | null> {

@@ -1,7 +1,22 @@
-// Where the agent finds its action and monitor drivers, by `kind`. A new driver is one line here.
+// Where the agent finds its action and monitor drivers, by `kind`. Each kind's own schema checks its
+// entry (with exact paths); a new driver is one line in its registry and one row here.
+import type { TSchema } from '@sinclair/typebox';
+import type { Logger } from 'pino';
+import { createLinuxAction } from '../actions/linux/registry.js';
+import { type LinuxActionSpec, RouteSpecSchema, VipSpecSchema } from '../actions/linux/spec.js';
+import { removeStaleVip, VipAction } from '../actions/linux/vip.js';
 import type { Action } from '../actions/types.js';
+import { createMonitor } from '../monitors/registry.js';
+import {
+  CheckSpecSchema,
+  HttpSpecSchema,
+  IcmpSpecSchema,
+  LinkSpecSchema,
+  type MonitorSpec,
+  TcpSpecSchema,
+} from '../monitors/spec.js';
 import type { Monitor } from '../monitors/types.js';
-import type { ConfigIssue, PluginValidator } from './config.js';
+import { type ConfigIssue, type PluginValidator, schemaIssues } from './config.js';
 import type { PluginSpec } from './config-schema.js';
 import type { Plugins } from './node.js';
 
@@ -10,33 +25,47 @@ export interface AgentPlugins extends Plugins {
   readonly validateMonitor: PluginValidator;
 }
 
-type Factory<T> = (spec: PluginSpec) => T;
+const ACTION_SCHEMAS: Readonly<Record<string, TSchema>> = { vip: VipSpecSchema, route: RouteSpecSchema };
+const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
+  link: LinkSpecSchema,
+  icmp: IcmpSpecSchema,
+  tcp: TcpSpecSchema,
+  http: HttpSpecSchema,
+  check: CheckSpecSchema,
+};
 
-const ACTIONS: Record<string, Factory<Action>> = {};
-const MONITORS: Record<string, Factory<Monitor>> = {};
+/** Stale claims are removed within this bound, so a wedged `ip` cannot hold the start-up forever. */
+const STALE_DEADLINE_MS = 5000;
 
 export function agentPlugins(): AgentPlugins {
   return {
-    createAction: (spec) => pick(ACTIONS, spec, 'action')(spec),
-    createMonitor: (spec) => pick(MONITORS, spec, 'monitor')(spec),
-    validateAction: (spec) => knownKind(ACTIONS, spec),
-    validateMonitor: (spec) => knownKind(MONITORS, spec),
+    // Specs reach here only after validateAction / validateMonitor accepted them.
+    createAction: (spec): Action => createLinuxAction(spec as unknown as LinuxActionSpec),
+    createMonitor: (spec): Monitor => createMonitor(spec as unknown as MonitorSpec),
+    validateAction: (spec) => validate(ACTION_SCHEMAS, spec),
+    validateMonitor: (spec) => validate(MONITOR_SCHEMAS, spec),
+    removeStaleClaims,
   };
 }
 
-function pick<T>(table: Record<string, Factory<T>>, spec: PluginSpec, what: string): Factory<T> {
-  const factory = table[spec.kind];
-  if (factory === undefined) throw new Error(`unknown ${what} kind "${spec.kind}"`);
-  return factory;
+function validate(schemas: Readonly<Record<string, TSchema>>, spec: PluginSpec): ConfigIssue[] {
+  const schema = schemas[spec.kind];
+  if (schema === undefined) {
+    const known = Object.keys(schemas).map((k) => `"${k}"`);
+    return [{ path: 'kind', message: `expected one of ${known.join(', ')}, got "${spec.kind}"` }];
+  }
+  return schemaIssues(schema, spec);
 }
 
-function knownKind<T>(table: Record<string, Factory<T>>, spec: PluginSpec): ConfigIssue[] {
-  if (Object.hasOwn(table, spec.kind)) return [];
-  const known = Object.keys(table);
-  return [
-    {
-      path: 'kind',
-      message: `expected one of ${known.length ? known.map((k) => `"${k}"`).join(', ') : '(none built yet)'}, got "${spec.kind}"`,
-    },
-  ];
+/** A VIP still on our interface at start-up is a leftover of a killed agent: we are not active yet. */
+async function removeStaleClaims(specs: readonly PluginSpec[], log: Logger): Promise<void> {
+  for (const spec of specs) {
+    if (spec.kind !== 'vip') continue;
+    const action = createLinuxAction(spec as unknown as LinuxActionSpec);
+    if (!(action instanceof VipAction)) continue;
+    const out = await removeStaleVip(action, { deadline_ms: STALE_DEADLINE_MS });
+    if (out.removed) log.warn({ action: action.name }, 'removed a stale VIP left by a previous run');
+    else if (out.result && !out.result.ok)
+      log.error({ action: action.name, error: out.result.error }, 'stale VIP removal failed');
+  }
 }

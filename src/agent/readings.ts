@@ -1,6 +1,6 @@
 // Turns monitor readings into core inputs, each only when its verdict changes:
-// WAN is down only when every WAN probe fails (the reference's "all probes" rule), the HA port is up only
-// when every link monitor says so, and each user check is its own input.
+// WAN is down only when every WAN probe fails (the reference's "all probes" rule); the HA port monitor
+// drives `ha-link`; any other link monitor (a service interface) and each user check is a `check`.
 import type { Input } from '../core/index.js';
 import type { Reading } from '../monitors/types.js';
 
@@ -12,13 +12,18 @@ export class Readings {
   #wanVerdict: boolean | null = null;
   #linkVerdict: boolean | null = null;
 
-  constructor(push: (input: Input) => void) {
+  readonly #haPort: string | null;
+
+  /** `haPort`: the name of the link monitor that watches the HA port, if any. */
+  constructor(haPort: string | null, push: (input: Input) => void) {
+    this.#haPort = haPort;
     this.#push = push;
   }
 
   onReading(r: Reading): void {
     if (r.kind === 'wan-probe') this.#onWan(r.name, r.ok);
-    else if (r.kind === 'link') this.#onLink(r.name, r.up);
+    else if (r.kind === 'link' && r.name === this.#haPort) this.#onLink(r.name, r.up);
+    else if (r.kind === 'link') this.#onCheck(r.name, r.up);
     else this.#onCheck(r.name, r.ok);
   }
 

@@ -122,7 +122,10 @@ export class Shell {
     this.#timer = this.#timers.set(() => {
       this.#timer = null;
       this.#timerAt_ms = null;
-      this.input({ kind: 'tick' });
+      // Timers run before I/O in an event-loop turn: after a stall (a busy host), keepalives that arrived
+      // meanwhile still sit in the socket. Read them first (setImmediate runs after the poll phase), so
+      // that our own lateness is never taken for the peer's silence.
+      setImmediate(() => this.input({ kind: 'tick' }));
     }, delay_ms);
   }
 

@@ -108,6 +108,18 @@ paths:
     assert.ok(paths.includes('paths[2].multicast_group'));
   });
 
+  test('switch mode needs the HA port monitor, and it must name a link monitor', () => {
+    const sw = issuesOf(write(`${MINIMAL}ha_link: switch\n`));
+    assert.match(sw.message, /ha_port_monitor: expected a link monitor name/);
+    const wrong = issuesOf(
+      write(`${MINIMAL}ha_port_monitor: ha\nmonitors:\n  - { kind: icmp, name: ha, target: 192.0.2.1 }\n`),
+    );
+    assert.match(
+      wrong.message,
+      /ha_port_monitor: expected the name of a link monitor \(none configured\), got "ha"/,
+    );
+  });
+
   test('at least one path is required', () => {
     const err = issuesOf(write('pair: p\nnode: a\nrole: primary\npair_key_file: pair.key\npaths: []\n'));
     assert.match(err.message, /paths: expected array length to be greater or equal to 1/);

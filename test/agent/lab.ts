@@ -1,22 +1,30 @@
-// The agent's end-to-end lab: a client and two nodes on one bridged LAN, each in its own network
-// namespace, the VIP on the LAN, real agents as child processes. Everything is removed in close().
+// The agent's end-to-end lab on the shared namespace harness: a client, a WAN probe target and two
+// nodes on one bridged LAN, the VIP on the LAN, real agents as child processes.
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
-import { addNetns, delNetns, nftClear, nftRules, sh, spawnIn } from './netns-local.js';
+import {
+  addressesOf,
+  createLan,
+  type Lan,
+  type NftRule,
+  nft,
+  nsExec,
+  type Spawned,
+  setLink,
+  spawnInNs,
+  tsNode,
+} from '../helpers/netns.js';
 
 export type NodeName = 'a' | 'b';
 const REPO = new URL('../../', import.meta.url).pathname;
+const CLI = join(REPO, 'src/cli/main.ts');
 const CLIENT_SCRIPT = new URL('./fixtures/client.mjs', import.meta.url).pathname;
 export const PORT = 20480;
 export const STATUS_PORT = 20481;
-export const IFACE = 'tda-lan';
-export const ADDR = { a: '10.77.0.1', b: '10.77.0.2', client: '10.77.0.10', vip: '10.77.0.100' } as const;
 export const KEY = randomBytes(32).toString('base64');
 
 export interface LogLine {
@@ -40,21 +48,19 @@ export async function until<T>(
   }
 }
 
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** One agent process; its state is followed from its JSON log (the `state change` lines). */
 export class AgentProc {
   readonly node: NodeName;
-  readonly child: ChildProcess;
+  readonly proc: Spawned;
   readonly lines: LogLine[] = [];
-  readonly stderr: string[] = [];
-  readonly exited: Promise<number | null>;
   state = 'none';
 
-  constructor(node: NodeName, child: ChildProcess) {
+  constructor(node: NodeName, proc: Spawned) {
     this.node = node;
-    this.child = child;
-    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
-    createInterface({ input: child.stdout! }).on('line', (line) => this.#onLine(line));
-    createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
+    this.proc = proc;
+    proc.onLine((text) => this.#onLine(text));
   }
 
   #onLine(text: string): void {
@@ -62,7 +68,6 @@ export class AgentProc {
     try {
       parsed = JSON.parse(text) as Record<string, unknown>;
     } catch {
-      this.stderr.push(text);
       return;
     }
     const line: LogLine = { ...parsed, t_ms: performance.now(), msg: String(parsed.msg ?? '') };
@@ -72,94 +77,67 @@ export class AgentProc {
 
   async waitState(state: string, timeout_ms = 20_000): Promise<void> {
     await until(
-      `${this.node} ${state} (now ${this.state}); stderr: ${this.stderr.slice(-3).join(' | ')}`,
+      `${this.node} ${state} (now ${this.state}); stderr: ${this.proc.stderr().slice(-300)}`,
       () => this.state === state,
       timeout_ms,
     );
   }
 
-  /** When the agent entered `state` for the last time (performance.now() of the test process). */
-  enteredAt(state: string): number | null {
-    const hit = this.lines.filter((l) => l.msg === 'state change' && l.to === state).at(-1);
-    return hit?.t_ms ?? null;
+  /** State changes logged since line index `mark`. */
+  changesSince(mark: number): LogLine[] {
+    return this.lines.slice(mark).filter((l) => l.msg === 'state change');
   }
 
   kill(signal: NodeJS.Signals): void {
-    this.child.kill(signal);
+    this.proc.kill(signal);
   }
-}
 
-interface ClientAnswer {
-  id: number;
-  ok: boolean;
-  status?: number;
-  body?: string;
-  error?: string;
+  get exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return this.proc.exited;
+  }
 }
 
 export class Lab {
-  readonly id = randomBytes(2).toString('hex');
-  readonly ns = {
-    lan: `tda${this.id}-lan`,
-    a: `tda${this.id}-a`,
-    b: `tda${this.id}-b`,
-    client: `tda${this.id}-c`,
-  };
+  readonly lan: Lan;
   readonly dir = mkdtempSync(join(tmpdir(), 'tda-e2e-'));
   readonly agents: AgentProc[] = [];
-  #client: ChildProcess | null = null;
-  #answers = new Map<number, (a: ClientAnswer) => void>();
-  #nextId = 1;
+  readonly rules: NftRule[] = [];
+  readonly vip: string;
 
-  static async create(): Promise<Lab> {
-    const lab = new Lab();
-    try {
-      await lab.#build();
-    } catch (err) {
-      await lab.close();
-      throw err;
-    }
-    return lab;
+  private constructor(lan: Lan) {
+    this.lan = lan;
+    this.vip = lan.vip(0);
   }
 
-  async #build(): Promise<void> {
-    for (const ns of Object.values(this.ns)) await addNetns(ns);
-    const lan = this.ns.lan;
-    await sh('ip', ['-n', lan, 'link', 'add', 'tda-br', 'type', 'bridge']);
-    await sh('ip', ['-n', lan, 'link', 'set', 'tda-br', 'up']);
-    for (const [who, addr] of [
-      ['a', ADDR.a],
-      ['b', ADDR.b],
-      ['client', ADDR.client],
-    ] as const) {
-      const ns = this.ns[who];
-      const port = `tda-p-${who.charAt(0)}`;
-      await sh('ip', ['-n', lan, 'link', 'add', port, 'type', 'veth', 'peer', 'name', IFACE, 'netns', ns]);
-      await sh('ip', ['-n', lan, 'link', 'set', port, 'master', 'tda-br', 'up']);
-      await sh('ip', ['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', IFACE]);
-      await sh('ip', ['-n', ns, 'link', 'set', IFACE, 'up']);
-    }
-    const client = spawnIn(this.ns.client, process.execPath, [CLIENT_SCRIPT]);
-    this.#client = client;
-    createInterface({ input: client.stdout! }).on('line', (line) => {
-      const answer = JSON.parse(line) as ClientAnswer;
-      this.#answers.get(answer.id)?.(answer);
-      this.#answers.delete(answer.id);
-    });
+  static async create(): Promise<Lab> {
+    return new Lab(await createLan({ hosts: ['a', 'b', 'client', 'wan'] }));
+  }
+
+  addr(host: NodeName | 'client' | 'wan'): string {
+    return this.lan.host(host).lan.address;
+  }
+
+  ns(host: NodeName | 'client' | 'wan'): string {
+    return this.lan.host(host).ns;
+  }
+
+  get ifname(): string {
+    return this.lan.host('a').lan.ifname;
   }
 
   /** Writes node's config: the defaults of these tests, then `overrides` on top. */
   config(node: NodeName, overrides: Record<string, unknown> = {}): string {
     const peer: NodeName = node === 'a' ? 'b' : 'a';
     const cfg = {
-      pair: `tda-${this.id}`,
+      pair: `tda-${this.lan.id}`,
       node,
       role: node === 'a' ? 'primary' : 'secondary',
       pair_key_env: 'TDA_PAIR_KEY',
       interval_ms: 100,
       dead_multiplier: 5,
-      paths: [{ name: 'lan', local_address: ADDR[node], peer_address: ADDR[peer], port: PORT }],
-      actions: [{ kind: 'vip', interface: IFACE, address: `${ADDR.vip}/24` }],
+      paths: [{ name: 'lan', local_address: this.addr(node), peer_address: this.addr(peer), port: PORT }],
+      actions: [{ kind: 'vip', interface: this.ifname, address: `${this.vip}/24` }],
+      // On every address, so that the client reaches it through the VIP: "who serves the VIP".
       status: { listen: `0.0.0.0:${STATUS_PORT}` },
       log_level: 'info',
       ...overrides,
@@ -171,75 +149,60 @@ export class Lab {
 
   startAgent(node: NodeName, overrides: Record<string, unknown> = {}): AgentProc {
     const file = this.config(node, overrides);
-    const child = spawnIn(
-      this.ns[node],
-      process.execPath,
-      ['--import', 'tsx', join(REPO, 'src/cli/main.ts'), 'agent', '--config', file],
-      {
-        TDA_PAIR_KEY: KEY,
-      },
-    );
-    const agent = new AgentProc(node, child);
+    const proc = spawnInNs(this.ns(node), tsNode(CLI, 'agent', '--config', file), {
+      env: { ...process.env, TDA_PAIR_KEY: KEY },
+      cwd: REPO,
+    });
+    const agent = new AgentProc(node, proc);
     this.agents.push(agent);
     return agent;
   }
 
   async hasVip(node: NodeName): Promise<boolean> {
-    const out = await sh('ip', ['-n', this.ns[node], '-4', 'addr', 'show', 'dev', IFACE]);
-    return out.includes(` ${ADDR.vip}/`);
+    return (await addressesOf(this.ns(node), this.ifname)).includes(`${this.vip}/24`);
   }
 
-  async clientCall(cmd: Record<string, unknown>): Promise<ClientAnswer> {
-    const id = this.#nextId++;
-    const answer = new Promise<ClientAnswer>((r) => this.#answers.set(id, r));
-    this.#client?.stdin?.write(`${JSON.stringify({ ...cmd, id })}\n`);
-    return answer;
+  async client(cmd: Record<string, unknown>): Promise<{ ok: boolean; body?: string; error?: string }> {
+    const out = await nsExec(this.ns('client'), [process.execPath, CLIENT_SCRIPT, JSON.stringify(cmd)]);
+    return JSON.parse(out.stdout) as { ok: boolean; body?: string; error?: string };
   }
 
   /** Which node answers on the VIP, as the client sees it (the agents' status server listens on it). */
   async vipServedBy(): Promise<NodeName | null> {
-    const a = await this.clientCall({
+    const a = await this.client({
       op: 'http',
-      url: `http://${ADDR.vip}:${STATUS_PORT}/status`,
+      url: `http://${this.vip}:${STATUS_PORT}/status`,
       timeout_ms: 500,
     });
     if (!a.ok || a.body === undefined) return null;
     return (JSON.parse(a.body) as { node: NodeName }).node;
   }
 
+  async untilServedBy(node: NodeName): Promise<void> {
+    await until(`client reaches ${node} on the VIP`, async () => (await this.vipServedBy()) === node);
+  }
+
   async statusOf(node: NodeName): Promise<Record<string, unknown>> {
-    const a = await this.clientCall({ op: 'http', url: `http://${ADDR[node]}:${STATUS_PORT}/status` });
+    const a = await this.client({ op: 'http', url: `http://${this.addr(node)}:${STATUS_PORT}/status` });
     assert.ok(a.ok && a.body, `status of ${node}: ${a.error}`);
     return JSON.parse(a.body) as Record<string, unknown>;
   }
 
-  async addClientAddress(cidr: string): Promise<void> {
-    await sh('ip', ['-n', this.ns.client, 'addr', 'add', cidr, 'dev', IFACE]);
+  /** The node sees carrier loss, like a pulled cable. */
+  async link(node: NodeName, up: boolean): Promise<void> {
+    await setLink(this.lan, node, up ? 'up' : 'down', 'switch');
   }
 
-  async delClientAddress(cidr: string): Promise<void> {
-    await sh('ip', ['-n', this.ns.client, 'addr', 'del', cidr, 'dev', IFACE]);
-  }
-
-  async link(node: NodeName | 'client', up: boolean): Promise<void> {
-    await sh('ip', ['-n', this.ns[node], 'link', 'set', IFACE, up ? 'up' : 'down']);
-  }
-
-  async nft(node: NodeName, input: readonly string[], output: readonly string[]): Promise<void> {
-    await nftRules(this.ns[node], input, output);
-  }
-
-  async nftClear(node: NodeName): Promise<void> {
-    await nftClear(this.ns[node]);
+  async rule(make: Promise<NftRule>): Promise<NftRule> {
+    const r = await make;
+    this.rules.push(r);
+    return r;
   }
 
   async close(): Promise<void> {
-    for (const agent of this.agents) if (agent.child.exitCode === null) agent.kill('SIGKILL');
-    await Promise.all(
-      this.agents.map((a) => (a.child.exitCode === null && a.child.signalCode === null ? a.exited : null)),
-    );
-    this.#client?.kill('SIGKILL');
-    for (const ns of Object.values(this.ns)) await delNetns(ns);
+    for (const agent of this.agents) agent.kill('SIGKILL');
+    await Promise.all(this.agents.map((a) => a.exited));
+    await this.lan.destroy();
     rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -249,9 +212,9 @@ export class Lab {
       .map(
         (a) =>
           `--- ${a.node} (${a.state})\n${a.lines
-            .slice(-15)
+            .slice(-20)
             .map((l) => JSON.stringify(l))
-            .join('\n')}\n${a.stderr.slice(-10).join('\n')}`,
+            .join('\n')}\n${a.proc.stderr().slice(-1000)}`,
       )
       .join('\n');
   }
@@ -269,3 +232,5 @@ export async function inLab(body: (lab: Lab) => Promise<void>): Promise<void> {
     await lab.close();
   }
 }
+
+export { nft, nsExec };

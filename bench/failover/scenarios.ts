@@ -1,0 +1,96 @@
+// The scenarios, written once for every system: each starts a fresh rig, waits a random phase of the
+// keepalive interval, injects the fault and measures from the client's point of view.
+import { eventually, nft, setLink } from '../../test/helpers/netns.js';
+import { nowMs } from './keepalived.js';
+import { firstReplyFrom, longestGap, responderChanges } from './replies.js';
+import { startRig } from './rig.js';
+import type { SystemUnderTest } from './system.js';
+
+export type FaultScenario = 'kill' | 'linkdown';
+
+export interface FaultResult {
+  /** kill: from the kill to the first reply from b. linkdown: the client's longest outage. */
+  readonly figure_ms: number;
+  readonly outage_ms: number;
+  readonly phase_ms: number;
+}
+
+export interface LossResult {
+  readonly role_changes: number;
+  readonly responder_changes: number;
+  readonly outage_ms: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Seeded generator (mulberry32): a run prints its seed, and the same seed gives the same phases. */
+export function seededRandom(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export async function runFault(
+  sut: SystemUnderTest,
+  scenario: FaultScenario,
+  interval_ms: number,
+  random: () => number,
+): Promise<FaultResult> {
+  const rig = await startRig(sut, interval_ms);
+  try {
+    // Let the standby hear a few keepalives, then hit a random point of the timer cycle.
+    await sleep(3 * interval_ms + 200);
+    const phase_ms = random() * interval_ms;
+    await sleep(phase_ms);
+    const t0 = nowMs();
+    if (scenario === 'kill') await rig.a.kill9();
+    else await setLink(rig.lan, 'a', 'down', 'switch');
+    const deadline_ms = 20 * interval_ms + 15_000;
+    await eventually(
+      () => firstReplyFrom(rig.replies, 'b', t0) !== undefined,
+      deadline_ms,
+      `${sut.name} ${scenario}: b serves`,
+    );
+    await sleep(Math.max(200, 2 * interval_ms));
+    const first = firstReplyFrom(rig.replies, 'b', t0);
+    const outage_ms = longestGap(rig.replies, t0, nowMs());
+    const figure_ms = scenario === 'kill' ? (first?.t ?? Number.NaN) - t0 : outage_ms;
+    return { figure_ms, outage_ms, phase_ms };
+  } finally {
+    await rig.destroy();
+  }
+}
+
+export async function runLoss(
+  sut: SystemUnderTest,
+  interval_ms: number,
+  duration_ms: number,
+  loss_percent: number,
+): Promise<LossResult> {
+  const rig = await startRig(sut, interval_ms);
+  try {
+    await sleep(3 * interval_ms + 200);
+    // Loss on every packet a node receives: keepalives both ways, and the client's datagrams.
+    const rules = [
+      await nft.randomLoss(rig.lan.host('a').ns, loss_percent, 'in'),
+      await nft.randomLoss(rig.lan.host('b').ns, loss_percent, 'in'),
+    ];
+    const t0 = nowMs();
+    await sleep(duration_ms);
+    const t1 = nowMs();
+    for (const r of rules) await r.remove();
+    const inWindow = (c: { t_ms: number }): boolean => c.t_ms > t0 && c.t_ms <= t1;
+    return {
+      role_changes: rig.a.roleChanges().filter(inWindow).length + rig.b.roleChanges().filter(inWindow).length,
+      responder_changes: responderChanges(rig.replies, t0, t1),
+      outage_ms: longestGap(rig.replies, t0, t1),
+    };
+  } finally {
+    await rig.destroy();
+  }
+}

@@ -1,0 +1,211 @@
+// Virtual IP on a LAN interface: claim = address on our interface + gratuitous ARP so neighbours
+// repoint their ARP caches at our MAC; release = address removed. IPv4 only (IPv6 would need
+// unsolicited neighbour advertisements instead of ARP).
+import ipaddr from 'ipaddr.js';
+import type {
+  Action,
+  ActionContext,
+  ActionError,
+  ActionResult,
+  Observation,
+  PreflightCheck,
+} from '../types.js';
+import { CAP_NET_ADMIN, CAP_NET_RAW, hasCapability } from './capabilities.js';
+import { actionError, inNetns, ip, ipFailure, runTool } from './command.js';
+import { type GarpOutcome, GarpSender } from './garp.js';
+import { withRetry } from './retry.js';
+import { GARP_DEFAULTS, type VipSpec } from './spec.js';
+
+interface ParsedAddress {
+  readonly address: string;
+  readonly prefix: number;
+}
+
+export function parseVipAddress(text: string): ParsedAddress | ActionError {
+  const [addr, prefixText, ...rest] = text.split('/');
+  const prefix = prefixText === undefined ? 32 : Number(prefixText);
+  if (rest.length > 0 || addr === undefined || !ipaddr.IPv4.isValidFourPartDecimal(addr)) {
+    return actionError('VIP_INVALID_ADDRESS', `"${text}" is not an IPv4 address like 192.0.2.10/24`, false);
+  }
+  if (!Number.isInteger(prefix) || prefix < 1 || prefix > 32) {
+    return actionError('VIP_INVALID_ADDRESS', `"${text}": the prefix length must be 1..32`, false);
+  }
+  return { address: addr, prefix };
+}
+
+export interface VipOptions {
+  /** Each GARP's fate (sent or failed), after claim has returned. */
+  readonly onGarp?: (outcome: GarpOutcome) => void;
+}
+
+export class VipAction implements Action {
+  readonly kind = 'vip';
+  readonly name: string;
+  private readonly parsed: ParsedAddress | ActionError;
+  private readonly garp: GarpSender;
+
+  constructor(
+    private readonly spec: VipSpec,
+    options: VipOptions = {},
+  ) {
+    this.name = `vip ${spec.interface} ${spec.address}`;
+    this.parsed = parseVipAddress(spec.address);
+    this.garp = new GarpSender(options.onGarp);
+  }
+
+  async preflight(_ctx: ActionContext): Promise<readonly PreflightCheck[]> {
+    const checks: PreflightCheck[] = [];
+    const p = this.parsed;
+    checks.push(
+      'code' in p
+        ? {
+            check: `address ${this.spec.address} is valid`,
+            status: 'error',
+            detail: p.message,
+            fix: 'use a.b.c.d/len',
+          }
+        : { check: `address ${this.spec.address} is valid`, status: 'ok' },
+    );
+    checks.push(await toolCheck('ip', ['-V'], 'iproute2'));
+    checks.push(await toolCheck('arping', ['-V'], 'iputils-arping'));
+    const link = await ip(this.spec.netns, ['link', 'show', 'dev', this.spec.interface]);
+    checks.push(
+      link.code === 0
+        ? { check: `interface ${this.spec.interface} exists`, status: 'ok' }
+        : {
+            check: `interface ${this.spec.interface} exists`,
+            status: 'wrong-id',
+            detail: link.stderr.trim(),
+            fix: 'set the interface that carries the LAN (see `ip link`)',
+          },
+    );
+    const admin = await hasCapability(CAP_NET_ADMIN);
+    checks.push({
+      check: 'CAP_NET_ADMIN (add/remove addresses)',
+      status: admin ? 'ok' : 'missing-permission',
+      ...(admin ? {} : { fix: 'run the agent as root or grant it CAP_NET_ADMIN' }),
+    });
+    const raw = await hasCapability(CAP_NET_RAW);
+    checks.push({
+      check: 'CAP_NET_RAW for arping (gratuitous ARP)',
+      status: raw ? 'ok' : 'missing-permission',
+      ...(raw
+        ? {}
+        : {
+            fix: 'run as root or grant CAP_NET_RAW (arping with file capabilities works too, not checked here)',
+          }),
+    });
+    return checks;
+  }
+
+  async claim(ctx: ActionContext): Promise<ActionResult> {
+    const p = this.parsed;
+    if ('code' in p) return { ok: false, duration_ms: 0, calls: 0, error: p };
+    const { address, prefix } = p;
+    return withRetry(ctx, async () => {
+      // `replace` is idempotent: claiming twice is not an error.
+      const add = await ip(this.spec.netns, [
+        'addr',
+        'replace',
+        `${address}/${prefix}`,
+        'dev',
+        this.spec.interface,
+      ]);
+      if (add.code !== 0)
+        return { ok: false, error: ipFailure('VIP_ADD_FAILED', `add ${address}/${prefix}`, add) };
+      // Address first, then ARP: arping sends from the VIP, which must be ours by now.
+      const garp = this.spec.garp ?? {};
+      const first = await this.garp.start({
+        ifname: this.spec.interface,
+        address,
+        count: garp.count ?? GARP_DEFAULTS.count,
+        spacing_ms: garp.spacing_ms ?? GARP_DEFAULTS.spacing_ms,
+        mode: garp.mode ?? GARP_DEFAULTS.mode,
+        ...(this.spec.netns === undefined ? {} : { netns: this.spec.netns }),
+      });
+      if (!first.ok) return { ok: false, error: actionError('GARP_FAILED', first.error, false) };
+      return { ok: true };
+    });
+  }
+
+  async release(ctx: ActionContext): Promise<ActionResult> {
+    this.garp.cancel();
+    const p = this.parsed;
+    if ('code' in p) return { ok: false, duration_ms: 0, calls: 0, error: p };
+    return withRetry(ctx, async () => {
+      const del = await ip(this.spec.netns, [
+        'addr',
+        'del',
+        `${p.address}/${p.prefix}`,
+        'dev',
+        this.spec.interface,
+      ]);
+      if (del.code === 0) return { ok: true };
+      // Already absent (or the interface is gone with it): the end state holds.
+      if (/Cannot assign requested address|Address not found|Cannot find device/i.test(del.stderr))
+        return { ok: true };
+      return { ok: false, error: ipFailure('VIP_DEL_FAILED', `remove ${p.address}/${p.prefix}`, del) };
+    });
+  }
+
+  async observe(_ctx: ActionContext): Promise<Observation> {
+    const p = this.parsed;
+    if ('code' in p) return { target: 'unknown', error: p };
+    const held = await this.heldHere(p.address);
+    if (typeof held !== 'boolean') return { target: 'unknown', error: held };
+    if (held) return { target: 'self' };
+    if (this.spec.observe_duplicates !== true) return { target: 'none' };
+    return (await this.answeredOnLan(p.address)) ? { target: 'peer' } : { target: 'none' };
+  }
+
+  private async heldHere(address: string): Promise<boolean | ActionError> {
+    const out = await ip(this.spec.netns, ['-j', 'addr', 'show', 'dev', this.spec.interface]);
+    if (out.code !== 0)
+      return ipFailure('VIP_OBSERVE_FAILED', `read addresses of ${this.spec.interface}`, out);
+    try {
+      const links = JSON.parse(out.stdout) as { addr_info?: { family?: string; local?: string }[] }[];
+      return links.some((l) => (l.addr_info ?? []).some((a) => a.family === 'inet' && a.local === address));
+    } catch {
+      return actionError('VIP_OBSERVE_FAILED', 'cannot parse `ip -j addr` output; iproute2 too old?', true);
+    }
+  }
+
+  /** Duplicate address detection: someone on the LAN answers ARP for the address. */
+  private async answeredOnLan(address: string): Promise<boolean> {
+    const [file, args] = inNetns(this.spec.netns, 'arping', [
+      '-D',
+      '-c',
+      '1',
+      '-w',
+      '1',
+      '-I',
+      this.spec.interface,
+      address,
+    ]);
+    const out = await runTool(file, args, 3000);
+    return out.code === 1;
+  }
+}
+
+/** Start-up rule: a node that is not active must not hold the VIP (a killed agent leaves it behind). */
+export async function removeStaleVip(
+  action: VipAction,
+  ctx: ActionContext,
+): Promise<{ readonly removed: boolean; readonly result?: ActionResult }> {
+  const seen = await action.observe(ctx);
+  if (seen.target !== 'self') return { removed: false };
+  const result = await action.release(ctx);
+  return { removed: result.ok, result };
+}
+
+async function toolCheck(tool: string, args: string[], pkg: string): Promise<PreflightCheck> {
+  const out = await runTool(tool, args, 3000);
+  return out.spawn_error === undefined
+    ? { check: `${tool} is installed`, status: 'ok' }
+    : {
+        check: `${tool} is installed`,
+        status: 'error',
+        detail: out.spawn_error,
+        fix: `apt-get install ${pkg}`,
+      };
+}
