@@ -6,10 +6,10 @@ import { parseArgs } from 'node:util';
 import { keepalivedSystem } from './keepalived-system.js';
 import { type FaultScenario, type LossResult, runFault, runLoss, seededRandom } from './scenarios.js';
 import type { SystemUnderTest } from './system.js';
+import { tandemSystem } from './tandem-system.js';
 
-// tandem's adapter (a SystemUnderTest that starts `tandem agent` per node) is added here next to
-// keepalived; the scenarios need nothing else.
-const SYSTEMS: readonly SystemUnderTest[] = [keepalivedSystem];
+// The reference first, tandem second: the ratio column is reference ÷ tandem.
+const SYSTEMS: readonly SystemUnderTest[] = [keepalivedSystem, tandemSystem];
 
 const { values } = parseArgs({
   options: {
@@ -99,16 +99,23 @@ async function main(): Promise<void> {
           return undefined;
         },
       );
-      cells.push(r ? `${r.role_changes} / ${fmt(r.outage_ms)}` : 'failed');
+      cells.push(
+        r ? `${r.role_changes} / ${fmt(r.outage_ms)} (quiet ${fmt(r.baseline_outage_ms)})` : 'failed',
+      );
       const key = `${sut.name}_loss_${interval_ms}ms`;
       figures[`${key}_role_changes`] = r?.role_changes ?? -1;
       figures[`${key}_longest_outage_ms`] = Math.round(r?.outage_ms ?? Number.NaN);
+      figures[`${key}_quiet_longest_gap_ms`] = Math.round(r?.baseline_outage_ms ?? Number.NaN);
     }
     lossRows.push(cells);
   }
   if (lossRows.length > 0) {
     printTable(
-      ['false failover', 'interval ms', ...systems.map((s) => `${s.name} role changes / longest outage ms`)],
+      [
+        'false failover',
+        'interval ms',
+        ...systems.map((s) => `${s.name} role changes / longest outage ms (no-loss gap)`),
+      ],
       lossRows,
     );
   }

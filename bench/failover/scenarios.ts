@@ -19,7 +19,12 @@ export interface LossResult {
   readonly role_changes: number;
   readonly responder_changes: number;
   readonly outage_ms: number;
+  /** The longest gap in a quiet window before the loss: the machine's own jitter, for comparison. */
+  readonly baseline_outage_ms: number;
 }
+
+/** Quiet window before the loss starts, to measure the client's gaps without any fault. */
+const BASELINE_MS = 5000;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -75,6 +80,9 @@ export async function runLoss(
   const rig = await startRig(sut, interval_ms);
   try {
     await sleep(3 * interval_ms + 200);
+    const quiet0 = nowMs();
+    await sleep(BASELINE_MS);
+    const baseline_outage_ms = longestGap(rig.replies, quiet0, nowMs());
     // Loss on every packet a node receives: keepalives both ways, and the client's datagrams.
     const rules = [
       await nft.randomLoss(rig.lan.host('a').ns, loss_percent, 'in'),
@@ -89,6 +97,7 @@ export async function runLoss(
       role_changes: rig.a.roleChanges().filter(inWindow).length + rig.b.roleChanges().filter(inWindow).length,
       responder_changes: responderChanges(rig.replies, t0, t1),
       outage_ms: longestGap(rig.replies, t0, t1),
+      baseline_outage_ms,
     };
   } finally {
     await rig.destroy();

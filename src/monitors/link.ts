@@ -1,7 +1,10 @@
-// HA-port link state from sysfs: carrier and operstate. Polling is cheap (two small reads); the poll
-// interval bounds how late a carrier loss is seen. Reads the sysfs of the process's own network
+// HA-port link state from sysfs: carrier and operstate. Two triggers: `ip -o monitor link` (netlink
+// events, so a carrier loss is seen within milliseconds) and a cheap poll as the backstop whose
+// interval bounds detection if the watcher dies. Reads the sysfs of the process's own network
 // namespace, so the agent must run in the namespace that holds the interface.
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { type ProbeLoop, startProbeLoop, type Verdict } from './loop.js';
 import { type LinkSpec, MONITOR_DEFAULTS } from './spec.js';
 import type { Monitor, Reading } from './types.js';
@@ -30,6 +33,7 @@ export async function readLinkState(ifname: string): Promise<Verdict> {
 export class LinkMonitor implements Monitor {
   readonly name: string;
   private loop: ProbeLoop | undefined;
+  private watcher: ChildProcess | undefined;
 
   constructor(private readonly spec: LinkSpec) {
     this.name = spec.name;
@@ -37,16 +41,38 @@ export class LinkMonitor implements Monitor {
 
   start(report: (reading: Reading) => void): void {
     if (this.loop !== undefined) return;
+    const ifname = this.spec.interface;
+    const emit = (v: Verdict): void => {
+      try {
+        report({ kind: 'link', name: this.name, up: v.ok, ...(v.detail ? { detail: v.detail } : {}) });
+      } catch {
+        // A faulty consumer must not stop the monitor.
+      }
+    };
     const interval_ms = this.spec.interval_ms ?? MONITOR_DEFAULTS.link.interval_ms;
-    this.loop = startProbeLoop(
-      () => readLinkState(this.spec.interface),
-      interval_ms,
-      (v) => report({ kind: 'link', name: this.name, up: v.ok, ...(v.detail ? { detail: v.detail } : {}) }),
-    );
+    this.loop = startProbeLoop(() => readLinkState(ifname), interval_ms, emit);
+    if (this.spec.watch !== false)
+      this.watcher = watchLinkEvents(ifname, () => void readLinkState(ifname).then(emit));
   }
 
   async stop(): Promise<void> {
+    this.watcher?.kill('SIGKILL');
+    this.watcher = undefined;
     await this.loop?.stop();
     this.loop = undefined;
   }
+}
+
+/** Calls `onEvent` for every netlink link message about `ifname`; a missing `ip` leaves polling alone. */
+function watchLinkEvents(ifname: string, onEvent: () => void): ChildProcess {
+  const child = spawn('ip', ['-o', 'monitor', 'link'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.on('error', () => undefined);
+  // Lines look like `3: lan0@if2: <NO-CARRIER,…> … state DOWN …` (or `Deleted 3: lan0…`).
+  const mentions = new RegExp(`^(Deleted )?\\d+: ${ifname.replace(/[.]/g, '\\.')}[@:]`);
+  if (child.stdout) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (mentions.test(line)) onEvent();
+    });
+  }
+  return child;
 }

@@ -23,6 +23,8 @@ export const LinkSpecSchema = Type.Object(
     name,
     interface: Type.String({ minLength: 1, maxLength: 15 }),
     interval_ms: Type.Optional(interval_ms),
+    /** Also react to netlink link events (`ip monitor link`); default true. */
+    watch: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );

@@ -68,3 +68,23 @@ test('link monitor reports a missing interface as down, and keeps reporting', as
     await run.stop();
   }
 });
+
+test('link events are seen between polls: netlink wakes the monitor, not the 10-minute poll', async () => {
+  const run = runMonitorIn(lan.host('a').ns, {
+    kind: 'link',
+    name: 'ha',
+    interface: 'lan0',
+    interval_ms: 600_000,
+  });
+  try {
+    await run.waitFor((r) => r.kind === 'link' && r.up, 15_000, 'first poll: up');
+    // Let `ip monitor` subscribe before the fault (it starts with the first poll).
+    await new Promise((r) => setTimeout(r, 500));
+    await setLink(lan, 'a', 'down', 'switch');
+    await run.waitFor((r) => r.kind === 'link' && !r.up, 10_000, 'carrier loss from the netlink event');
+    await setLink(lan, 'a', 'up', 'switch');
+    await run.waitFor((r) => r.kind === 'link' && r.up, 10_000, 'carrier back from the netlink event');
+  } finally {
+    await run.stop();
+  }
+});

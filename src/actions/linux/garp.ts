@@ -66,6 +66,8 @@ export class GarpSender {
       const killer = setTimeout(() => child.kill('SIGKILL'), ARPING_LIFETIME_MS);
       child.once('spawn', () => resolve({ ok: true }));
       child.once('error', (err) => {
+        clearTimeout(killer);
+        this.children.delete(child);
         const error = `cannot run arping: ${err.message}; install iputils-arping`;
         this.onOutcome({ kind: 'failed', index, error });
         resolve({ ok: false, error });
