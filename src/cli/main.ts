@@ -1,6 +1,7 @@
 // The `tandem` command: each subcommand lives in its own module under commands/ and registers itself here.
 import { Command } from 'commander';
 import { registerAgent } from './commands/agent.js';
+import { registerController } from './commands/controller.js';
 import { registerIamPolicy } from './commands/iam-policy.js';
 import { registerLab } from './commands/lab.js';
 import { registerPreflight } from './commands/preflight.js';
@@ -15,6 +16,7 @@ const program = new Command('tandem')
   .showHelpAfterError();
 
 registerAgent(program);
+registerController(program);
 registerLab(program);
 registerPreflight(program);
 registerIamPolicy(program);

@@ -1,0 +1,243 @@
+// Controller throughput: N simulated agents, each reporting every 2 s over keep-alive HTTP, against
+// a controller process on SQLite and on PostgreSQL. Prints sustained reports/s and latency
+// percentiles per store, then one JSON line.
+// Usage: npm run bench:controller [-- --agents 10000 --seconds 12 --stores sqlite,postgres]
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type ControllerProcess, spawnController } from '../../test/helpers/controller-process.js';
+import { type PgServer, startPostgres } from '../../test/helpers/postgres.js';
+
+const { values } = parseArgs({
+  options: {
+    agents: { type: 'string', default: process.env.BENCH_AGENTS ?? '10000' },
+    seconds: { type: 'string', default: process.env.BENCH_SECONDS ?? '12' },
+    interval: { type: 'string', default: '2000' },
+    stores: { type: 'string', default: 'sqlite,postgres' },
+  },
+});
+const AGENTS = Number(values.agents);
+const MEASURE_MS = Number(values.seconds) * 1000;
+const INTERVAL_MS = Number(values.interval);
+const WARMUP_MS = 2 * INTERVAL_MS;
+const ADMIN = 'tdk_bench-admin-token-0123456789';
+
+const http = new Agent({ keepAlive: true, maxSockets: 128 });
+
+interface Res {
+  status: number;
+  body: string;
+}
+
+function call(base: URL, method: string, path: string, token: string | null, body?: unknown): Promise<Res> {
+  return new Promise((resolve, reject) => {
+    const data = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        agent: http,
+        host: base.hostname,
+        port: base.port,
+        method,
+        path,
+        headers: {
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+interface Node {
+  id: string;
+  cred: string;
+  state: 'active' | 'standby';
+}
+
+async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+/** N/2 sites, each a pair enrolled through the API like a real agent would. */
+async function enrollFleet(base: URL): Promise<Node[]> {
+  const nodes: Node[] = [];
+  const sites = Array.from({ length: Math.ceil(AGENTS / 2) }, (_, i) => i);
+  await pool(sites, 32, async (i) => {
+    const site = JSON.parse(
+      (await call(base, 'POST', '/api/v1/sites', ADMIN, { name: `site-${i}`, kind: 'aws' })).body,
+    );
+    for (const [role, net] of [
+      ['primary', 3],
+      ['secondary', 17],
+    ] as const) {
+      const n = await call(base, 'POST', `/api/v1/sites/${site.id}/nodes`, ADMIN, {
+        role,
+        model: 'vm',
+        mgmt_ip: `10.0.${net}.10`,
+        subnet: `10.0.${net}.0/24`,
+      });
+      if (n.status !== 201) throw new Error(`add node: ${n.body}`);
+      const e = JSON.parse(
+        (
+          await call(base, 'POST', '/api/v1/enroll', null, {
+            enrollment_token: JSON.parse(n.body).enrollment_token,
+          })
+        ).body,
+      );
+      nodes.push({ id: e.node_id, cred: e.credential, state: role === 'primary' ? 'active' : 'standby' });
+    }
+  });
+  return nodes.slice(0, AGENTS);
+}
+
+interface Result {
+  store: string;
+  reports_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  errors: number;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function drive(base: URL, nodes: readonly Node[]): Promise<Omit<Result, 'store'>> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let seq = 0;
+  const start = performance.now();
+  const measureFrom = start + WARMUP_MS;
+  const measureTo = measureFrom + MEASURE_MS;
+  let completedInWindow = 0;
+  const timers: NodeJS.Timeout[] = [];
+  const inflight = new Set<Promise<void>>();
+  const send = (n: Node): void => {
+    const t0 = performance.now();
+    const body = {
+      id: `b-${++seq}`,
+      state: n.state,
+      wan_ok: true,
+      hears_peer: true,
+      version: '1.4.2',
+      indicators: { connected: true, keepalive: true, same_version: true },
+      wan: [
+        { name: 'wan1', up: true },
+        { name: 'wan2', up: true },
+      ],
+      last_keepalive_at: Date.now(),
+      action_results: [],
+    };
+    const p = call(base, 'POST', `/api/v1/nodes/${n.id}/reports`, n.cred, body).then(
+      (r) => {
+        const t1 = performance.now();
+        if (r.status !== 200) errors++;
+        else if (t0 >= measureFrom && t0 < measureTo) {
+          latencies.push(t1 - t0);
+          completedInWindow++;
+        }
+      },
+      () => {
+        errors++;
+      },
+    );
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  };
+  for (const [i, n] of nodes.entries()) {
+    // Spread the agents evenly over one interval, as a fleet that booted at random times would be.
+    const offset = (i / nodes.length) * INTERVAL_MS;
+    timers.push(
+      setTimeout(() => {
+        send(n);
+        timers.push(setInterval(() => send(n), INTERVAL_MS));
+      }, offset),
+    );
+  }
+  await new Promise((r) => setTimeout(r, WARMUP_MS + MEASURE_MS));
+  for (const t of timers) clearTimeout(t);
+  await Promise.all(inflight);
+  latencies.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return {
+    reports_per_s: Math.round(completedInWindow / (MEASURE_MS / 1000)),
+    p50_ms: round(percentile(latencies, 50)),
+    p99_ms: round(percentile(latencies, 99)),
+    max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
+    errors,
+  };
+}
+
+async function runStore(store: 'sqlite' | 'postgres'): Promise<Result> {
+  let pg: PgServer | null = null;
+  const dir = mkdtempSync(join(tmpdir(), 'tdctl-bench-'));
+  let proc: ControllerProcess | null = null;
+  try {
+    let url = join(dir, 'controller.db');
+    if (store === 'postgres') {
+      pg = await startPostgres();
+      url = await pg.createDatabase();
+    }
+    // BENCH_PROFILE_DIR=dir writes a CPU profile of the controller process there.
+    const profile = process.env.BENCH_PROFILE_DIR;
+    const node_args = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+    proc = await spawnController(url, ADMIN, ['--stale-after-ms', '600000'], node_args);
+    const base = new URL(proc.url);
+    const t0 = performance.now();
+    const nodes = await enrollFleet(base);
+    process.stderr.write(
+      `${store}: enrolled ${nodes.length} agents in ${Math.round(performance.now() - t0)} ms; driving…\n`,
+    );
+    return { store, ...(await drive(base, nodes)) };
+  } finally {
+    await proc?.kill('SIGTERM');
+    pg?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const results: Result[] = [];
+for (const store of values.stores.split(',') as ('sqlite' | 'postgres')[])
+  results.push(await runStore(store));
+http.destroy();
+
+const offered = Math.round(AGENTS / (INTERVAL_MS / 1000));
+console.log(
+  `controller bench: ${AGENTS} agents, one report every ${INTERVAL_MS} ms each (offered ${offered}/s), ${MEASURE_MS / 1000} s measured`,
+);
+console.log('store     reports/s   p50 ms   p99 ms   max ms   errors');
+for (const r of results) {
+  console.log(
+    `${r.store.padEnd(9)} ${String(r.reports_per_s).padStart(9)} ${String(r.p50_ms).padStart(8)} ${String(r.p99_ms).padStart(8)} ${String(r.max_ms).padStart(8)} ${String(r.errors).padStart(8)}`,
+  );
+}
+const figures: Record<string, number> = {
+  agents: AGENTS,
+  interval_ms: INTERVAL_MS,
+  offered_reports_per_s: offered,
+};
+for (const r of results) {
+  figures[`${r.store}_reports_per_s`] = r.reports_per_s;
+  figures[`${r.store}_p50_ms`] = r.p50_ms;
+  figures[`${r.store}_p99_ms`] = r.p99_ms;
+  figures[`${r.store}_errors`] = r.errors;
+}
+console.log(JSON.stringify(figures));

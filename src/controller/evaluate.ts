@@ -1,0 +1,126 @@
+// Turns a site's stored facts into events: ready / not ready, split brain, and the failover rule.
+// Runs inside the caller's transaction with the site row locked (PostgreSQL), so two controllers
+// evaluating one site serialise and record each transition once.
+import type { Kysely } from 'kysely';
+import { recordEvent } from './events.js';
+import type { Settings } from './settings.js';
+import { isStale, siteStatus } from './status.js';
+import type { Dialect } from './store/migrations.js';
+import type { Database, NodeRow, SitesTable } from './store/tables.js';
+
+export interface EvalContext {
+  readonly db: Kysely<Database>;
+  readonly dialect: Dialect;
+  readonly settings: Settings;
+  readonly now_ms: number;
+}
+
+type SiteUpdate = Partial<
+  Pick<
+    SitesTable,
+    | 'derived_ready'
+    | 'derived_active'
+    | 'split_brain_since'
+    | 'secondary_active_since'
+    | 'failover_recorded_for'
+  >
+>;
+
+export async function evaluateSite(ctx: EvalContext, site_id: string): Promise<void> {
+  const { db, now_ms } = ctx;
+  const site = await db
+    .selectFrom('sites')
+    .selectAll()
+    .where('id', '=', site_id)
+    .$if(ctx.dialect === 'postgres', (q) => q.forUpdate())
+    .executeTakeFirst();
+  if (site === undefined) return;
+  const ids = [site.primary_node_id, site.secondary_node_id].filter((x): x is string => x !== null);
+  const nodes =
+    ids.length === 0 ? [] : await db.selectFrom('nodes').selectAll().where('id', 'in', ids).execute();
+  const primary = nodes.find((n) => n.id === site.primary_node_id) ?? null;
+  const secondary = nodes.find((n) => n.id === site.secondary_node_id) ?? null;
+  const status = siteStatus(site, primary, secondary, now_ms, ctx.settings);
+  const update: SiteUpdate = {};
+  const base = { site_id, node_id: null, at: now_ms };
+
+  const ready = status.ready ? 1 : 0;
+  if (ready !== site.derived_ready) {
+    update.derived_ready = ready;
+    const type = status.ready ? 'ready' : 'not-ready';
+    await recordEvent(db, {
+      ...base,
+      key: `${type}:${site_id}:${now_ms}`,
+      type,
+      details: { ...status.indicators },
+    });
+  }
+  if (status.active !== site.derived_active) update.derived_active = status.active;
+
+  if (status.split_brain && site.split_brain_since === null) {
+    update.split_brain_since = now_ms;
+    await recordEvent(db, {
+      ...base,
+      key: `split-brain:${site_id}:${now_ms}`,
+      type: 'split-brain',
+      details: {},
+    });
+  } else if (!status.split_brain && site.split_brain_since !== null) {
+    update.split_brain_since = null;
+    const lasted_ms = now_ms - site.split_brain_since;
+    const key = `split-brain-resolved:${site_id}:${site.split_brain_since}`;
+    await recordEvent(db, {
+      ...base,
+      key,
+      type: 'split-brain-resolved',
+      details: { lasted_ms, active: status.active },
+    });
+  }
+
+  const since = secondaryActiveSince(site.secondary_active_since, secondary, ctx);
+  if (since !== site.secondary_active_since) update.secondary_active_since = since;
+  // The reference's rule: a failover is an event only when the secondary stays active longer than
+  // the threshold, so a 20 s primary upgrade leaves a state-change trail but no failover event.
+  if (
+    since !== null &&
+    now_ms - since > ctx.settings.failover_after_ms &&
+    site.failover_recorded_for !== since
+  ) {
+    update.failover_recorded_for = since;
+    await recordEvent(db, {
+      ...base,
+      node_id: secondary?.id ?? null,
+      key: `failover:${site_id}:${since}`,
+      type: 'failover',
+      details: {
+        from: 'primary',
+        to: 'secondary',
+        active_since: since,
+        active_for_ms: now_ms - since,
+        primary_state: primary?.state ?? null,
+        claim_ms: claimDuration(secondary),
+      },
+    });
+  }
+  if (Object.keys(update).length > 0)
+    await db.updateTable('sites').set(update).where('id', '=', site_id).execute();
+}
+
+/** When the secondary became active, or null while it is not (a silent secondary is not active). */
+function secondaryActiveSince(
+  current: number | null,
+  secondary: NodeRow | null,
+  ctx: EvalContext,
+): number | null {
+  const active =
+    secondary !== null && secondary.state === 'active' && !isStale(secondary, ctx.now_ms, ctx.settings);
+  if (!active) return null;
+  return current ?? secondary.last_report_at ?? ctx.now_ms;
+}
+
+function claimDuration(node: NodeRow | null): number | null {
+  if (node?.action_results == null) return null;
+  const results = JSON.parse(node.action_results) as { action: string; ok: boolean; duration_ms?: number }[];
+  const claim = results.find((r) => r.action === 'claim' && r.ok);
+  return claim?.duration_ms ?? null;
+}

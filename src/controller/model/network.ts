@@ -1,0 +1,139 @@
+// A site's network as one whole: native ranges (one per node), routed ranges and cloud settings,
+// validated together because most rules (overlap, floating IP, models) span several of them.
+import ipaddr from 'ipaddr.js';
+import type { ActiveNode } from '../../core/types.js';
+import { ControllerError } from '../errors.js';
+import type { SiteKind } from '../store/tables.js';
+import { checkHostIp, checkNoOverlap, gatewayOf, type NamedSubnet, parseSubnet } from './ranges.js';
+
+export interface CloudSettings {
+  readonly aws?: { readonly route_tables: readonly string[]; readonly destinations: readonly string[] };
+  readonly azure?: { readonly floating_ip: string | null };
+}
+
+export interface NodeNet {
+  readonly role: 'primary' | 'secondary';
+  readonly model: string;
+  readonly mgmt_ip: string;
+  readonly subnet: string;
+}
+
+export interface RangeNet {
+  readonly id?: string;
+  readonly name: string;
+  readonly subnet: string;
+}
+
+export interface SiteNet {
+  readonly kind: SiteKind;
+  readonly cloud: CloudSettings;
+  readonly nodes: readonly NodeNet[];
+  readonly ranges: readonly RangeNet[];
+}
+
+export function validateCloud(kind: SiteKind, cloud: CloudSettings): void {
+  if (cloud.aws !== undefined && kind !== 'aws') {
+    throw new ControllerError(
+      'cloud-settings-mismatch',
+      `AWS settings are for an aws site, not a ${kind} one`,
+      '/aws',
+    );
+  }
+  if (cloud.azure !== undefined && kind !== 'azure') {
+    throw new ControllerError(
+      'cloud-settings-mismatch',
+      `Azure settings are for an azure site, not a ${kind} one`,
+      '/azure',
+    );
+  }
+  cloud.aws?.destinations.forEach((d, i) => {
+    if (!ipaddr.isValidCIDR(d) || ipaddr.parseCIDR(d)[0].kind() !== 'ipv4') {
+      throw new ControllerError(
+        'invalid-subnet',
+        `"${d}" is not an IPv4 CIDR (e.g. 0.0.0.0/0)`,
+        `/aws/destinations/${i}`,
+      );
+    }
+  });
+}
+
+/** Refuses a network that breaks any rule, naming the rule and the field. */
+export function validateNetwork(net: SiteNet): void {
+  validateCloud(net.kind, net.cloud);
+  const named: NamedSubnet[] = [];
+  for (const node of net.nodes) {
+    const subnet = parseSubnet(node.subnet, '/subnet');
+    checkHostIp(node.mgmt_ip, subnet, net.kind, '/mgmt_ip');
+    named.push({ name: `${node.role} native`, subnet, native: true });
+  }
+  const [a, b] = net.nodes;
+  if (a !== undefined && b !== undefined) {
+    if (a.mgmt_ip === b.mgmt_ip) {
+      throw new ControllerError(
+        'conflict',
+        `both nodes use ${a.mgmt_ip}; each node needs its own address`,
+        '/mgmt_ip',
+      );
+    }
+    // The reference: a physical pair must be two appliances of the same model.
+    if (net.kind === 'physical' && a.model !== b.model) {
+      throw new ControllerError(
+        'model-mismatch',
+        `a physical pair needs two nodes of the same model: ${a.role} is ${a.model}, ${b.role} is ${b.model}`,
+        '/model',
+      );
+    }
+  }
+  const floating = net.cloud.azure?.floating_ip ?? null;
+  if (floating !== null) {
+    for (const node of net.nodes) {
+      checkHostIp(
+        floating,
+        parseSubnet(node.subnet, '/subnet'),
+        'azure',
+        '/azure/floating_ip',
+        'floating-ip-outside-range',
+      );
+      if (floating === node.mgmt_ip) {
+        throw new ControllerError(
+          'conflict',
+          `the floating IP ${floating} is the ${node.role}'s own address`,
+          '/azure/floating_ip',
+        );
+      }
+    }
+  }
+  for (const r of net.ranges)
+    named.push({ name: r.name, subnet: parseSubnet(r.subnet, '/subnet'), native: false });
+  checkNoOverlap(named, '/subnet');
+}
+
+export interface NetworkView {
+  readonly native: readonly { role: string; subnet: string; local_ip: string; gateway: string }[];
+  readonly routed: readonly { id: string | null; name: string; subnet: string; gateway: string | null }[];
+  /** Whose native gateway the routed ranges use now. */
+  readonly routed_via: 'primary' | 'secondary' | null;
+}
+
+/**
+ * Gateways are computed (network + 1), never set. Routed ranges follow the active node's native
+ * range; in Azure the floating IP stands in for the node's local IP.
+ */
+export function networkView(net: SiteNet, active: ActiveNode): NetworkView {
+  const floating = net.kind === 'azure' ? (net.cloud.azure?.floating_ip ?? null) : null;
+  const native = net.nodes.map((n) => ({
+    role: n.role,
+    subnet: n.subnet,
+    local_ip: floating ?? n.mgmt_ip,
+    gateway: gatewayOf(parseSubnet(n.subnet, '/subnet')),
+  }));
+  const via =
+    active === 'secondary' && native.some((n) => n.role === 'secondary')
+      ? 'secondary'
+      : native.length > 0
+        ? 'primary'
+        : null;
+  const gateway = native.find((n) => n.role === via)?.gateway ?? null;
+  const routed = net.ranges.map((r) => ({ id: r.id ?? null, name: r.name, subnet: r.subnet, gateway }));
+  return { native, routed, routed_via: via };
+}

@@ -1,0 +1,201 @@
+// Sites and their routed ranges: create, change, delete, and the site as the API shows it.
+import { randomUUID } from 'node:crypto';
+import { ControllerError } from '../errors.js';
+import { evaluateSite } from '../evaluate.js';
+import type { RangeCreate, SiteCreate, SitePatch } from '../schema.js';
+import { type SiteStatus, siteStatus } from '../status.js';
+import type { NodeRow } from '../store/tables.js';
+import { type Ctx, isUniqueViolation, type LoadedSite, loadSite } from './context.js';
+import {
+  type CloudSettings,
+  type NetworkView,
+  networkView,
+  type SiteNet,
+  validateCloud,
+  validateNetwork,
+} from './network.js';
+
+export function siteNet(s: LoadedSite, override: Partial<SiteNet> = {}): SiteNet {
+  const nodes = [s.primary, s.secondary].filter((n): n is NodeRow => n !== null);
+  return {
+    kind: s.site.kind,
+    cloud: JSON.parse(s.site.cloud) as CloudSettings,
+    nodes: nodes.map((n) => ({ role: n.role, model: n.model, mgmt_ip: n.mgmt_ip, subnet: n.subnet })),
+    ranges: s.ranges.map((r) => ({ id: r.id, name: r.name, subnet: r.subnet })),
+    ...override,
+  };
+}
+
+export interface SiteView {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly ha_enabled: boolean;
+  readonly cloud: CloudSettings;
+  readonly nodes: { primary: NodeConfigView | null; secondary: NodeConfigView | null };
+  readonly network: NetworkView;
+  readonly status: SiteStatus;
+}
+
+export interface NodeConfigView {
+  readonly id: string;
+  readonly role: string;
+  readonly model: string;
+  readonly mgmt_ip: string;
+  readonly subnet: string;
+  readonly enrolled: boolean;
+  readonly enrollment_expires_at: number | null;
+}
+
+function nodeConfig(n: NodeRow | null): NodeConfigView | null {
+  if (n === null) return null;
+  return {
+    id: n.id,
+    role: n.role,
+    model: n.model,
+    mgmt_ip: n.mgmt_ip,
+    subnet: n.subnet,
+    enrolled: n.enrolled_at !== null,
+    enrollment_expires_at: n.enrolled_at === null ? n.enrollment_expires_at : null,
+  };
+}
+
+export function siteView(ctx: Ctx, s: LoadedSite): SiteView {
+  const status = siteStatus(s.site, s.primary, s.secondary, ctx.now(), ctx.settings);
+  return {
+    id: s.site.id,
+    name: s.site.name,
+    kind: s.site.kind,
+    ha_enabled: s.site.ha_enabled === 1,
+    cloud: JSON.parse(s.site.cloud) as CloudSettings,
+    nodes: { primary: nodeConfig(s.primary), secondary: nodeConfig(s.secondary) },
+    network: networkView(siteNet(s), status.active),
+    status,
+  };
+}
+
+function cloudOf(body: { aws?: SiteCreate['aws']; azure?: SiteCreate['azure'] }): CloudSettings {
+  return {
+    ...(body.aws !== undefined ? { aws: body.aws } : {}),
+    ...(body.azure !== undefined ? { azure: body.azure } : {}),
+  };
+}
+
+export async function createSite(ctx: Ctx, body: SiteCreate): Promise<SiteView> {
+  const cloud = cloudOf(body);
+  validateCloud(body.kind, cloud);
+  const id = randomUUID();
+  try {
+    await ctx.store.db
+      .insertInto('sites')
+      .values({
+        id,
+        name: body.name,
+        kind: body.kind,
+        cloud: JSON.stringify(cloud),
+        ha_enabled: 0,
+        primary_node_id: null,
+        secondary_node_id: null,
+        created_at: ctx.now(),
+        derived_ready: 0,
+        derived_active: 'none',
+        split_brain_since: null,
+        secondary_active_since: null,
+        failover_recorded_for: null,
+      })
+      .execute();
+  } catch (err) {
+    if (isUniqueViolation(err))
+      throw new ControllerError('conflict', `a site named "${body.name}" exists; pick another name`, '/name');
+    throw err;
+  }
+  return siteView(ctx, await loadSite(ctx.store.db, id));
+}
+
+export async function patchSite(ctx: Ctx, site_id: string, body: SitePatch): Promise<SiteView> {
+  try {
+    await ctx.store.db.transaction().execute(async (trx) => {
+      const s = await loadSite(trx, site_id, ctx.store);
+      const cloud = { ...(JSON.parse(s.site.cloud) as CloudSettings), ...cloudOf(body) };
+      validateNetwork(siteNet(s, { cloud }));
+      await trx
+        .updateTable('sites')
+        .set({ ...(body.name !== undefined ? { name: body.name } : {}), cloud: JSON.stringify(cloud) })
+        .where('id', '=', site_id)
+        .execute();
+    });
+  } catch (err) {
+    if (isUniqueViolation(err))
+      throw new ControllerError('conflict', `a site named "${body.name}" exists; pick another name`, '/name');
+    throw err;
+  }
+  return siteView(ctx, await loadSite(ctx.store.db, site_id));
+}
+
+/** Deleting a site revokes its nodes' credentials and enrollment tokens; its events stay. */
+export async function deleteSite(ctx: Ctx, site_id: string): Promise<void> {
+  await ctx.store.db.transaction().execute(async (trx) => {
+    await loadSite(trx, site_id, ctx.store);
+    await trx
+      .updateTable('nodes')
+      .set({ removed_at: ctx.now(), enrollment_hash: null })
+      .where('site_id', '=', site_id)
+      .where('removed_at', 'is', null)
+      .execute();
+    await trx.deleteFrom('ranges').where('site_id', '=', site_id).execute();
+    await trx.deleteFrom('sites').where('id', '=', site_id).execute();
+  });
+}
+
+export async function listSites(
+  ctx: Ctx,
+  cursor: string | undefined,
+  limit: number,
+): Promise<{ sites: SiteView[]; next_cursor: string | null }> {
+  const rows = await ctx.store.db
+    .selectFrom('sites')
+    .select(['id', 'name'])
+    .$if(cursor !== undefined, (q) => q.where('name', '>', cursor!))
+    .orderBy('name')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  const sites: SiteView[] = [];
+  for (const r of page) sites.push(siteView(ctx, await loadSite(ctx.store.db, r.id)));
+  return { sites, next_cursor: rows.length > limit ? page[page.length - 1]!.name : null };
+}
+
+export async function addRange(ctx: Ctx, site_id: string, body: RangeCreate): Promise<SiteView> {
+  await ctx.store.db.transaction().execute(async (trx) => {
+    const s = await loadSite(trx, site_id, ctx.store);
+    const net = siteNet(s);
+    validateNetwork({ ...net, ranges: [...net.ranges, { name: body.name, subnet: body.subnet }] });
+    await trx
+      .insertInto('ranges')
+      .values({ id: randomUUID(), site_id, name: body.name, subnet: body.subnet, created_at: ctx.now() })
+      .execute();
+  });
+  return siteView(ctx, await loadSite(ctx.store.db, site_id));
+}
+
+export async function removeRange(ctx: Ctx, site_id: string, range_id: string): Promise<void> {
+  const r = await ctx.store.db
+    .deleteFrom('ranges')
+    .where('site_id', '=', site_id)
+    .where('id', '=', range_id)
+    .executeTakeFirst();
+  if (r.numDeletedRows !== 1n)
+    throw new ControllerError('not-found', `site ${site_id} has no range ${range_id}`);
+}
+
+/** Re-derives a site after its nodes changed (a node added or removed changes readiness). */
+export async function reevaluate(ctx: Ctx, site_id: string): Promise<void> {
+  await ctx.store.db
+    .transaction()
+    .execute((trx) =>
+      evaluateSite(
+        { db: trx, dialect: ctx.store.dialect, settings: ctx.settings, now_ms: ctx.now() },
+        site_id,
+      ),
+    );
+}

@@ -1,0 +1,160 @@
+// The controller process: an HTTP API over the store. It keeps no state of its own beyond the
+// store, so several of them on one PostgreSQL serve the same fleet behind any load balancer.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
+import pino, { type Logger } from 'pino';
+import { VERSION } from '../cli/version.js';
+import { bootstrapAdmin } from './auth.js';
+import { ControllerError, errorBody } from './errors.js';
+import type { Ctx } from './model/context.js';
+import { createMailer, type SmtpSettings } from './notify/email.js';
+import { Outbox } from './notify/outbox.js';
+import { collectOpenApi } from './openapi.js';
+import { ReportWriter } from './reports.js';
+import { adminRoutes } from './routes/admin.js';
+import { agentRoutes } from './routes/agents.js';
+import { siteRoutes } from './routes/sites.js';
+import { DEFAULT_SETTINGS, type Settings } from './settings.js';
+import { openStore, type Store } from './store/open.js';
+import { sweep } from './sweep.js';
+
+export interface Clock {
+  now(): number;
+}
+
+export interface ControllerOptions {
+  /** An SQLite file path or a postgres:// URL. */
+  readonly store_url: string;
+  readonly listen?: { readonly host: string; readonly port: number };
+  readonly clock?: Clock;
+  readonly settings?: Partial<Settings>;
+  readonly smtp?: SmtpSettings | null;
+  /** Adopted as an admin token (TANDEM_ADMIN_TOKEN); otherwise the first start creates one. */
+  readonly admin_token?: string;
+  readonly log?: Logger;
+  /** How often the sweep runs; 0 = never on a timer (tests call sweep()). */
+  readonly sweep_interval_ms?: number;
+  readonly outbox?: {
+    poll_ms?: number;
+    retry_base_ms?: number;
+    retry_max_ms?: number;
+    max_attempts?: number;
+    send_timeout_ms?: number;
+  };
+  readonly pool_max?: number;
+}
+
+export interface RunningController {
+  readonly url: string;
+  readonly controller_id: string;
+  /** The admin token created by this start, to be shown once; null when the store had one. */
+  readonly admin_token: string | null;
+  readonly store: Store;
+  sweep(): Promise<void>;
+  /** One pass of the notification outbox. */
+  deliver(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const systemClock: Clock = { now: () => Date.now() };
+
+export async function startController(options: ControllerOptions): Promise<RunningController> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? pino({ level: 'silent' });
+  const settings: Settings = { ...DEFAULT_SETTINGS, ...options.settings };
+  const controller_id = randomUUID();
+  const store = await openStore({
+    url: options.store_url,
+    ...(options.pool_max !== undefined ? { pool_max: options.pool_max } : {}),
+  });
+  const boot = await bootstrapAdmin(store.db, clock.now(), options.admin_token);
+  const ctx: Ctx = { store, settings, now: () => clock.now() };
+  const writer = new ReportWriter({ store, settings, now: ctx.now, log });
+  const outbox = new Outbox({
+    store,
+    now: ctx.now,
+    log,
+    controller_id,
+    mailer: options.smtp ? createMailer(options.smtp, options.outbox?.send_timeout_ms ?? 10_000) : null,
+    ...options.outbox,
+  });
+
+  const app = Fastify({
+    loggerInstance: log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    // Refuse unknown fields rather than silently dropping them.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.decorateRequest('principal', null);
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    if (err instanceof ControllerError)
+      return reply.status(err.status).send(errorBody(err.code, err.message, err.path));
+    if (err.validation) {
+      const path = err.validation[0]?.instancePath;
+      return reply
+        .status(400)
+        .send(errorBody('invalid-request', err.message, path === '' ? undefined : path));
+    }
+    if (err.statusCode !== undefined && err.statusCode < 500) {
+      return reply.status(err.statusCode).send(errorBody('invalid-request', err.message));
+    }
+    request.log.error({ err, url: request.url }, 'request failed');
+    return reply.status(500).send(errorBody('internal', 'the controller failed; see its log'));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('not-found', `no route ${request.method} ${request.url}`)),
+  );
+
+  const openapi = collectOpenApi(app, VERSION);
+  app.get('/openapi.json', async () => openapi());
+  app.get('/healthz', async () => ({ ok: true, controller_id }));
+  siteRoutes(app, ctx);
+  agentRoutes(app, ctx, writer);
+  adminRoutes(app, ctx);
+
+  const listen = options.listen ?? { host: '127.0.0.1', port: 0 };
+  try {
+    await app.listen({ host: listen.host, port: listen.port });
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : listen.port;
+  const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
+
+  const runSweep = () => sweep(store, settings, clock.now());
+  let sweepTimer: NodeJS.Timeout | null = null;
+  let sweeping: Promise<void> | null = null;
+  const interval_ms = options.sweep_interval_ms ?? 1000;
+  const scheduleSweep = (): void => {
+    if (interval_ms <= 0) return;
+    sweepTimer = setTimeout(() => {
+      sweeping = runSweep()
+        .catch((err: unknown) => log.error({ err }, 'sweep failed'))
+        .finally(() => {
+          sweeping = null;
+          if (sweepTimer !== null) scheduleSweep();
+        });
+    }, interval_ms);
+  };
+  scheduleSweep();
+  outbox.start();
+
+  return {
+    url: `http://${host}:${port}`,
+    controller_id,
+    admin_token: boot.admin_token,
+    store,
+    sweep: runSweep,
+    deliver: () => outbox.poll(),
+    async close() {
+      if (sweepTimer !== null) clearTimeout(sweepTimer);
+      sweepTimer = null;
+      await sweeping;
+      await outbox.stop();
+      await app.close();
+      await store.close();
+    },
+  };
+}

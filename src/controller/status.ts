@@ -1,0 +1,110 @@
+// A site's HA status, derived from the nodes' latest reports with the same readiness function the
+// agents use, so that agent and controller never disagree on Ready.
+import { type NodeView, parseSemVer, readiness } from '../core/readiness.js';
+import type { ActiveNode, NodeState, Role } from '../core/types.js';
+import type { NodeRow, SiteRow } from './store/tables.js';
+
+export interface StatusSettings {
+  /** A node that has not reported for longer than this is stale: treated as unheard of. */
+  readonly stale_after_ms: number;
+}
+
+export interface NodeStatus {
+  readonly node_id: string;
+  readonly role: Role;
+  readonly model: string;
+  readonly mgmt_ip: string;
+  readonly enrolled: boolean;
+  readonly state: NodeState | null;
+  readonly stale: boolean;
+  readonly last_report_at: number | null;
+  readonly version: string | null;
+  readonly wan_ok: boolean | null;
+  readonly hears_peer: boolean | null;
+  readonly wan: unknown;
+  readonly indicators: unknown;
+  readonly last_keepalive_at: number | null;
+  readonly action_results: unknown;
+}
+
+export interface SiteStatus {
+  readonly site_id: string;
+  readonly name: string;
+  readonly kind: string;
+  readonly ha_enabled: boolean;
+  readonly ready: boolean;
+  readonly indicators: {
+    readonly connected: boolean;
+    readonly keepalive: boolean;
+    readonly same_version: boolean;
+  };
+  readonly active: ActiveNode;
+  readonly split_brain: boolean;
+  readonly nodes: { readonly primary: NodeStatus | null; readonly secondary: NodeStatus | null };
+}
+
+export function isStale(node: NodeRow, now_ms: number, settings: StatusSettings): boolean {
+  return node.last_report_at === null || now_ms - node.last_report_at > settings.stale_after_ms;
+}
+
+/** The readiness input for one node, or null when nothing recent was heard from it. */
+export function nodeView(node: NodeRow | null, now_ms: number, settings: StatusSettings): NodeView | null {
+  if (node === null || node.state === null || isStale(node, now_ms, settings)) return null;
+  const version = parseSemVer(node.version ?? '');
+  if (version === null) return null;
+  return {
+    role: node.role,
+    state: node.state as NodeState,
+    wan_ok: node.wan_ok === 1,
+    hears_peer: node.hears_peer === 1,
+    version,
+  };
+}
+
+function parseJson(text: string | null): unknown {
+  return text === null ? null : JSON.parse(text);
+}
+
+export function nodeStatus(node: NodeRow, now_ms: number, settings: StatusSettings): NodeStatus {
+  return {
+    node_id: node.id,
+    role: node.role,
+    model: node.model,
+    mgmt_ip: node.mgmt_ip,
+    enrolled: node.enrolled_at !== null,
+    state: node.state as NodeState | null,
+    stale: isStale(node, now_ms, settings),
+    last_report_at: node.last_report_at,
+    version: node.version,
+    wan_ok: node.wan_ok === null ? null : node.wan_ok === 1,
+    hears_peer: node.hears_peer === null ? null : node.hears_peer === 1,
+    wan: parseJson(node.wan),
+    indicators: parseJson(node.indicators),
+    last_keepalive_at: node.last_keepalive_at,
+    action_results: parseJson(node.action_results),
+  };
+}
+
+export function siteStatus(
+  site: SiteRow,
+  primary: NodeRow | null,
+  secondary: NodeRow | null,
+  now_ms: number,
+  settings: StatusSettings,
+): SiteStatus {
+  const r = readiness(nodeView(primary, now_ms, settings), nodeView(secondary, now_ms, settings));
+  return {
+    site_id: site.id,
+    name: site.name,
+    kind: site.kind,
+    ha_enabled: site.ha_enabled === 1,
+    ready: r.ready,
+    indicators: { connected: r.connected, keepalive: r.keepalive, same_version: r.same_version },
+    active: r.active,
+    split_brain: r.active === 'both',
+    nodes: {
+      primary: primary === null ? null : nodeStatus(primary, now_ms, settings),
+      secondary: secondary === null ? null : nodeStatus(secondary, now_ms, settings),
+    },
+  };
+}

@@ -1,0 +1,403 @@
+// Every endpoint, validation rule and auth refusal, on SQLite and on PostgreSQL.
+import assert from 'node:assert/strict';
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import { type Harness, harness, pairSite, report, STORES, Stores } from '../helpers/controller.js';
+
+for (const kind of STORES) {
+  describe(`controller API on ${kind}`, () => {
+    const stores = new Stores(kind);
+    let h: Harness;
+    beforeEach(async () => {
+      h = await harness(await stores.url());
+    });
+    afterEach(async () => h.c.close());
+    after(() => stores.cleanup());
+
+    test('the OpenAPI document lists every API route and needs no token', async () => {
+      const doc = await h.api('GET', '/openapi.json', undefined, null);
+      assert.equal(doc.status, 200);
+      assert.equal(doc.body.openapi, '3.1.0');
+      assert.ok(doc.body.paths['/api/v1/sites/{site_id}/nodes'].post.requestBody);
+      assert.ok(doc.body.paths['/api/v1/nodes/{node_id}/reports'].post);
+      assert.ok(
+        doc.body.paths['/api/v1/events'].get.parameters.some((p: { name: string }) => p.name === 'type'),
+      );
+    });
+
+    test('a site is created, listed, read, renamed and deleted', async () => {
+      const created = await h.api('POST', '/api/v1/sites', {
+        name: 'hq',
+        kind: 'aws',
+        aws: { route_tables: ['rtb-0a1b2c3d'], destinations: ['0.0.0.0/0'] },
+      });
+      assert.equal(created.status, 201);
+      assert.equal(created.body.ha_enabled, false);
+      assert.deepEqual(created.body.cloud.aws.route_tables, ['rtb-0a1b2c3d']);
+      const dup = await h.api('POST', '/api/v1/sites', { name: 'hq', kind: 'physical' });
+      assert.equal(dup.status, 409);
+      assert.equal(dup.body.error.code, 'conflict');
+      const id = created.body.id;
+      const list = await h.api('GET', '/api/v1/sites');
+      assert.deepEqual(
+        list.body.sites.map((s: { name: string }) => s.name),
+        ['hq'],
+      );
+      const renamed = await h.api('PATCH', `/api/v1/sites/${id}`, { name: 'headquarters' });
+      assert.equal(renamed.body.name, 'headquarters');
+      assert.equal((await h.api('DELETE', `/api/v1/sites/${id}`)).status, 204);
+      assert.equal((await h.api('GET', `/api/v1/sites/${id}`)).status, 404);
+    });
+
+    test('sites are paged by name', async () => {
+      for (const n of ['c', 'a', 'b']) await h.api('POST', '/api/v1/sites', { name: n, kind: 'physical' });
+      const p1 = await h.api('GET', '/api/v1/status?limit=2');
+      assert.deepEqual(
+        p1.body.sites.map((s: { name: string }) => s.name),
+        ['a', 'b'],
+      );
+      const p2 = await h.api('GET', `/api/v1/status?limit=2&cursor=${p1.body.next_cursor}`);
+      assert.deepEqual(
+        p2.body.sites.map((s: { name: string }) => s.name),
+        ['c'],
+      );
+      assert.equal(p2.body.next_cursor, null);
+    });
+
+    test('bad input is refused with a code and the path of the field', async () => {
+      const missing = await h.api('POST', '/api/v1/sites', { kind: 'aws' });
+      assert.equal(missing.status, 400);
+      assert.equal(missing.body.error.code, 'invalid-request');
+      const extra = await h.api('POST', '/api/v1/sites', { name: 'x', kind: 'aws', colour: 'red' });
+      assert.equal(extra.status, 400);
+      const wrongKind = await h.api('POST', '/api/v1/sites', {
+        name: 'x',
+        kind: 'physical',
+        aws: { route_tables: [], destinations: [] },
+      });
+      assert.equal(wrongKind.status, 422);
+      assert.equal(wrongKind.body.error.code, 'cloud-settings-mismatch');
+      assert.equal(wrongKind.body.error.path, '/aws');
+    });
+
+    test('node IPs: outside the subnet, reserved, and a non-network subnet are refused', async () => {
+      const site = await h.api('POST', '/api/v1/sites', { name: 'aws1', kind: 'aws' });
+      const add = (body: object) =>
+        h.api('POST', `/api/v1/sites/${site.body.id}/nodes`, { role: 'primary', model: 'vm', ...body });
+      const outside = await add({ mgmt_ip: '10.0.4.10', subnet: '10.0.3.0/24' });
+      assert.equal(outside.status, 422);
+      assert.equal(outside.body.error.code, 'ip-outside-subnet');
+      assert.equal(outside.body.error.path, '/mgmt_ip');
+      for (const ip of ['10.0.3.0', '10.0.3.1', '10.0.3.2', '10.0.3.3', '10.0.3.255']) {
+        const r = await add({ mgmt_ip: ip, subnet: '10.0.3.0/24' });
+        assert.equal(r.body.error.code, 'ip-reserved', ip);
+      }
+      const subnet = await add({ mgmt_ip: '10.0.3.10', subnet: '10.0.3.5/24' });
+      assert.equal(subnet.body.error.code, 'invalid-subnet');
+      const ok = await add({ mgmt_ip: '10.0.3.4', subnet: '10.0.3.0/24' });
+      assert.equal(ok.status, 201);
+      assert.match(ok.body.enrollment_token, /^tde_/);
+    });
+
+    test('two physical nodes of different models are refused', async () => {
+      const site = await h.api('POST', '/api/v1/sites', { name: 'branch', kind: 'physical' });
+      const url = `/api/v1/sites/${site.body.id}/nodes`;
+      await h.api('POST', url, {
+        role: 'primary',
+        model: 'X1600',
+        mgmt_ip: '192.168.1.2',
+        subnet: '192.168.1.0/24',
+      });
+      const mixed = await h.api('POST', url, {
+        role: 'secondary',
+        model: 'X1600-LTE',
+        mgmt_ip: '192.168.1.3',
+        subnet: '192.168.1.0/24',
+      });
+      assert.equal(mixed.status, 422);
+      assert.equal(mixed.body.error.code, 'model-mismatch');
+      const same = await h.api('POST', url, {
+        role: 'secondary',
+        model: 'X1600',
+        mgmt_ip: '192.168.1.3',
+        subnet: '192.168.1.0/24',
+      });
+      assert.equal(same.status, 201);
+      const taken = await h.api('POST', url, {
+        role: 'secondary',
+        model: 'X1600',
+        mgmt_ip: '192.168.1.4',
+        subnet: '192.168.1.0/24',
+      });
+      assert.equal(taken.status, 409);
+      assert.equal(taken.body.error.code, 'role-taken');
+    });
+
+    test('the secondary needs a primary first', async () => {
+      const site = await h.api('POST', '/api/v1/sites', { name: 's', kind: 'aws' });
+      const r = await h.api('POST', `/api/v1/sites/${site.body.id}/nodes`, {
+        role: 'secondary',
+        model: 'vm',
+        mgmt_ip: '10.0.3.10',
+        subnet: '10.0.3.0/24',
+      });
+      assert.equal(r.status, 409);
+    });
+
+    test('routed ranges: overlap refused, gateway computed and following the active node', async () => {
+      const s = await pairSite(h.api, 'aws-site');
+      const url = `/api/v1/sites/${s.site_id}/ranges`;
+      const added = await h.api('POST', url, { name: 'apps', subnet: '10.0.25.0/24' });
+      assert.equal(added.status, 201);
+      assert.equal(added.body.routed[0].gateway, '10.0.3.1');
+      assert.deepEqual(
+        added.body.native.map((n: { gateway: string }) => n.gateway),
+        ['10.0.3.1', '10.0.17.1'],
+      );
+      const overlap = await h.api('POST', url, { name: 'more', subnet: '10.0.0.0/16' });
+      assert.equal(overlap.status, 422);
+      assert.equal(overlap.body.error.code, 'ranges-overlap');
+      const overNative = await h.api('POST', url, { name: 'lan', subnet: '10.0.17.128/25' });
+      assert.equal(overNative.body.error.code, 'ranges-overlap');
+      // Failover: the secondary is active, the routed range's next hop moves to its native gateway.
+      await h.api(
+        'POST',
+        `/api/v1/nodes/${s.primary.id}/reports`,
+        report({ state: 'fault' }),
+        s.primary.cred,
+      );
+      await h.api(
+        'POST',
+        `/api/v1/nodes/${s.secondary.id}/reports`,
+        report({ state: 'active' }),
+        s.secondary.cred,
+      );
+      const net = await h.api('GET', `/api/v1/sites/${s.site_id}/network`);
+      assert.equal(net.body.routed_via, 'secondary');
+      assert.equal(net.body.routed[0].gateway, '10.0.17.1');
+      const range_id = net.body.routed[0].id;
+      assert.equal((await h.api('DELETE', `${url}/${range_id}`)).status, 204);
+      assert.equal((await h.api('DELETE', `${url}/${range_id}`)).status, 404);
+    });
+
+    test('Azure: the floating IP must be inside the native range and replaces the local IP', async () => {
+      const site = await h.api('POST', '/api/v1/sites', {
+        name: 'az',
+        kind: 'azure',
+        azure: { floating_ip: null },
+      });
+      const id = site.body.id;
+      await h.api('POST', `/api/v1/sites/${id}/nodes`, {
+        role: 'primary',
+        model: 'vm',
+        mgmt_ip: '10.102.2.10',
+        subnet: '10.102.2.0/24',
+      });
+      await h.api('POST', `/api/v1/sites/${id}/nodes`, {
+        role: 'secondary',
+        model: 'vm',
+        mgmt_ip: '10.102.2.11',
+        subnet: '10.102.2.0/24',
+      });
+      const outside = await h.api('PATCH', `/api/v1/sites/${id}`, { azure: { floating_ip: '10.102.9.200' } });
+      assert.equal(outside.status, 422);
+      assert.equal(outside.body.error.code, 'floating-ip-outside-range');
+      const reserved = await h.api('PATCH', `/api/v1/sites/${id}`, { azure: { floating_ip: '10.102.2.3' } });
+      assert.equal(reserved.body.error.code, 'ip-reserved');
+      const ok = await h.api('PATCH', `/api/v1/sites/${id}`, { azure: { floating_ip: '10.102.2.200' } });
+      assert.equal(ok.status, 200);
+      assert.deepEqual(
+        ok.body.network.native.map((n: { local_ip: string }) => n.local_ip),
+        ['10.102.2.200', '10.102.2.200'],
+      );
+    });
+
+    test('a node’s management IP can be changed, still validated', async () => {
+      const s = await pairSite(h.api, 'mgmt');
+      const ok = await h.api('PATCH', `/api/v1/sites/${s.site_id}/nodes/primary`, { mgmt_ip: '10.0.3.20' });
+      assert.equal(ok.status, 200);
+      assert.equal(ok.body.nodes.primary.mgmt_ip, '10.0.3.20');
+      const bad = await h.api('PATCH', `/api/v1/sites/${s.site_id}/nodes/primary`, { mgmt_ip: '10.0.3.255' });
+      assert.equal(bad.body.error.code, 'ip-reserved');
+    });
+
+    test('an enrollment token is exchanged once for a credential', async () => {
+      const site = await h.api('POST', '/api/v1/sites', { name: 'e', kind: 'aws' });
+      const node = await h.api('POST', `/api/v1/sites/${site.body.id}/nodes`, {
+        role: 'primary',
+        model: 'vm',
+        mgmt_ip: '10.0.3.10',
+        subnet: '10.0.3.0/24',
+      });
+      const first = await h.api(
+        'POST',
+        '/api/v1/enroll',
+        { enrollment_token: node.body.enrollment_token },
+        null,
+      );
+      assert.equal(first.status, 201);
+      assert.equal(first.body.node_id, node.body.node_id);
+      assert.match(first.body.credential, /^tdn_/);
+      const again = await h.api(
+        'POST',
+        '/api/v1/enroll',
+        { enrollment_token: node.body.enrollment_token },
+        null,
+      );
+      assert.equal(again.status, 401);
+      assert.equal(again.body.error.code, 'enrollment-invalid');
+      const cfg = await h.api(
+        'GET',
+        `/api/v1/nodes/${first.body.node_id}/config`,
+        undefined,
+        first.body.credential,
+      );
+      assert.equal(cfg.status, 200);
+      assert.equal(cfg.body.self.gateway, '10.0.3.1');
+      assert.equal(cfg.body.peer, null);
+    });
+
+    test('an enrollment token expires', async () => {
+      await h.c.close();
+      let now = 1_000_000;
+      h = await harness(await stores.url(), {
+        clock: { now: () => now },
+        settings: { enrollment_ttl_ms: 60_000 },
+      });
+      const site = await h.api('POST', '/api/v1/sites', { name: 'x', kind: 'aws' });
+      const node = await h.api('POST', `/api/v1/sites/${site.body.id}/nodes`, {
+        role: 'primary',
+        model: 'vm',
+        mgmt_ip: '10.0.3.10',
+        subnet: '10.0.3.0/24',
+      });
+      now += 61_000;
+      const late = await h.api(
+        'POST',
+        '/api/v1/enroll',
+        { enrollment_token: node.body.enrollment_token },
+        null,
+      );
+      assert.equal(late.status, 401);
+      assert.match(late.body.error.message, /expired/);
+      const fresh = await h.api('POST', `/api/v1/sites/${site.body.id}/nodes/primary/enrollment`);
+      assert.equal(fresh.status, 201);
+      assert.equal(
+        (await h.api('POST', '/api/v1/enroll', { enrollment_token: fresh.body.enrollment_token }, null))
+          .status,
+        201,
+      );
+    });
+
+    test('removing the secondary disables HA and revokes its credential for good', async () => {
+      const s = await pairSite(h.api, 'rm');
+      assert.equal(
+        (await h.api('DELETE', `/api/v1/sites/${s.site_id}/nodes/primary`)).body.error.code,
+        'remove-secondary-first',
+      );
+      const removed = await h.api('DELETE', `/api/v1/sites/${s.site_id}/nodes/secondary`);
+      assert.equal(removed.status, 200);
+      assert.equal(removed.body.ha_enabled, false);
+      assert.equal(removed.body.nodes.secondary, null);
+      const r = await h.api('POST', `/api/v1/nodes/${s.secondary.id}/reports`, report(), s.secondary.cred);
+      assert.equal(r.status, 401);
+      assert.equal(r.body.error.code, 'credential-revoked');
+      const events = await h.api('GET', `/api/v1/events?type=node-removed&site_id=${s.site_id}`);
+      assert.equal(events.body.events.length, 1);
+      // A new secondary needs a new node and a new token; the old one stays dead.
+      const again = await h.api('POST', `/api/v1/sites/${s.site_id}/nodes`, {
+        role: 'secondary',
+        model: 'v1',
+        mgmt_ip: '10.0.17.10',
+        subnet: '10.0.17.0/24',
+      });
+      assert.equal(again.status, 201);
+      assert.notEqual(again.body.node_id, s.secondary.id);
+      assert.equal(
+        (await h.api('POST', `/api/v1/nodes/${s.secondary.id}/reports`, report(), s.secondary.cred)).status,
+        401,
+      );
+    });
+
+    test('auth: no token, an unknown token, a viewer writing, a revoked token', async () => {
+      const none = await h.api('GET', '/api/v1/sites', undefined, null);
+      assert.equal(none.status, 401);
+      assert.equal(none.body.error.code, 'unauthenticated');
+      assert.equal((await h.api('GET', '/api/v1/sites', undefined, 'tdk_made-up')).status, 401);
+      const viewer = await h.api('POST', '/api/v1/tokens', { name: 'noc', scope: 'viewer' });
+      assert.equal(viewer.status, 201);
+      assert.equal((await h.api('GET', '/api/v1/sites', undefined, viewer.body.token)).status, 200);
+      const write = await h.api('POST', '/api/v1/sites', { name: 'v', kind: 'aws' }, viewer.body.token);
+      assert.equal(write.status, 403);
+      assert.equal(write.body.error.code, 'forbidden');
+      assert.equal((await h.api('GET', '/api/v1/tokens', undefined, viewer.body.token)).status, 403);
+      const tokens = await h.api('GET', '/api/v1/tokens');
+      assert.ok(tokens.body.tokens.every((t: object) => !('token_hash' in t)));
+      assert.equal((await h.api('DELETE', `/api/v1/tokens/${viewer.body.id}`)).status, 204);
+      const revoked = await h.api('GET', '/api/v1/sites', undefined, viewer.body.token);
+      assert.equal(revoked.status, 401);
+      assert.equal(revoked.body.error.code, 'credential-revoked');
+    });
+
+    test('auth: a node may report only for itself and may not use the people API', async () => {
+      const s = await pairSite(h.api, 'auth');
+      const forOther = await h.api(
+        'POST',
+        `/api/v1/nodes/${s.secondary.id}/reports`,
+        report(),
+        s.primary.cred,
+      );
+      assert.equal(forOther.status, 403);
+      assert.equal(forOther.body.error.code, 'forbidden');
+      const asPerson = await h.api('GET', '/api/v1/sites', undefined, s.primary.cred);
+      assert.equal(asPerson.status, 403);
+      const noToken = await h.api('POST', `/api/v1/nodes/${s.primary.id}/reports`, report(), null);
+      assert.equal(noToken.status, 401);
+      const adminReports = await h.api('POST', `/api/v1/nodes/${s.primary.id}/reports`, report());
+      assert.equal(adminReports.status, 403);
+      const otherConfig = await h.api(
+        'GET',
+        `/api/v1/nodes/${s.secondary.id}/config`,
+        undefined,
+        s.primary.cred,
+      );
+      assert.equal(otherConfig.status, 403);
+    });
+
+    test('a report is stored once even when sent twice, and reports are listed', async () => {
+      const s = await pairSite(h.api, 'dup');
+      const r = report({ state: 'active' });
+      const first = await h.api('POST', `/api/v1/nodes/${s.primary.id}/reports`, r, s.primary.cred);
+      const second = await h.api('POST', `/api/v1/nodes/${s.primary.id}/reports`, r, s.primary.cred);
+      assert.deepEqual([first.body.duplicate, second.body.duplicate], [false, true]);
+      const list = await h.api('GET', `/api/v1/nodes/${s.primary.id}/reports`);
+      assert.deepEqual(
+        list.body.reports.map((x: { report_id: string }) => x.report_id),
+        [r.id],
+      );
+      const bad = await h.api(
+        'POST',
+        `/api/v1/nodes/${s.primary.id}/reports`,
+        { ...report(), state: 'dancing' },
+        s.primary.cred,
+      );
+      assert.equal(bad.status, 400);
+    });
+
+    test('the bootstrap admin token is created once; TANDEM_ADMIN_TOKEN is adopted', async () => {
+      const url = await stores.url();
+      const first = await harness(url, { admin_token: 'tdk_operator-chosen-secret-123' });
+      assert.equal(first.c.admin_token, null);
+      assert.equal((await first.api('GET', '/api/v1/sites')).status, 200);
+      await first.c.close();
+      const url2 = await stores.url();
+      const a = await harness(url2);
+      assert.match(a.admin, /^tdk_/);
+      await a.c.close();
+      const b = await harness(url2, { admin_token: 'tdk_later-env-token-456' });
+      assert.equal(b.c.admin_token, null);
+      assert.equal((await b.api('GET', '/api/v1/sites')).status, 200);
+      assert.equal((await b.api('GET', '/api/v1/sites', undefined, a.admin)).status, 200);
+      await b.c.close();
+    });
+  });
+}

@@ -1,0 +1,210 @@
+// Ready / Not Ready, split brain, stale, the 35 s failover rule and the event log, with a fake clock.
+import assert from 'node:assert/strict';
+import { after, afterEach, beforeEach, describe, test } from 'node:test';
+import type { Report } from '../../src/controller/schema.js';
+import { FakeClock, type Harness, harness, pairSite, report, STORES, Stores } from '../helpers/controller.js';
+
+for (const kind of STORES) {
+  describe(`site status and events on ${kind}`, () => {
+    const stores = new Stores(kind);
+    const clock = new FakeClock();
+    let h: Harness;
+    let s: Awaited<ReturnType<typeof pairSite>>;
+    const send = async (who: 'primary' | 'secondary', r: Partial<Report>) => {
+      const n = s[who];
+      const res = await h.api('POST', `/api/v1/nodes/${n.id}/reports`, report(r), n.cred);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    };
+    const status = async () => (await h.api('GET', `/api/v1/sites/${s.site_id}/status`)).body;
+    const events = async (type: string) =>
+      (await h.api('GET', `/api/v1/events?site_id=${s.site_id}&type=${type}`)).body.events;
+
+    beforeEach(async () => {
+      h = await harness(await stores.url(), {
+        clock,
+        settings: { stale_after_ms: 10_000, failover_after_ms: 35_000 },
+      });
+      s = await pairSite(h.api, 'site-a');
+    });
+    afterEach(async () => h.c.close());
+    after(() => stores.cleanup());
+
+    test('Ready only when every indicator is OK; the active node is shown', async () => {
+      assert.equal((await status()).ready, false);
+      await send('primary', { state: 'active' });
+      assert.equal((await status()).ready, false, 'one node heard is not ready');
+      await send('secondary', { state: 'standby' });
+      const st = await status();
+      assert.equal(st.ready, true);
+      assert.equal(st.active, 'primary');
+      assert.deepEqual(st.indicators, { connected: true, keepalive: true, same_version: true });
+      await send('secondary', { state: 'standby', version: '2.0.0' });
+      const mixed = await status();
+      assert.equal(mixed.ready, false);
+      assert.equal(mixed.indicators.same_version, false);
+      await send('secondary', { state: 'standby', version: '1.9.9', wan_ok: false });
+      const noWan = await status();
+      assert.deepEqual(noWan.indicators, { connected: false, keepalive: true, same_version: true });
+      assert.equal((await events('ready')).length, 1);
+      assert.equal((await events('not-ready')).length, 1, 'not-ready recorded on the transition only');
+    });
+
+    test('split brain: both active is shown and recorded, and its end too', async () => {
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'active', hears_peer: false });
+      const st = await status();
+      assert.equal(st.split_brain, true);
+      assert.equal(st.active, 'both');
+      assert.equal(st.ready, false);
+      assert.equal(st.indicators.keepalive, false);
+      await send('secondary', { state: 'active', hears_peer: false });
+      assert.equal((await events('split-brain')).length, 1);
+      clock.advance(5000);
+      await send('secondary', { state: 'standby' });
+      assert.equal((await status()).split_brain, false);
+      const resolved = await events('split-brain-resolved');
+      assert.equal(resolved.length, 1);
+      assert.equal(resolved[0].details.lasted_ms, 5000);
+    });
+
+    test('a node silent longer than the stale time is stale and the site Not Ready', async () => {
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      clock.advance(9_000);
+      await h.c.sweep();
+      assert.equal((await status()).ready, true);
+      await send('primary', { state: 'active' });
+      clock.advance(2_000);
+      await h.c.sweep();
+      const st = await status();
+      assert.equal(st.nodes.secondary.stale, true);
+      assert.equal(st.nodes.primary.stale, false);
+      assert.equal(st.ready, false);
+      const stale = await events('stale');
+      assert.equal(stale.length, 1);
+      assert.equal(stale[0].node_id, s.secondary.id);
+      assert.equal((await events('not-ready')).length, 1);
+      await h.c.sweep();
+      assert.equal((await events('stale')).length, 1, 'stale recorded once');
+      await send('secondary', { state: 'standby' });
+      assert.equal((await status()).ready, true);
+    });
+
+    test('a 20 s stint of the secondary (a primary upgrade) produces no failover event', async () => {
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      await send('primary', { state: 'init' });
+      await send('secondary', { state: 'active' });
+      for (let t = 0; t < 20; t += 5) {
+        clock.advance(5_000);
+        await send('secondary', { state: 'active' });
+        await h.c.sweep();
+      }
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      clock.advance(60_000);
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      await h.c.sweep();
+      assert.deepEqual(await events('failover'), []);
+      assert.ok((await events('state-change')).length >= 6, 'every state change is still logged');
+    });
+
+    test('a 40 s stint of the secondary produces exactly one failover event', async () => {
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      await send('primary', { state: 'fault' });
+      await send('secondary', {
+        state: 'active',
+        action_results: [{ id: 'claim-1', action: 'claim', ok: true, duration_ms: 850, at: clock.now() }],
+      });
+      clock.advance(35_000);
+      await send('secondary', { state: 'active' });
+      await h.c.sweep();
+      assert.deepEqual(await events('failover'), [], 'exactly 35 s is not longer than 35 s');
+      clock.advance(5_000);
+      await send('secondary', { state: 'active' });
+      await h.c.sweep();
+      await h.c.sweep();
+      const fo = await events('failover');
+      assert.equal(fo.length, 1);
+      assert.equal(fo[0].node_id, s.secondary.id);
+      assert.equal(fo[0].details.to, 'secondary');
+      assert.equal(fo[0].details.active_for_ms, 40_000);
+      assert.equal(fo[0].details.claim_ms, 850);
+    });
+
+    test('the sweep alone records the failover when the secondary goes quiet about it', async () => {
+      const h2settings = { stale_after_ms: 120_000 };
+      await h.c.close();
+      h = await harness(await stores.url(), {
+        clock,
+        settings: { ...h2settings, failover_after_ms: 35_000 },
+      });
+      s = await pairSite(h.api, 'site-b');
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      await send('secondary', { state: 'active' });
+      clock.advance(40_000);
+      await h.c.sweep();
+      assert.equal((await events('failover')).length, 1);
+    });
+
+    test('preflight failures and repaired drift from action results are events', async () => {
+      await send('primary', {
+        state: 'active',
+        action_results: [
+          { id: 'pf-1', action: 'preflight', ok: false, message: 'ec2:ReplaceRoute denied', at: clock.now() },
+          {
+            id: 'rp-1',
+            action: 'repair',
+            ok: true,
+            message: 'route 0.0.0.0/0 pointed back at eni-1',
+            at: clock.now(),
+          },
+          { id: 'pf-2', action: 'preflight', ok: true, at: clock.now() },
+        ],
+      });
+      const pf = await events('preflight-failure');
+      assert.equal(pf.length, 1);
+      assert.equal(pf[0].details.message, 'ec2:ReplaceRoute denied');
+      assert.equal((await events('drift-repaired')).length, 1);
+    });
+
+    test('events are filtered by type, node and time and paged newest first', async () => {
+      for (let i = 0; i < 6; i++) {
+        clock.advance(1000);
+        await send('primary', { state: i % 2 === 0 ? 'active' : 'standby' });
+      }
+      const all = (await h.api('GET', `/api/v1/events?node_id=${s.primary.id}&type=state-change`)).body
+        .events;
+      assert.equal(all.length, 6);
+      const page1 = await h.api('GET', `/api/v1/events?node_id=${s.primary.id}&type=state-change&limit=4`);
+      assert.equal(page1.body.events.length, 4);
+      const page2 = await h.api(
+        'GET',
+        `/api/v1/events?node_id=${s.primary.id}&type=state-change&limit=4&cursor=${page1.body.next_cursor}`,
+      );
+      assert.equal(page2.body.events.length, 2);
+      assert.equal(page2.body.next_cursor, null);
+      const ids = [...page1.body.events, ...page2.body.events].map((e: { id: number }) => e.id);
+      assert.deepEqual(
+        ids,
+        [...ids].sort((a, b) => b - a),
+      );
+      const since = all[2].at;
+      const recent = await h.api(
+        'GET',
+        `/api/v1/events?node_id=${s.primary.id}&type=state-change&since=${since}`,
+      );
+      assert.equal(recent.body.events.length, 3);
+      const until = await h.api(
+        'GET',
+        `/api/v1/events?node_id=${s.primary.id}&type=state-change&until=${since}`,
+      );
+      assert.equal(until.body.events.length, 3);
+      const badType = await h.api('GET', '/api/v1/events?type=party');
+      assert.equal(badType.status, 400);
+    });
+  });
+}
