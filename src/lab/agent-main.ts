@@ -56,7 +56,8 @@ if (controllerUrl !== null && env.TANDEM_LAB_CREDENTIAL_FILE) {
     let pending: NodeJS.Timeout | null = null;
     reporter = {
       statusChanged: () => {
-        pending ??= setTimeout(() => {
+        if (pending !== null) return;
+        pending = setTimeout(() => {
           pending = null;
           c.report(reportOf(agent.shell.status(), agent.shell.readiness));
         }, window_ms);

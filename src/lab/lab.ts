@@ -59,6 +59,9 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
   const timing = timingOf(o);
   const timeline = new Timeline({ tty: io.tty && !o.json, write: io.write });
   const dir = mkdtempSync(join(tmpdir(), 'tdlab-'));
+  // Whatever way the process ends (a second Ctrl-C exits at once), the folder goes with it.
+  const removeDir = (): void => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeDir);
   const figures: Record<string, number> = {};
   const summary: LabSummary = {
     cloud: o.cloud,
@@ -77,7 +80,8 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
     await Promise.all(Object.values(agents).map((a) => a.kill('SIGKILL')));
     await controller?.close().catch(() => undefined);
     await rig?.stop().catch(() => undefined);
-    rmSync(dir, { recursive: true, force: true });
+    removeDir();
+    process.off('exit', removeDir);
   };
   try {
     timeline.plain(`tandem lab — ${cloud.summary}`);

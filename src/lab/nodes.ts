@@ -51,7 +51,7 @@ export function writeNodes(
       paths: parts.paths,
       ...(parts.monitors.length > 0 ? { monitors: parts.monitors } : {}),
       actions: parts.actions,
-      status: { listen: '127.0.0.1:0', admin_token_file },
+      status: { listen: parts.status_listen ?? '127.0.0.1:0', admin_token_file },
       controller_url: access.url,
       log_level: 'info',
     };

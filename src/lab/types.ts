@@ -47,6 +47,8 @@ export interface NodeParts {
   /** The node's LAN address and range, as the controller records it. */
   readonly mgmt_ip: string;
   readonly subnet: string;
+  /** Where the status server listens (default 127.0.0.1:0). */
+  readonly status_listen?: string;
 }
 
 export interface SpawnedProcess {

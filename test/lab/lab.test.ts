@@ -1,0 +1,122 @@
+// `tandem lab --json` end to end, for every scenario on every cloud kind this machine can run: the summary's
+// figures must tell the story (the survivor took over after the failure, the traffic followed, came back,
+// the controller recorded it and notified), not only the exit code. Deadlines are generous sanity bounds.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { describe, test } from 'node:test';
+import { CLOUDS, SCENARIOS } from '../../src/lab/registry.js';
+
+const REPO = new URL('../../', import.meta.url).pathname;
+const INTERVAL_MS = 200;
+const DEAD_MS = 3 * INTERVAL_MS;
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly summary: Record<string, unknown>;
+}
+
+function lab(args: readonly string[], timeout_ms = 150_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'lab', '--json', ...args], {
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => {
+      stdout += b.toString();
+    });
+    child.stderr.on('data', (b: Buffer) => {
+      stderr += b.toString();
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeout_ms);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const last = stdout.trim().split('\n').at(-1) ?? '';
+      let summary: Record<string, unknown> = {};
+      try {
+        summary = JSON.parse(last) as Record<string, unknown>;
+      } catch {
+        // Left empty: the assertions below show stdout.
+      }
+      resolve({ code, stdout, stderr, summary });
+    });
+  });
+}
+
+const num = (s: Record<string, unknown>, k: string): number => {
+  const v = s[k];
+  assert.equal(typeof v, 'number', `${k} is a number in ${JSON.stringify(s)}`);
+  return v as number;
+};
+
+/** What every scenario's summary must show. */
+function checkSummary(run: Run, cloud: string, scenario: string): void {
+  const context = `stdout:\n${run.stdout.slice(-3000)}\nstderr:\n${run.stderr.slice(-2000)}`;
+  assert.equal(run.code, 0, context);
+  const s = run.summary;
+  assert.equal(s.cloud, cloud, context);
+  assert.equal(s.scenario, scenario);
+  assert.equal(s.steps_failed, 0);
+  const traffic = cloud === 'aws' ? 'routes_confirmed_ms' : 'vip_moved_ms';
+  const detection = num(s, 'detection_ms');
+  const moved = num(s, traffic);
+  // Sanity bounds from the configured timing (never a performance claim): the survivor cannot act before
+  // the failure, and the traffic follows its claim.
+  assert.ok(detection >= 0, `detection ${detection}`);
+  const extra = scenario === 'wan-loss' ? 10 * INTERVAL_MS : 0;
+  assert.ok(detection <= 10 * DEAD_MS + extra + 5000, `detection ${detection} ms is beyond any sane bound`);
+  assert.ok(moved >= detection, `${traffic} ${moved} < detection ${detection}`);
+  assert.ok(num(s, 'failback_ms') >= 0);
+  assert.ok(
+    num(s, 'ready_again_ms') >= num(s, 'failback_ms') - 50,
+    'Ready is not shown before the traffic is back',
+  );
+  // The controller saw it: enrollments and state changes at least, each one notified through the webhook.
+  const byType = s.events_by_type as Record<string, number>;
+  assert.equal(byType['node-enrolled'], 2);
+  assert.ok((byType['state-change'] ?? 0) >= 4, JSON.stringify(byType));
+  assert.ok(num(s, 'events') >= 6);
+  assert.equal(num(s, 'notifications'), num(s, 'events'), 'every event matched the lab rule and was sent');
+  assert.equal(num(s, 'notifications_received'), num(s, 'notifications'));
+  if (cloud === 'aws') assert.ok(num(s, 'api_calls') > 0);
+  if (scenario === 'split-brain') {
+    assert.ok((byType['split-brain'] ?? 0) >= 1, 'the controller recorded the split brain');
+    if (cloud === 'aws') assert.equal(num(s, 'route_writes_during_split'), 0, 'the routes did not flap');
+  }
+  if (scenario === 'api-throttle') assert.ok(num(s, 'api_errors') > 0, 'the faults were really hit');
+  if (scenario === 'wan-loss')
+    assert.ok(detection >= 10 * INTERVAL_MS, 'no takeover before the relinquish delay');
+}
+
+const root = process.getuid?.() === 0;
+
+for (const cloud of Object.keys(CLOUDS)) {
+  // The physical lab needs root (namespaces); without it the lab must say so and exit 2 (tested below).
+  const runnable = cloud !== 'physical' || root;
+  describe(`tandem lab --cloud ${cloud}`, { concurrency: 2 }, () => {
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      if (!scenario.supports(cloud) || !runnable) continue;
+      test(`${name}: the summary shows the failover and the way back`, async () => {
+        const run = await lab(['--cloud', cloud, '--scenario', name, '--interval', String(INTERVAL_MS)]);
+        checkSummary(run, cloud, name);
+      });
+    }
+  });
+}
+
+describe('tandem lab refuses what it cannot do, with a clear message and exit 2', () => {
+  test('an unknown scenario names the known ones', async () => {
+    const run = await lab(['--scenario', 'meteor']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /unknown --scenario "meteor"; expected one of kill, linkdown/);
+  });
+  test('a scenario that does not apply to the cloud', async () => {
+    const run = await lab(['--cloud', 'physical', '--scenario', 'api-throttle']);
+    assert.equal(run.code, 2);
+    assert.match(run.stderr, /does not apply to --cloud physical/);
+  });
+});
