@@ -22,9 +22,9 @@ export interface LabController {
   enrollment(role: 'primary' | 'secondary'): string;
   status(): Promise<SiteStatusView>;
   /** Events recorded for the site, oldest first. */
-  events(): Promise<{ type: string; at: number }[]>;
-  /** Notifications delivered (the webhook receiver's count, confirmed by the outbox). */
-  notifications(): Promise<{ sent: number; pending: number; received: number }>;
+  events(): Promise<{ id: number; type: string; at: number }[]>;
+  /** Deliveries of events up to `last_event_id`: sent, still pending; and what the receiver got in all. */
+  notifications(last_event_id: number): Promise<{ sent: number; pending: number; received: number }>;
   close(): Promise<void>;
 }
 
@@ -111,17 +111,21 @@ export async function startLabController(
       enrollment: (role) => tokens[role] ?? '',
       status: () => api<SiteStatusView>('GET', `/api/v1/sites/${site_id}/status`),
       events: async () => {
-        const page = await api<{ events: { type: string; at: number }[] }>(
+        const page = await api<{ events: { id: number; type: string; at: number }[] }>(
           'GET',
           `/api/v1/events?site_id=${site_id}&limit=500`,
         );
         return page.events.reverse();
       },
-      notifications: async () => {
-        const d = await api<{ deliveries: { status: string }[] }>('GET', '/api/v1/deliveries?limit=500');
+      notifications: async (last_event_id) => {
+        const d = await api<{ deliveries: { event_id: number; status: string }[] }>(
+          'GET',
+          '/api/v1/deliveries?limit=500',
+        );
+        const mine = d.deliveries.filter((x) => x.event_id <= last_event_id);
         return {
-          sent: d.deliveries.filter((x) => x.status === 'sent').length,
-          pending: d.deliveries.filter((x) => x.status === 'pending').length,
+          sent: mine.filter((x) => x.status === 'sent').length,
+          pending: mine.filter((x) => x.status === 'pending').length,
           received: receiver.count(),
         };
       },

@@ -234,14 +234,16 @@ async function collect(
   ctx: { controller: LabController; rig: CloudRig },
   figures: Record<string, number>,
 ): Promise<Record<string, number>> {
-  // Notifications go out through the outbox within a poll or two: give them a moment to land.
+  // The pair keeps reporting while we read: take the events first, then wait (bounded) for their
+  // notifications, which go out through the outbox within a poll or two.
+  const events = await ctx.controller.events();
+  const last_id = Math.max(0, ...events.map((e) => e.id));
   const end = Date.now() + 5000;
-  let n = await ctx.controller.notifications();
+  let n = await ctx.controller.notifications(last_id);
   while (n.pending > 0 && Date.now() < end) {
     await new Promise((r) => setTimeout(r, 100));
-    n = await ctx.controller.notifications();
+    n = await ctx.controller.notifications(last_id);
   }
-  const events = await ctx.controller.events();
   figures.events = events.length;
   figures.notifications = n.sent;
   figures.notifications_received = n.received;

@@ -81,7 +81,7 @@ function checkSummary(run: Run, cloud: string, scenario: string): void {
   assert.ok((byType['state-change'] ?? 0) >= 4, JSON.stringify(byType));
   assert.ok(num(s, 'events') >= 6);
   assert.equal(num(s, 'notifications'), num(s, 'events'), 'every event matched the lab rule and was sent');
-  assert.equal(num(s, 'notifications_received'), num(s, 'notifications'));
+  assert.ok(num(s, 'notifications_received') >= num(s, 'notifications'), 'the receiver got them');
   if (cloud === 'aws') assert.ok(num(s, 'api_calls') > 0);
   if (scenario === 'split-brain') {
     assert.ok((byType['split-brain'] ?? 0) >= 1, 'the controller recorded the split brain');
