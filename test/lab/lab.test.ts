@@ -3,6 +3,7 @@
 // the controller recorded it and notified), not only the exit code. Deadlines are generous sanity bounds.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { CLOUDS, SCENARIOS } from '../../src/lab/registry.js';
 
@@ -118,5 +119,47 @@ describe('tandem lab refuses what it cannot do, with a clear message and exit 2'
     const run = await lab(['--cloud', 'physical', '--scenario', 'api-throttle']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /does not apply to --cloud physical/);
+  });
+});
+
+describe('tandem lab cleans up after Ctrl-C', () => {
+  test('SIGINT during the scenario: exit 130, the folder and the agents are gone', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'lab', '--scenario', 'split-brain'],
+      {
+        cwd: REPO,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let out = '';
+    let dir: string | null = null;
+    const started = new Promise<void>((resolve) => {
+      child.stdout.on('data', (b: Buffer) => {
+        out += b.toString();
+        dir ??= /SQLite in (\S+)\)/.exec(out)?.[1] ?? null;
+        if (out.includes('hold the partition')) resolve();
+      });
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    await started;
+    assert.ok(dir !== null && existsSync(dir), out);
+    child.kill('SIGINT');
+    const code = await exited;
+    clearTimeout(timer);
+    assert.equal(code, 130, out);
+    assert.equal(existsSync(dir), false, `${dir} removed`);
+    // No process is left running with a config from that folder.
+    const left = readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(dir as string);
+        } catch {
+          return false;
+        }
+      });
+    assert.deepEqual(left, []);
   });
 });
