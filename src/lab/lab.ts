@@ -123,6 +123,7 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
       figures,
       start,
       signal,
+      deadline_scale: o.deadline_scale,
     });
     await waitReady(
       ctx,
@@ -176,10 +177,12 @@ interface ContextParts {
   readonly figures: Record<string, number>;
   readonly start: (node: NodeName) => void;
   readonly signal: AbortSignal;
+  readonly deadline_scale: number;
 }
 
 function scenarioContext(p: ContextParts): ScenarioContext {
-  const until = async (name: string, deadline_ms: number, check: () => boolean | Promise<boolean>) => {
+  const until = async (name: string, nominal_ms: number, check: () => boolean | Promise<boolean>) => {
+    const deadline_ms = Math.max(1, Math.round(nominal_ms * p.deadline_scale));
     const waiting = p.timeline.wait(name, deadline_ms);
     const end = Date.now() + deadline_ms;
     try {

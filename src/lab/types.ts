@@ -27,6 +27,8 @@ export interface LabOptions {
   readonly api_latency_ms: number;
   readonly keep: boolean;
   readonly json: boolean;
+  /** Every step's deadline is multiplied by this (a slow machine: 2). */
+  readonly deadline_scale: number;
 }
 
 export interface StartContext {

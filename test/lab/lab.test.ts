@@ -122,6 +122,22 @@ describe('tandem lab refuses what it cannot do, with a clear message and exit 2'
   });
 });
 
+describe('a step that misses its deadline', () => {
+  test('exit 1, the step named in the message and the JSON, everything removed', async () => {
+    const run = await lab(['--deadline-scale', '0.01']);
+    assert.equal(run.code, 1, run.stdout);
+    assert.match(
+      run.stdout,
+      /FAILED: step "pair up: node-a active, node-b standby, traffic at node-a, controller Ready" did not happen within 450 ms/,
+    );
+    assert.equal(run.summary.steps_failed, 1);
+    assert.match(String(run.summary.failed_step), /^step "pair up/);
+    assert.equal(run.summary.detection_ms, null);
+    const dir = /SQLite in (\S+)\)/.exec(run.stdout)?.[1];
+    assert.ok(dir !== undefined && !existsSync(dir), `${dir} removed`);
+  });
+});
+
 describe('tandem lab cleans up after Ctrl-C', () => {
   test('SIGINT during the scenario: exit 130, the folder and the agents are gone', async () => {
     const child = spawn(

@@ -12,6 +12,13 @@ function integer(min: number, max: number) {
   };
 }
 
+function scale(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || n > 100)
+    throw new InvalidArgumentError('expected a number above 0, at most 100');
+  return n;
+}
+
 export function registerLab(program: Command): void {
   program
     .command('lab')
@@ -25,6 +32,7 @@ export function registerLab(program: Command): void {
       200,
     )
     .option('--api-latency <ms>', 'simulated cloud API latency per call', integer(0, 10_000), 50)
+    .option('--deadline-scale <factor>', 'multiply every step deadline (a slow machine: 2)', scale, 1)
     .option('--keep', 'leave everything running after the scenario; print the controller URL and tokens')
     .option('--json', 'print the summary as one JSON object on the last line')
     .action(
@@ -33,6 +41,7 @@ export function registerLab(program: Command): void {
         scenario: string;
         interval: number;
         apiLatency: number;
+        deadlineScale: number;
         keep?: boolean;
         json?: boolean;
       }) => {
@@ -53,6 +62,7 @@ export function registerLab(program: Command): void {
               scenario: opts.scenario,
               interval_ms: opts.interval,
               api_latency_ms: opts.apiLatency,
+              deadline_scale: opts.deadlineScale,
               keep: opts.keep === true,
               json: opts.json === true,
             },
