@@ -36,6 +36,8 @@ if (controllerUrl !== null && env.TANDEM_LAB_CONTROLLER_SOCKET)
 
 let client: ControllerClient | null = null;
 let reporter: StatusReporter | undefined;
+/** A periodic report; skipped while a claim is still settling (it would report it early). */
+let heartbeat: (() => void) | null = null;
 // Assigned below, before the first state change can be reported (the window timer runs later).
 let agent: Awaited<ReturnType<typeof startAgent>>;
 if (controllerUrl !== null && env.TANDEM_LAB_CREDENTIAL_FILE) {
@@ -50,17 +52,24 @@ if (controllerUrl !== null && env.TANDEM_LAB_CREDENTIAL_FILE) {
     const cred = await c.enroll(env.TANDEM_LAB_ENROLLMENT_TOKEN ?? null);
     log.info({ node_id: cred.node_id, site_id: cred.site_id }, 'enrolled with the controller');
     client = c;
-    // At most one report per window, always the newest state: a make-before-break handover (both active
-    // for one keepalive's travel time) reaches the controller as the settled pair, not as a split brain.
-    const window_ms = Number(env.TANDEM_LAB_REPORT_MS ?? 100);
+    // A handover is make-before-break: the new active node claims, the old one releases when it hears
+    // that — both are active for one keepalive's travel time. Reporting "active" only once it has held
+    // for a short window (stepping down at once) lets the controller see the settled pair, not a split
+    // brain; a real split brain outlasts the window and is reported as one.
+    const settle_ms = Number(env.TANDEM_LAB_REPORT_MS ?? 100);
     let pending: NodeJS.Timeout | null = null;
+    const send = (): void => {
+      if (pending !== null) clearTimeout(pending);
+      pending = null;
+      c.report(reportOf(agent.shell.status(), agent.shell.readiness));
+    };
+    heartbeat = () => {
+      if (pending === null) c.report(reportOf(agent.shell.status(), agent.shell.readiness));
+    };
     reporter = {
-      statusChanged: () => {
-        if (pending !== null) return;
-        pending = setTimeout(() => {
-          pending = null;
-          c.report(reportOf(agent.shell.status(), agent.shell.readiness));
-        }, window_ms);
+      statusChanged: (status) => {
+        if (status.state !== 'active') send();
+        else if (pending === null) pending = setTimeout(send, settle_ms);
       },
     };
   } catch (err) {
@@ -78,10 +87,10 @@ agent = await startAgent(cfg, {
 if (env.TANDEM_LAB_STATUS_SOCKET)
   await serveUnixSocket(env.TANDEM_LAB_STATUS_SOCKET, Number(new URL(agent.statusUrl).port));
 const heartbeat_ms = Number(env.TANDEM_LAB_REPORT_MS ?? 0);
-if (client !== null && heartbeat_ms > 0) {
-  const c = client;
+if (heartbeat !== null && heartbeat_ms > 0) {
+  const beat = heartbeat;
   // Periodic reports keep the node from going stale at the controller while nothing changes.
-  setInterval(() => c.report(reportOf(agent.shell.status(), agent.shell.readiness)), heartbeat_ms).unref();
+  setInterval(beat, heartbeat_ms).unref();
 }
 
 const stop = (): void => {
