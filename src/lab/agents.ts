@@ -29,6 +29,9 @@ export class LabAgent {
   statusUrl: string | null = null;
   readonly changes: StateChange[] = [];
   readonly lines: AgentLine[] = [];
+  /** When the agent last asked its actions to claim or release, and when an action last finished. */
+  #intent_ms: number | null = null;
+  #finished_ms = 0;
   #proc: SpawnedProcess | null = null;
   #stderr = '';
   #onLine: (agent: LabAgent, line: AgentLine) => void;
@@ -45,6 +48,7 @@ export class LabAgent {
 
   attach(proc: SpawnedProcess): void {
     this.#proc = proc;
+    this.#intent_ms = null;
     this.state = 'starting';
     const child = proc.child;
     if (child.stdout) createInterface({ input: child.stdout }).on('line', (text) => this.#line(text));
@@ -68,6 +72,9 @@ export class LabAgent {
     }
     this.lines.push(line);
     if (typeof line.status_url === 'string') this.statusUrl = line.status_url;
+    const at = typeof line.time === 'number' ? line.time : Date.now();
+    if (line.msg === 'claiming the traffic' || line.msg === 'releasing the traffic') this.#intent_ms = at;
+    if (line.msg === 'action done' || line.msg === 'action failed') this.#finished_ms = at;
     if (this.lines.length > LINES_MAX) this.lines.splice(0, this.lines.length - LINES_MAX);
     if (line.msg === 'state change') {
       const change: StateChange = {
@@ -80,6 +87,11 @@ export class LabAgent {
       this.state = change.to;
     }
     this.#onLine(this, line);
+  }
+
+  /** No claim or release still running: the last intent has been carried out (or given up). */
+  get settled(): boolean {
+    return this.#intent_ms === null || this.#finished_ms >= this.#intent_ms;
   }
 
   /** When this node last entered `state` at or after `since_ms`, or null. */

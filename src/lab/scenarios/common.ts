@@ -52,10 +52,13 @@ export async function failoverAndBack(ctx: ScenarioContext, plan: FailoverPlan):
   ctx.figure('ready_again_ms', readyAt - recoverAt);
 }
 
-/** Both agents settled, the traffic at the primary, the controller Ready. */
+/** Both agents settled (their last claim/release done), the traffic at the primary, the controller Ready. */
 export async function waitReady(ctx: ScenarioContext, name: string, deadline_ms: number): Promise<number> {
   return ctx.until(name, deadline_ms, async () => {
-    if (ctx.agents.a.state !== 'active' || ctx.agents.b.state !== 'standby') return false;
+    const { a, b } = ctx.agents;
+    if (a.state !== 'active' || b.state !== 'standby') return false;
+    // A claim still confirming (a slow API) could land after the next failure starts.
+    if (!a.settled || !b.settled) return false;
     if ((await ctx.rig.observeTraffic()) !== 'a') return false;
     return (await ctx.controller.status()).ready;
   });
