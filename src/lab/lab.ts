@@ -111,8 +111,6 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
       const f = files[node];
       all[node].attach(rig!.spawn(node, nodeArgv(AGENT_ENTRY, f.config), f.env));
     };
-    start('a');
-    start('b');
     const ctx = scenarioContext({
       rig,
       controller,
@@ -125,6 +123,11 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
       signal,
       deadline_scale: o.deadline_scale,
     });
+    // The primary first, as an operator brings a pair up: two nodes booting at once can both claim, and
+    // the loser's slow claim may land after the winner's (see docs/lab.md, known issues).
+    start('a');
+    await ctx.until('node-a up and active', 45_000, () => all.a.state === 'active' && all.a.settled);
+    start('b');
     await waitReady(
       ctx,
       'pair up: node-a active, node-b standby, traffic at node-a, controller Ready',

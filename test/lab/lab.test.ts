@@ -131,7 +131,7 @@ describe('a step that misses its deadline', () => {
       /FAILED: step "pair up: node-a active, node-b standby, traffic at node-a, controller Ready" did not happen within 450 ms/,
     );
     assert.equal(run.summary.steps_failed, 1);
-    assert.match(String(run.summary.failed_step), /^step "pair up/);
+    assert.match(String(run.summary.failed_step), /^step "node-a up and active"/);
     assert.equal(run.summary.detection_ms, null);
     const dir = /SQLite in (\S+)\)/.exec(run.stdout)?.[1];
     assert.ok(dir !== undefined && !existsSync(dir), `${dir} removed`);
