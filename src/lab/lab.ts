@@ -155,6 +155,13 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
   }
   timeline.close();
   printSummary(summary, rig?.traffic_figure ?? 'routes_confirmed_ms', io.write, o.json);
+  if (!o.json && !o.keep && summary.steps_failed === 0)
+    io.write(
+      `\nmore: --scenario ${Object.keys(SCENARIOS)
+        .filter((n) => n !== o.scenario)
+        .join(' | ')}` +
+        `${o.cloud === 'aws' ? ', sudo … --cloud physical' : ''}, --keep to explore the controller (docs/lab.md)\n`,
+    );
   if (o.keep && controller && summary.steps_failed === 0) {
     io.write(
       `\nleft running (Ctrl-C to stop and clean up):\n` +

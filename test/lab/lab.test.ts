@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, test } from 'node:test';
 import { CLOUDS, SCENARIOS } from '../../src/lab/registry.js';
 
@@ -115,6 +116,29 @@ describe('tandem lab refuses what it cannot do, with a clear message and exit 2'
     assert.equal(run.code, 2);
     assert.match(run.stderr, /unknown --scenario "meteor"; expected one of kill, linkdown/);
   });
+  test('the physical lab without root says how to run it', async () => {
+    // As root, drop to nobody for this one run (setpriv, util-linux); otherwise we are already not root.
+    const argv = ['--import', 'tsx', 'src/cli/main.ts', 'lab', '--cloud', 'physical'];
+    const [file, args] = root
+      ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv]]
+      : [process.execPath, argv];
+    const { code, stderr } = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+      const child = spawn(file, args, {
+        cwd: REPO,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, HOME: tmpdir() },
+      });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => {
+        err += b.toString();
+      });
+      child.on('error', reject);
+      child.on('close', (c) => resolve({ code: c, stderr: err }));
+    });
+    assert.equal(code, 2, stderr);
+    assert.match(stderr, /needs root: run it with sudo, or use --cloud aws/);
+  });
+
   test('a scenario that does not apply to the cloud', async () => {
     const run = await lab(['--cloud', 'physical', '--scenario', 'api-throttle']);
     assert.equal(run.code, 2);
