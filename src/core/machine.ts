@@ -243,6 +243,11 @@ function noteSplitBrain(before: CoreState, after: CoreState, wasAlive: boolean, 
   const both = before.state === 'active' && peer !== null && peer.state === 'active';
   if (both && !wasAlive)
     event(out, { kind: 'split-brain', winner: after.state === 'active' ? 'self' : 'peer' });
+  // The partition healed but the peer heard us first and already stepped down: it may have claimed while
+  // we could not hear it, so ours must be the last claim the network sees. (A restarting peer comes back
+  // in `init`, never straight to `standby`.)
+  const yielded = !wasAlive && peer?.state === 'standby' && before.state === 'active';
+  if (yielded && after.state === 'active') out.push({ kind: 'claim' });
   const still = both && after.state === 'active';
   return still === after.split_brain ? after : { ...after, split_brain: still };
 }

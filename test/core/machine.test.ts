@@ -246,6 +246,31 @@ describe('split brain', () => {
     assert.deepEqual(p.events('split-brain'), [{ kind: 'split-brain', winner: 'self' }]);
   });
 
+  it('the winner claims again when the loser stepped down before the winner heard it', () => {
+    const p = new Node(PRIMARY);
+    p.advance(10_000);
+    assert.equal(p.state, 'active');
+    const effects = p.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'standby' }) });
+    assert.equal(p.state, 'active');
+    assert.ok(
+      effects.some((e) => e.kind === 'claim'),
+      JSON.stringify(effects),
+    );
+    // Only once: the peer is alive now.
+    const again = p.feed(
+      { kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'standby' }) },
+      10_100,
+    );
+    assert.ok(!again.some((e) => e.kind === 'claim'));
+  });
+
+  it('a restarting peer (init) does not make the active node claim again', () => {
+    const p = new Node(PRIMARY);
+    p.advance(10_000);
+    const effects = p.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'init' }) });
+    assert.ok(!effects.some((e) => e.kind === 'claim'), JSON.stringify(effects));
+  });
+
   it('the healthier node wins: a primary without WAN yields to a secondary with it', () => {
     const p = new Node(PRIMARY);
     p.advance(5000);

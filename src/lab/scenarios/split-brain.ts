@@ -1,0 +1,87 @@
+// split-brain: the keepalive path is cut both ways while both nodes are healthy. The standby takes over,
+// so both are active; the controller shows it; the cloud target must not flap between them (the active
+// node's arbiter sees the peer holding the routes and does not fight). Healed, the pair converges to one.
+import { StepFailedError } from '../errors.js';
+import type { LabScenario } from '../types.js';
+import { deadlines, sleep, waitReady } from './common.js';
+
+export const splitBrain: LabScenario = {
+  name: 'split-brain',
+  summary: 'cut the keepalives both ways: both active, the traffic does not flap; heal: one active again',
+  supports: () => true,
+  run: async (ctx) => {
+    const d = deadlines(ctx);
+    const { a, b } = ctx.agents;
+    const cutAt = ctx.act('cut the keepalive path both ways');
+    await ctx.rig.setKeepalives('both', false);
+    await ctx.until(
+      'both nodes active (split brain)',
+      d.detect_ms,
+      () => a.state === 'active' && b.state === 'active',
+    );
+    ctx.figure('detection_ms', (b.entered('active', cutAt) ?? Date.now()) - cutAt);
+    const movedAt = await ctx.until(
+      ctx.rig.trafficText('b'),
+      d.traffic_ms,
+      async () => (await ctx.rig.observeTraffic()) === 'b',
+    );
+    ctx.figure(ctx.rig.traffic_figure, movedAt - cutAt);
+    await ctx.until(
+      'controller: split brain shown',
+      d.ready_ms,
+      async () => (await ctx.controller.status()).split_brain,
+    );
+    // Hold the partition. Where a cloud arbitrates (route tables), node-a must not take the routes back
+    // while it cannot hear node-b. On a LAN both nodes hold the VIP: clients follow whichever answers ARP
+    // last, which is what a split brain means there; the lab reports what the client saw.
+    const writes = ctx.rig.trafficWrites();
+    const arbitrated = writes !== null;
+    const hold_ms = Math.max(2000, 5 * ctx.timing.dead_ms);
+    ctx.act(`hold the partition ${hold_ms} ms${arbitrated ? ': the traffic must stay where it is' : ''}`);
+    const seen = { a: 0, b: 0, none: 0, mixed: 0 };
+    const end = Date.now() + hold_ms;
+    while (Date.now() < end) {
+      const owner = await ctx.rig.observeTraffic();
+      seen[owner]++;
+      if (arbitrated && owner !== 'b')
+        throw new StepFailedError(
+          'the traffic stays put during the split brain',
+          hold_ms,
+          `it moved to ${owner}`,
+        );
+      await sleep(20);
+    }
+    const after = ctx.rig.trafficWrites();
+    if (writes !== null && after !== null) {
+      ctx.figure('route_writes_during_split', after - writes);
+      if (after !== writes)
+        throw new StepFailedError(
+          'no route writes during the split brain',
+          hold_ms,
+          `${after - writes} writes`,
+        );
+    }
+    if (!arbitrated) {
+      const total = seen.a + seen.b + seen.none + seen.mixed;
+      ctx.timeline.line(
+        `  the client saw node-b ${seen.b}/${total}, node-a ${seen.a}/${total}, no answer ${seen.none}/${total}`,
+      );
+    }
+    if (arbitrated) ctx.timeline.line('✓ the traffic stayed put: no flapping between two active nodes');
+    const healAt = ctx.act('heal the keepalive path');
+    await ctx.rig.setKeepalives('both', true);
+    await ctx.until(
+      'one active again: node-a active, node-b standby',
+      d.ready_ms,
+      () => a.state === 'active' && b.state === 'standby',
+    );
+    const backAt = await ctx.until(
+      ctx.rig.trafficText('a'),
+      d.traffic_ms,
+      async () => (await ctx.rig.observeTraffic()) === 'a',
+    );
+    ctx.figure('failback_ms', backAt - healAt);
+    const readyAt = await waitReady(ctx, 'controller: Ready again', d.ready_ms);
+    ctx.figure('ready_again_ms', readyAt - healAt);
+  },
+};
