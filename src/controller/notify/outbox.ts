@@ -21,6 +21,12 @@ export interface OutboxOptions {
   readonly retry_max_ms?: number;
   readonly poll_ms?: number;
   readonly send_timeout_ms?: number;
+  /**
+   * How long a claim holds. Far longer than a send (which is bounded by send_timeout_ms) so that a
+   * clock step never lets a second controller take a row that is still being sent; the price is
+   * that a controller killed mid-send delays that one notification by this much.
+   */
+  readonly claim_ms?: number;
 }
 
 const BATCH = 20;
@@ -34,6 +40,7 @@ export class Outbox {
   private readonly retry_max_ms: number;
   private readonly poll_ms: number;
   private readonly send_timeout_ms: number;
+  private readonly claim_ms: number;
 
   constructor(private readonly o: OutboxOptions) {
     this.max_attempts = o.max_attempts ?? 6;
@@ -41,6 +48,7 @@ export class Outbox {
     this.retry_max_ms = o.retry_max_ms ?? 60_000;
     this.poll_ms = o.poll_ms ?? 500;
     this.send_timeout_ms = o.send_timeout_ms ?? 10_000;
+    this.claim_ms = Math.max(o.claim_ms ?? 300_000, this.send_timeout_ms * 3);
   }
 
   start(): void {
@@ -84,7 +92,7 @@ export class Outbox {
     for (const row of due) {
       const r = await db
         .updateTable('deliveries')
-        .set({ claimed_by: this.o.controller_id, claimed_until: now_ms + this.send_timeout_ms * 3 })
+        .set({ claimed_by: this.o.controller_id, claimed_until: now_ms + this.claim_ms })
         .where('id', '=', row.id)
         .where('status', '=', 'pending')
         .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', now_ms)]))
