@@ -147,10 +147,6 @@ export class Shell {
       setStateGauge(metrics, event.to);
       log.info({ event: event.kind, from: event.from, to: event.to, reason: event.reason }, 'state change');
       this.#opts.reporter?.statusChanged(this.status(), this.#readiness);
-    } else if (event.kind === 'split-brain' && event.winner === 'self') {
-      log.warn({ event: event.kind, winner: event.winner }, 'split brain healed: this node stays active');
-      // The loser's gratuitous ARP / route change may be the last the network saw: assert ours again.
-      this.#opts.act('claim');
     } else if (
       event.kind === 'peer-dead' ||
       event.kind === 'split-brain' ||

@@ -243,11 +243,12 @@ function noteSplitBrain(before: CoreState, after: CoreState, wasAlive: boolean, 
   const both = before.state === 'active' && peer !== null && peer.state === 'active';
   if (both && !wasAlive)
     event(out, { kind: 'split-brain', winner: after.state === 'active' ? 'self' : 'peer' });
-  // The partition healed but the peer heard us first and already stepped down: it may have claimed while
-  // we could not hear it, so ours must be the last claim the network sees. (A restarting peer comes back
-  // in `init`, never straight to `standby`.)
-  const yielded = !wasAlive && peer?.state === 'standby' && before.state === 'active';
-  if (yielded && after.state === 'active') out.push({ kind: 'claim' });
+  // A healed partition that leaves us active: the peer may have claimed while we could not hear it (it
+  // comes back active, or already stepped down when it heard us first), so ours must be the last claim
+  // the network sees. A restarting peer comes back in `init` and needs none.
+  const healed =
+    !wasAlive && before.state === 'active' && (peer?.state === 'active' || peer?.state === 'standby');
+  if (healed && after.state === 'active') out.push({ kind: 'claim' });
   const still = both && after.state === 'active';
   return still === after.split_brain ? after : { ...after, split_brain: still };
 }

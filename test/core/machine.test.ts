@@ -244,6 +244,11 @@ describe('split brain', () => {
     p.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'active' }) });
     assert.equal(p.state, 'active');
     assert.deepEqual(p.events('split-brain'), [{ kind: 'split-brain', winner: 'self' }]);
+    // The loser's claim may have been the last the network saw: the winner claims again.
+    assert.deepEqual(
+      p.roleChanges().map((c) => c.kind),
+      ['claim', 'claim'],
+    );
   });
 
   it('the winner claims again when the loser stepped down before the winner heard it', () => {
