@@ -1,7 +1,7 @@
 // One lab node as a child process: the agent's own start-up (config → transport → core → actions) with the
 // aws-* kinds registered and a controller reporter (enroll with a one-time token, then report on every
-// change and on a heartbeat). `tandem agent` does the same once it wires aws-* and controller_url itself;
-// until then the lab starts its nodes through this entry. Usage: agent-main CONFIG
+// change and on a heartbeat), as `tandem agent` does, plus what only the lab needs: reaching the
+// controller and the status API through unix sockets across network namespaces. Usage: agent-main CONFIG
 import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../agent/config.js';
 import { ControllerClient } from '../agent/controller-client.js';
