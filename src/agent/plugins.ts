@@ -2,8 +2,8 @@
 // entry (with exact paths); a new driver is one line in its registry and one row here.
 import type { TSchema } from '@sinclair/typebox';
 import { type Logger, pino } from 'pino';
-import { AWS_KINDS, createAwsAction, isAwsKind, validateAwsAction } from '../actions/aws/registry.js';
-import { type ArbiterReport, DiscoveryCache } from '../actions/aws/session.js';
+import type { ArbiterReport } from '../actions/aws/session.js';
+import { AWS_KINDS, isAwsKind, validateAwsAction } from '../actions/aws/validate.js';
 import { createLinuxAction } from '../actions/linux/registry.js';
 import { type LinuxActionSpec, RouteSpecSchema, VipSpecSchema } from '../actions/linux/spec.js';
 import { removeStaleVip, VipAction } from '../actions/linux/vip.js';
@@ -39,16 +39,45 @@ const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
 /** Stale claims are removed within this bound, so a wedged `ip` cannot hold the start-up forever. */
 const STALE_DEADLINE_MS = 5000;
 
-/** `log` receives what the cloud drivers see (drift, split brain); validation alone needs none. */
-export function agentPlugins(log: Logger = pino({ enabled: false })): AgentPlugins {
-  // One discovery per agent: the instance's metadata is read once for all its cloud actions.
-  const discovery = new DiscoveryCache();
+type AwsRegistry = typeof import('../actions/aws/registry.js');
+
+/**
+ * The plugins for these action specs. The AWS drivers (and the SDK, tens of MB) are loaded only when a
+ * config has aws-* actions, so that a LAN pair's agent stays small.
+ */
+export async function loadAgentPlugins(log: Logger, actions: readonly PluginSpec[]): Promise<AgentPlugins> {
+  const needsAws = actions.some((a) => isAwsKind(a.kind));
+  const aws = needsAws ? await import('../actions/aws/registry.js') : null;
+  const session = needsAws ? await import('../actions/aws/session.js') : null;
+  return agentPlugins(
+    log,
+    aws && session ? { registry: aws, discovery: new session.DiscoveryCache() } : null,
+  );
+}
+
+/**
+ * `log` receives what the cloud drivers see (drift, split brain). Without `aws` the aws-* kinds are still
+ * validated but cannot be created: use loadAgentPlugins to run them.
+ */
+export function agentPlugins(
+  log: Logger = pino({ enabled: false }),
+  aws: {
+    readonly registry: AwsRegistry;
+    readonly discovery: InstanceType<typeof import('../actions/aws/session.js').DiscoveryCache>;
+  } | null = null,
+): AgentPlugins {
   return {
     // Specs reach here only after validateAction / validateMonitor accepted them.
-    createAction: (spec, hooks): Action =>
-      isAwsKind(spec.kind)
-        ? createAwsAction(spec, { log, report: arbiterToCore(log, hooks), discovery })
-        : createLinuxAction(spec as unknown as LinuxActionSpec),
+    createAction: (spec, hooks): Action => {
+      if (!isAwsKind(spec.kind)) return createLinuxAction(spec as unknown as LinuxActionSpec);
+      if (aws === null)
+        throw new Error(`${spec.kind}: the AWS drivers are not loaded (use loadAgentPlugins)`);
+      return aws.registry.createAwsAction(spec, {
+        log,
+        report: arbiterToCore(log, hooks),
+        discovery: aws.discovery,
+      });
+    },
     createMonitor: (spec): Monitor => createMonitor(spec as unknown as MonitorSpec),
     validateAction: (spec) =>
       isAwsKind(spec.kind) ? validateAwsAction(spec) : validate(ACTION_SCHEMAS, spec),

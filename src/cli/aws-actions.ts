@@ -1,13 +1,12 @@
 // The AWS actions of a node config, for `tandem preflight` and `tandem iam-policy`: validated by the AWS
 // registry (aws-* kinds) and by the agent's own registry (everything else).
 import { readFileSync } from 'node:fs';
-import type { Logger } from 'pino';
 import { parse } from 'yaml';
-import { isAwsKind, validateAwsAction } from '../actions/aws/registry.js';
 import type { AwsActionSpec } from '../actions/aws/schema.js';
+import { isAwsKind, validateAwsAction } from '../actions/aws/validate.js';
 import { ConfigError, type ConfigIssue } from '../agent/config.js';
 import type { PluginSpec } from '../agent/config-schema.js';
-import { type AgentPlugins, agentPlugins } from '../agent/plugins.js';
+import { agentPlugins } from '../agent/plugins.js';
 
 /** Validates `actions[]` entries of every kind (the agent's one registry). */
 export function validateAnyAction(spec: PluginSpec): readonly ConfigIssue[] {
@@ -48,9 +47,4 @@ export function readAwsSpecs(file: string): AwsActionSpec[] {
       { path: 'actions', message: 'expected at least one aws-* action, found none' },
     ]);
   return specs;
-}
-
-/** The agent's plugins with a logger for the cloud drivers (they include the aws-* kinds). */
-export function withAwsActions(_base: AgentPlugins, log: Logger): AgentPlugins {
-  return agentPlugins(log);
 }

@@ -1,27 +1,30 @@
-// The `tandem` command: each subcommand lives in its own module under commands/ and registers itself here.
+// The `tandem` command. Each subcommand lives in its own module under commands/ and is one line below.
+// Only the command being run is loaded: an agent must not carry the simulator, the controller or a cloud
+// SDK it does not use (memory on a small appliance); help and unknown words load them all.
 import { Command } from 'commander';
-import { registerAgent } from './commands/agent.js';
-import { registerController } from './commands/controller.js';
-import { registerIamPolicy } from './commands/iam-policy.js';
-import { registerLab } from './commands/lab.js';
-import { registerPreflight } from './commands/preflight.js';
-import { registerSim } from './commands/sim.js';
-import { registerStatus } from './commands/status.js';
-import { registerSwitchover } from './commands/switchover.js';
 import { VERSION } from './version.js';
+
+type Register = (program: Command) => void;
+
+const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+  agent: async () => (await import('./commands/agent.js')).registerAgent,
+  controller: async () => (await import('./commands/controller.js')).registerController,
+  lab: async () => (await import('./commands/lab.js')).registerLab,
+  preflight: async () => (await import('./commands/preflight.js')).registerPreflight,
+  'iam-policy': async () => (await import('./commands/iam-policy.js')).registerIamPolicy,
+  status: async () => (await import('./commands/status.js')).registerStatus,
+  switchover: async () => (await import('./commands/switchover.js')).registerSwitchover,
+  sim: async () => (await import('./commands/sim.js')).registerSim,
+};
 
 const program = new Command('tandem')
   .description('High-availability failover for a pair of appliances: LAN, AWS and Azure')
   .version(VERSION)
   .showHelpAfterError();
 
-registerAgent(program);
-registerController(program);
-registerLab(program);
-registerPreflight(program);
-registerIamPolicy(program);
-registerStatus(program);
-registerSwitchover(program);
-registerSim(program);
+const invoked = process.argv[2];
+const load =
+  invoked !== undefined && Object.hasOwn(COMMANDS, invoked) ? [COMMANDS[invoked]!] : Object.values(COMMANDS);
+for (const register of await Promise.all(load.map((l) => l()))) register(program);
 
 await program.parseAsync(process.argv);

@@ -6,9 +6,8 @@ import { pino } from 'pino';
 import { ConfigError, loadConfig } from '../agent/config.js';
 import { ControllerClient } from '../agent/controller-client.js';
 import { startAgent } from '../agent/node.js';
-import { agentPlugins } from '../agent/plugins.js';
+import { agentPlugins, loadAgentPlugins } from '../agent/plugins.js';
 import type { StatusReporter } from '../agent/shell.js';
-import { validateAnyAction, withAwsActions } from '../cli/aws-actions.js';
 import { reportOf } from './report.js';
 import { forwardToUnixSocket, serveUnixSocket } from './unix-forward.js';
 
@@ -20,7 +19,7 @@ if (file === undefined) {
 const base = agentPlugins();
 let cfg: ReturnType<typeof loadConfig>;
 try {
-  cfg = loadConfig(file, { validateAction: validateAnyAction, validateMonitor: base.validateMonitor });
+  cfg = loadConfig(file, { validateAction: base.validateAction, validateMonitor: base.validateMonitor });
 } catch (err) {
   console.error(err instanceof ConfigError ? err.message : String(err));
   process.exit(2);
@@ -79,7 +78,7 @@ if (controllerUrl !== null && env.TANDEM_LAB_CREDENTIAL_FILE) {
 }
 
 agent = await startAgent(cfg, {
-  plugins: withAwsActions(base, log),
+  plugins: await loadAgentPlugins(log, cfg.actions),
   log,
   ...(reporter ? { reporter } : {}),
 });

@@ -13,7 +13,7 @@ export function registerAgent(program: Command): void {
       // Loaded here, not at the top: other commands should not pay for the agent's modules.
       const { ConfigError, loadConfig, redactedConfig } = await import('../../agent/config.js');
       const { startAgent } = await import('../../agent/node.js');
-      const { agentPlugins } = await import('../../agent/plugins.js');
+      const { agentPlugins, loadAgentPlugins } = await import('../../agent/plugins.js');
       const { pino } = await import('pino');
       const validation = agentPlugins();
       let cfg: ReturnType<typeof loadConfig>;
@@ -34,7 +34,7 @@ export function registerAgent(program: Command): void {
         return;
       }
       const log = pino({ level: cfg.log_level, base: { pair: cfg.pair, node: cfg.node } });
-      const plugins = agentPlugins(log);
+      const plugins = await loadAgentPlugins(log, cfg.actions);
       const { controllerReporting } = await import('../../agent/reporting.js');
       const c = cfg.controller;
       const reporting =
