@@ -174,7 +174,8 @@ function resolveConfig(
     ha_link: cfg.ha_link ?? 'direct',
     ha_port_monitor: cfg.ha_port_monitor ?? null,
     wan_loss_relinquish_ms: cfg.wan_loss_relinquish_ms ?? 10_000,
-    max_clock_skew_ms: cfg.max_clock_skew_ms ?? 0,
+    // On by default: with 0 a recording of any earlier boot of the peer would be accepted after our restart.
+    max_clock_skew_ms: cfg.max_clock_skew_ms ?? 60_000,
     action_deadline_ms: cfg.action_deadline_ms ?? 30_000,
     // Like corosync's real-time default: a busy host must not delay keepalives into a false failover.
     nice: cfg.nice ?? -10,

@@ -4,6 +4,10 @@
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
 import { AwsError, classify } from './errors.js';
 
+// The SDK release is pinned on purpose (the README says why); its "upgrade to Node 22" notice would only
+// be noise in every agent's log. An operator's own setting wins.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 export interface ClientOptions {
   readonly region: string;
   /** `http://127.0.0.1:PORT` for the simulator, a VPC interface endpoint, or unset for the public endpoint. */

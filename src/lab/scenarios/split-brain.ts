@@ -1,6 +1,7 @@
 // split-brain: the keepalive path is cut both ways while both nodes are healthy. The standby takes over,
-// so both are active; the controller shows it; the cloud target must not flap between them (the active
-// node's arbiter sees the peer holding the routes and does not fight). Healed, the pair converges to one.
+// so both are active; the controller shows it. Where a cloud arbitrates, core decides who keeps the
+// target: the primary's arbiter sees the peer holding the routes and takes them back once; the secondary
+// does not fight; then nothing moves. Healed, the pair converges to one.
 import { StepFailedError } from '../errors.js';
 import type { LabScenario } from '../types.js';
 import { deadlines, sleep, waitReady } from './common.js';
@@ -31,19 +32,23 @@ export const splitBrain: LabScenario = {
       d.ready_ms,
       async () => (await ctx.controller.status()).split_brain,
     );
-    // Hold the partition. Where a cloud arbitrates (route tables), node-a must not take the routes back
-    // while it cannot hear node-b. On a LAN both nodes hold the VIP: clients follow whichever answers ARP
-    // last, which is what a split brain means there; the lab reports what the client saw.
-    const writes = ctx.rig.trafficWrites();
-    const arbitrated = writes !== null;
+    // Where a cloud arbitrates (route tables), the primary takes the routes back once (core's split-brain
+    // rule) and then nothing may move. On a LAN both nodes hold the VIP: clients follow whichever answers
+    // ARP last, which is what a split brain means there; the lab reports what the client saw.
+    const arbitrated = ctx.rig.trafficWrites() !== null;
     const hold_ms = Math.max(2000, 5 * ctx.timing.dead_ms);
-    ctx.act(`hold the partition ${hold_ms} ms${arbitrated ? ': the traffic must stay where it is' : ''}`);
+    if (arbitrated)
+      await ctx.until('the primary takes the routes back once (the cloud as arbiter)', hold_ms, async () => {
+        return (await ctx.rig.observeTraffic()) === 'a';
+      });
+    const writes = ctx.rig.trafficWrites();
+    ctx.act(`hold the partition ${hold_ms} ms${arbitrated ? ': the traffic must stay at node-a' : ''}`);
     const seen = { a: 0, b: 0, none: 0, mixed: 0 };
     const end = Date.now() + hold_ms;
     while (Date.now() < end) {
       const owner = await ctx.rig.observeTraffic();
       seen[owner]++;
-      if (arbitrated && owner !== 'b')
+      if (arbitrated && owner !== 'a')
         throw new StepFailedError(
           'the traffic stays put during the split brain',
           hold_ms,
@@ -67,7 +72,8 @@ export const splitBrain: LabScenario = {
         `  the client saw node-b ${seen.b}/${total}, node-a ${seen.a}/${total}, no answer ${seen.none}/${total}`,
       );
     }
-    if (arbitrated) ctx.timeline.line('✓ the traffic stayed put: no flapping between two active nodes');
+    if (arbitrated)
+      ctx.timeline.line('✓ the traffic stayed at the primary: no flapping between two active nodes');
     const healAt = ctx.act('heal the keepalive path');
     await ctx.rig.setKeepalives('both', true);
     await ctx.until(
