@@ -23,7 +23,7 @@ export function deadlines(ctx: ScenarioContext, extra_ms = 0) {
 
 export async function failoverAndBack(ctx: ScenarioContext, plan: FailoverPlan): Promise<void> {
   const d = deadlines(ctx, plan.extra_detection_ms ?? 0);
-  const { a, b } = ctx.agents;
+  const { b } = ctx.agents;
   const failAt = ctx.act(plan.fail.text);
   await plan.fail.run();
   await ctx.until('node-b takes over (active)', d.detect_ms, () => b.state === 'active');
@@ -37,19 +37,26 @@ export async function failoverAndBack(ctx: ScenarioContext, plan: FailoverPlan):
   await plan.afterFailover?.();
   const recoverAt = ctx.act(plan.recover.text);
   await plan.recover.run();
-  await ctx.until(
-    'node-a active again, node-b standby (preemption)',
-    d.ready_ms,
-    () => a.state === 'active' && b.state === 'standby',
-  );
+  await backToPrimary(ctx, recoverAt, 'node-a active again, node-b standby (preemption)', d);
+}
+
+/** From `since`: node-a active and node-b standby, the traffic at node-a, the controller Ready again. */
+export async function backToPrimary(
+  ctx: ScenarioContext,
+  since: number,
+  what: string,
+  d: ReturnType<typeof deadlines> = deadlines(ctx),
+): Promise<void> {
+  const { a, b } = ctx.agents;
+  await ctx.until(what, d.ready_ms, () => a.state === 'active' && b.state === 'standby');
   const backAt = await ctx.until(
     ctx.rig.trafficText('a'),
     d.traffic_ms,
     async () => (await ctx.rig.observeTraffic()) === 'a',
   );
-  ctx.figure('failback_ms', backAt - recoverAt);
+  ctx.figure('failback_ms', backAt - since);
   const readyAt = await waitReady(ctx, 'controller: Ready again', d.ready_ms);
-  ctx.figure('ready_again_ms', readyAt - recoverAt);
+  ctx.figure('ready_again_ms', readyAt - since);
 }
 
 /** Both agents settled (their last claim/release done), the traffic at the primary, the controller Ready. */

@@ -4,7 +4,7 @@
 // does not fight; then nothing moves. Healed, the pair converges to one.
 import { StepFailedError } from '../errors.js';
 import type { LabScenario } from '../types.js';
-import { deadlines, sleep, waitReady } from './common.js';
+import { backToPrimary, deadlines, sleep } from './common.js';
 
 export const splitBrain: LabScenario = {
   name: 'split-brain',
@@ -76,18 +76,6 @@ export const splitBrain: LabScenario = {
       ctx.timeline.line('✓ the traffic stayed at the primary: no flapping between two active nodes');
     const healAt = ctx.act('heal the keepalive path');
     await ctx.rig.setKeepalives('both', true);
-    await ctx.until(
-      'one active again: node-a active, node-b standby',
-      d.ready_ms,
-      () => a.state === 'active' && b.state === 'standby',
-    );
-    const backAt = await ctx.until(
-      ctx.rig.trafficText('a'),
-      d.traffic_ms,
-      async () => (await ctx.rig.observeTraffic()) === 'a',
-    );
-    ctx.figure('failback_ms', backAt - healAt);
-    const readyAt = await waitReady(ctx, 'controller: Ready again', d.ready_ms);
-    ctx.figure('ready_again_ms', readyAt - healAt);
+    await backToPrimary(ctx, healAt, 'one active again: node-a active, node-b standby');
   },
 };

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { stringify } from 'yaml';
 import type { Sim } from '../../../src/sim/server.js';
-import { ENI_A, ENI_B, I_A, I_B, OVERLAY, tableId } from './fixtures.js';
+import { ENI_A, ENI_B, I_A, I_B, OVERLAY, routeTargets, tableId } from './fixtures.js';
 
 const ROOT = new URL('../../../', import.meta.url).pathname;
 const CLI = join(ROOT, 'src', 'cli', 'main.ts');
@@ -190,17 +190,7 @@ export class Pair {
 }
 
 /** Where each configured route points now, as `eni-…:active`. */
-export function targets(sim: Sim, tables: number, dests: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < tables; i++) {
-    const t = sim.state.routeTable(tableId(i));
-    for (const d of dests) {
-      const r = t.route_views.find((v) => v.destination === d && v.origin === 'CreateRoute');
-      out.push(r ? `${r.target_id}:${r.state}` : 'missing');
-    }
-  }
-  return out;
-}
+export const targets = routeTargets;
 
 export function allAt(sim: Sim, tables: number, dests: readonly string[], eni: string): boolean {
   return targets(sim, tables, dests).every((t) => t === `${eni}:active`);
