@@ -12,7 +12,7 @@ import { AwsError } from './errors.js';
 import { arn } from './iam-policy.js';
 import { dryRunCheck, failedCheck } from './preflight.js';
 import type { EipSpec } from './schema.js';
-import { type AwsContext, AwsSession, runVerb, unknownObservation } from './session.js';
+import { type AwsContext, AwsSession, Resolved, runVerb, unknownObservation } from './session.js';
 
 const CONFIRM_FIRST_MS = 50;
 const CONFIRM_MAX_MS = 1000;
@@ -27,7 +27,7 @@ export class EipAction {
   readonly name: string;
   readonly spec: EipSpec;
   readonly #session: AwsSession;
-  #prepared: Promise<Prepared> | null = null;
+  readonly #prepared = new Resolved<Prepared>();
 
   constructor(spec: EipSpec, ctx: AwsContext) {
     this.spec = spec;
@@ -36,17 +36,10 @@ export class EipAction {
   }
 
   prepare(): Promise<Prepared> {
-    if (!this.#prepared) {
-      const p = (async () => ({
-        client: await this.#session.client(),
-        eni_id: (await this.#session.ownInterface(this.spec)).eni_id,
-      }))();
-      p.catch(() => {
-        if (this.#prepared === p) this.#prepared = null;
-      });
-      this.#prepared = p;
-    }
-    return this.#prepared;
+    return this.#prepared.get(async () => ({
+      client: await this.#session.client(),
+      eni_id: (await this.#session.ownInterface(this.spec)).eni_id,
+    }));
   }
 
   async #address(p: Prepared, b: CallBudget): Promise<Address> {

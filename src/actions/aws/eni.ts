@@ -15,7 +15,7 @@ import { AwsError } from './errors.js';
 import { arn } from './iam-policy.js';
 import { dryRunCheck, failedCheck } from './preflight.js';
 import type { EniSpec } from './schema.js';
-import { type AwsContext, AwsSession, runVerb, unknownObservation } from './session.js';
+import { type AwsContext, AwsSession, Resolved, runVerb, unknownObservation } from './session.js';
 
 const POLL_FIRST_MS = 100;
 const POLL_MAX_MS = 1000;
@@ -31,7 +31,7 @@ export class EniAction {
   readonly name: string;
   readonly spec: EniSpec;
   readonly #session: AwsSession;
-  #prepared: Promise<Prepared> | null = null;
+  readonly #prepared = new Resolved<Prepared>();
 
   constructor(spec: EniSpec, ctx: AwsContext) {
     this.spec = spec;
@@ -40,14 +40,7 @@ export class EniAction {
   }
 
   prepare(deadline_ms = 10_000): Promise<Prepared> {
-    if (!this.#prepared) {
-      const p = this.#resolve(budget(deadline_ms, undefined, this.#session.retry));
-      p.catch(() => {
-        if (this.#prepared === p) this.#prepared = null;
-      });
-      this.#prepared = p;
-    }
-    return this.#prepared;
+    return this.#prepared.get(() => this.#resolve(budget(deadline_ms, undefined, this.#session.retry)));
   }
 
   async #resolve(b: CallBudget): Promise<Prepared> {

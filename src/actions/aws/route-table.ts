@@ -18,7 +18,7 @@ import { arn } from './iam-policy.js';
 import { dryRunCheck, failedCheck } from './preflight.js';
 import { type Destination, parseDestination, type RouteReading, readAll, summarise } from './route-view.js';
 import type { RouteTableSpec } from './schema.js';
-import { type AwsContext, AwsSession, runVerb, unknownObservation } from './session.js';
+import { type AwsContext, AwsSession, Resolved, runVerb, unknownObservation } from './session.js';
 
 /** Bounded so ten tables × two routes go out in one wave while a burst stays inside EC2's 50-token bucket. */
 const ROUTE_CONCURRENCY = 32;
@@ -51,7 +51,7 @@ export class RouteTableAction {
   readonly spec: RouteTableSpec;
   readonly #session: AwsSession;
   readonly #dests: readonly Destination[];
-  #prepared: Promise<Prepared> | null = null;
+  readonly #prepared = new Resolved<Prepared>();
 
   constructor(spec: RouteTableSpec, ctx: AwsContext) {
     this.spec = spec;
@@ -66,14 +66,7 @@ export class RouteTableAction {
 
   /** Resolves our ENI and every route table id once; the failover itself never looks them up again. */
   prepare(deadline_ms = 10_000): Promise<Prepared> {
-    if (!this.#prepared) {
-      const p = this.#resolve(budget(deadline_ms, undefined, this.#session.retry));
-      p.catch(() => {
-        if (this.#prepared === p) this.#prepared = null;
-      });
-      this.#prepared = p;
-    }
-    return this.#prepared;
+    return this.#prepared.get(() => this.#resolve(budget(deadline_ms, undefined, this.#session.retry)));
   }
 
   async #resolve(b: CallBudget): Promise<Prepared> {

@@ -14,7 +14,7 @@ import { arn } from './iam-policy.js';
 import { ipCommand, type LocalAddresses } from './local-address.js';
 import { failedCheck } from './preflight.js';
 import type { SecondaryIpSpec } from './schema.js';
-import { type AwsContext, AwsSession, runVerb, unknownObservation } from './session.js';
+import { type AwsContext, AwsSession, Resolved, runVerb, unknownObservation } from './session.js';
 
 const CONFIRM_FIRST_MS = 50;
 const CONFIRM_MAX_MS = 1000;
@@ -31,7 +31,7 @@ export class SecondaryIpAction {
   readonly spec: SecondaryIpSpec;
   readonly #session: AwsSession;
   readonly #local: LocalAddresses;
-  #prepared: Promise<Prepared> | null = null;
+  readonly #prepared = new Resolved<Prepared>();
 
   constructor(spec: SecondaryIpSpec, ctx: AwsContext) {
     this.spec = spec;
@@ -41,18 +41,11 @@ export class SecondaryIpAction {
   }
 
   prepare(): Promise<Prepared> {
-    if (!this.#prepared) {
-      const p = (async () => {
-        const client = await this.#session.client();
-        const own = await this.#session.ownInterface(this.spec);
-        return { client, ...own };
-      })();
-      p.catch(() => {
-        if (this.#prepared === p) this.#prepared = null;
-      });
-      this.#prepared = p;
-    }
-    return this.#prepared;
+    return this.#prepared.get(async () => {
+      const client = await this.#session.client();
+      const own = await this.#session.ownInterface(this.spec);
+      return { client, ...own };
+    });
   }
 
   /** The ENI that holds the address now (filtered Describe: the cheap throttle bucket, CLOUD.md §1.4). */

@@ -154,3 +154,22 @@ export function toActionError(err: unknown): ActionError {
 export function unknownObservation(err: unknown): Observation {
   return { target: 'unknown', error: toActionError(err) };
 }
+
+/**
+ * A driver's start-up resolution (ids, our ENI): computed once and shared by every verb, but forgotten
+ * when it fails, so that the next verb (a claim during the failover) tries again instead of failing forever.
+ */
+export class Resolved<T> {
+  #value: Promise<T> | null = null;
+
+  get(start: () => Promise<T>): Promise<T> {
+    if (this.#value === null) {
+      const p = start();
+      p.catch(() => {
+        if (this.#value === p) this.#value = null;
+      });
+      this.#value = p;
+    }
+    return this.#value;
+  }
+}
