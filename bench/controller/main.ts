@@ -4,10 +4,10 @@
 // Usage: npm run bench:controller [-- --agents 10000 --seconds 12 --stores sqlite,postgres]
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
 import { type ControllerProcess, spawnController } from '../../test/helpers/controller-process.js';
 import { type PgServer, startPostgres } from '../../test/helpers/postgres.js';
 
@@ -22,41 +22,32 @@ const { values } = parseArgs({
 const AGENTS = Number(values.agents);
 const MEASURE_MS = Number(values.seconds) * 1000;
 const INTERVAL_MS = Number(values.interval);
-const WARMUP_MS = 2 * INTERVAL_MS;
+const WARMUP_MS = Number(process.env.BENCH_WARMUP_INTERVALS ?? 2) * INTERVAL_MS;
 const ADMIN = 'tdk_bench-admin-token-0123456789';
 
-const http = new Agent({ keepAlive: true, maxSockets: 128 });
+// undici rather than node:http: the load generator shares the machine's two cores with the
+// controller, so it should cost as little per report as it can.
+const CONNECTIONS = Number(process.env.BENCH_SOCKETS ?? 128);
+let pool: Pool | null = null;
 
 interface Res {
   status: number;
   body: string;
 }
 
-function call(base: URL, method: string, path: string, token: string | null, body?: unknown): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    const data = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        agent: http,
-        host: base.hostname,
-        port: base.port,
-        method,
-        path,
-        headers: {
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
+async function call(base: URL, method: 'GET' | 'POST', path: string, token: string | null, body?: unknown): Promise<Res> {
+  pool ??= new Pool(base.origin, { connections: CONNECTIONS, pipelining: 1 });
+  const data = body === undefined ? undefined : JSON.stringify(body);
+  const res = await pool.request({
+    method,
+    path,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(data ? { 'content-type': 'application/json' } : {}),
+    },
+    ...(data ? { body: data } : {}),
   });
+  return { status: res.statusCode, body: await res.body.text() };
 }
 
 interface Node {
@@ -65,7 +56,7 @@ interface Node {
   state: 'active' | 'standby';
 }
 
-async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function inBatches<T>(items: readonly T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: width }, async () => {
@@ -78,7 +69,7 @@ async function pool<T>(items: readonly T[], width: number, fn: (item: T) => Prom
 async function enrollFleet(base: URL): Promise<Node[]> {
   const nodes: Node[] = [];
   const sites = Array.from({ length: Math.ceil(AGENTS / 2) }, (_, i) => i);
-  await pool(sites, 32, async (i) => {
+  await inBatches(sites, 32, async (i) => {
     const site = JSON.parse(
       (await call(base, 'POST', '/api/v1/sites', ADMIN, { name: `site-${i}`, kind: 'aws' })).body,
     );
@@ -229,6 +220,8 @@ async function runStore(store: 'sqlite' | 'postgres'): Promise<Result> {
     return { store, ...(await drive(base, nodes, proc.child.pid!)) };
   } finally {
     await proc?.kill('SIGTERM');
+    await pool?.close();
+    pool = null;
     pg?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
@@ -237,7 +230,6 @@ async function runStore(store: 'sqlite' | 'postgres'): Promise<Result> {
 const results: Result[] = [];
 for (const store of values.stores.split(',') as ('sqlite' | 'postgres')[])
   results.push(await runStore(store));
-http.destroy();
 
 const offered = Math.round(AGENTS / (INTERVAL_MS / 1000));
 console.log(
