@@ -30,13 +30,37 @@ export type Principal =
   | { readonly kind: 'person'; readonly token_id: string; readonly scope: Scope }
   | { readonly kind: 'node'; readonly node_id: string; readonly site_id: string };
 
-function bearer(request: FastifyRequest): string {
+/** The bearer token of a request, or 401. */
+export function bearer(request: FastifyRequest): string {
   const header = request.headers.authorization;
   const m = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
   if (!m) {
     throw new ControllerError('unauthenticated', 'send "Authorization: Bearer <token>" with an API token');
   }
   return m[1]!;
+}
+
+export function isNodeCredential(secret: string): boolean {
+  return secret.startsWith(PREFIX.node);
+}
+
+/** The node a credential's hash found (or nothing), as a principal; 401 unless it is a live node's. */
+export function nodePrincipal(
+  hash: string,
+  node:
+    | { id: string; site_id: string; removed_at: number | null; credential_hash: string | null }
+    | undefined,
+): Principal & { kind: 'node' } {
+  if (!node || node.credential_hash === null || !sameHash(node.credential_hash, hash)) {
+    throw new ControllerError('unauthenticated', 'unknown node credential; enroll the node again');
+  }
+  if (node.removed_at !== null) {
+    throw new ControllerError(
+      'credential-revoked',
+      'this node was removed from its site; its credential is revoked for good',
+    );
+  }
+  return { kind: 'node', node_id: node.id, site_id: node.site_id };
 }
 
 export async function authenticate(
@@ -46,19 +70,8 @@ export async function authenticate(
 ): Promise<Principal> {
   const secret = bearer(request);
   const hash = hashSecret(secret);
-  if (secret.startsWith(PREFIX.node)) {
-    const node = (await hot.nodeByCredential.run(db, { hash })).rows[0];
-    if (!node || node.credential_hash === null || !sameHash(node.credential_hash, hash)) {
-      throw new ControllerError('unauthenticated', 'unknown node credential; enroll the node again');
-    }
-    if (node.removed_at !== null) {
-      throw new ControllerError(
-        'credential-revoked',
-        'this node was removed from its site; its credential is revoked for good',
-      );
-    }
-    return { kind: 'node', node_id: node.id, site_id: node.site_id };
-  }
+  if (isNodeCredential(secret))
+    return nodePrincipal(hash, (await hot.nodeByCredential.run(db, { hash })).rows[0]);
   const token = await db
     .selectFrom('tokens')
     .select(['id', 'scope', 'revoked_at', 'token_hash'])

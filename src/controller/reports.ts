@@ -1,18 +1,23 @@
-// Ingests agent reports. Reports that arrive together are written in one transaction (group
-// commit) and each is acknowledged only after that transaction has committed.
+// Ingests agent reports. Reports that arrive together are authenticated, checked and written in
+// one transaction (group commit) with a fixed number of statements, and each is acknowledged only
+// after that transaction has committed.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { type EvalContext, evaluateSite } from './evaluate.js';
+import { authorize, nodePrincipal } from './auth.js';
+import { ControllerError } from './errors.js';
+import { evaluateSite } from './evaluate.js';
 import { recordEvent } from './events.js';
 import type { Report } from './schema.js';
 import type { Settings } from './settings.js';
-import type { HotQueries } from './store/hot.js';
+import type { LoggedReport, ReportingNode, Touch } from './store/batch.js';
 import type { Store } from './store/open.js';
 import type { Database } from './store/tables.js';
 
 export interface ReportJob {
+  /** SHA-256 of the bearer credential: the batch finds the reporting node by it. */
+  readonly credential_hash: string;
+  /** The node the request names; only that node's own credential may report for it. */
   readonly node_id: string;
-  readonly site_id: string;
   readonly report: Report;
 }
 
@@ -20,75 +25,155 @@ export interface ReportOutcome {
   readonly duplicate: boolean;
 }
 
+/** What one report came to: stored (or recognised as a resend), or refused. */
+export type ReportResult = ReportOutcome | ControllerError;
+
+export interface BatchContext {
+  readonly settings: Settings;
+  readonly now_ms: number;
+}
+
+type Queries = Pick<Store, 'dialect' | 'hot' | 'batch'>;
+
 /** How often a periodic report refreshes the node row: well inside the stale time. */
 export function touchInterval(settings: Settings): number {
   return Math.min(5000, Math.floor(settings.stale_after_ms / 4));
 }
 
-/** Applies one report: stores it, updates the node's latest status and derives events. */
-export async function applyReport(
+/** A report that repeats the node's stored facts: the log gets it, nothing is derived from it. */
+function isPeriodic(node: ReportingNode, r: Report): boolean {
+  return (
+    r.action_results.length === 0 &&
+    node.stale === 0 &&
+    node.state === r.state &&
+    node.wan_ok === (r.wan_ok ? 1 : 0) &&
+    node.hears_peer === (r.hears_peer ? 1 : 0) &&
+    node.version === r.version
+  );
+}
+
+/**
+ * Applies a batch: one read finds every report's node by its credential (authentication and the
+ * comparison in one statement), one insert logs the periodic reports (the common case) and one
+ * update refreshes the node rows that are due. Reports that change something follow, in arrival
+ * order, with their sites locked first (in id order, as every writer locks: site, then nodes).
+ */
+export async function applyBatch(
   db: Kysely<Database>,
-  hot: HotQueries,
-  ctx: Omit<EvalContext, 'db'>,
-  job: ReportJob,
-): Promise<ReportOutcome> {
-  const r = job.report;
+  q: Queries,
+  ctx: BatchContext,
+  jobs: readonly ReportJob[],
+): Promise<ReportResult[]> {
+  const hashes = [...new Set(jobs.map((j) => j.credential_hash))];
+  const found = new Map((await q.batch.nodesByCredential(db, hashes)).map((n) => [n.credential_hash, n]));
+  const out: ReportResult[] = new Array(jobs.length);
+  const logged: LoggedReport[] = [];
+  const touches: Touch[] = [];
+  const changes: { i: number; node: ReportingNode }[] = [];
+  const seen = new Set<string>();
+  const touch_ms = touchInterval(ctx.settings);
+  for (const [i, job] of jobs.entries()) {
+    const node = found.get(job.credential_hash);
+    try {
+      authorize(nodePrincipal(job.credential_hash, node), { node_id: job.node_id });
+    } catch (err) {
+      out[i] = err as ControllerError;
+      continue;
+    }
+    const r = job.report;
+    if (node === undefined) throw new Error('unreachable: an authorised report without its node');
+    // A node's second report in one batch goes after its first, against the row the first left.
+    if (seen.has(node.id)) changes.push({ i, node });
+    else if (node.last_report_id === r.id) out[i] = { duplicate: true };
+    else if (isPeriodic(node, r)) {
+      out[i] = { duplicate: false };
+      logged.push({ node_id: node.id, report_id: r.id, body: JSON.stringify(r) });
+      // The node row (one random page written per update) is refreshed only every touch interval,
+      // which keeps staleness exact to within that interval; the log has every report.
+      if (node.last_report_at === null || ctx.now_ms - node.last_report_at >= touch_ms) {
+        touches.push({
+          node_id: node.id,
+          report_id: r.id,
+          indicators: JSON.stringify(r.indicators),
+          wan: JSON.stringify(r.wan),
+          last_keepalive_at: r.last_keepalive_at,
+        });
+      }
+    } else changes.push({ i, node });
+    seen.add(node.id);
+  }
+  if (logged.length > 0) await q.batch.logReports(db, ctx.now_ms, logged);
+  if (touches.length > 0) await q.batch.touchNodes(db, ctx.now_ms, touches);
+  if (changes.length === 0) return out;
+
+  const sites = [...new Set(changes.map((c) => c.node.site_id))].sort();
+  if (q.dialect === 'postgres') {
+    await db.selectFrom('sites').select('id').where('id', 'in', sites).orderBy('id').forUpdate().execute();
+  }
+  const evaluate = new Set<string>();
+  for (const { i, node } of changes) {
+    const applied = await applyChange(db, q, ctx, node.id, node.site_id, jobs[i]!.report);
+    out[i] = applied;
+    if (applied.changed) evaluate.add(node.site_id);
+  }
+  // Once per site, after all of its reports: a site whose two nodes both reported is judged on both.
+  for (const site_id of sites) {
+    if (evaluate.has(site_id)) await evaluateSite({ db, dialect: q.dialect, ...ctx }, site_id);
+  }
+  return out;
+}
+
+/** Applies a report that may change the node: logs it, updates the node row and records events. */
+async function applyChange(
+  db: Kysely<Database>,
+  q: Queries,
+  ctx: BatchContext,
+  node_id: string,
+  site_id: string,
+  r: Report,
+): Promise<ReportOutcome & { changed: boolean }> {
   const now_ms = ctx.now_ms;
-  const store = () =>
-    hot.insertReport.run(db, {
-      node_id: job.node_id,
-      report_id: r.id,
-      received_at: now_ms,
-      body: JSON.stringify(r),
-    });
+  // Read again: an earlier report of this node in the same batch may have changed the row.
+  const node = (await q.hot.nodeForReport.run(db, { id: node_id })).rows[0];
+  if (node === undefined || node.removed_at !== null) return { duplicate: false, changed: false };
+  // An agent sends its reports one at a time, in order, so a resent report is the last one recorded.
+  if (node.last_report_id === r.id) return { duplicate: true, changed: false };
+  await q.hot.insertReport.run(db, {
+    node_id,
+    report_id: r.id,
+    received_at: now_ms,
+    body: JSON.stringify(r),
+  });
   const wan_ok = r.wan_ok ? 1 : 0;
   const hears_peer = r.hears_peer ? 1 : 0;
-  const latest = {
-    last_report_at: now_ms,
-    indicators: JSON.stringify(r.indicators),
-    wan: JSON.stringify(r.wan),
-    last_keepalive_at: r.last_keepalive_at,
-    last_report_id: r.id,
-    ...(r.action_results.length > 0 ? { action_results: JSON.stringify(r.action_results) } : {}),
-  };
-  const node = (await hot.nodeForReport.run(db, { id: job.node_id })).rows[0];
-  if (node === undefined || node.removed_at !== null) return { duplicate: false };
-  // An agent sends its reports one at a time, in order, so a resent report is the last one recorded.
-  if (node.last_report_id === r.id) return { duplicate: true };
-  await store();
   const changed =
     node.state !== r.state ||
     node.wan_ok !== wan_ok ||
     node.hears_peer !== hears_peer ||
     node.version !== r.version ||
     node.stale === 1;
-  if (!changed && r.action_results.length === 0) {
-    // A periodic report: the report log has it; the node row (one random page written per update)
-    // is refreshed only every touch interval, which keeps staleness exact to within that interval.
-    const due = node.last_report_at === null || now_ms - node.last_report_at >= touchInterval(ctx.settings);
-    if (due) {
-      const { indicators, wan, last_keepalive_at } = latest;
-      await hot.touch.run(db, {
-        id: job.node_id,
-        report_id: r.id,
-        last_report_at: now_ms,
-        indicators,
-        wan,
-        last_keepalive_at,
-      });
-    }
-    return { duplicate: false };
-  }
   await db
     .updateTable('nodes')
-    .set({ ...latest, state: r.state, wan_ok, hears_peer, version: r.version, stale: 0 })
-    .where('id', '=', job.node_id)
+    .set({
+      last_report_at: now_ms,
+      indicators: JSON.stringify(r.indicators),
+      wan: JSON.stringify(r.wan),
+      last_keepalive_at: r.last_keepalive_at,
+      last_report_id: r.id,
+      ...(r.action_results.length > 0 ? { action_results: JSON.stringify(r.action_results) } : {}),
+      state: r.state,
+      wan_ok,
+      hears_peer,
+      version: r.version,
+      stale: 0,
+    })
+    .where('id', '=', node_id)
     .execute();
-  const base = { site_id: job.site_id, node_id: job.node_id, at: now_ms };
+  const base = { site_id, node_id, at: now_ms };
   if (node.state !== r.state) {
     await recordEvent(db, {
       ...base,
-      key: `state:${job.node_id}:${r.id}`,
+      key: `state:${node_id}:${r.id}`,
       type: 'state-change',
       details: { role: node.role, from: node.state, to: r.state },
     });
@@ -107,90 +192,9 @@ export async function applyReport(
       message: a.message ?? null,
       duration_ms: a.duration_ms ?? null,
     };
-    await recordEvent(db, { ...base, key: `action:${job.node_id}:${a.id}`, type, details });
+    await recordEvent(db, { ...base, key: `action:${node_id}:${a.id}`, type, details });
   }
-  if (changed) await evaluateSite({ ...ctx, db }, job.site_id);
-  return { duplicate: false };
-}
-
-/**
- * Applies a batch in a few statements: one read of the batch's nodes, one multi-row insert of the
- * periodic reports (the common case); reports that change something go through applyReport, in
- * order, after them.
- */
-export async function applyBatch(
-  db: Kysely<Database>,
-  hot: HotQueries,
-  ctx: Omit<EvalContext, 'db'>,
-  jobs: readonly ReportJob[],
-): Promise<ReportOutcome[]> {
-  const ids = [...new Set(jobs.map((j) => j.node_id))];
-  const nodes = new Map(
-    (
-      await db
-        .selectFrom('nodes')
-        .select([
-          'id',
-          'state',
-          'wan_ok',
-          'hears_peer',
-          'version',
-          'stale',
-          'removed_at',
-          'last_report_at',
-          'last_report_id',
-        ])
-        .where('id', 'in', ids)
-        .execute()
-    ).map((n) => [n.id, n]),
-  );
-  const out: ReportOutcome[] = new Array(jobs.length);
-  const periodic: number[] = [];
-  const rest: number[] = [];
-  const seen = new Set<string>();
-  for (const [i, job] of jobs.entries()) {
-    const node = nodes.get(job.node_id);
-    const r = job.report;
-    const first = !seen.has(job.node_id);
-    seen.add(job.node_id);
-    if (node === undefined || node.removed_at !== null) out[i] = { duplicate: false };
-    else if (!first) rest.push(i);
-    else if (node.last_report_id === r.id) out[i] = { duplicate: true };
-    else if (
-      r.action_results.length === 0 &&
-      node.stale === 0 &&
-      node.state === r.state &&
-      node.wan_ok === (r.wan_ok ? 1 : 0) &&
-      node.hears_peer === (r.hears_peer ? 1 : 0) &&
-      node.version === r.version
-    )
-      periodic.push(i);
-    else rest.push(i);
-  }
-  if (periodic.length > 0) {
-    const rows = periodic.map((i) => {
-      const { node_id, report } = jobs[i]!;
-      return { node_id, report_id: report.id, received_at: ctx.now_ms, body: JSON.stringify(report) };
-    });
-    await db.insertInto('reports').values(rows).execute();
-    const touch_ms = touchInterval(ctx.settings);
-    for (const i of periodic) {
-      out[i] = { duplicate: false };
-      const { node_id, report: r } = jobs[i]!;
-      const last = nodes.get(node_id)!.last_report_at;
-      if (last !== null && ctx.now_ms - last < touch_ms) continue;
-      await hot.touch.run(db, {
-        id: node_id,
-        report_id: r.id,
-        last_report_at: ctx.now_ms,
-        indicators: JSON.stringify(r.indicators),
-        wan: JSON.stringify(r.wan),
-        last_keepalive_at: r.last_keepalive_at,
-      });
-    }
-  }
-  for (const i of rest) out[i] = await applyReport(db, hot, ctx, jobs[i]!);
-  return out;
+  return { duplicate: false, changed };
 }
 
 interface Pending {
@@ -217,9 +221,8 @@ function retryable(err: unknown): boolean {
 }
 
 /**
- * Reports are written by lanes, each one transaction at a time; a site always maps to the same
- * lane, so one site's reports apply in arrival order. SQLite has one connection and one lane;
- * PostgreSQL gets several so that round trips overlap.
+ * Reports are written by lanes, each one transaction at a time. SQLite has one connection and one
+ * lane; PostgreSQL gets several so that round trips overlap.
  */
 export class ReportWriter {
   private readonly lanes: { queue: Pending[]; flushing: boolean }[];
@@ -231,8 +234,9 @@ export class ReportWriter {
     this.lanes = Array.from({ length: n }, () => ({ queue: [], flushing: false }));
   }
 
+  /** Resolves once the report is stored; rejects with a ControllerError when it is refused. */
   submit(job: ReportJob): Promise<ReportOutcome> {
-    const lane = this.lanes[laneOf(job.site_id, this.lanes.length)]!;
+    const lane = this.lanes[laneOf(job.node_id, this.lanes.length)]!;
     return new Promise((resolve, reject) => {
       lane.queue.push({ job, resolve, reject });
       if (!lane.flushing) {
@@ -244,13 +248,10 @@ export class ReportWriter {
 
   private async flush(lane: { queue: Pending[]; flushing: boolean }): Promise<void> {
     while (lane.queue.length > 0) {
-      // Sites in a fixed order within a batch: controllers lock sites alike, so they cannot deadlock.
-      const batch = lane.queue
-        .splice(0, this.batch_max)
-        .sort((a, b) => (a.job.site_id < b.job.site_id ? -1 : a.job.site_id > b.job.site_id ? 1 : 0));
+      const batch = lane.queue.splice(0, this.batch_max);
       try {
-        const outcomes = await this.write(batch.map((p) => p.job));
-        for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+        const results = await this.write(batch.map((p) => p.job));
+        for (const [i, p] of batch.entries()) settle(p, results[i]!);
       } catch (err) {
         if (batch.length === 1) {
           batch[0]!.reject(err);
@@ -259,7 +260,7 @@ export class ReportWriter {
         // One bad report must not fail its neighbours: write them one by one.
         for (const p of batch) {
           try {
-            p.resolve((await this.write([p.job]))[0]!);
+            settle(p, (await this.write([p.job]))[0]!);
           } catch (e) {
             p.reject(e);
           }
@@ -269,14 +270,14 @@ export class ReportWriter {
     lane.flushing = false;
   }
 
-  private async write(jobs: readonly ReportJob[]): Promise<ReportOutcome[]> {
+  private async write(jobs: readonly ReportJob[]): Promise<ReportResult[]> {
     const { store, settings } = this.options;
     for (let attempt = 1; ; attempt++) {
       const now_ms = this.options.now();
       try {
         return await store.db
           .transaction()
-          .execute((trx) => applyBatch(trx, store.hot, { dialect: store.dialect, settings, now_ms }, jobs));
+          .execute((trx) => applyBatch(trx, store, { settings, now_ms }, jobs));
       } catch (err) {
         if (attempt >= 3 || !retryable(err)) throw err;
         this.options.log.warn({ attempt, code: (err as { code?: string }).code }, 'report batch retried');
@@ -285,8 +286,14 @@ export class ReportWriter {
   }
 }
 
-function laneOf(site_id: string, lanes: number): number {
+function settle(p: Pending, result: ReportResult): void {
+  if (result instanceof ControllerError) p.reject(result);
+  else p.resolve(result);
+}
+
+/** A node always maps to the same lane, so its reports apply in arrival order. */
+function laneOf(node_id: string, lanes: number): number {
   let h = 0;
-  for (let i = 0; i < site_id.length; i++) h = (h * 31 + site_id.charCodeAt(i)) | 0;
+  for (let i = 0; i < node_id.length; i++) h = (h * 31 + node_id.charCodeAt(i)) | 0;
   return Math.abs(h) % lanes;
 }

@@ -1,11 +1,15 @@
 // What agents call: enroll once, then report (and read their site's settings) with their credential.
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { authenticate, authorize, bearer, hashSecret, isNodeCredential } from '../auth.js';
 import type { Ctx } from '../model/context.js';
 import { enroll, nodeSettings } from '../model/nodes.js';
 import type { ReportWriter } from '../reports.js';
 import { Enroll, NodeParams, Report, ReportAck } from '../schema.js';
 import { BEARER, guard } from './guard.js';
+
+/** A report is a few hundred bytes; 32 action results with long messages stay well inside this. */
+const REPORT_BODY_LIMIT = 256 * 1024;
 
 export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter): void {
   const tags = ['agents'];
@@ -19,7 +23,8 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
   app.post<{ Params: Static<typeof NodeParams>; Body: Report }>(
     '/api/v1/nodes/:node_id/reports',
     {
-      preHandler: self,
+      // Authenticated in the write batch: one read finds every batched report's node by its credential.
+      bodyLimit: REPORT_BODY_LIMIT,
       schema: {
         tags,
         summary: 'Report this node’s state; acknowledged only once stored',
@@ -30,12 +35,15 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
       },
     },
     async (req) => {
-      const principal = req.principal;
-      // The guard let only this node's own credential through.
-      if (principal?.kind !== 'node') throw new Error('report without a node principal');
+      const secret = bearer(req);
+      if (!isNodeCredential(secret)) {
+        // A person's token: 401 when unknown, else 403, as on every node route.
+        authorize(await authenticate(ctx.store.db, ctx.store.hot, req), { node_id: req.params.node_id });
+        throw new Error('unreachable: only a node credential may report');
+      }
       const outcome = await writer.submit({
-        node_id: principal.node_id,
-        site_id: principal.site_id,
+        credential_hash: hashSecret(secret),
+        node_id: req.params.node_id,
         report: req.body,
       });
       return { id: req.body.id, stored: true, duplicate: outcome.duplicate };

@@ -1,5 +1,6 @@
-// The three queries every report runs, prepared once per store.
-import type { InsertResult, Kysely, UpdateResult } from 'kysely';
+// The per-report queries (authentication of other node routes, a report that changes its node),
+// prepared once per store.
+import type { InsertResult, Kysely } from 'kysely';
 import { type Prepared, prepare } from './prepared.js';
 import type { Database } from './tables.js';
 
@@ -26,18 +27,6 @@ export interface HotQueries {
       last_report_at: number | null;
       last_report_id: string | null;
     }
-  >;
-  /** Refreshes the latest-report columns of a node whose state did not change. */
-  readonly touch: Prepared<
-    {
-      id: string;
-      report_id: string;
-      last_report_at: number;
-      indicators: string;
-      wan: string;
-      last_keepalive_at: number | null;
-    },
-    UpdateResult
   >;
 }
 
@@ -69,21 +58,6 @@ export function hotQueries(db: Kysely<Database>): HotQueries {
           'last_report_id',
         ])
         .where('id', '=', p.id),
-    ),
-    touch: prepare(
-      db,
-      ['id', 'report_id', 'last_report_at', 'indicators', 'wan', 'last_keepalive_at'],
-      (q, p) =>
-        q
-          .updateTable('nodes')
-          .set({
-            last_report_at: p.last_report_at,
-            indicators: p.indicators,
-            wan: p.wan,
-            last_keepalive_at: p.last_keepalive_at,
-            last_report_id: p.report_id,
-          })
-          .where('id', '=', p.id),
     ),
   };
 }

@@ -13,6 +13,7 @@ import {
   type SqliteStatement,
 } from 'kysely';
 import pg from 'pg';
+import { type BatchQueries, batchQueries } from './batch.js';
 import { startCheckpointer } from './checkpointer.js';
 import { type HotQueries, hotQueries } from './hot.js';
 import { type Dialect, migrations } from './migrations.js';
@@ -22,6 +23,7 @@ export interface Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
   readonly hot: HotQueries;
+  readonly batch: BatchQueries;
   close(): Promise<void>;
 }
 
@@ -62,7 +64,8 @@ function openSqlite(path: string): Store {
   // A larger page cache keeps the node rows and index tails in memory across commits.
   database.pragma('cache_size = -65536');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  if (path === ':memory:') return { db, dialect: 'sqlite', hot: hotQueries(db), close: () => db.destroy() };
+  const queries = { hot: hotQueries(db), batch: batchQueries('sqlite') };
+  if (path === ':memory:') return { db, dialect: 'sqlite', ...queries, close: () => db.destroy() };
   database.pragma('wal_autocheckpoint = 0');
   const checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS, (message) => {
     process.emitWarning(`SQLite checkpoint: ${message}`);
@@ -70,7 +73,7 @@ function openSqlite(path: string): Store {
   return {
     db,
     dialect: 'sqlite',
-    hot: hotQueries(db),
+    ...queries,
     async close() {
       await checkpointer.stop();
       await db.destroy();
@@ -114,7 +117,13 @@ function openPostgres(options: StoreOptions): Store {
     },
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', hot: hotQueries(db), close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    hot: hotQueries(db),
+    batch: batchQueries('postgres'),
+    close: () => db.destroy(),
+  };
 }
 
 /**

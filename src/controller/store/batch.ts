@@ -1,0 +1,106 @@
+// The report path's set-based statements: a batch of reports is authenticated, logged and touched
+// in three statements whatever its size. Each has one fixed SQL text per dialect (the rows travel
+// as one JSON parameter on SQLite, as arrays on PostgreSQL), so the text is prepared once and a
+// batch costs three round trips to PostgreSQL instead of one or two per report.
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { Dialect } from './migrations.js';
+import type { Database } from './tables.js';
+
+/** What a report is checked and compared against: its credential's node and that node's latest facts. */
+export interface ReportingNode {
+  readonly id: string;
+  readonly site_id: string;
+  readonly role: 'primary' | 'secondary';
+  readonly credential_hash: string;
+  readonly removed_at: number | null;
+  readonly state: string | null;
+  readonly wan_ok: number | null;
+  readonly hears_peer: number | null;
+  readonly version: string | null;
+  readonly stale: number;
+  readonly last_report_at: number | null;
+  readonly last_report_id: string | null;
+}
+
+export interface LoggedReport {
+  readonly node_id: string;
+  readonly report_id: string;
+  readonly body: string;
+}
+
+/** A periodic report's refresh of its node's latest-report columns. */
+export interface Touch {
+  readonly node_id: string;
+  readonly report_id: string;
+  readonly indicators: string;
+  readonly wan: string;
+  readonly last_keepalive_at: number | null;
+}
+
+export interface BatchQueries {
+  nodesByCredential(db: Kysely<Database>, hashes: readonly string[]): Promise<ReportingNode[]>;
+  logReports(db: Kysely<Database>, received_at: number, rows: readonly LoggedReport[]): Promise<void>;
+  touchNodes(db: Kysely<Database>, last_report_at: number, rows: readonly Touch[]): Promise<void>;
+}
+
+const NODE_COLUMNS =
+  'id, site_id, role, credential_hash, removed_at, state, wan_ok, hears_peer, version, stale, last_report_at, last_report_id';
+
+const SQLITE = {
+  nodes: `SELECT ${NODE_COLUMNS} FROM nodes WHERE credential_hash IN (SELECT value FROM json_each(?))`,
+  log: `INSERT INTO reports (node_id, report_id, received_at, body)
+        SELECT value ->> 0, value ->> 1, ?, value ->> 2 FROM json_each(?)`,
+  touch: `UPDATE nodes SET last_report_at = ?, indicators = t.value ->> 1, wan = t.value ->> 2,
+            last_keepalive_at = t.value ->> 3, last_report_id = t.value ->> 4
+          FROM json_each(?) AS t WHERE nodes.id = t.value ->> 0`,
+};
+
+const POSTGRES = {
+  nodes: `SELECT ${NODE_COLUMNS} FROM nodes WHERE credential_hash = ANY($1::text[])`,
+  log: `INSERT INTO reports (node_id, report_id, received_at, body)
+        SELECT n, r, $1, b FROM unnest($2::text[], $3::text[], $4::text[]) AS t(n, r, b)`,
+  touch: `UPDATE nodes SET last_report_at = $1, indicators = t.i, wan = t.w, last_keepalive_at = t.k,
+            last_report_id = t.r
+          FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t(id, i, w, k, r)
+          WHERE nodes.id = t.id`,
+};
+
+async function run<R>(db: Kysely<Database>, sql: string, parameters: readonly unknown[]): Promise<R[]> {
+  return (await db.executeQuery(CompiledQuery.raw(sql, [...parameters]) as CompiledQuery<R>)).rows;
+}
+
+export function batchQueries(dialect: Dialect): BatchQueries {
+  if (dialect === 'sqlite') {
+    return {
+      nodesByCredential: (db, hashes) => run(db, SQLITE.nodes, [JSON.stringify(hashes)]),
+      async logReports(db, received_at, rows) {
+        const json = JSON.stringify(rows.map((r) => [r.node_id, r.report_id, r.body]));
+        await run(db, SQLITE.log, [received_at, json]);
+      },
+      async touchNodes(db, last_report_at, rows) {
+        const json = JSON.stringify(
+          rows.map((t) => [t.node_id, t.indicators, t.wan, t.last_keepalive_at, t.report_id]),
+        );
+        await run(db, SQLITE.touch, [last_report_at, json]);
+      },
+    };
+  }
+  return {
+    nodesByCredential: (db, hashes) => run(db, POSTGRES.nodes, [hashes]),
+    async logReports(db, received_at, rows) {
+      const column = <K extends keyof LoggedReport>(k: K) => rows.map((r) => r[k]);
+      await run(db, POSTGRES.log, [received_at, column('node_id'), column('report_id'), column('body')]);
+    },
+    async touchNodes(db, last_report_at, rows) {
+      const column = <K extends keyof Touch>(k: K) => rows.map((t) => t[k]);
+      await run(db, POSTGRES.touch, [
+        last_report_at,
+        column('node_id'),
+        column('indicators'),
+        column('wan'),
+        column('last_keepalive_at'),
+        column('report_id'),
+      ]);
+    },
+  };
+}
