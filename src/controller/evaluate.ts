@@ -4,7 +4,7 @@
 import type { Kysely } from 'kysely';
 import { recordEvent } from './events.js';
 import type { Settings } from './settings.js';
-import { isStale, siteStatus } from './status.js';
+import { isSplitBrain, isStale, siteStatus } from './status.js';
 import type { Dialect } from './store/migrations.js';
 import type { Database, NodeRow, SitesTable } from './store/tables.js';
 
@@ -63,7 +63,7 @@ export async function evaluateSite(ctx: EvalContext, site_id: string): Promise<v
   // split-brain event. Measured from stored facts, like the failover rule, so the sweep can decide it.
   const both_since = status.active === 'both' ? (site.both_active_since ?? now_ms) : null;
   if (both_since !== site.both_active_since) update.both_active_since = both_since;
-  const split = both_since !== null && now_ms - both_since > ctx.settings.split_brain_after_ms;
+  const split = both_since !== null && isSplitBrain(status.active, both_since, now_ms, ctx.settings);
   if (split && site.split_brain_since === null) {
     update.split_brain_since = both_since;
     await recordEvent(db, {

@@ -1,6 +1,6 @@
 // The lock order every writer follows on PostgreSQL, so that two transactions touching one site
 // cannot wait for each other in a circle: the site row first (SELECT … FOR UPDATE), then its node
-// rows, by id. SQLite has one writer at a time and needs neither.
+// rows, by id (loadSite with a lock does both). SQLite has one writer at a time and needs neither.
 import type { Kysely } from 'kysely';
 import type { Dialect } from './migrations.js';
 import type { Database } from './tables.js';
@@ -19,20 +19,4 @@ export async function lockSite(
     .forUpdate()
     .executeTakeFirst();
   return row !== undefined;
-}
-
-/** Locks node rows in id order; call it with the rows' site already locked. */
-export async function lockNodes(
-  db: Kysely<Database>,
-  store: { readonly dialect: Dialect },
-  node_ids: readonly string[],
-): Promise<void> {
-  if (store.dialect !== 'postgres' || node_ids.length === 0) return;
-  await db
-    .selectFrom('nodes')
-    .select('id')
-    .where('id', 'in', [...node_ids])
-    .orderBy('id')
-    .forUpdate()
-    .execute();
 }
