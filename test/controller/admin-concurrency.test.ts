@@ -89,7 +89,8 @@ for (const kind of STORES) {
         }
       });
       const reportsSoFar = () => [...reportStatus.values()].reduce((a, b) => a + b, 0);
-      while (reportsSoFar() < 30) await new Promise((r) => setTimeout(r, 10));
+      const warm = Date.now() + 30_000;
+      while (reportsSoFar() < 30 && Date.now() < warm) await new Promise((r) => setTimeout(r, 10));
 
       const admin: { what: string; expected: number; got: number; body: unknown }[] = [];
       const call = async (what: string, expected: number, method: string, path: string, body?: unknown) => {
@@ -139,9 +140,12 @@ for (const kind of STORES) {
             }
           }
         })();
-      await Promise.all([churn, patch(sites[1]!), patch(sites[2]!)]);
-      stop = true;
-      await Promise.all(reporters);
+      try {
+        await Promise.all([churn, patch(sites[1]!), patch(sites[2]!)]);
+      } finally {
+        stop = true;
+        await Promise.all(reporters);
+      }
 
       const wrong = admin.filter((a) => a.got !== a.expected);
       assert.deepEqual(wrong, [], 'every admin request got its proper status');
