@@ -1,10 +1,10 @@
-// Turns a site's stored facts into events: ready / not ready, split brain, and the failover rule.
+// Turns a site's stored facts into events: ready / not ready, and the split-brain and failover rules.
 // Runs inside the caller's transaction with the site row locked (PostgreSQL), so two controllers
 // evaluating one site serialise and record each transition once.
 import type { Kysely } from 'kysely';
 import { recordEvent } from './events.js';
 import type { Settings } from './settings.js';
-import { isStale, siteStatus } from './status.js';
+import { isSplitBrain, isStale, siteStatus } from './status.js';
 import type { Dialect } from './store/migrations.js';
 import type { Database, NodeRow, SitesTable } from './store/tables.js';
 
@@ -21,6 +21,7 @@ type SiteUpdate = Partial<
     | 'derived_ready'
     | 'derived_active'
     | 'split_brain_since'
+    | 'both_active_since'
     | 'secondary_active_since'
     | 'failover_recorded_for'
   >
@@ -57,15 +58,21 @@ export async function evaluateSite(ctx: EvalContext, site_id: string): Promise<v
   }
   if (status.active !== site.derived_active) update.derived_active = status.active;
 
-  if (status.split_brain && site.split_brain_since === null) {
-    update.split_brain_since = now_ms;
+  // Both active is a split brain only once it outlasts the threshold: a make-before-break switchover
+  // (the new active claims a moment before the old one releases) leaves its state changes and no
+  // split-brain event. Measured from stored facts, like the failover rule, so the sweep can decide it.
+  const both_since = status.active === 'both' ? (site.both_active_since ?? now_ms) : null;
+  if (both_since !== site.both_active_since) update.both_active_since = both_since;
+  const split = both_since !== null && isSplitBrain(status.active, both_since, now_ms, ctx.settings);
+  if (split && site.split_brain_since === null) {
+    update.split_brain_since = both_since;
     await recordEvent(db, {
       ...base,
-      key: `split-brain:${site_id}:${now_ms}`,
+      key: `split-brain:${site_id}:${both_since}`,
       type: 'split-brain',
-      details: {},
+      details: { active_since: both_since, active_for_ms: now_ms - both_since },
     });
-  } else if (!status.split_brain && site.split_brain_since !== null) {
+  } else if (both_since === null && site.split_brain_since !== null) {
     update.split_brain_since = null;
     const lasted_ms = now_ms - site.split_brain_since;
     const key = `split-brain-resolved:${site_id}:${site.split_brain_since}`;

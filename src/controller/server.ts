@@ -67,7 +67,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const pool_max = options.pool_max ?? 24;
   const store = await openStore({ url: options.store_url, pool_max });
   const boot = await bootstrapAdmin(store.db, clock.now(), options.admin_token);
-  const ctx: Ctx = { store, settings, now: () => clock.now() };
+  const ctx: Ctx = { store, settings, now: () => clock.now(), log };
   // PostgreSQL: a third of the pool writes reports; the rest serves authentication, reads, sweeps and the outbox.
   const lanes = store.dialect === 'postgres' ? Math.max(1, Math.floor(pool_max / 3)) : 1;
   const writer = new ReportWriter({ store, settings, now: ctx.now, log, lanes });
@@ -125,7 +125,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const port = typeof address === 'object' && address !== null ? address.port : listen.port;
   const host = listen.host.includes(':') ? `[${listen.host}]` : listen.host;
 
-  const runSweep = () => sweep(store, settings, clock.now());
+  const runSweep = () => sweep(store, settings, clock.now(), log);
   let sweepTimer: NodeJS.Timeout | null = null;
   let sweeping: Promise<void> | null = null;
   const interval_ms = options.sweep_interval_ms ?? 1000;

@@ -4,6 +4,11 @@ export interface Settings {
   readonly stale_after_ms: number;
   /** A failover event only when the secondary stays active longer than this (the 35 s rule). */
   readonly failover_after_ms: number;
+  /**
+   * A split brain is an event only when both nodes stay active longer than this, so a
+   * make-before-break switchover (the new active claims a moment before the old one releases) is not.
+   */
+  readonly split_brain_after_ms: number;
   /** A one-time enrollment token is valid this long. */
   readonly enrollment_ttl_ms: number;
   /** Stored reports older than this are deleted by the sweep (the node keeps its latest status). */
@@ -13,6 +18,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   stale_after_ms: 30_000,
   failover_after_ms: 35_000,
+  split_brain_after_ms: 5000,
   enrollment_ttl_ms: 7 * 24 * 3600_000,
   report_retention_ms: 3600_000,
 };

@@ -7,6 +7,8 @@ import type { NodeRow, SiteRow } from './store/tables.js';
 export interface StatusSettings {
   /** A node that has not reported for longer than this is stale: treated as unheard of. */
   readonly stale_after_ms: number;
+  /** Both nodes active longer than this is a split brain; a shorter overlap is a handover. */
+  readonly split_brain_after_ms: number;
 }
 
 export interface NodeStatus {
@@ -39,8 +41,26 @@ export interface SiteStatus {
     readonly same_version: boolean;
   };
   readonly active: ActiveNode;
+  /** Both nodes active, continuously for longer than split_brain_after_ms. */
   readonly split_brain: boolean;
   readonly nodes: { readonly primary: NodeStatus | null; readonly secondary: NodeStatus | null };
+}
+
+/**
+ * Both active is the truth of the moment (`active: 'both'`); it is a split brain only once it has
+ * lasted longer than the threshold, measured from when the controller saw both active.
+ */
+export function isSplitBrain(
+  active: ActiveNode,
+  both_active_since: number | null,
+  now_ms: number,
+  settings: StatusSettings,
+): boolean {
+  return (
+    active === 'both' &&
+    both_active_since !== null &&
+    now_ms - both_active_since > settings.split_brain_after_ms
+  );
 }
 
 export function isStale(node: NodeRow, now_ms: number, settings: StatusSettings): boolean {
@@ -101,7 +121,7 @@ export function siteStatus(
     ready: r.ready,
     indicators: { connected: r.connected, keepalive: r.keepalive, same_version: r.same_version },
     active: r.active,
-    split_brain: r.active === 'both',
+    split_brain: isSplitBrain(r.active, site.both_active_since, now_ms, settings),
     nodes: {
       primary: primary === null ? null : nodeStatus(primary, now_ms, settings),
       secondary: secondary === null ? null : nodeStatus(secondary, now_ms, settings),

@@ -1,21 +1,40 @@
-// The periodic pass every controller runs: promote pending failovers past the threshold, mark
-// silent nodes stale, drop old reports. Every step claims its rows with a conditional write, so
-// several controllers sweeping one database record each fact once.
+// The periodic pass every controller runs: promote pending failovers and split brains past their
+// thresholds, mark silent nodes stale, drop old reports. Every step claims its rows with a
+// conditional write, so several controllers sweeping one database record each fact once.
 import { evaluateSite } from './evaluate.js';
 import { recordEvent } from './events.js';
 import type { Settings } from './settings.js';
+import { lockSite } from './store/locks.js';
 import type { Store } from './store/open.js';
+import { type TransactOptions, transact } from './store/transact.js';
+
+type Log = TransactOptions['log'];
 
 /** Bound on the rows one sweep touches per step; the next sweep takes the rest. */
 const SWEEP_LIMIT = 500;
 
-export async function sweep(store: Store, settings: Settings, now_ms: number): Promise<void> {
-  await promoteFailovers(store, settings, now_ms);
-  await markStale(store, settings, now_ms);
+export async function sweep(store: Store, settings: Settings, now_ms: number, log?: Log): Promise<void> {
+  await promoteFailovers(store, settings, now_ms, log);
+  await promoteSplitBrains(store, settings, now_ms, log);
+  await markStale(store, settings, now_ms, log);
   await dropOldReports(store, settings, now_ms);
 }
 
-async function promoteFailovers(store: Store, settings: Settings, now_ms: number): Promise<void> {
+function evaluate(
+  store: Store,
+  settings: Settings,
+  now_ms: number,
+  site_id: string,
+  log: Log,
+): Promise<void> {
+  return transact(
+    store,
+    (trx) => evaluateSite({ db: trx, dialect: store.dialect, settings, now_ms }, site_id),
+    { log, what: 'sweep: evaluate site' },
+  );
+}
+
+async function promoteFailovers(store: Store, settings: Settings, now_ms: number, log: Log): Promise<void> {
   const due = await store.db
     .selectFrom('sites')
     .select('id')
@@ -29,14 +48,23 @@ async function promoteFailovers(store: Store, settings: Settings, now_ms: number
     )
     .limit(SWEEP_LIMIT)
     .execute();
-  for (const { id } of due) {
-    await store.db
-      .transaction()
-      .execute((trx) => evaluateSite({ db: trx, dialect: store.dialect, settings, now_ms }, id));
-  }
+  for (const { id } of due) await evaluate(store, settings, now_ms, id, log);
 }
 
-async function markStale(store: Store, settings: Settings, now_ms: number): Promise<void> {
+/** Sites whose nodes have both been active longer than the threshold and no split brain recorded. */
+async function promoteSplitBrains(store: Store, settings: Settings, now_ms: number, log: Log): Promise<void> {
+  const due = await store.db
+    .selectFrom('sites')
+    .select('id')
+    .where('both_active_since', 'is not', null)
+    .where('both_active_since', '<', now_ms - settings.split_brain_after_ms)
+    .where('split_brain_since', 'is', null)
+    .limit(SWEEP_LIMIT)
+    .execute();
+  for (const { id } of due) await evaluate(store, settings, now_ms, id, log);
+}
+
+async function markStale(store: Store, settings: Settings, now_ms: number, log: Log): Promise<void> {
   const silent = await store.db
     .selectFrom('nodes')
     .select(['id', 'site_id', 'role', 'last_report_at'])
@@ -46,25 +74,31 @@ async function markStale(store: Store, settings: Settings, now_ms: number): Prom
     .limit(SWEEP_LIMIT)
     .execute();
   for (const node of silent) {
-    await store.db.transaction().execute(async (trx) => {
-      const claimed = await trx
-        .updateTable('nodes')
-        .set({ stale: 1 })
-        .where('id', '=', node.id)
-        .where('stale', '=', 0)
-        .where('last_report_at', '=', node.last_report_at)
-        .executeTakeFirst();
-      if (claimed.numUpdatedRows !== 1n) return;
-      await recordEvent(trx, {
-        key: `stale:${node.id}:${node.last_report_at}`,
-        type: 'stale',
-        site_id: node.site_id,
-        node_id: node.id,
-        at: now_ms,
-        details: { role: node.role, last_report_at: node.last_report_at },
-      });
-      await evaluateSite({ db: trx, dialect: store.dialect, settings, now_ms }, node.site_id);
-    });
+    await transact(
+      store,
+      async (trx) => {
+        // The lock order every writer follows: the site row first, then its nodes.
+        await lockSite(trx, store, node.site_id);
+        const claimed = await trx
+          .updateTable('nodes')
+          .set({ stale: 1 })
+          .where('id', '=', node.id)
+          .where('stale', '=', 0)
+          .where('last_report_at', '=', node.last_report_at)
+          .executeTakeFirst();
+        if (claimed.numUpdatedRows !== 1n) return;
+        await recordEvent(trx, {
+          key: `stale:${node.id}:${node.last_report_at}`,
+          type: 'stale',
+          site_id: node.site_id,
+          node_id: node.id,
+          at: now_ms,
+          details: { role: node.role, last_report_at: node.last_report_at },
+        });
+        await evaluateSite({ db: trx, dialect: store.dialect, settings, now_ms }, node.site_id);
+      },
+      { log, what: 'sweep: mark stale' },
+    );
   }
 }
 

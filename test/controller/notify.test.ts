@@ -88,6 +88,8 @@ for (const kind of STORES) {
       h = await harness(await stores.url(), {
         smtp: { host: '127.0.0.1', port: mail.port, secure: false, from: 'tandem@example.test' },
         outbox: { poll_ms: 50, retry_base_ms: 100, max_attempts: 3 },
+        // Real time here: a split brain is an event once both nodes have been active this long.
+        settings: { split_brain_after_ms: 100 },
       });
     });
     afterEach(async () => {
@@ -196,7 +198,11 @@ for (const kind of STORES) {
         report({ state: 'active' }),
         s.secondary.cred,
       );
-      await eventually(() => mail.mails.length >= 1, 'the email');
+      // Both nodes stay active past the threshold; the sweep (not on a timer here) records it.
+      await eventually(async () => {
+        await h.c.sweep();
+        return mail.mails.length >= 1;
+      }, 'the email');
       const m = mail.mails[0]!;
       assert.deepEqual(m.to.sort(), ['noc@example.test', 'oncall@example.test']);
       assert.equal(m.from, 'tandem@example.test');

@@ -31,7 +31,7 @@ describe('two controllers on one PostgreSQL', () => {
       store_url: url,
       clock,
       sweep_interval_ms: 30,
-      settings: { failover_after_ms: 35_000, stale_after_ms: 600_000 },
+      settings: { failover_after_ms: 35_000, split_brain_after_ms: 5000, stale_after_ms: 600_000 },
       outbox: { poll_ms: 30 },
     };
     const started = await Promise.allSettled([startController(opts), startController(opts)]);
@@ -86,6 +86,14 @@ describe('two controllers on one PostgreSQL', () => {
       send(A, 'secondary', 'active'),
       send(B, 'primary', 'active'),
     ]);
+    // Both controllers sweep (every 30 ms); both nodes have been active 6 s on the shared clock.
+    clock.advance(6_000);
+    await eventually(
+      async () =>
+        (await B('GET', `/api/v1/events?site_id=${s.site_id}&type=split-brain`)).body.events.length > 0,
+      'the split-brain event',
+    );
+    await new Promise((r) => setTimeout(r, 300)); // several more sweeps by both
     await send(A, 'primary', 'fault');
     // Both controllers sweep; the secondary has been active 40 s on the shared clock.
     clock.advance(40_000);

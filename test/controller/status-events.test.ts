@@ -1,4 +1,4 @@
-// Ready / Not Ready, split brain, stale, the 35 s failover rule and the event log, with a fake clock.
+// Ready / Not Ready, the 5 s split-brain rule, stale, the 35 s failover rule and the event log, with a fake clock.
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import type { Report } from '../../src/controller/schema.js';
@@ -22,7 +22,7 @@ for (const kind of STORES) {
     beforeEach(async () => {
       h = await harness(await stores.url(), {
         clock,
-        settings: { stale_after_ms: 10_000, failover_after_ms: 35_000 },
+        settings: { stale_after_ms: 10_000, failover_after_ms: 35_000, split_brain_after_ms: 5000 },
       });
       s = await pairSite(h.api, 'site-a');
     });
@@ -49,22 +49,126 @@ for (const kind of STORES) {
       assert.equal((await events('not-ready')).length, 1, 'not-ready recorded on the transition only');
     });
 
-    test('split brain: both active is shown and recorded, and its end too', async () => {
+    /** A rule sending split-brain events to a channel, and the deliveries it made so far. */
+    const splitBrainRule = async () => {
+      // No SMTP server: the deliveries fail, but a delivery row exists exactly when a notification was due.
+      const ch = await h.api('POST', '/api/v1/channels', {
+        name: 'noc',
+        kind: 'email',
+        to: ['noc@example.test'],
+      });
+      assert.equal(ch.status, 201);
+      const rule = await h.api('POST', '/api/v1/rules', {
+        name: 'split brains',
+        event_types: ['split-brain', 'split-brain-resolved'],
+        channel_id: ch.body.id,
+      });
+      assert.equal(rule.status, 201);
+      return async () =>
+        (
+          (await h.api('GET', '/api/v1/deliveries?limit=500')).body.deliveries as {
+            channel_id: string;
+            event_id: number;
+          }[]
+        ).filter((d) => d.channel_id === ch.body.id);
+    };
+
+    test('a make-before-break handover (both active 1 s) is no split brain and notifies nobody', async () => {
       await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      const deliveries = await splitBrainRule();
+      await send('secondary', { state: 'active' });
+      const overlap = await status();
+      assert.equal(overlap.active, 'both', 'both active is the truth of the moment');
+      assert.equal(overlap.split_brain, false, 'not a split brain before the threshold');
+      clock.advance(1000);
+      await h.c.sweep();
+      await send('primary', { state: 'standby' });
+      clock.advance(6000);
+      await send('primary', { state: 'standby' });
+      await send('secondary', { state: 'active' });
+      await h.c.sweep();
+      const st = await status();
+      assert.equal(st.active, 'secondary');
+      assert.equal(st.split_brain, false);
+      assert.deepEqual(await events('split-brain'), []);
+      assert.deepEqual(await events('split-brain-resolved'), []);
+      const changes = (await events('state-change')).map(
+        (e: { details: { role: string; to: string } }) => `${e.details.role}:${e.details.to}`,
+      );
+      assert.ok(changes.includes('secondary:active') && changes.includes('primary:standby'), changes.join());
+      assert.deepEqual(await deliveries(), [], 'no notification');
+    });
+
+    test('both active 6 s is one split brain, recorded by the next report, and its end too', async () => {
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      const deliveries = await splitBrainRule();
       await send('secondary', { state: 'active', hears_peer: false });
+      clock.advance(5000);
+      await send('secondary', { state: 'active', hears_peer: false });
+      await h.c.sweep();
+      assert.deepEqual(await events('split-brain'), [], 'exactly 5 s is not longer than 5 s');
+      assert.equal((await status()).split_brain, false);
+      clock.advance(1000);
+      // A report that changes something evaluates the site: the overlap is past the threshold now.
+      await send('primary', { state: 'active', hears_peer: false });
+      const sb = await events('split-brain');
+      assert.equal(sb.length, 1);
+      assert.equal(sb[0].details.active_for_ms, 6000);
       const st = await status();
       assert.equal(st.split_brain, true);
       assert.equal(st.active, 'both');
       assert.equal(st.ready, false);
-      assert.equal(st.indicators.keepalive, false);
-      await send('secondary', { state: 'active', hears_peer: false });
-      assert.equal((await events('split-brain')).length, 1);
-      clock.advance(5000);
+      await h.c.sweep();
+      await send('secondary', { state: 'active', hears_peer: true });
+      assert.equal((await events('split-brain')).length, 1, 'recorded once');
+      clock.advance(2000);
       await send('secondary', { state: 'standby' });
       assert.equal((await status()).split_brain, false);
       const resolved = await events('split-brain-resolved');
       assert.equal(resolved.length, 1);
-      assert.equal(resolved[0].details.lasted_ms, 5000);
+      assert.equal(resolved[0].details.lasted_ms, 8000, 'measured from when both became active');
+      const sent = await deliveries();
+      assert.equal(
+        sent.filter((d) => d.event_id === sb[0].id).length,
+        1,
+        'one notification of the split brain',
+      );
+      assert.equal(sent.filter((d) => d.event_id === resolved[0].id).length, 1);
+      assert.equal(sent.length, 2);
+    });
+
+    test('the sweep alone records a split brain when no report follows', async () => {
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'active' });
+      clock.advance(3000);
+      await h.c.sweep();
+      assert.deepEqual(await events('split-brain'), []);
+      clock.advance(3000);
+      await h.c.sweep();
+      await h.c.sweep();
+      const sb = await events('split-brain');
+      assert.equal(sb.length, 1);
+      assert.equal(sb[0].details.active_for_ms, 6000);
+      assert.equal((await status()).split_brain, true);
+    });
+
+    test('a split brain ended by a node going silent is resolved by the sweep', async () => {
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'active' });
+      clock.advance(6000);
+      await send('primary', { state: 'active' });
+      await h.c.sweep();
+      assert.equal((await events('split-brain')).length, 1);
+      clock.advance(5000); // the secondary's last report is 11 s old: stale
+      await h.c.sweep();
+      const st = await status();
+      assert.equal(st.active, 'primary');
+      assert.equal(st.split_brain, false);
+      const resolved = await events('split-brain-resolved');
+      assert.equal(resolved.length, 1);
+      assert.equal(resolved[0].details.lasted_ms, 11_000);
     });
 
     test('a node silent longer than the stale time is stale and the site Not Ready', async () => {

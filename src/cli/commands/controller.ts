@@ -9,6 +9,7 @@ interface Flags {
   listen: string;
   staleAfterMs?: string;
   failoverAfterMs?: string;
+  splitBrainAfterMs?: string;
   enrollmentTtlMs?: string;
   reportRetentionMs?: string;
   smtpUrl?: string;
@@ -48,6 +49,10 @@ export function registerController(program: Command): void {
       '--failover-after-ms <ms>',
       'failover event only when the secondary stays active longer (default 35000)',
     )
+    .option(
+      '--split-brain-after-ms <ms>',
+      'split-brain event only when both nodes stay active longer (default 5000)',
+    )
     .option('--enrollment-ttl-ms <ms>', 'how long an enrollment token is valid (default 7 days)')
     .option('--report-retention-ms <ms>', 'stored reports older than this are dropped (default 1 hour)')
     .option(
@@ -74,6 +79,7 @@ async function run(flags: Flags): Promise<void> {
   };
   put('stale_after_ms', '--stale-after-ms', flags.staleAfterMs);
   put('failover_after_ms', '--failover-after-ms', flags.failoverAfterMs);
+  put('split_brain_after_ms', '--split-brain-after-ms', flags.splitBrainAfterMs);
   put('enrollment_ttl_ms', '--enrollment-ttl-ms', flags.enrollmentTtlMs);
   put('report_retention_ms', '--report-retention-ms', flags.reportRetentionMs);
   // Logs go to stderr; stdout carries the address and the one-time admin token.

@@ -4,11 +4,23 @@ import { ControllerError } from '../errors.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/open.js';
 import type { Database, NodeRow, RangeRow, SiteRow } from '../store/tables.js';
+import { type TransactOptions, transact } from '../store/transact.js';
 
 export interface Ctx {
   readonly store: Store;
   readonly settings: Settings;
   readonly now: () => number;
+  /** Where retried transactions are logged. */
+  readonly log?: TransactOptions['log'];
+}
+
+/** A write transaction of the model, retried on a deadlock or a serialisation failure. */
+export function inTransaction<T>(
+  ctx: Ctx,
+  what: string,
+  fn: (trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return transact(ctx.store, fn, { log: ctx.log, what });
 }
 
 export interface LoadedSite {
@@ -18,7 +30,10 @@ export interface LoadedSite {
   readonly ranges: readonly RangeRow[];
 }
 
-/** Loads a site with its live nodes and ranges; locks the site row on PostgreSQL when asked. */
+/**
+ * Loads a site with its live nodes and ranges. Asked to lock (PostgreSQL), it locks in the order
+ * every writer follows: the site row first, then its nodes by id (see store/locks.ts).
+ */
 export async function loadSite(
   db: Kysely<Database>,
   site_id: string,
@@ -33,7 +48,14 @@ export async function loadSite(
   if (site === undefined) throw new ControllerError('not-found', `no site with id ${site_id}`);
   const ids = [site.primary_node_id, site.secondary_node_id].filter((x): x is string => x !== null);
   const nodes =
-    ids.length === 0 ? [] : await db.selectFrom('nodes').selectAll().where('id', 'in', ids).execute();
+    ids.length === 0
+      ? []
+      : await db
+          .selectFrom('nodes')
+          .selectAll()
+          .where('id', 'in', ids)
+          .$if(lock?.dialect === 'postgres', (q) => q.orderBy('id').forUpdate())
+          .execute();
   const ranges = await db
     .selectFrom('ranges')
     .selectAll()

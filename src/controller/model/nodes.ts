@@ -5,7 +5,8 @@ import { hashSecret, newSecret } from '../auth.js';
 import { ControllerError } from '../errors.js';
 import { recordEvent } from '../events.js';
 import type { NodeCreate, NodePatch } from '../schema.js';
-import { type Ctx, loadSite } from './context.js';
+import { lockSite } from '../store/locks.js';
+import { type Ctx, inTransaction, loadSite } from './context.js';
 import { validateNetwork } from './network.js';
 import { gatewayOf, parseSubnet } from './ranges.js';
 import { reevaluate, type SiteView, siteNet, siteView } from './sites.js';
@@ -26,7 +27,7 @@ export async function addNode(
   const node_id = randomUUID();
   const now = ctx.now();
   const expires = now + ctx.settings.enrollment_ttl_ms;
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx, 'add node', async (trx) => {
     const s = await loadSite(trx, site_id, ctx.store);
     if (body.role === 'primary' ? s.primary !== null : s.secondary !== null) {
       throw new ControllerError(
@@ -93,7 +94,7 @@ export async function patchNode(
   role: 'primary' | 'secondary',
   body: NodePatch,
 ): Promise<SiteView> {
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx, 'patch node', async (trx) => {
     const s = await loadSite(trx, site_id, ctx.store);
     const node = role === 'primary' ? s.primary : s.secondary;
     if (node === null) throw new ControllerError('not-found', `site ${s.site.name} has no ${role} node`);
@@ -112,7 +113,7 @@ export async function removeNode(
   role: 'primary' | 'secondary',
 ): Promise<SiteView> {
   const now = ctx.now();
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx, 'remove node', async (trx) => {
     const s = await loadSite(trx, site_id, ctx.store);
     const node = role === 'primary' ? s.primary : s.secondary;
     if (node === null) throw new ControllerError('not-found', `site ${s.site.name} has no ${role} node`);
@@ -130,7 +131,13 @@ export async function removeNode(
     const slot =
       role === 'primary'
         ? { primary_node_id: null }
-        : { secondary_node_id: null, ha_enabled: 0, secondary_active_since: null, split_brain_since: null };
+        : {
+            secondary_node_id: null,
+            ha_enabled: 0,
+            secondary_active_since: null,
+            split_brain_since: null,
+            both_active_since: null,
+          };
     await trx.updateTable('sites').set(slot).where('id', '=', site_id).execute();
     await recordEvent(trx, {
       key: `node-removed:${node.id}`,
@@ -153,7 +160,7 @@ export async function reissueEnrollment(
 ): Promise<Enrollment> {
   const token = newSecret('enrollment');
   const expires = ctx.now() + ctx.settings.enrollment_ttl_ms;
-  const node_id = await ctx.store.db.transaction().execute(async (trx) => {
+  const node_id = await inTransaction(ctx, 'reissue enrollment', async (trx) => {
     const s = await loadSite(trx, site_id, ctx.store);
     const node = role === 'primary' ? s.primary : s.secondary;
     if (node === null) throw new ControllerError('not-found', `site ${s.site.name} has no ${role} node`);
@@ -185,7 +192,7 @@ export async function enroll(ctx: Ctx, enrollment_token: string): Promise<Creden
   const hash = hashSecret(enrollment_token);
   const now = ctx.now();
   const credential = newSecret('node');
-  return ctx.store.db.transaction().execute(async (trx) => {
+  return inTransaction(ctx, 'enroll', async (trx) => {
     const node = await trx
       .selectFrom('nodes')
       .select(['id', 'site_id', 'role', 'enrollment_expires_at', 'removed_at'])
@@ -203,11 +210,14 @@ export async function enroll(ctx: Ctx, enrollment_token: string): Promise<Creden
         'this enrollment token has expired; ask an admin to issue a new one',
       );
     }
+    // The lock order every writer follows: the site row, then its node.
+    await lockSite(trx, ctx.store, node.site_id);
     const won = await trx
       .updateTable('nodes')
       .set({ enrollment_hash: null, credential_hash: hashSecret(credential), enrolled_at: now })
       .where('id', '=', node.id)
       .where('enrollment_hash', '=', hash)
+      .where('removed_at', 'is', null)
       .executeTakeFirst();
     if (won.numUpdatedRows !== 1n) {
       throw new ControllerError(

@@ -4,8 +4,9 @@ import { ControllerError } from '../errors.js';
 import { evaluateSite } from '../evaluate.js';
 import type { RangeCreate, SiteCreate, SitePatch } from '../schema.js';
 import { type SiteStatus, siteStatus } from '../status.js';
+import { lockSite } from '../store/locks.js';
 import type { NodeRow } from '../store/tables.js';
-import { type Ctx, isUniqueViolation, type LoadedSite, loadSite } from './context.js';
+import { type Ctx, inTransaction, isUniqueViolation, type LoadedSite, loadSite } from './context.js';
 import {
   type CloudSettings,
   type NetworkView,
@@ -100,6 +101,7 @@ export async function createSite(ctx: Ctx, body: SiteCreate): Promise<SiteView> 
         derived_ready: 0,
         derived_active: 'none',
         split_brain_since: null,
+        both_active_since: null,
         secondary_active_since: null,
         failover_recorded_for: null,
       })
@@ -114,7 +116,7 @@ export async function createSite(ctx: Ctx, body: SiteCreate): Promise<SiteView> 
 
 export async function patchSite(ctx: Ctx, site_id: string, body: SitePatch): Promise<SiteView> {
   try {
-    await ctx.store.db.transaction().execute(async (trx) => {
+    await inTransaction(ctx, 'patch site', async (trx) => {
       const s = await loadSite(trx, site_id, ctx.store);
       const cloud = { ...(JSON.parse(s.site.cloud) as CloudSettings), ...cloudOf(body) };
       validateNetwork(siteNet(s, { cloud }));
@@ -134,7 +136,7 @@ export async function patchSite(ctx: Ctx, site_id: string, body: SitePatch): Pro
 
 /** Deleting a site revokes its nodes' credentials and enrollment tokens; its events stay. */
 export async function deleteSite(ctx: Ctx, site_id: string): Promise<void> {
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx, 'delete site', async (trx) => {
     await loadSite(trx, site_id, ctx.store);
     await trx
       .updateTable('nodes')
@@ -166,7 +168,7 @@ export async function listSites(
 }
 
 export async function addRange(ctx: Ctx, site_id: string, body: RangeCreate): Promise<SiteView> {
-  await ctx.store.db.transaction().execute(async (trx) => {
+  await inTransaction(ctx, 'add range', async (trx) => {
     const s = await loadSite(trx, site_id, ctx.store);
     const net = siteNet(s);
     validateNetwork({ ...net, ranges: [...net.ranges, { name: body.name, subnet: body.subnet }] });
@@ -179,23 +181,22 @@ export async function addRange(ctx: Ctx, site_id: string, body: RangeCreate): Pr
 }
 
 export async function removeRange(ctx: Ctx, site_id: string, range_id: string): Promise<void> {
-  const r = await ctx.store.db
-    .deleteFrom('ranges')
-    .where('site_id', '=', site_id)
-    .where('id', '=', range_id)
-    .executeTakeFirst();
-  if (r.numDeletedRows !== 1n)
-    throw new ControllerError('not-found', `site ${site_id} has no range ${range_id}`);
+  await inTransaction(ctx, 'remove range', async (trx) => {
+    // The site row first, as every writer does: a range added concurrently is validated against this.
+    await lockSite(trx, ctx.store, site_id);
+    const r = await trx
+      .deleteFrom('ranges')
+      .where('site_id', '=', site_id)
+      .where('id', '=', range_id)
+      .executeTakeFirst();
+    if (r.numDeletedRows !== 1n)
+      throw new ControllerError('not-found', `site ${site_id} has no range ${range_id}`);
+  });
 }
 
 /** Re-derives a site after its nodes changed (a node added or removed changes readiness). */
 export async function reevaluate(ctx: Ctx, site_id: string): Promise<void> {
-  await ctx.store.db
-    .transaction()
-    .execute((trx) =>
-      evaluateSite(
-        { db: trx, dialect: ctx.store.dialect, settings: ctx.settings, now_ms: ctx.now() },
-        site_id,
-      ),
-    );
+  await inTransaction(ctx, 'evaluate site', (trx) =>
+    evaluateSite({ db: trx, dialect: ctx.store.dialect, settings: ctx.settings, now_ms: ctx.now() }, site_id),
+  );
 }

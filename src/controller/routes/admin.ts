@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { hashSecret, newSecret } from '../auth.js';
 import { ControllerError } from '../errors.js';
 import { queryEvents } from '../events.js';
-import type { Ctx } from '../model/context.js';
+import { type Ctx, inTransaction } from '../model/context.js';
 import { ChannelCreate, EventQuery, IdParams, NodeParams, RuleCreate, TokenCreate } from '../schema.js';
 import { BEARER, guard } from './guard.js';
 
@@ -188,7 +188,7 @@ function notificationRoutes(
       schema: { tags, summary: 'Delete a channel and its rules', security: BEARER, params: IdParams },
     },
     async (req, reply) => {
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(ctx, 'delete channel', async (trx) => {
         const r = await trx.deleteFrom('channels').where('id', '=', req.params.id).executeTakeFirst();
         if (r.numDeletedRows !== 1n)
           throw new ControllerError('not-found', `no channel with id ${req.params.id}`);

@@ -138,6 +138,16 @@ function initial(dialect: Dialect): Migration {
   };
 }
 
+/** When both nodes became active: a split brain is an event only once it has lasted long enough. */
+function bothActiveSince(dialect: Dialect): Migration {
+  const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema.alterTable('sites').addColumn('both_active_since', ms).execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect) };
+  return { '0001_initial': initial(dialect), '0002_both_active_since': bothActiveSince(dialect) };
 }

@@ -29,7 +29,10 @@ export interface SitesTable {
   /** What the controller last derived, so that a change is recorded once. */
   derived_ready: number;
   derived_active: string;
+  /** When a recorded split brain began (its both_active_since); null while none is recorded. */
   split_brain_since: number | null;
+  /** When both nodes became active; the split-brain rule measures from here. */
+  both_active_since: number | null;
   /** When the secondary became active; the failover rule measures from here. */
   secondary_active_since: number | null;
   /** The secondary_active_since value a failover event was already recorded for. */
