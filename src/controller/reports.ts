@@ -12,6 +12,7 @@ import type { Settings } from './settings.js';
 import type { LoggedReport, ReportingNode, Touch } from './store/batch.js';
 import type { Store } from './store/open.js';
 import type { Database } from './store/tables.js';
+import { transact } from './store/transact.js';
 
 export interface ReportJob {
   /** SHA-256 of the bearer credential: the batch finds the reporting node by it. */
@@ -54,9 +55,9 @@ function isPeriodic(node: ReportingNode, r: Report): boolean {
 
 /**
  * Applies a batch: one read finds every report's node by its credential (authentication and the
- * comparison in one statement), one insert logs the periodic reports (the common case) and one
- * update refreshes the node rows that are due. Reports that change something follow, in arrival
- * order, with their sites locked first (in id order, as every writer locks: site, then nodes).
+ * comparison in one statement). Reports that change something are applied in arrival order with
+ * their sites locked; then one insert logs the periodic reports (the common case) and one update
+ * refreshes the node rows that are due.
  */
 export async function applyBatch(
   db: Kysely<Database>,
@@ -64,13 +65,15 @@ export async function applyBatch(
   ctx: BatchContext,
   jobs: readonly ReportJob[],
 ): Promise<ReportResult[]> {
-  const hashes = [...new Set(jobs.map((j) => j.credential_hash))];
-  const found = new Map((await q.batch.nodesByCredential(db, hashes)).map((n) => [n.credential_hash, n]));
+  const hashes = new Map<string, number>();
+  for (const j of jobs) hashes.set(j.credential_hash, (hashes.get(j.credential_hash) ?? 0) + 1);
+  const found = new Map(
+    (await q.batch.nodesByCredential(db, [...hashes.keys()])).map((n) => [n.credential_hash, n]),
+  );
   const out: ReportResult[] = new Array(jobs.length);
   const logged: LoggedReport[] = [];
   const touches: Touch[] = [];
   const changes: { i: number; node: ReportingNode }[] = [];
-  const seen = new Set<string>();
   const touch_ms = touchInterval(ctx.settings);
   for (const [i, job] of jobs.entries()) {
     const node = found.get(job.credential_hash);
@@ -82,8 +85,9 @@ export async function applyBatch(
     }
     const r = job.report;
     if (node === undefined) throw new Error('unreachable: an authorised report without its node');
-    // A node's second report in one batch goes after its first, against the row the first left.
-    if (seen.has(node.id)) changes.push({ i, node });
+    // A node with several reports in one batch (a resend racing its original) takes the ordered
+    // path for all of them, each against the row the one before left.
+    if (hashes.get(job.credential_hash)! > 1) changes.push({ i, node });
     else if (node.last_report_id === r.id) out[i] = { duplicate: true };
     else if (isPeriodic(node, r)) {
       out[i] = { duplicate: false };
@@ -100,12 +104,23 @@ export async function applyBatch(
         });
       }
     } else changes.push({ i, node });
-    seen.add(node.id);
   }
+  // Changes first: they lock their sites before any node row (the order every writer follows, see
+  // store/locks.ts); the touches after them lock only nodes and wait for nothing else.
+  if (changes.length > 0) await applyChanges(db, q, ctx, jobs, changes, out);
   if (logged.length > 0) await q.batch.logReports(db, ctx.now_ms, logged);
   if (touches.length > 0) await q.batch.touchNodes(db, ctx.now_ms, touches);
-  if (changes.length === 0) return out;
+  return out;
+}
 
+async function applyChanges(
+  db: Kysely<Database>,
+  q: Queries,
+  ctx: BatchContext,
+  jobs: readonly ReportJob[],
+  changes: readonly { i: number; node: ReportingNode }[],
+  out: ReportResult[],
+): Promise<void> {
   const sites = [...new Set(changes.map((c) => c.node.site_id))].sort();
   if (q.dialect === 'postgres') {
     await db.selectFrom('sites').select('id').where('id', 'in', sites).orderBy('id').forUpdate().execute();
@@ -113,14 +128,13 @@ export async function applyBatch(
   const evaluate = new Set<string>();
   for (const { i, node } of changes) {
     const applied = await applyChange(db, q, ctx, node.id, node.site_id, jobs[i]!.report);
-    out[i] = applied;
+    out[i] = { duplicate: applied.duplicate };
     if (applied.changed) evaluate.add(node.site_id);
   }
   // Once per site, after all of its reports: a site whose two nodes both reported is judged on both.
   for (const site_id of sites) {
     if (evaluate.has(site_id)) await evaluateSite({ db, dialect: q.dialect, ...ctx }, site_id);
   }
-  return out;
 }
 
 /** Applies a report that may change the node: logs it, updates the node row and records events. */
@@ -214,12 +228,6 @@ export interface ReportWriterOptions {
   readonly lanes?: number;
 }
 
-/** PostgreSQL's deadlock and serialisation failures: the whole transaction may simply be retried. */
-function retryable(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return code === '40P01' || code === '40001';
-}
-
 /**
  * Reports are written by lanes, each one transaction at a time. SQLite has one connection and one
  * lane; PostgreSQL gets several so that round trips overlap.
@@ -271,18 +279,12 @@ export class ReportWriter {
   }
 
   private async write(jobs: readonly ReportJob[]): Promise<ReportResult[]> {
-    const { store, settings } = this.options;
-    for (let attempt = 1; ; attempt++) {
-      const now_ms = this.options.now();
-      try {
-        return await store.db
-          .transaction()
-          .execute((trx) => applyBatch(trx, store, { settings, now_ms }, jobs));
-      } catch (err) {
-        if (attempt >= 3 || !retryable(err)) throw err;
-        this.options.log.warn({ attempt, code: (err as { code?: string }).code }, 'report batch retried');
-      }
-    }
+    const { store, settings, log } = this.options;
+    const now_ms = this.options.now();
+    return transact(store, (trx) => applyBatch(trx, store, { settings, now_ms }, jobs), {
+      log,
+      what: 'report batch',
+    });
   }
 }
 
