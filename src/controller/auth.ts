@@ -44,13 +44,10 @@ export function isNodeCredential(secret: string): boolean {
   return secret.startsWith(PREFIX.node);
 }
 
-/** The node a credential's hash found (or nothing), as a principal; 401 unless it is a live node's. */
-export function nodePrincipal(
-  hash: string,
-  node:
-    | { id: string; site_id: string; removed_at: number | null; credential_hash: string | null }
-    | undefined,
-): Principal & { kind: 'node' } {
+/** The node a credential's hash found (or nothing), if it is a live node's; 401 otherwise. */
+export function liveNode<
+  N extends { id: string; site_id: string; removed_at: number | null; credential_hash: string | null },
+>(hash: string, node: N | undefined): N {
   if (!node || node.credential_hash === null || !sameHash(node.credential_hash, hash)) {
     throw new ControllerError('unauthenticated', 'unknown node credential; enroll the node again');
   }
@@ -60,6 +57,10 @@ export function nodePrincipal(
       'this node was removed from its site; its credential is revoked for good',
     );
   }
+  return node;
+}
+
+export function nodePrincipal(node: { id: string; site_id: string }): Principal {
   return { kind: 'node', node_id: node.id, site_id: node.site_id };
 }
 
@@ -71,7 +72,7 @@ export async function authenticate(
   const secret = bearer(request);
   const hash = hashSecret(secret);
   if (isNodeCredential(secret))
-    return nodePrincipal(hash, (await hot.nodeByCredential.run(db, { hash })).rows[0]);
+    return nodePrincipal(liveNode(hash, (await hot.nodeByCredential.run(db, { hash })).rows[0]));
   const token = await db
     .selectFrom('tokens')
     .select(['id', 'scope', 'revoked_at', 'token_hash'])

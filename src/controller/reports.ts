@@ -3,7 +3,7 @@
 // after that transaction has committed.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { authorize, nodePrincipal } from './auth.js';
+import { authorize, liveNode, nodePrincipal } from './auth.js';
 import { ControllerError } from './errors.js';
 import { evaluateSite } from './evaluate.js';
 import { recordEvent } from './events.js';
@@ -76,15 +76,15 @@ export async function applyBatch(
   const changes: { i: number; node: ReportingNode }[] = [];
   const touch_ms = touchInterval(ctx.settings);
   for (const [i, job] of jobs.entries()) {
-    const node = found.get(job.credential_hash);
+    let node: ReportingNode;
     try {
-      authorize(nodePrincipal(job.credential_hash, node), { node_id: job.node_id });
+      node = liveNode(job.credential_hash, found.get(job.credential_hash));
+      authorize(nodePrincipal(node), { node_id: job.node_id });
     } catch (err) {
       out[i] = err as ControllerError;
       continue;
     }
     const r = job.report;
-    if (node === undefined) throw new Error('unreachable: an authorised report without its node');
     // A node with several reports in one batch (a resend racing its original) takes the ordered
     // path for all of them, each against the row the one before left.
     if (hashes.get(job.credential_hash)! > 1) changes.push({ i, node });
