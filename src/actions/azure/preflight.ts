@@ -8,7 +8,7 @@ import type { ActionContext, PreflightCheck } from '../types.js';
 import { granted, listPermissions, withRetry } from './client.js';
 import { classify } from './errors.js';
 import { Nics, nicRef, primaryOf } from './nic.js';
-import { actionsFor } from './role.js';
+import { writesFor } from './role.js';
 import type { AzureActionSpec, FloatingIpSpec, RouteTableSpec } from './schema.js';
 import { type AzureSession, nameOf, type Where } from './session.js';
 
@@ -75,7 +75,8 @@ async function permissions(
     const perms = await withRetry('list permissions', b, (signal) =>
       listPermissions(w.client, s.endpoint, scope, signal),
     );
-    const missing = actionsFor(specs).filter((a) => !granted(a, perms));
+    // The operation reads are granted at the subscription's locations scope, not here: only the writes are checked.
+    const missing = writesFor(specs).filter((a) => !granted(a, perms));
     if (missing.length === 0) return { check, status: 'ok' };
     return {
       check,

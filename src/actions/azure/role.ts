@@ -27,6 +27,13 @@ export const ROUTE_WRITE = [
   `${N}/routeTables/routes/write`,
 ];
 
+/** The write-side actions (checked by preflight at the resource group). */
+export function writesFor(specs: readonly AzureActionSpec[]): string[] {
+  return [
+    ...new Set(specs.flatMap((s) => (s.kind === 'azure-floating-ip' ? FLOATING_WRITE : ROUTE_WRITE))),
+  ].sort();
+}
+
 export function actionsFor(specs: readonly AzureActionSpec[]): string[] {
   const out = new Set(COMMON);
   for (const s of specs)
