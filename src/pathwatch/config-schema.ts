@@ -136,7 +136,14 @@ export const PathwatchConfigSchema = Type.Object(
       ),
     ),
     log_level: Type.Optional(
-      Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace'].map((l) => Type.Literal(l))),
+      Type.Union([
+        Type.Literal('fatal'),
+        Type.Literal('error'),
+        Type.Literal('warn'),
+        Type.Literal('info'),
+        Type.Literal('debug'),
+        Type.Literal('trace'),
+      ]),
     ),
   },
   { additionalProperties: false },
