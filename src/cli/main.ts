@@ -10,6 +10,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   agent: async () => (await import('./commands/agent.js')).registerAgent,
   controller: async () => (await import('./commands/controller.js')).registerController,
   lab: async () => (await import('./commands/lab.js')).registerLab,
+  pathwatch: async () => (await import('./commands/pathwatch.js')).registerPathwatch,
   preflight: async () => (await import('./commands/preflight.js')).registerPreflight,
   'iam-policy': async () => (await import('./commands/iam-policy.js')).registerIamPolicy,
   status: async () => (await import('./commands/status.js')).registerStatus,

@@ -7,6 +7,8 @@ import type { RouteView } from './types.js';
 export interface PathRoutes extends Action {
   /** One reading of every route of this set; throws when it cannot be made. */
   view(ctx: ActionContext): Promise<RouteView>;
+  /** Frees the SDK client; the set is not used afterwards. */
+  close(): void;
 }
 
 export const EMPTY_VIEW: RouteView = { ours: 0, missing: 0, conflicts: [] };
