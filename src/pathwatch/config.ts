@@ -51,6 +51,16 @@ export interface PathwatchConfig {
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
+/** Whether a YAML file is a pathwatch config (a primary path and routes) rather than an agent's. */
+export function isPathwatchFile(file: string): boolean {
+  try {
+    const raw: unknown = parseDocument(readFileSync(file, 'utf8')).toJS();
+    return typeof raw === 'object' && raw !== null && 'primary' in raw && 'routes' in raw && !('pair' in raw);
+  } catch {
+    return false;
+  }
+}
+
 export function loadPathwatchConfig(file: string): PathwatchConfig {
   let text: string;
   try {

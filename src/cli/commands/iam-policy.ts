@@ -8,10 +8,12 @@ import { readAwsSpecs } from '../aws-actions.js';
 export function registerIamPolicy(program: Command): void {
   program
     .command('iam-policy')
-    .description('print the least-privilege IAM policy for the aws-* actions of a node config')
+    .description(
+      'print the least-privilege IAM policy for the aws-* actions of a node config or a pathwatch config',
+    )
     .option('-c, --config <file>', 'the node config (YAML); only its actions are read')
     .option('--example <kind>', `the policy for an example config of one kind (${AWS_KINDS.join(', ')})`)
-    .action((opts: { config?: string; example?: string }) => {
+    .action(async (opts: { config?: string; example?: string }) => {
       if ((opts.config === undefined) === (opts.example === undefined)) {
         console.error('tandem iam-policy: give exactly one of --config FILE or --example KIND');
         process.exitCode = 2;
@@ -30,6 +32,18 @@ export function registerIamPolicy(program: Command): void {
         return;
       }
       try {
+        const { isPathwatchFile, loadPathwatchConfig } = await import('../../pathwatch/config.js');
+        if (isPathwatchFile(opts.config!)) {
+          const { pathwatchPolicy } = await import('../../pathwatch/iam-policy.js');
+          const aws = loadPathwatchConfig(opts.config!).routes.filter((r) => r.kind === 'aws-route-table');
+          if (aws.length === 0) {
+            console.error(`${opts.config}: routes: no aws-route-table entry, so no IAM policy is needed`);
+            process.exitCode = 2;
+            return;
+          }
+          console.log(JSON.stringify(pathwatchPolicy(aws), null, 2));
+          return;
+        }
         console.log(JSON.stringify(policyFor(readAwsSpecs(opts.config!)), null, 2));
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
