@@ -120,8 +120,12 @@ async function main(): Promise<void> {
   const worst_trip_ms = Math.max(...trials.map((t) => t.trip_to_route_ms));
   const earliest_failback_ms = Math.min(...trials.map((t) => t.failback_ms));
   console.log('');
+  const detect_ms = median(trials.map((t) => t.detect_ms));
   console.log(
-    `failover (median): ${r0(failover_ms)} ms; goal ≤ one round + the round's own probes + 2 API round trips = ${failover_goal_ms} ms — worst ${r0(worst_failover_ms)} ms: ${worst_failover_ms <= failover_goal_ms ? 'met' : 'NOT met'}`,
+    `failover, loss → route created (median): ${r0(failover_ms)} ms (worst ${r0(worst_failover_ms)} ms), of which detection ${r0(detect_ms)} ms`,
+  );
+  console.log(
+    `rule tripped → route created: goal ≤ one round + 2 API round trips = ${failover_goal_ms} ms — worst ${r0(worst_trip_ms)} ms: ${worst_trip_ms <= failover_goal_ms ? 'met' : 'NOT met'}`,
   );
   console.log(
     `failback (median): ${r0(failback_ms)} ms; floor ${CHECKS} rounds × ${INTERVAL_MS} ms = ${failback_floor_ms} ms — earliest ${r0(earliest_failback_ms)} ms: ${earliest_failback_ms >= failback_floor_ms ? 'met' : 'NOT met'}`,
@@ -133,7 +137,7 @@ async function main(): Promise<void> {
       failback_checks: CHECKS,
       api_latency_ms: API_LATENCY_MS,
       trials: TRIALS,
-      detect_ms: r0(median(trials.map((t) => t.detect_ms))),
+      detect_ms: r0(detect_ms),
       failover_ms: r0(failover_ms),
       failover_worst_ms: r0(worst_failover_ms),
       failover_goal_ms,
