@@ -109,11 +109,10 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log('trial  detect_ms  failover_ms  trip→route_ms  api_round_trips  failback_ms');
-  trials.forEach((t, i) =>
+  for (const [i, t] of trials.entries())
     console.log(
       `${String(i + 1).padStart(5)}  ${String(r0(t.detect_ms)).padStart(9)}  ${String(r0(t.failover_ms)).padStart(11)}  ${String(r0(t.trip_to_route_ms)).padStart(13)}  ${String(t.failover_round_trips).padStart(15)}  ${String(r0(t.failback_ms)).padStart(11)}`,
-    ),
-  );
+    );
   const failover_ms = median(trials.map((t) => t.failover_ms));
   const failback_ms = median(trials.map((t) => t.failback_ms));
   const worst_failover_ms = Math.max(...trials.map((t) => t.failover_ms));

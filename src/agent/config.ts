@@ -4,7 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError, type ConfigIssue, schemaIssues } from '../config/issues.js';
+import { schemaIssues } from '../actions/kit/spec-issues.js';
+import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -17,7 +18,8 @@ import {
 import { Secret } from './secret.js';
 
 // Shared with every YAML config; re-exported for the agent's importers.
-export { ConfigError, type ConfigIssue, schemaIssues };
+export { schemaIssues } from '../actions/kit/spec-issues.js';
+export { ConfigError, type ConfigIssue };
 
 export interface PathConfig {
   readonly name: string;

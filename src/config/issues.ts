@@ -1,8 +1,6 @@
 // Config problems, shared by every YAML config (the agent's, pathwatch's): each names the file, the line
 // where one is known, the dotted path inside the document and what was expected. All problems are reported
 // at once; a bad config is refused, never patched with a default.
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { type Document, isNode, type LineCounter } from 'yaml';
 
 export interface ConfigIssue {
@@ -27,43 +25,6 @@ export class ConfigError extends Error {
     this.file = file;
     this.issues = issues;
   }
-}
-
-/** TypeBox errors, one per path (the first is the most telling), in readable words. */
-export function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
-  const seen = new Set<string>();
-  const out: ConfigIssue[] = [];
-  for (const e of Value.Errors(schema, value)) {
-    const path = dotted(e.path);
-    if (seen.has(path)) continue;
-    seen.add(path);
-    out.push({ path, message: `${expectation(e.message, e.schema)}, got ${shown(e.value)}` });
-  }
-  return out;
-}
-
-function expectation(message: string, schema: TSchema): string {
-  const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const);
-  if (options?.every((o) => typeof o === 'string'))
-    return `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
-  if (message === 'Unexpected property') return 'unknown key (check its spelling against the docs)';
-  if (message === 'Expected required property') return 'a required key is missing';
-  return message.charAt(0).toLowerCase() + message.slice(1);
-}
-
-function dotted(pointer: string): string {
-  if (pointer === '') return '(root)';
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
-}
-
-function shown(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** `a.b[2].c` → `['a', 'b', 2, 'c']`, the key path the yaml Document understands. */

@@ -16,7 +16,6 @@ import {
   DEFAULT_RETRY,
   parallel,
   type RetryPolicy,
-  sleep,
   withRetry,
 } from '../actions/aws/client.js';
 import { AwsError } from '../actions/aws/errors.js';
@@ -24,6 +23,7 @@ import { arn } from '../actions/aws/iam-policy.js';
 import { dryRunCheck, failedCheck } from '../actions/aws/preflight.js';
 import { type Destination, parseDestination, type RouteReading, readAll } from '../actions/aws/route-view.js';
 import { runVerb, toActionError } from '../actions/aws/session.js';
+import { confirm } from '../actions/kit/confirm.js';
 import type { ActionContext, ActionResult, Observation, PreflightCheck } from '../actions/types.js';
 import type { AwsRouteSpec } from './config-schema.js';
 import { observationOf, type PathRoutes } from './routes.js';
@@ -155,21 +155,23 @@ export class AwsPathRoutes implements PathRoutes {
     }
   }
 
-  /** Reads until every route satisfies `done`, backing off; EC2 may show a write late (CLOUD.md §1.7). */
+  /** Reads until every route satisfies `done` (the kit's read-back loop); EC2 may show a write late (CLOUD.md §1.7). */
   async #confirm(b: CallBudget, done: (r: RouteReading) => boolean, what: string): Promise<void> {
-    let wait_ms = CONFIRM_FIRST_WAIT_MS;
-    while (true) {
-      const pending = (await this.#read(b)).filter((r) => !done(r));
-      if (pending.length === 0) return;
-      if (performance.now() + wait_ms >= b.deadline_at_ms)
-        throw new AwsError(
+    await confirm(b, {
+      first_ms: CONFIRM_FIRST_WAIT_MS,
+      max_ms: CONFIRM_WAIT_MAX_MS,
+      read: () => this.#read(b),
+      done: (readings) => readings.every(done),
+      notConfirmed: (last) =>
+        new AwsError(
           'AWS_NOT_CONFIRMED',
           'NotConfirmed',
-          `routes not ${what} before the deadline: ${pending.map(conflictText).join('; ')}`,
-        );
-      await sleep(wait_ms, b.signal);
-      wait_ms = Math.min(wait_ms * 2, CONFIRM_WAIT_MAX_MS);
-    }
+          `routes not ${what} before the deadline: ${last
+            .filter((r) => !done(r))
+            .map(conflictText)
+            .join('; ')}`,
+        ),
+    });
   }
 
   async observe(ctx: ActionContext): Promise<Observation> {

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import type { TSchema } from '@sinclair/typebox';
 import { LineCounter, parseDocument } from 'yaml';
-import { ConfigError, type ConfigIssue, schemaIssues, withLines } from '../config/issues.js';
+import { schemaIssues as specIssues } from '../actions/kit/spec-issues.js';
+import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
 import { type Family, parseAddress, parseCidr } from '../net/address.js';
 import {
   AllRuleSchema,
@@ -202,6 +203,12 @@ function valueAt(raw: unknown, path: string): unknown {
     v = (v as Record<string | number, unknown> | null)?.[key];
   }
   return v;
+}
+
+const DOCS = 'docs/guide-pathwatch.md';
+
+function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
+  return specIssues(schema, value, DOCS);
 }
 
 function pathIssues(at: string, p: PathFile): ConfigIssue[] {
