@@ -218,8 +218,9 @@ function decide(s: WatchState, now_ms: number, out: Effect[]): WatchState {
   }
   const c = s.config;
   const primaryDown = s.primary.down_rounds >= c.failover_rounds;
-  const incomplete = s.active === 'backup' && (s.routes?.missing ?? 0) > 0;
-  if (primaryDown && (s.active === 'primary' || incomplete)) return failover(s, out);
+  // Only missing routes are ours to create: routes at a foreign target were reported and are left alone.
+  const missing = (s.routes?.missing ?? 0) > 0;
+  if (primaryDown && missing) return failover(s, out);
   if (s.active === 'backup' && s.healthy_rounds >= c.failback_rounds) {
     const on_backup_ms = now_ms - (s.backup_since_ms ?? now_ms);
     if (on_backup_ms < c.min_backup_ms) return s;

@@ -337,4 +337,11 @@ describe('failures', () => {
     w.feed({ kind: 'observed', routes: conflict });
     assert.equal(w.events('route-conflict').length, 1);
   });
+
+  it('when every route points elsewhere a dead primary writes nothing, round after round', () => {
+    const w = new Watch({}, { ours: 0, missing: 0, conflicts: ['rtb-1 10.50.0.0/16 → eni-other'] });
+    w.rounds('primary', 'ddddd');
+    assert.deepEqual(w.switches(), []);
+    assert.equal(w.events('route-conflict').length, 1);
+  });
 });
