@@ -13,8 +13,6 @@ export interface WatcherOptions {
   readonly routes: readonly PathRoutes[];
   /** Monotonic ms; injected so that tests and the bench can read the machine's time. */
   readonly now?: () => number;
-  /** Called after every change of the active path or of a path's health (controller reports). */
-  readonly changed?: (status: PathwatchStatus) => void;
 }
 
 export interface PathStatus {
@@ -98,16 +96,10 @@ export class Watcher {
   }
 
   #apply(state: WatchState, effects: readonly Effect[]): void {
-    const before = this.#s;
     this.#s = state;
     this.metrics.active(state.active);
     this.metrics.routes(state.routes?.conflicts.length ?? 0, state.healthy_rounds);
     for (const e of effects) this.#run(e);
-    const changed =
-      before.active !== state.active ||
-      before.primary.verdict?.up !== state.primary.verdict?.up ||
-      before.backup.verdict?.up !== state.backup.verdict?.up;
-    if (changed) this.#o.changed?.(this.status());
   }
 
   #run(e: Effect): void {
