@@ -137,8 +137,12 @@ async function startAzure(ctx: StartContext): Promise<CloudRig> {
       stoppers.push(() => w.stop());
     }
     const linkFile = (node: NodeName) => join(ctx.dir, `lan-down-${node}`);
+    // Route writes only: a floating IP move already under way when core decides (a NIC update takes seconds)
+    // finishes its own step; it is not a flap.
     const writes = (): number =>
-      sim.calls.list({ cloud: 'azure' }).filter((c) => c.action.endsWith('/write') && c.status < 300).length;
+      sim.calls
+        .list({ cloud: 'azure', action: 'Microsoft.Network/routeTables/routes/write' })
+        .filter((c) => c.status < 300).length;
     return {
       site: { kind: 'azure' },
       traffic_figure: 'routes_confirmed_ms',
