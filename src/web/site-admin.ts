@@ -7,7 +7,8 @@ import { clearErrors, field, lines, showError } from './forms.js';
 import { session } from './session.js';
 import type { SiteView } from './types.js';
 
-type Changed = () => void;
+/** Reload the site; the notice is shown once the forms are drawn again. */
+type Changed = (notice?: string) => void;
 
 function readOnly(site: SiteView): HTMLElement {
   const dl = h('dl', { class: 'settings' }, h('dt', {}, 'Name'), h('dd', {}, site.name));
@@ -24,14 +25,14 @@ function readOnly(site: SiteView): HTMLElement {
   return dl;
 }
 
-function settingsForm(site: SiteView, changed: Changed): HTMLElement {
+function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLElement {
   const name = h('input', { id: 'set-name', value: site.name, required: true, maxlength: 128 });
   const tables = h('textarea', { id: 'set-route-tables', rows: 3 });
   tables.value = (site.cloud.aws?.route_tables ?? []).join('\n');
   const dests = h('textarea', { id: 'set-destinations', rows: 3 });
   dests.value = (site.cloud.aws?.destinations ?? ['0.0.0.0/0']).join('\n');
   const floating = h('input', { id: 'set-floating-ip', value: site.cloud.azure?.floating_ip ?? '' });
-  const saved = h('p', { class: 'saved', role: 'status' });
+  const saved = h('p', { class: 'saved', role: 'status' }, notice);
   const form = h(
     'form',
     { id: 'settings-form', novalidate: true },
@@ -60,8 +61,7 @@ function settingsForm(site: SiteView, changed: Changed): HTMLElement {
       body.azure = { floating_ip: floating.value.trim() === '' ? null : floating.value.trim() };
     try {
       await call('PATCH', `/api/v1/sites/${encodeURIComponent(site.id)}`, body);
-      saved.textContent = 'Saved.';
-      changed();
+      changed('Saved.');
     } catch (err) {
       showError(form, err, {
         '/name': 'set-name',
@@ -75,12 +75,12 @@ function settingsForm(site: SiteView, changed: Changed): HTMLElement {
   return form;
 }
 
-export function settingsSection(site: SiteView, changed: Changed): HTMLElement {
+export function settingsSection(site: SiteView, changed: Changed, notice = ''): HTMLElement {
   return h(
     'section',
     { 'aria-labelledby': 'set-title', id: 'settings' },
     h('h2', { id: 'set-title' }, site.kind === 'physical' ? 'Settings' : 'Cloud settings'),
-    session.admin ? settingsForm(site, changed) : readOnly(site),
+    session.admin ? settingsForm(site, changed, notice) : readOnly(site),
   );
 }
 

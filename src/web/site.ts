@@ -171,7 +171,7 @@ export const sitePage: Page = (main, params) => {
   /** The forms are redrawn only when what they edit changed, so a live update never wipes typing. */
   let adminKey = '';
 
-  async function load(force = false): Promise<void> {
+  async function load(force = false, notice = ''): Promise<void> {
     let site: SiteView;
     try {
       site = await call<SiteView>('GET', `/api/v1/sites/${encodeURIComponent(id)}`);
@@ -218,14 +218,14 @@ export const sitePage: Page = (main, params) => {
     if (force || key !== adminKey) {
       adminKey = key;
       admin.replaceChildren(
-        h('div', { class: 'two' }, settingsSection(site, changed), pairSection(site, changed)),
+        h('div', { class: 'two' }, settingsSection(site, changed, notice), pairSection(site, changed)),
       );
     }
     timeline.setCurrent(site);
   }
 
-  function changed(): void {
-    void load(true);
+  function changed(notice?: string): void {
+    void load(true, notice);
   }
 
   function schedule(): void {

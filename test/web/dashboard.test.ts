@@ -3,8 +3,6 @@
 // refused by the API beside the field, the secondary added and removed, events and the failover
 // link, viewers without write controls, keyboard-only use. Screenshots go to test-output/screenshots/.
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
@@ -17,7 +15,6 @@ describe('dashboard', () => {
   const stores = new Stores('sqlite');
   let h: Harness;
   let browser: Browser;
-  let viewer: string;
   let branch: Pair;
   const shots = screenshotDir();
 
@@ -39,7 +36,6 @@ describe('dashboard', () => {
     // Failovers are recorded after 300 ms of the secondary staying active, so a test can wait for one.
     h = await harness(await stores.url(), { settings: { failover_after_ms: 300 }, live: { poll_ms: 100 } });
     browser = await openBrowser(h.c.url);
-    viewer = (await h.api('POST', '/api/v1/tokens', { name: 'wall screen', scope: 'viewer' })).body.token;
     branch = await pairSite(h.api, 'branch-07');
     await send(branch.primary, { state: 'active' });
     await send(branch.secondary, { state: 'standby' });
@@ -61,7 +57,7 @@ describe('dashboard', () => {
     await page.goto(h.c.url);
     await page.getByLabel('API token').fill('tdk_not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.waitForFunction("document.getElementById('token-error')?.textContent !== ''");
+    await page.locator('#token-error', { hasText: 'unknown API token' }).waitFor();
     assert.equal(await page.textContent('#token-error'), 'unknown API token');
     assert.equal(await page.getAttribute('#token', 'aria-invalid'), 'true');
     await page.close();
@@ -110,7 +106,9 @@ describe('dashboard', () => {
     await new Promise((r) => setTimeout(r, 400));
     await h.c.sweep();
     await row.locator('[role=gridcell]:nth-child(7)', { hasText: /ago$/ }).waitFor();
-    assert.equal(await page.textContent('.count[data-health="not-ready"] .n'), '1');
+    // The counts follow once the list re-reads them after the live update.
+    await page.locator('.count[data-health="not-ready"] .n', { hasText: /^1$/ }).waitFor();
+    assert.equal(await page.textContent('.count[data-health="ready"] .n'), '3');
     await page.close();
   });
 
@@ -146,6 +144,32 @@ describe('dashboard', () => {
     assert.equal(await page.locator('#failovers tbody tr[id^="failover-row-"]').count(), 1);
     assert.equal(await page.locator('#timeline g.failover').count(), 1);
     await page.screenshot({ path: join(shots, 'site-not-ready.png'), fullPage: true });
+    await page.close();
+  });
+  test('keyboard only: Tab reaches the sites table, arrows move, Enter opens the site', async () => {
+    const page = await signIn(h.admin);
+    await page.locator('.spacer .row[data-site-id]').first().waitFor();
+    await page.evaluate('document.activeElement.blur()');
+    let reached = false;
+    for (let i = 0; i < 25 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate('document.activeElement?.id')) === 'sites-grid';
+    }
+    assert.ok(reached, 'Tab never reached the sites table');
+    const activeRow = () => page.getAttribute('#sites-grid', 'aria-activedescendant');
+    assert.equal(await activeRow(), 'site-row-0');
+    await page.keyboard.press('End');
+    assert.equal(await activeRow(), 'site-row-4');
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await activeRow(), 'site-row-2');
+    const name = await page.textContent('#site-row-2 [role=gridcell] a');
+    assert.equal(name, 'branch-03');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#ind-connected');
+    assert.match(await page.evaluate('location.hash'), /^#\/site\//);
+    assert.match((await page.textContent('h1')) ?? '', /^branch-03/);
     await page.close();
   });
 });
