@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
 import { authenticate } from './auth.js';
 import { type EventView, eventView } from './events.js';
 import type { Ctx } from './model/context.js';
-import { type SiteSummary, summaries } from './overview.js';
+import { type FleetView, type SiteSummary, summaries } from './overview.js';
 import type { Database } from './store/tables.js';
 
 export interface LiveOptions {
@@ -21,6 +21,8 @@ export interface LiveOptions {
   readonly heartbeat_ms?: number;
   /** How long a hole in event ids may stay open (a PostgreSQL transaction not yet committed). */
   readonly gap_ms?: number;
+  /** How long after its last use the overview's view is kept current with no stream open. */
+  readonly keep_ms?: number;
 }
 
 const READ_MAX = 500;
@@ -101,10 +103,18 @@ export class LiveHub {
   private heartbeat: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   private started: Promise<void> | null = null;
+  /** The tail is being read; false once nobody needs it (no stream, overview unused). */
+  private feeding = false;
+  /** The overview was used lately: keep its view current until then even with no stream open. */
+  private keep_until = 0;
   private readonly poll_ms: number;
+  private readonly keep_ms: number;
   private readonly max_clients: number;
   private readonly queue_max: number;
   private readonly heartbeat_ms: number;
+
+  /** The dashboard's in-memory fleet, kept current with what the feed reads. */
+  view: FleetView | null = null;
 
   constructor(
     private readonly ctx: Ctx,
@@ -114,6 +124,7 @@ export class LiveHub {
     this.max_clients = options.max_clients ?? 200;
     this.queue_max = options.queue_max ?? 2000;
     this.heartbeat_ms = options.heartbeat_ms ?? 15_000;
+    this.keep_ms = options.keep_ms ?? 60_000;
     this.tail = new EventTail(ctx.store.db, options.gap_ms ?? 5000);
   }
 
@@ -125,12 +136,39 @@ export class LiveHub {
     return this.clients.size >= this.max_clients;
   }
 
+  /** Whether the view is being kept current by the tail right now. */
+  get fed(): boolean {
+    return this.feeding;
+  }
+
+  /**
+   * Starts reading the tail from the newest event. Whatever the view held was not kept current
+   * while nobody read the tail, so it is read again whole at its next use.
+   */
+  private feed(): Promise<void> {
+    if (!this.feeding) {
+      this.feeding = true;
+      this.started = this.tail.start().then(
+        () => this.view?.invalidate(),
+        (err: unknown) => {
+          this.feeding = false;
+          throw err;
+        },
+      );
+    }
+    return this.started!;
+  }
+
+  /** The overview was used: keep its view current for a while. */
+  async touch(): Promise<void> {
+    this.keep_until = this.ctx.now() + this.keep_ms;
+    await this.feed();
+    this.schedule();
+  }
+
   /** Takes over the response: headers, a hello, then frames until the browser leaves. */
   async attach(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (this.clients.size === 0) {
-      this.started = this.tail.start();
-    }
-    await this.started;
+    await this.feed();
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -152,11 +190,22 @@ export class LiveHub {
 
   private detach(client: Client): void {
     this.clients.delete(client);
-    if (this.clients.size === 0) this.stop();
+    if (this.clients.size === 0 && this.heartbeat !== null) {
+      clearInterval(this.heartbeat);
+      this.heartbeat = null;
+    }
+  }
+
+  private wanted(): boolean {
+    return this.clients.size > 0 || this.ctx.now() < this.keep_until;
   }
 
   private schedule(): void {
-    if (this.timer === null && this.clients.size > 0) {
+    if (!this.wanted()) {
+      this.stop();
+      return;
+    }
+    if (this.timer === null) {
       this.timer = setTimeout(() => {
         this.polling = this.poll()
           .catch((err: unknown) => this.ctx.log?.warn({ err }, 'live: reading events failed'))
@@ -177,6 +226,7 @@ export class LiveHub {
     if (this.heartbeat !== null) clearInterval(this.heartbeat);
     this.timer = null;
     this.heartbeat = null;
+    this.feeding = false;
   }
 
   private async poll(): Promise<void> {
@@ -185,6 +235,7 @@ export class LiveHub {
     const ids = [...new Set(events.map((e) => e.site_id).filter((s): s is string => s !== null))];
     const sites: SiteSummary[] = await summaries(this.ctx, ids);
     const gone = ids.filter((id) => !sites.some((s) => s.site_id === id));
+    this.view?.update(sites, gone);
     for (const c of this.clients) {
       for (const s of sites) this.enqueue(c, `site:${s.site_id}`, frame('site', s));
       for (const id of gone) this.enqueue(c, `site:${id}`, frame('site-removed', { site_id: id }));
@@ -230,6 +281,7 @@ export class LiveHub {
 
   /** Ends every stream (the controller is closing). */
   async close(): Promise<void> {
+    this.keep_until = 0;
     this.stop();
     await this.polling;
     for (const c of [...this.clients]) {

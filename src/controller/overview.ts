@@ -130,12 +130,37 @@ export async function summaries(ctx: Ctx, site_ids?: readonly string[]): Promise
     .selectAll()
     .$if(site_ids !== undefined, (q) => q.where('id', 'in', site_ids!))
     .execute();
-  const nodes: NodeRow[] = await db
+  // Not the JSON columns a summary never shows (indicators, action results): 20,000 rows' worth of
+  // parsing on every full read.
+  const rows = await db
     .selectFrom('nodes')
-    .selectAll()
+    .select([
+      'id',
+      'site_id',
+      'role',
+      'model',
+      'mgmt_ip',
+      'subnet',
+      'created_at',
+      'removed_at',
+      'enrollment_hash',
+      'enrollment_expires_at',
+      'credential_hash',
+      'enrolled_at',
+      'last_report_at',
+      'state',
+      'wan_ok',
+      'hears_peer',
+      'version',
+      'wan',
+      'last_keepalive_at',
+      'last_report_id',
+      'stale',
+    ])
     .where('removed_at', 'is', null)
     .$if(site_ids !== undefined, (q) => q.where('site_id', 'in', site_ids!))
     .execute();
+  const nodes: NodeRow[] = rows.map((r) => ({ ...r, indicators: null, action_results: null }));
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const failovers = await lastFailovers(db, site_ids);
   const now = ctx.now();
@@ -185,4 +210,61 @@ export function page(all: readonly SiteSummary[], q: OverviewQuery, now_ms: numb
     sites: matching.slice(q.offset, q.offset + q.limit),
     as_of: now_ms,
   };
+}
+
+/**
+ * The fleet's summaries kept in memory between requests, so a browser scrolling or filtering
+ * 10,000 sites costs a sort of objects, not a read of 20,000 node rows. The live feed updates the
+ * sites its events name as they arrive; writes through this controller mark it dirty; and it is
+ * re-read whole when older than max_age_ms (changes that record no event: a rename on another
+ * controller) — or at once while no live feed keeps it current.
+ */
+export class FleetView {
+  private all: Map<string, SiteSummary> | null = null;
+  private loaded_at = 0;
+  private dirty = false;
+  private loading: Promise<Map<string, SiteSummary>> | null = null;
+
+  constructor(
+    private readonly ctx: Ctx,
+    /** Whether the live feed is running (it keeps the view current between full reads). */
+    private readonly fed: () => boolean,
+    private readonly max_age_ms = 30_000,
+    private readonly unfed_max_age_ms = 1000,
+  ) {}
+
+  async sites(): Promise<SiteSummary[]> {
+    const age = this.ctx.now() - this.loaded_at;
+    const limit = this.fed() ? this.max_age_ms : this.unfed_max_age_ms;
+    if (this.all === null || this.dirty || age > limit) await this.reload();
+    return [...this.all!.values()];
+  }
+
+  private reload(): Promise<Map<string, SiteSummary>> {
+    if (this.loading === null) {
+      this.dirty = false;
+      const started = this.ctx.now();
+      this.loading = summaries(this.ctx)
+        .then((list) => {
+          this.all = new Map(list.map((s) => [s.site_id, s]));
+          this.loaded_at = started;
+          return this.all;
+        })
+        .finally(() => {
+          this.loading = null;
+        });
+    }
+    return this.loading;
+  }
+
+  /** The live feed's fresh summaries (and the sites it found gone). */
+  update(fresh: readonly SiteSummary[], removed: readonly string[]): void {
+    if (this.all === null) return;
+    for (const s of fresh) this.all.set(s.site_id, s);
+    for (const id of removed) this.all.delete(id);
+  }
+
+  invalidate(): void {
+    this.dirty = true;
+  }
 }

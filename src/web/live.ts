@@ -75,6 +75,7 @@ export class LiveStream {
       if (!res.ok || res.body === null) throw new Error(`HTTP ${res.status}`);
       this.failures = 0;
       this.setConnected(true);
+      performance.mark('tandem:live');
       if (reconnect) this.emit('resync', { reason: 'reconnected' });
       await this.read(res.body);
     } catch {

@@ -238,6 +238,8 @@ export const sitesPage: Page = (main, params) => {
       counts = o.counts;
       drawCounts();
       draw();
+      // Benchmarks time filters and scrolling by this mark.
+      performance.mark('tandem:sites-loaded', { detail: { page: p } });
     } catch (err) {
       totalText.textContent = `could not load sites: ${String(err)}`;
     } finally {

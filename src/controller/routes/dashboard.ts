@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { ControllerError } from '../errors.js';
 import type { LiveHub } from '../live.js';
 import type { Ctx } from '../model/context.js';
-import { HEALTHS, page, summaries } from '../overview.js';
+import { FleetView, HEALTHS, page } from '../overview.js';
 import { SiteKind } from '../schema.js';
 import { BEARER, guard } from './guard.js';
 
@@ -30,6 +30,12 @@ type OverviewQuery = Static<typeof OverviewQuery>;
 export function dashboardRoutes(app: FastifyInstance, ctx: Ctx, hub: LiveHub): void {
   const read = guard(ctx.store, 'read');
   const tags = ['dashboard'];
+  const fleet = new FleetView(ctx, () => hub.fed);
+  hub.view = fleet;
+  // A write through this controller is seen by its next overview at once.
+  app.addHook('onResponse', async (req) => {
+    if (req.method !== 'GET' && req.url.startsWith('/api/v1/sites')) fleet.invalidate();
+  });
 
   app.get<{ Querystring: OverviewQuery }>(
     '/api/v1/overview',
@@ -44,7 +50,8 @@ export function dashboardRoutes(app: FastifyInstance, ctx: Ctx, hub: LiveHub): v
     },
     async (req) => {
       const q = req.query;
-      return page(await summaries(ctx), { ...q, sort: q.sort as 'name' }, ctx.now());
+      await hub.touch();
+      return page(await fleet.sites(), { ...q, sort: q.sort as 'name' }, ctx.now());
     },
   );
   app.get(
