@@ -34,11 +34,14 @@ function route(hash: string): { route: Route; params: URLSearchParams } {
 }
 
 let leave: (() => void) | null = null;
+/** The header's listener on the live stream, dropped at sign-out. */
+let offLiveState: (() => void) | null = null;
 
 function header(): HTMLElement {
   const who = session.whoami;
   const status = h('span', { id: 'live-state', class: 'live off', role: 'status' }, 'connecting…');
-  live.on('state', ({ connected }) => {
+  offLiveState?.();
+  offLiveState = live.on('state', ({ connected }) => {
     status.textContent = connected ? 'live' : 'reconnecting…';
     status.className = `live ${connected ? 'on' : 'off'}`;
   });
