@@ -17,6 +17,7 @@ import { pageRoutes } from './routes/page.js';
 import { siteRoutes } from './routes/sites.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { openStore, type Store } from './store/open.js';
+import { isStoreUnavailable } from './store/unavailable.js';
 import { sweep } from './sweep.js';
 
 export interface Clock {
@@ -43,6 +44,8 @@ export interface ControllerOptions {
     send_timeout_ms?: number;
   };
   readonly pool_max?: number;
+  /** SQLite: how long a write waits for a lock held by another process before 503 (default 2 s). */
+  readonly busy_ms?: number;
 }
 
 export interface RunningController {
@@ -57,6 +60,9 @@ export interface RunningController {
   close(): Promise<void>;
 }
 
+/** Seconds a client is told to wait after a 503 (the store busy or unreachable). */
+const RETRY_AFTER_S = 1;
+
 const systemClock: Clock = { now: () => Date.now() };
 
 export async function startController(options: ControllerOptions): Promise<RunningController> {
@@ -65,7 +71,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const settings: Settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const controller_id = randomUUID();
   const pool_max = options.pool_max ?? 24;
-  const store = await openStore({ url: options.store_url, pool_max });
+  const store = await openStore({
+    url: options.store_url,
+    pool_max,
+    ...(options.busy_ms !== undefined ? { busy_ms: options.busy_ms } : {}),
+  });
   const boot = await bootstrapAdmin(store.db, clock.now(), options.admin_token);
   const ctx: Ctx = { store, settings, now: () => clock.now(), log };
   // PostgreSQL: a third of the pool writes reports; the rest serves authentication, reads, sweeps and the outbox.
@@ -90,6 +100,15 @@ export async function startController(options: ControllerOptions): Promise<Runni
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ControllerError)
       return reply.status(err.status).send(errorBody(err.code, err.message, err.path));
+    if (isStoreUnavailable(err)) {
+      request.log.warn({ code: (err as { code?: unknown }).code, url: request.url }, 'store unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send(
+          errorBody('unavailable', 'the store is busy or unreachable; nothing was changed, retry shortly'),
+        );
+    }
     if (err.validation) {
       const path = err.validation[0]?.instancePath;
       return reply
