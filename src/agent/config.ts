@@ -4,8 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
+import { contains, parseAddress, parseCidr } from '../net/address.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -161,7 +161,7 @@ function resolveConfig(
       peer_address: p.peer_address,
       port: p.port ?? DEFAULT_PORT,
       multicast_group: p.multicast_group ?? null,
-      family: ipaddr.parse(p.local_address).kind(),
+      family: p.local_address.includes(':') ? 'ipv6' : 'ipv4',
     })),
     interval_ms,
     dead_multiplier: cfg.dead_multiplier ?? 3,
@@ -261,22 +261,29 @@ function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
 }
 
 function addressIssue(path: string, text: string, out: ConfigIssue[]): 'ipv4' | 'ipv6' | null {
-  if (!ipaddr.isValid(text)) {
-    out.push({ path, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(text)}` });
+  const parsed = parseAddress(text);
+  if (!parsed.ok) {
+    out.push({ path, message: parsed.expected });
     return null;
   }
-  return ipaddr.parse(text).kind();
+  return parsed.value.family === 4 ? 'ipv4' : 'ipv6';
 }
 
+const MULTICAST = [parseCidr('224.0.0.0/4'), parseCidr('ff00::/8')].map((c) => {
+  if (!c.ok) throw new Error(c.expected);
+  return c.value;
+});
+
 function multicastIssue(path: string, text: string, family: string | null, out: ConfigIssue[]): void {
-  if (!ipaddr.isValid(text) || ipaddr.parse(text).range() !== 'multicast') {
+  const parsed = parseAddress(text);
+  if (!parsed.ok || !MULTICAST.some((block) => contains(block, parsed.value))) {
     out.push({
       path,
       message: `expected a multicast group address (e.g. 239.255.20.48), got ${JSON.stringify(text)}`,
     });
     return;
   }
-  if (family !== null && ipaddr.parse(text).kind() !== family)
+  if (family !== null && (parsed.value.family === 4 ? 'ipv4' : 'ipv6') !== family)
     out.push({
       path,
       message: `expected an ${family} group like local_address, got ${JSON.stringify(text)}`,

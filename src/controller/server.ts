@@ -1,11 +1,18 @@
 // The controller process: an HTTP API over the store. It keeps no state of its own beyond the
 // store, so several of them on one PostgreSQL serve the same fleet behind any load balancer.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
+import { AjvCompiler } from '@fastify/ajv-compiler';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifySchemaCompiler,
+  LogController,
+} from 'fastify';
 import pino, { type Logger } from 'pino';
 import { VERSION } from '../cli/version.js';
 import { bootstrapAdmin } from './auth.js';
 import { ControllerError, errorBody } from './errors.js';
+import { type Listener, type ListenOptions, listener } from './listener.js';
 import type { Ctx } from './model/context.js';
 import { createMailer, type SmtpSettings } from './notify/email.js';
 import { Outbox } from './notify/outbox.js';
@@ -27,7 +34,8 @@ export interface Clock {
 export interface ControllerOptions {
   /** An SQLite file path or a postgres:// URL. */
   readonly store_url: string;
-  readonly listen?: { readonly host: string; readonly port: number };
+  /** Where and how to listen: TLS files, cleartext permission, request timeout (listener.ts). */
+  readonly listen?: ListenOptions;
   readonly clock?: Clock;
   readonly settings?: Partial<Settings>;
   readonly smtp?: SmtpSettings | null;
@@ -54,6 +62,8 @@ export interface RunningController {
   /** The admin token created by this start, to be shown once; null when the store had one. */
   readonly admin_token: string | null;
   readonly store: Store;
+  /** Reads the TLS certificate and key again (SIGHUP); a no-op on plain HTTP. */
+  reloadTls(): void;
   sweep(): Promise<void>;
   /** One pass of the notification outbox. */
   deliver(): Promise<number>;
@@ -62,6 +72,21 @@ export interface RunningController {
 
 /** Seconds a client is told to wait after a 503 (the store busy or unreachable). */
 const RETRY_AFTER_S = 1;
+
+/** Bodies are a few hundred bytes; routes that take lists raise their own limit. */
+const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+/**
+ * JSON bodies are validated exactly as sent: no coercion ("false" is not false, ["active"] is not
+ * "active"), unknown fields refused rather than dropped. Query strings and path parameters are text
+ * by nature, so numbers there are read from their text (scalars only, never arrays).
+ */
+function validators(): FastifySchemaCompiler<unknown> {
+  const build = AjvCompiler();
+  const strict = build({}, { customOptions: { removeAdditional: false, coerceTypes: false } });
+  const text = build({}, { customOptions: { removeAdditional: false, coerceTypes: true } });
+  return (route) => (route.httpPart === 'body' ? strict : text)(route);
+}
 
 const systemClock: Clock = { now: () => Date.now() };
 
@@ -90,12 +115,22 @@ export async function startController(options: ControllerOptions): Promise<Runni
     ...options.outbox,
   });
 
+  const listen = options.listen ?? { host: '127.0.0.1', port: 0 };
+  let served: Listener;
+  try {
+    served = listener(listen);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    // Refuse unknown fields rather than silently dropping them.
-    ajv: { customOptions: { removeAdditional: false } },
+    serverFactory: served.factory,
+    // Small by default; the routes that need more say so (reports, rules).
+    bodyLimit: DEFAULT_BODY_LIMIT,
   });
+  app.setValidatorCompiler(validators());
   app.decorateRequest('principal', null);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ControllerError)
@@ -133,7 +168,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
   adminRoutes(app, ctx);
   pageRoutes(app);
 
-  const listen = options.listen ?? { host: '127.0.0.1', port: 0 };
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
@@ -163,10 +197,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   outbox.start();
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${served.scheme}://${host}:${port}`,
     controller_id,
     admin_token: boot.admin_token,
     store,
+    reloadTls: () => served.reload(),
     sweep: runSweep,
     deliver: () => outbox.poll(),
     async close() {

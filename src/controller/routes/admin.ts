@@ -11,14 +11,14 @@ import { BEARER, guard } from './guard.js';
 
 const ReportQuery = Type.Object(
   {
-    cursor: Type.Optional(Type.Integer({ minimum: 1 })),
+    cursor: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   },
   { additionalProperties: false },
 );
 const DeliveryQuery = Type.Object(
   {
-    event_id: Type.Optional(Type.Integer({ minimum: 1 })),
+    event_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     status: Type.Optional(
       Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
     ),
@@ -26,6 +26,8 @@ const DeliveryQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const RULE_BODY_LIMIT = 128 * 1024;
 
 export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
   const db = ctx.store.db;
@@ -35,7 +37,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.post<{ Body: TokenCreate }>(
     '/api/v1/tokens',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         tags: ['tokens'],
         summary: 'Create an admin or viewer API token (shown once)',
@@ -63,7 +65,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get(
     '/api/v1/tokens',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['tokens'], summary: 'List API tokens (never their secrets)', security: BEARER },
     },
     async () => ({
@@ -77,7 +79,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/v1/tokens/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['tokens'], summary: 'Revoke an API token', security: BEARER, params: IdParams },
     },
     async (req, reply) => {
@@ -96,7 +98,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get<{ Querystring: EventQuery }>(
     '/api/v1/events',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags: ['events'],
         summary: 'Events, newest first, filtered and paged',
@@ -109,7 +111,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get<{ Params: Static<typeof NodeParams>; Querystring: Static<typeof ReportQuery> }>(
     '/api/v1/nodes/:node_id/reports',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags: ['agents'],
         summary: 'A node’s stored reports, newest first',
@@ -156,7 +158,7 @@ function notificationRoutes(
   app.post<{ Body: ChannelCreate }>(
     '/api/v1/channels',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags, summary: 'Create a webhook or email channel', security: BEARER, body: ChannelCreate },
     },
     async (req, reply) => {
@@ -172,7 +174,7 @@ function notificationRoutes(
   app.get(
     '/api/v1/channels',
     {
-      preHandler: read,
+      onRequest: read,
       schema: { tags, summary: 'List channels (webhook secrets hidden)', security: BEARER },
     },
     async () => ({
@@ -184,7 +186,7 @@ function notificationRoutes(
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/v1/channels/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags, summary: 'Delete a channel and its rules', security: BEARER, params: IdParams },
     },
     async (req, reply) => {
@@ -200,7 +202,9 @@ function notificationRoutes(
   app.post<{ Body: RuleCreate }>(
     '/api/v1/rules',
     {
-      preHandler: write,
+      onRequest: write,
+      // Up to 1000 site ids.
+      bodyLimit: RULE_BODY_LIMIT,
       schema: {
         tags,
         summary: 'Send events of these types at these sites to a channel',
@@ -235,7 +239,7 @@ function notificationRoutes(
   );
   app.get(
     '/api/v1/rules',
-    { preHandler: read, schema: { tags, summary: 'List notification rules', security: BEARER } },
+    { onRequest: read, schema: { tags, summary: 'List notification rules', security: BEARER } },
     async () => ({
       rules: (await db.selectFrom('rules').selectAll().orderBy('created_at').execute()).map((r) => ({
         id: r.id,
@@ -248,7 +252,7 @@ function notificationRoutes(
   );
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/v1/rules/:id',
-    { preHandler: write, schema: { tags, summary: 'Delete a rule', security: BEARER, params: IdParams } },
+    { onRequest: write, schema: { tags, summary: 'Delete a rule', security: BEARER, params: IdParams } },
     async (req, reply) => {
       const r = await db.deleteFrom('rules').where('id', '=', req.params.id).executeTakeFirst();
       if (r.numDeletedRows !== 1n) throw new ControllerError('not-found', `no rule with id ${req.params.id}`);
@@ -258,7 +262,7 @@ function notificationRoutes(
   app.get<{ Querystring: Static<typeof DeliveryQuery> }>(
     '/api/v1/deliveries',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags,
         summary: 'Notification deliveries and their state',
