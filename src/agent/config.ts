@@ -15,6 +15,7 @@ import {
   type PathFile,
   type PluginSpec,
 } from './config-schema.js';
+import { controllerUrlProblem } from './controller-http.js';
 import { Secret } from './secret.js';
 
 export interface PathConfig {
@@ -64,6 +65,9 @@ export interface AgentConfig {
     readonly enrollment_token: Secret | null;
     readonly credential_file: string;
     readonly report_interval_ms: number;
+    /** The PEM text of controller_ca_file, read at load. */
+    readonly ca: string | null;
+    readonly allow_cleartext: boolean;
   } | null;
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
@@ -338,7 +342,18 @@ function controllerOf(file: string, cfg: AgentConfigFile, env: NodeJS.ProcessEnv
     enrollment_token: token ? new Secret(new TextEncoder().encode(token)) : null,
     credential_file: resolve(dir, cfg.controller_credential_file ?? `${cfg.node}.controller-credential.json`),
     report_interval_ms: cfg.controller_report_interval_ms ?? 10_000,
+    ca: cfg.controller_ca_file === undefined ? null : readCa(file, resolve(dir, cfg.controller_ca_file)),
+    allow_cleartext: cfg.controller_allow_cleartext ?? false,
   };
+}
+
+function readCa(file: string, path: string): string {
+  const pem = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(file, [
+      { path: 'controller_ca_file', message: `expected a PEM CA certificate in ${path}` },
+    ]);
+  return pem;
 }
 
 function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
@@ -365,15 +380,19 @@ function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
     'controller_enrollment_token_env',
     'controller_credential_file',
     'controller_report_interval_ms',
+    'controller_ca_file',
+    'controller_allow_cleartext',
   ] as const;
   for (const key of controllerKeys)
     if (cfg[key] !== undefined && cfg.controller_url === undefined)
       out.push({ path: key, message: 'expected controller_url to be set as well' });
-  if (cfg.controller_url !== undefined && !/^https?:\/\/[^\s/]+/.test(cfg.controller_url))
-    out.push({
-      path: 'controller_url',
-      message: `expected an http(s) URL, got ${JSON.stringify(cfg.controller_url)}`,
-    });
+  const urlProblem =
+    cfg.controller_url === undefined
+      ? null
+      : !/^https?:\/\/[^\s/]+/.test(cfg.controller_url)
+        ? `expected an http(s) URL, got ${JSON.stringify(cfg.controller_url)}`
+        : controllerUrlProblem(cfg.controller_url, cfg.controller_allow_cleartext ?? false);
+  if (urlProblem !== null) out.push({ path: 'controller_url', message: urlProblem });
   const interval = cfg.interval_ms ?? 1000;
   const dead = interval * (cfg.dead_multiplier ?? 3);
   if ((cfg.preempt_delay_ms ?? 0) > 0 && (cfg.preempt_delay_ms ?? 0) < interval)

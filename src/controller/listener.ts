@@ -10,7 +10,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { contains, parseAddress, parseCidr } from '../net/address.js';
+import { isLoopback } from '../net/address.js';
 
 export interface TlsFiles {
   /** PEM certificate chain and private key; read at start and again on reload. */
@@ -29,18 +29,6 @@ export interface ListenOptions {
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
-const LOOPBACK = ['127.0.0.0/8', '::1/128'].map((text) => {
-  const c = parseCidr(text);
-  if (!c.ok) throw new Error(c.expected);
-  return c.value;
-});
-
-export function isLoopback(host: string): boolean {
-  if (host === 'localhost') return true;
-  const parsed = parseAddress(host);
-  return parsed.ok && LOOPBACK.some((block) => contains(block, parsed.value));
-}
-
 export class CleartextRefused extends Error {
   readonly code = 'cleartext-refused';
 }

@@ -101,7 +101,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
     pool_max,
     ...(options.busy_ms !== undefined ? { busy_ms: options.busy_ms } : {}),
   });
-  const boot = await bootstrapAdmin(store.db, clock.now(), options.admin_token);
+  let boot: Awaited<ReturnType<typeof bootstrapAdmin>>;
+  try {
+    boot = await bootstrapAdmin(store.db, clock.now(), options.admin_token);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const ctx: Ctx = { store, settings, now: () => clock.now(), log };
   // PostgreSQL: a third of the pool writes reports; the rest serves authentication, reads, sweeps and the outbox.
   const lanes = store.dialect === 'postgres' ? Math.max(1, Math.floor(pool_max / 3)) : 1;
