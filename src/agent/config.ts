@@ -6,6 +6,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
 import { contains, parseAddress, parseCidr } from '../net/address.js';
+import { controllerUrlProblem } from '../net/http-post.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -15,7 +16,6 @@ import {
   type PathFile,
   type PluginSpec,
 } from './config-schema.js';
-import { controllerUrlProblem } from './controller-http.js';
 import { Secret } from './secret.js';
 
 export interface PathConfig {

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { NodeState } from '../core/types.js';
-import { type ControllerAnswer, controllerUrlProblem, post } from './controller-http.js';
+import { type Answer, controllerUrlProblem, post } from '../net/http-post.js';
 
 /** An answer's JSON, or an empty object when it is not JSON (a proxy's error page). */
 function parseAnswer(text: string): Record<string, unknown> {
@@ -116,7 +116,7 @@ export class ControllerClient {
     if (problem !== null) throw new ControllerClientError({ code: 'cleartext-refused', message: problem });
   }
 
-  private post(path: string, headers: Record<string, string>, body: string): Promise<ControllerAnswer> {
+  private post(path: string, headers: Record<string, string>, body: string): Promise<Answer> {
     return post(`${this.o.url}${path}`, {
       headers: { 'content-type': 'application/json', ...headers },
       body,
@@ -138,7 +138,7 @@ export class ControllerClient {
         message: 'no stored credential and no enrollment token in the config',
       });
     }
-    let res: ControllerAnswer;
+    let res: Answer;
     try {
       res = await this.post('/api/v1/enroll', {}, JSON.stringify({ enrollment_token }));
     } catch (err) {

@@ -16,6 +16,7 @@ import { type Listener, type ListenOptions, listener } from './listener.js';
 import type { Ctx } from './model/context.js';
 import { createMailer, type SmtpSettings } from './notify/email.js';
 import { Outbox } from './notify/outbox.js';
+import type { WebhookPolicy } from './notify/webhook.js';
 import { collectOpenApi } from './openapi.js';
 import { ReportWriter } from './reports.js';
 import { adminRoutes } from './routes/admin.js';
@@ -52,6 +53,8 @@ export interface ControllerOptions {
     send_timeout_ms?: number;
   };
   readonly pool_max?: number;
+  /** Webhook destinations: link-local is always refused; private and loopback too with deny_private. */
+  readonly webhooks?: WebhookPolicy;
   /** SQLite: how long a write waits for a lock held by another process before 503 (default 2 s). */
   readonly busy_ms?: number;
 }
@@ -108,7 +111,8 @@ export async function startController(options: ControllerOptions): Promise<Runni
     await store.close();
     throw err;
   }
-  const ctx: Ctx = { store, settings, now: () => clock.now(), log };
+  const webhooks: WebhookPolicy = options.webhooks ?? { deny_private: false };
+  const ctx: Ctx = { store, settings, now: () => clock.now(), log, webhooks };
   // PostgreSQL: a third of the pool writes reports; the rest serves authentication, reads, sweeps and the outbox.
   const lanes = store.dialect === 'postgres' ? Math.max(1, Math.floor(pool_max / 3)) : 1;
   const writer = new ReportWriter({ store, settings, now: ctx.now, log, lanes });
@@ -117,6 +121,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
     now: ctx.now,
     log,
     controller_id,
+    webhook_policy: webhooks,
     mailer: options.smtp ? createMailer(options.smtp, options.outbox?.send_timeout_ms ?? 10_000) : null,
     ...options.outbox,
   });

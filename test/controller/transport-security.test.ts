@@ -109,7 +109,7 @@ describe('controller TLS', () => {
 });
 
 async function fetchJson(base: string, path: string, token: string, ca: string, body: unknown) {
-  const { post } = await import('../../src/agent/controller-http.js');
+  const { post } = await import('../../src/net/http-post.js');
   const r = await post(base + path, {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),

@@ -6,6 +6,7 @@ import { hashSecret, newSecret } from '../auth.js';
 import { ControllerError } from '../errors.js';
 import { queryEvents } from '../events.js';
 import { type Ctx, inTransaction } from '../model/context.js';
+import { redactedUrl, webhookUrlProblem } from '../notify/webhook.js';
 import { ChannelCreate, EventQuery, IdParams, NodeParams, RuleCreate, TokenCreate } from '../schema.js';
 import { BEARER, guard } from './guard.js';
 
@@ -163,6 +164,10 @@ function notificationRoutes(
     },
     async (req, reply) => {
       const { name, kind, ...config } = req.body;
+      if (req.body.kind === 'webhook') {
+        const problem = webhookUrlProblem(req.body.url, ctx.webhooks ?? { deny_private: false });
+        if (problem !== null) throw new ControllerError('invalid-request', problem, '/url');
+      }
       const id = randomUUID();
       await db
         .insertInto('channels')
@@ -295,5 +300,6 @@ function notificationRoutes(
 function channelView(c: { id: string; name: string; kind: string; config: string }): Record<string, unknown> {
   const config = JSON.parse(c.config) as Record<string, unknown>;
   if ('secret' in config) config.secret = '(hidden)';
+  if (typeof config.url === 'string') config.url = redactedUrl(config.url);
   return { id: c.id, name: c.name, kind: c.kind, ...config };
 }

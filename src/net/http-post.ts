@@ -1,10 +1,14 @@
-// The agent's HTTP(S) requests to the controller, on node:http/https so that a pinned CA can be
-// given (fetch cannot take one without an extra dependency). Bounded in time and in answer size.
+// One bounded HTTP(S) POST, on node:http/https rather than fetch: a pinned CA and a check of the
+// addresses a name resolves to can be given (fetch takes neither without an extra dependency), no
+// redirect is ever followed, and the time and the answer's size are bounded. Used by the agent (to
+// the controller) and by the controller (webhooks).
+
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { isLoopback } from '../net/address.js';
+import type { LookupFunction } from 'node:net';
+import { isLoopback } from './address.js';
 
-export interface ControllerAnswer {
+export interface Answer {
   readonly status: number;
   readonly text: string;
 }
@@ -15,9 +19,12 @@ export interface PostOptions {
   readonly timeout_ms: number;
   /** PEM CA certificate(s) to trust instead of the system's, for a controller with a private CA. */
   readonly ca?: string | null;
+  /** Longer answers are an error (default 1 MiB). */
+  readonly max_bytes?: number;
+  /** Resolves host names; a webhook's refuses addresses its policy forbids. */
+  readonly lookup?: LookupFunction;
 }
 
-/** A controller's answers are small JSON documents; anything longer is cut off as an error. */
 const ANSWER_MAX_BYTES = 1024 * 1024;
 
 /**
@@ -40,8 +47,9 @@ export function controllerUrlProblem(url: string, allow_cleartext: boolean): str
   );
 }
 
-export function post(url: string, o: PostOptions): Promise<ControllerAnswer> {
+export function post(url: string, o: PostOptions): Promise<Answer> {
   const u = new URL(url);
+  const max_bytes = o.max_bytes ?? ANSWER_MAX_BYTES;
   const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
     const req = request(
@@ -51,13 +59,14 @@ export function post(url: string, o: PostOptions): Promise<ControllerAnswer> {
         headers: { ...o.headers, 'content-length': Buffer.byteLength(o.body) },
         timeout: o.timeout_ms,
         ...(o.ca ? { ca: o.ca } : {}),
+        ...(o.lookup ? { lookup: o.lookup } : {}),
       },
       (res) => {
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > ANSWER_MAX_BYTES) req.destroy(new Error(`answer longer than ${ANSWER_MAX_BYTES} bytes`));
+          if (size > max_bytes) req.destroy(new Error(`answer longer than ${max_bytes} bytes`));
           else chunks.push(chunk);
         });
         res.on('end', () =>
