@@ -22,6 +22,7 @@ interface Flags {
   tlsKey?: string;
   allowCleartext?: boolean;
   requestTimeoutMs?: string;
+  webhookDenyPrivate?: boolean;
   logLevel: string;
 }
 
@@ -101,6 +102,10 @@ export function registerController(program: Command): void {
       '--smtp-allow-cleartext',
       'send mail (and the password) without TLS when the server offers no STARTTLS',
     )
+    .option(
+      '--webhook-deny-private',
+      'refuse webhook URLs on private and loopback addresses too (link-local ones always are)',
+    )
     .option('--smtp-from <address>', 'sender of notification emails', 'tandem@localhost')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (flags: Flags) => {
@@ -131,6 +136,7 @@ async function run(flags: Flags): Promise<void> {
     listen: listenOf(flags),
     settings,
     smtp: smtpOf(flags),
+    webhooks: { deny_private: flags.webhookDenyPrivate === true },
     ...(process.env.TANDEM_ADMIN_TOKEN ? { admin_token: process.env.TANDEM_ADMIN_TOKEN } : {}),
     log,
   });
