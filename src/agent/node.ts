@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
-import { type AdminCommand, type CoreConfig, type Input, parseSemVer } from '../core/index.js';
+import { type AdminCommand, type Advert, type CoreConfig, type Input, parseSemVer } from '../core/index.js';
 import type { Monitor } from '../monitors/types.js';
 import { nodeIdOf } from '../wire/index.js';
 import { ActionRunner } from './action-runner.js';
@@ -103,7 +103,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
   const started = new Shell({
     core: coreConfigOf(cfg),
     clock,
-    send: (advert) => transport.send(advert),
+    // Held at most half a dead interval: the peer must not take our silence for death meanwhile.
+    send: announceAfterRelease(runner, (cfg.interval_ms * cfg.dead_multiplier) / 2, (advert) =>
+      transport.send(advert),
+    ),
     act: (verb) => runner.intend(verb),
     metrics,
     log,
@@ -142,9 +145,11 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     // `disable` makes the core release and announce relinquish; the peer takes over on that packet.
     started.input({ kind: 'admin', command: 'disable' });
     if (wasActive) runner.intend('release');
-    await transport.flush();
+    // The relinquish goes out once the VIP is gone (announceAfterRelease), then the socket is flushed.
     const settled = await runner.settle(SHUTDOWN_ACTIONS_MS);
     if (!settled) log.warn({ timeout_ms: SHUTDOWN_ACTIONS_MS }, 'actions still running at shutdown; aborted');
+    await new Promise((r) => setImmediate(r));
+    await transport.flush();
     started.stop();
     await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.stop())]);
     log.info('stopped');
@@ -156,6 +161,34 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       stopping ??= shutdown();
       return stopping;
     },
+  };
+}
+
+/**
+ * Break before make: a node that steps down announces it only once its release is done (at most half
+ * a dead interval later), because the peer claims on hearing it — a VIP on both nodes would answer ARP twice.
+ * Only the latest advert is kept meanwhile.
+ */
+function announceAfterRelease(
+  runner: ActionRunner,
+  hold_max_ms: number,
+  send: (advert: Advert) => void,
+): (advert: Advert) => void {
+  let held: Advert | null = null;
+  return (advert) => {
+    if (advert.state === 'active' || !runner.releasing) {
+      held = null;
+      send(advert);
+      return;
+    }
+    const waiting = held !== null;
+    held = advert;
+    if (waiting) return;
+    void runner.idle(hold_max_ms).then(() => {
+      const latest = held;
+      held = null;
+      if (latest !== null) send(latest);
+    });
   };
 }
 
