@@ -3,7 +3,14 @@
 import type { Logger } from 'pino';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
-import { type AdminCommand, type Advert, type CoreConfig, type Input, parseSemVer } from '../core/index.js';
+import {
+  type AdminCommand,
+  type Advert,
+  type CoreConfig,
+  type Input,
+  parseSemVer,
+  type Readiness,
+} from '../core/index.js';
 import type { Monitor } from '../monitors/types.js';
 import { nodeIdOf } from '../wire/index.js';
 import { ActionRunner } from './action-runner.js';
@@ -123,7 +130,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       admin_token_file: cfg.status.admin_token_file,
       metrics,
       source: {
-        snapshot: () => snapshotOf(cfg, started, clock, readings, runner),
+        snapshot: () => snapshotOf(cfg, started, clock, readings, runner, transport),
         admin: (command: AdminCommand) => {
           log.info({ command }, 'admin command');
           started.input({ kind: 'admin', command });
@@ -192,6 +199,17 @@ function announceAfterRelease(
   };
 }
 
+/** Why the pair is not Ready, in words: each indicator that is off, and a key mismatch if seen lately. */
+function readinessReasons(r: Readiness | null, authFailing: boolean): string[] {
+  const out: string[] = [];
+  if (authFailing) out.push('keepalives from the peer fail authentication: pair keys differ?');
+  if (r === null) return out;
+  if (!r.connected) out.push('connected: a node has no WAN');
+  if (!r.keepalive) out.push('keepalive: not one active and one standby hearing each other');
+  if (!r.same_version) out.push('same_version: the major versions differ');
+  return out;
+}
+
 function silenceSeconds(shell: Shell | null, clock: Clock): Record<string, number | null> {
   if (shell === null) return {};
   const now = clock.now_ms();
@@ -207,9 +225,11 @@ function snapshotOf(
   clock: Clock,
   readings: Readings,
   runner: ActionRunner,
+  transport: Transport,
 ): Record<string, unknown> {
   const status = shell.status();
   const now = clock.now_ms();
+  const auth = transport.authFailures(now);
   const peer_silence_ms: Record<string, number | null> = {};
   for (const [path, at] of Object.entries(status.peer.last_seen_ms))
     peer_silence_ms[path] = at === null ? null : Math.round(now - at);
@@ -219,6 +239,11 @@ function snapshotOf(
     version: VERSION,
     status,
     readiness: shell.readiness,
+    readiness_reasons: readinessReasons(shell.readiness, auth.recent),
+    peer_auth_failures: {
+      count: auth.count,
+      last_ms_ago: auth.last_ms === null ? null : Math.round(now - auth.last_ms),
+    },
     peer_silence_ms,
     monitors: readings.snapshot(),
     actions: runner.outcomes(),
