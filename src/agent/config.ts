@@ -2,10 +2,10 @@
 // `<file>: <path>: <what was expected, got what>`; a bad config is refused, never patched with a default.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
+import { schemaIssues } from '../actions/kit/spec-issues.js';
+import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -16,6 +16,10 @@ import {
   type PluginSpec,
 } from './config-schema.js';
 import { Secret } from './secret.js';
+
+// Shared with every YAML config; re-exported for the agent's importers.
+export { schemaIssues } from '../actions/kit/spec-issues.js';
+export { ConfigError, type ConfigIssue };
 
 export interface PathConfig {
   readonly name: string;
@@ -66,24 +70,6 @@ export interface AgentConfig {
     readonly report_interval_ms: number;
   } | null;
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-}
-
-export interface ConfigIssue {
-  /** Dotted path inside the file, e.g. `paths[0].port`; `(root)` for the document itself. */
-  readonly path: string;
-  readonly message: string;
-}
-
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly file: string;
-  readonly issues: readonly ConfigIssue[];
-  constructor(file: string, issues: readonly ConfigIssue[]) {
-    super(issues.map((i) => `${file}: ${i.path}: ${i.message}`).join('\n'));
-    this.name = 'ConfigError';
-    this.file = file;
-    this.issues = issues;
-  }
 }
 
 /** A monitor or action registry checks its own part; it returns issues with paths relative to the item. */
@@ -192,43 +178,6 @@ function resolveConfig(
     controller: controllerOf(file, cfg, env),
     log_level: cfg.log_level ?? 'info',
   };
-}
-
-/** TypeBox errors, one per path (the first is the most telling), in readable words. */
-export function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
-  const seen = new Set<string>();
-  const out: ConfigIssue[] = [];
-  for (const e of Value.Errors(schema, value)) {
-    const path = dotted(e.path);
-    if (seen.has(path)) continue;
-    seen.add(path);
-    out.push({ path, message: `${expectation(e.message, e.schema)}, got ${shown(e.value)}` });
-  }
-  return out;
-}
-
-function expectation(message: string, schema: TSchema): string {
-  const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const);
-  if (options?.every((o) => typeof o === 'string'))
-    return `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
-  if (message === 'Unexpected property') return 'unknown key (check its spelling against docs/agent.md)';
-  if (message === 'Expected required property') return 'a required key is missing';
-  return message.charAt(0).toLowerCase() + message.slice(1);
-}
-
-function dotted(pointer: string): string {
-  if (pointer === '') return '(root)';
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
-}
-
-function shown(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
