@@ -13,6 +13,7 @@ export interface AgentMetrics {
   readonly actionDuration: Histogram<'action' | 'verb' | 'outcome'>;
   readonly actionFailures: Counter<'action' | 'verb' | 'code'>;
   readonly actionInFlight: Gauge<'action' | 'verb' | 'phase'>;
+  readonly stalls: Counter;
 }
 
 /** `peerSilence` gives, per path, seconds since the peer's last keepalive (null: never heard). */
@@ -68,6 +69,11 @@ export function createMetrics(peerSilence: () => Record<string, number | null>):
       name: 'tandem_action_in_flight_seconds',
       help: 'How long the running claim or release has taken so far, by phase (long cloud operations)',
       labelNames: ['action', 'verb', 'phase'],
+      ...opts,
+    }),
+    stalls: new Counter({
+      name: 'tandem_event_loop_stalls_total',
+      help: 'Times our own timer fired a dead interval late (a paused process): deaf meanwhile',
       ...opts,
     }),
     actionFailures: new Counter({
