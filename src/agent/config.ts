@@ -12,10 +12,12 @@ import {
   AgentConfigSchema,
   DEFAULT_PORT,
   DEFAULT_STATUS_LISTEN,
+  type NotifyFile,
   type PathFile,
   type PluginSpec,
 } from './config-schema.js';
 import { Secret } from './secret.js';
+import { lookupUser } from './users.js';
 
 export interface PathConfig {
   readonly name: string;
@@ -40,6 +42,8 @@ export interface AgentConfig {
   readonly pair_key: Secret;
   /** Where the key came from, for `--check` output: `file <path>` or `env <NAME>`. */
   readonly pair_key_source: string;
+  /** During a key rotation: accepted beside pair_key, never used to sign. */
+  readonly pair_key_next: Secret | null;
   readonly paths: readonly PathConfig[];
   readonly interval_ms: number;
   readonly dead_multiplier: number;
@@ -66,6 +70,18 @@ export interface AgentConfig {
     readonly report_interval_ms: number;
   } | null;
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Commands run on each state change; null when none are configured. */
+  readonly notify: NotifySettings | null;
+}
+
+export interface NotifySettings {
+  readonly commands: readonly string[];
+  readonly states: readonly string[] | null;
+  readonly timeout_ms: number;
+  /** As named in the config, for logs; uid/gid is what the commands run as. */
+  readonly user: string | null;
+  readonly uid: number | null;
+  readonly gid: number | null;
 }
 
 export interface ConfigIssue {
@@ -126,23 +142,30 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
   if (shape.length > 0)
     throw new ConfigError(file, [...shape, ...plugins.filter((p) => !shape.some((s) => s.path === p.path))]);
   const cfg = raw as AgentConfigFile;
-  const issues: ConfigIssue[] = [...pathIssues(cfg.paths), ...plugins, ...miscIssues(cfg)];
+  const issues: ConfigIssue[] = [
+    ...pathIssues(cfg.paths),
+    ...plugins,
+    ...miscIssues(cfg),
+    ...notifyIssues(cfg.notify),
+  ];
   const env = options.env ?? process.env;
   const key = readKey(file, cfg, env, issues);
+  const next = readNextKey(file, cfg, env, issues);
   const listen = parseListen(cfg.status?.listen ?? DEFAULT_STATUS_LISTEN);
   if (listen === null)
     issues.push({
       path: 'status.listen',
       message: `expected host:port (e.g. ${DEFAULT_STATUS_LISTEN}), got ${JSON.stringify(cfg.status?.listen)}`,
     });
-  if (issues.length > 0 || key === null || listen === null) throw new ConfigError(file, issues);
-  return resolveConfig(file, cfg, key, listen, env);
+  if (issues.length > 0 || key === null || listen === null || next === undefined)
+    throw new ConfigError(file, issues);
+  return resolveConfig(file, cfg, { ...key, next }, listen, env);
 }
 
 function resolveConfig(
   file: string,
   cfg: AgentConfigFile,
-  key: { secret: Secret; source: string },
+  key: { secret: Secret; source: string; next: Secret | null },
   listen: ListenAddress,
   env: NodeJS.ProcessEnv,
 ): AgentConfig {
@@ -155,6 +178,7 @@ function resolveConfig(
     priority: cfg.priority ?? (cfg.role === 'primary' ? 200 : 100),
     pair_key: key.secret,
     pair_key_source: key.source,
+    pair_key_next: key.next,
     paths: cfg.paths.map((p) => ({
       name: p.name,
       local_address: p.local_address,
@@ -191,7 +215,31 @@ function resolveConfig(
     controller_url: cfg.controller_url ?? null,
     controller: controllerOf(file, cfg, env),
     log_level: cfg.log_level ?? 'info',
+    notify: notifyOf(cfg.notify),
   };
+}
+
+function notifyOf(n: NotifyFile | undefined): NotifySettings | null {
+  if (n === undefined) return null;
+  const user = n.user === undefined ? null : lookupUser(n.user);
+  return {
+    commands: n.commands,
+    states: n.states ?? null,
+    timeout_ms: n.timeout_ms ?? 10_000,
+    user: n.user ?? null,
+    uid: user?.uid ?? null,
+    gid: user?.gid ?? null,
+  };
+}
+
+function notifyIssues(n: NotifyFile | undefined): ConfigIssue[] {
+  if (n?.user === undefined || lookupUser(n.user) !== null) return [];
+  return [
+    {
+      path: 'notify.user',
+      message: `expected a user of this host (a name in /etc/passwd, or uid[:gid]), got ${JSON.stringify(n.user)}`,
+    },
+  ];
 }
 
 /** TypeBox errors, one per path (the first is the most telling), in readable words. */
@@ -392,27 +440,57 @@ function readKey(
     issues.push({ path: 'pair_key_file', message: 'expected exactly one of pair_key_file or pair_key_env' });
     return null;
   }
+  return keyFrom(file, 'pair_key', cfg.pair_key_file, cfg.pair_key_env, env, issues);
+}
+
+/** The rotation key: null when none is set, undefined when it is set but unusable (an issue was added). */
+function readNextKey(
+  file: string,
+  cfg: AgentConfigFile,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): Secret | null | undefined {
+  const { pair_key_next_file: keyFile, pair_key_next_env: keyEnv } = cfg;
+  if (keyFile === undefined && keyEnv === undefined) return null;
+  if (keyFile !== undefined && keyEnv !== undefined) {
+    issues.push({
+      path: 'pair_key_next_file',
+      message: 'expected at most one of pair_key_next_file or pair_key_next_env',
+    });
+    return undefined;
+  }
+  return keyFrom(file, 'pair_key_next', keyFile, keyEnv, env, issues)?.secret;
+}
+
+function keyFrom(
+  file: string,
+  prefix: string,
+  keyFile: string | undefined,
+  keyEnv: string | undefined,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): { secret: Secret; source: string } | null {
   let text: string | undefined;
   let path: string;
   let source: string;
-  if (cfg.pair_key_file !== undefined) {
-    path = 'pair_key_file';
-    const keyFile = resolve(dirname(file), cfg.pair_key_file);
-    source = `file ${keyFile}`;
+  if (keyFile !== undefined) {
+    path = `${prefix}_file`;
+    const resolved = resolve(dirname(file), keyFile);
+    source = `file ${resolved}`;
     try {
-      text = readFileSync(keyFile, 'utf8');
+      text = readFileSync(resolved, 'utf8');
     } catch (err) {
       issues.push({ path, message: `expected a readable key file, got ${errorText(err)}` });
       return null;
     }
   } else {
-    path = 'pair_key_env';
-    source = `env ${cfg.pair_key_env}`;
-    text = env[cfg.pair_key_env as string];
+    path = `${prefix}_env`;
+    source = `env ${keyEnv}`;
+    text = env[keyEnv as string];
     if (text === undefined || text.trim() === '') {
       issues.push({
         path,
-        message: `expected the environment variable ${cfg.pair_key_env} to hold the key, it is unset`,
+        message: `expected the environment variable ${keyEnv} to hold the key, it is unset`,
       });
       return null;
     }
@@ -442,5 +520,9 @@ function errorText(err: unknown): string {
 
 /** For `--check` and the start-up log: everything but the key. */
 export function redactedConfig(cfg: AgentConfig): Record<string, unknown> {
-  return { ...cfg, pair_key: `[redacted, ${cfg.pair_key.length} bytes from ${cfg.pair_key_source}]` };
+  return {
+    ...cfg,
+    pair_key: `[redacted, ${cfg.pair_key.length} bytes from ${cfg.pair_key_source}]`,
+    pair_key_next: cfg.pair_key_next === null ? null : `[redacted, ${cfg.pair_key_next.length} bytes]`,
+  };
 }

@@ -2,6 +2,7 @@
 // timer on the monotonic clock, and never decides a role itself.
 import type { Logger } from 'pino';
 import {
+  type AdminCommand,
   type Advert,
   type CoreConfig,
   type CoreEvent,
@@ -10,8 +11,10 @@ import {
   type Effect,
   type Input,
   initialState,
+  type NodeState,
   type NodeStatus,
   type Readiness,
+  type SwitchoverRefusal,
   step,
 } from '../core/index.js';
 import type { Verb } from './action-runner.js';
@@ -42,7 +45,19 @@ export interface ShellOptions {
   readonly metrics: AgentMetrics;
   readonly log: Logger;
   readonly reporter?: StatusReporter;
+  /** Every state change, for notify commands; must return at once. */
+  readonly onStateChange?: (change: { from: NodeState; to: NodeState; reason: string }) => void;
 }
+
+/** The core's answer to an operator command, as `tandem switchover` prints it. */
+export type AdminVerdict =
+  | { readonly ok: true; readonly command: AdminCommand; readonly state: NodeState }
+  | {
+      readonly ok: false;
+      readonly command: AdminCommand;
+      readonly state: NodeState;
+      readonly reason: SwitchoverRefusal;
+    };
 
 const realTimers: Timers = {
   set: (fn, delay_ms) => setTimeout(fn, delay_ms),
@@ -73,6 +88,23 @@ export class Shell {
     this.#state = result.state;
     for (const effect of result.effects) this.#apply(effect);
   }
+
+  /** An operator command, stepped at once; the verdict is what the core said in that step. */
+  admin(command: AdminCommand): AdminVerdict {
+    let refusal: SwitchoverRefusal | null = null;
+    this.#onRefusal = (reason) => {
+      refusal = reason;
+    };
+    try {
+      this.input({ kind: 'admin', command });
+    } finally {
+      this.#onRefusal = null;
+    }
+    const state = this.status().state;
+    return refusal === null ? { ok: true, command, state } : { ok: false, command, state, reason: refusal };
+  }
+
+  #onRefusal: ((reason: SwitchoverRefusal) => void) | null = null;
 
   status(): NodeStatus {
     return describe(this.#state, this.#opts.clock.now_ms());
@@ -147,6 +179,10 @@ export class Shell {
       setStateGauge(metrics, event.to);
       log.info({ event: event.kind, from: event.from, to: event.to, reason: event.reason }, 'state change');
       this.#opts.reporter?.statusChanged(this.status(), this.#readiness);
+      this.#opts.onStateChange?.({ from: event.from, to: event.to, reason: event.reason });
+    } else if (event.kind === 'switchover-refused') {
+      this.#onRefusal?.(event.reason);
+      log.warn({ event: event.kind, reason: event.reason }, event.kind);
     } else if (
       event.kind === 'peer-dead' ||
       event.kind === 'split-brain' ||

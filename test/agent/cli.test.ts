@@ -116,8 +116,20 @@ status: { listen: "127.0.0.1:0", admin_token_file: ${token} }
     const denied = await tandemAsync('switchover', '--url', agent.statusUrl, '--token-file', wrong);
     assert.equal(denied.status, 1);
     assert.match(denied.stderr, /refused \(HTTP 401\)/);
-    const ok = await tandemAsync('switchover', '--url', agent.statusUrl, '--token-file', token);
-    assert.equal(ok.status, 0, ok.stderr);
-    assert.match(ok.stdout, /switchover: accepted/);
+    // Alone, the node cannot hand over: the core refuses, and the command says why and fails.
+    const refused = await tandemAsync('switchover', '--url', agent.statusUrl, '--token-file', token);
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /switchover refused: peer-silent/);
+    const drain = await tandemAsync(
+      'switchover',
+      '--url',
+      agent.statusUrl,
+      '--token-file',
+      token,
+      '--command',
+      'maintenance-on',
+    );
+    assert.equal(drain.status, 0, drain.stderr);
+    assert.match(drain.stdout, /maintenance-on: done; this node is active/);
   });
 });
