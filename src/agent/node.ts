@@ -288,6 +288,9 @@ function snapshotOf(
     status,
     readiness: shell.readiness,
     peer_silence_ms,
+    in_state_ms: shell.inState_ms(),
+    // What is watched at all, so `tandem status` shows no verdict for what nothing watches.
+    watched: { ha_port: cfg.ha_port_monitor },
     monitors: readings.snapshot(),
     actions: runner.outcomes(),
   };

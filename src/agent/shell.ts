@@ -72,11 +72,14 @@ export class Shell {
   #timerAt_ms: number | null = null;
   #readiness: Readiness | null = null;
   #stopped = false;
+  /** Monotonic time of the last state change (or of the start), for "time in state". */
+  #since_ms: number;
 
   constructor(opts: ShellOptions) {
     this.#opts = opts;
     this.#timers = opts.timers ?? realTimers;
     this.#state = initialState(opts.core);
+    this.#since_ms = opts.clock.now_ms();
     setStateGauge(opts.metrics, describe(this.#state, opts.clock.now_ms()).state);
   }
 
@@ -108,6 +111,11 @@ export class Shell {
 
   status(): NodeStatus {
     return describe(this.#state, this.#opts.clock.now_ms());
+  }
+
+  /** How long this node has been in its current state. */
+  inState_ms(): number {
+    return Math.round(this.#opts.clock.now_ms() - this.#since_ms);
   }
 
   get readiness(): Readiness | null {
@@ -175,6 +183,7 @@ export class Shell {
   #onEvent(event: CoreEvent): void {
     const { log, metrics } = this.#opts;
     if (event.kind === 'state-change') {
+      this.#since_ms = this.#opts.clock.now_ms();
       metrics.transitions.inc({ from: event.from, to: event.to });
       setStateGauge(metrics, event.to);
       log.info({ event: event.kind, from: event.from, to: event.to, reason: event.reason }, 'state change');

@@ -97,6 +97,11 @@ status: { listen: "127.0.0.1:0", admin_token_file: ${token} }
     });
     agents.push(agent);
     const status = await tandemAsync('status', '--url', agent.statusUrl);
+    assert.equal(status.status, 1, 'alone, the node is not ready: exit 1 for a monitoring check');
+    assert.match(status.stdout, /^peer\s+silent$/m);
+    assert.match(status.stdout, /same_version=\?/, 'no version to compare with a silent peer');
+    assert.doesNotMatch(status.stdout, /wan=|ha_port=/, 'nothing watches them');
+    assert.match(status.stdout, /^state\s+\w+ for \d+ s/m);
     assert.match(status.stdout, /^pair\s+cli$/m);
     assert.match(status.stdout, /^node\s+a \(primary\)/m);
     assert.match(status.stdout, /^PATH\s+PEER SILENCE\s+SENT\s+RECEIVED$/m);
@@ -131,5 +136,46 @@ status: { listen: "127.0.0.1:0", admin_token_file: ${token} }
     );
     assert.equal(drain.status, 0, drain.stderr);
     assert.match(drain.stdout, /maintenance-on: done; this node is active/);
+  });
+});
+
+describe('tandem status table', () => {
+  test('names the failing checks and probes, shows the peer version; fault exits 2', async () => {
+    const { exitCodeOf, formatStatus } = await import('../../src/agent/status-table.js');
+    const body = {
+      pair: 'p',
+      node: 'a',
+      version: '1.2.0',
+      in_state_ms: 125_000,
+      watched: { ha_port: 'ha' },
+      monitors: { wan: { isp1: false, isp2: true }, links: { ha: true }, checks: { nginx: false } },
+      status: {
+        state: 'fault',
+        role: 'primary',
+        fit: false,
+        wan_ok: true,
+        ha_port_ok: true,
+        failed_checks: ['nginx'],
+        peer: {
+          alive: true,
+          advert: {
+            role: 'secondary',
+            state: 'active',
+            priority: 100,
+            version: { major: 1, minor: 3, patch: 1 },
+          },
+        },
+      },
+      readiness: { ready: false, connected: true, keepalive: true, same_version: true, active: 'secondary' },
+    };
+    const text = formatStatus(body);
+    assert.match(text, /^state\s+fault for 2 min$/m);
+    assert.match(text, /^health\s+fit=no wan=yes ha_port=yes failing: nginx$/m);
+    assert.match(text, /^peer\s+secondary active \(priority 100, tandem 1\.3\.1\)$/m);
+    assert.match(text, /^isp1\s+wan probe\s+FAILING$/m);
+    assert.match(text, /^nginx\s+check\s+FAILING$/m);
+    assert.equal(exitCodeOf(body), 2);
+    assert.equal(exitCodeOf({ ...body, status: { ...body.status, state: 'standby' } }), 1);
+    assert.equal(exitCodeOf({ status: { state: 'active' }, readiness: { ready: true } }), 0);
   });
 });

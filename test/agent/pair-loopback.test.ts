@@ -128,6 +128,10 @@ describe('a pair on loopback', () => {
     await until('a claimed', () => a.recorder.calls.includes('claim'));
     assert.ok(!b.recorder.calls.includes('claim'));
     assert.equal((await statusOf(a.agent)).status.state, 'active');
+    await until('ready', () => a.agent.shell.readiness?.ready === true);
+    const status = await tandem('status', '--json', '--url', a.agent.statusUrl);
+    assert.equal(status.code, 0, 'Ready: exit 0');
+    assert.equal(JSON.parse(status.stdout).status.state, 'active', 'pure JSON on stdout');
   });
 
   test('packets from another address, or signed with another key, are counted and ignored', async () => {
