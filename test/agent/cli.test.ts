@@ -179,3 +179,29 @@ describe('tandem status table', () => {
     assert.equal(exitCodeOf({ status: { state: 'active' }, readiness: { ready: true } }), 0);
   });
 });
+
+describe('tandem preflight on a LAN pair', () => {
+  test("runs the vip and route actions' own preflight; a missing interface fails it; --json is pure JSON", () => {
+    const file = join(dir, 'lan.yaml');
+    writeFileSync(
+      file,
+      `${CONFIG}actions:
+  - { kind: vip, interface: nosuch0, address: 192.0.2.10/24 }
+  - { kind: route, destination: 198.51.100.0/24, dev: lo }
+`,
+    );
+    const out = tandem('preflight', '--config', file, '--json');
+    assert.equal(out.status, 1, out.stderr);
+    const report = JSON.parse(out.stdout) as {
+      ok: boolean;
+      results: { kind: string; checks: { check: string; status: string }[] }[];
+    };
+    assert.equal(report.ok, false);
+    const vip = report.results.find((r) => r.kind === 'vip');
+    assert.ok(vip?.checks.some((c) => c.check === 'interface nosuch0 exists' && c.status === 'wrong-id'));
+    assert.ok(report.results.some((r) => r.kind === 'route' && r.checks.length > 0));
+    const text = tandem('preflight', '--config', file);
+    assert.match(text.stdout, /Not ready: \d+ check\(s\) failed/);
+  });
+});
+
