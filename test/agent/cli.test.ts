@@ -204,4 +204,3 @@ describe('tandem preflight on a LAN pair', () => {
     assert.match(text.stdout, /Not ready: \d+ check\(s\) failed/);
   });
 });
-
