@@ -6,7 +6,17 @@ export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20481';
 /** Below this the timers of a loaded, shared host jitter by more than the interval itself. */
 export const MIN_INTERVAL_MS = 20;
 
-const Name = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  description: "a name of letters, digits, '.', '_' and '-' (starting with a letter or digit)",
+});
+const EnvName = Type.String({
+  minLength: 1,
+  pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+  description: 'an environment variable name (letters, digits, _)',
+});
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
 export const PathSchema = Type.Object(
@@ -70,10 +80,10 @@ export const AgentConfigSchema = Type.Object(
     role: Type.Union([Type.Literal('primary'), Type.Literal('secondary')]),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
     pair_key_file: Type.Optional(Type.String({ minLength: 1 })),
-    pair_key_env: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+    pair_key_env: Type.Optional(EnvName),
     /** Key rotation: a second key accepted beside the current one (never used to sign); docs/agent.md. */
     pair_key_next_file: Type.Optional(Type.String({ minLength: 1 })),
-    pair_key_next_env: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+    pair_key_next_env: Type.Optional(EnvName),
     paths: Type.Array(PathSchema, { minItems: 1, maxItems: 8 }),
     interval_ms: Type.Optional(Type.Integer({ minimum: MIN_INTERVAL_MS, maximum: 60_000 })),
     dead_multiplier: Type.Optional(Type.Integer({ minimum: 2, maximum: 100 })),
@@ -97,9 +107,7 @@ export const AgentConfigSchema = Type.Object(
     controller_url: Type.Optional(Type.String({ minLength: 1 })),
     /** The one-time enrollment token, from a file or an environment variable (never printed). */
     controller_enrollment_token_file: Type.Optional(Type.String({ minLength: 1 })),
-    controller_enrollment_token_env: Type.Optional(
-      Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
-    ),
+    controller_enrollment_token_env: Type.Optional(EnvName),
     /** Where the node credential the token is exchanged for is kept (0600). */
     controller_credential_file: Type.Optional(Type.String({ minLength: 1 })),
     controller_report_interval_ms: Type.Optional(Type.Integer({ minimum: 500, maximum: 3_600_000 })),

@@ -5,7 +5,8 @@ import { dirname, resolve } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import ipaddr from 'ipaddr.js';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import { type Address, parseAddress, sameAddress } from '../net/address.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -14,6 +15,7 @@ import {
   DEFAULT_STATUS_LISTEN,
   type NotifyFile,
   type PathFile,
+  PathSchema,
   type PluginSpec,
 } from './config-schema.js';
 import { Secret } from './secret.js';
@@ -88,6 +90,8 @@ export interface ConfigIssue {
   /** Dotted path inside the file, e.g. `paths[0].port`; `(root)` for the document itself. */
   readonly path: string;
   readonly message: string;
+  /** 1-based line in the file, when the path (or its nearest parent) is in it. */
+  readonly line?: number;
 }
 
 export class ConfigError extends Error {
@@ -95,15 +99,25 @@ export class ConfigError extends Error {
   readonly file: string;
   readonly issues: readonly ConfigIssue[];
   constructor(file: string, issues: readonly ConfigIssue[]) {
-    super(issues.map((i) => `${file}: ${i.path}: ${i.message}`).join('\n'));
+    super(
+      issues
+        .map((i) => `${file}${i.line === undefined ? '' : `:${i.line}`}: ${i.path}: ${i.message}`)
+        .join('\n'),
+    );
     this.name = 'ConfigError';
     this.file = file;
     this.issues = issues;
   }
 }
 
+/** What an entry's check may need from the rest of the config (its own addresses, the other entries). */
+export interface PluginContext {
+  readonly local_addresses: readonly string[];
+  readonly siblings: readonly PluginSpec[];
+}
+
 /** A monitor or action registry checks its own part; it returns issues with paths relative to the item. */
-export type PluginValidator = (spec: PluginSpec) => readonly ConfigIssue[];
+export type PluginValidator = (spec: PluginSpec, context: PluginContext) => readonly ConfigIssue[];
 
 export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -133,20 +147,25 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
       })),
     );
   const raw: unknown = doc.toJS();
+  const at = (issues: readonly ConfigIssue[]): ConfigIssue[] => withLines(doc, lines, issues);
   const shape = schemaIssues(AgentConfigSchema, raw);
+  const local_addresses = localAddressesOf(raw);
   const plugins = [
-    ...pluginIssues('monitors', pluginsOf(raw, 'monitors'), options.validateMonitor),
-    ...pluginIssues('actions', pluginsOf(raw, 'actions'), options.validateAction),
+    ...pluginIssues('monitors', pluginsOf(raw, 'monitors'), local_addresses, options.validateMonitor),
+    ...pluginIssues('actions', pluginsOf(raw, 'actions'), local_addresses, options.validateAction),
   ];
-  // Shape errors first, but with every monitor / action problem too: all problems in one go.
-  if (shape.length > 0)
-    throw new ConfigError(file, [...shape, ...plugins.filter((p) => !shape.some((s) => s.path === p.path))]);
+  // Shape errors first, but with every other problem that can still be judged: all problems in one go.
+  if (shape.length > 0) {
+    const more = [...plugins, ...pathIssues(wellFormedPaths(raw))];
+    throw new ConfigError(file, at([...shape, ...more.filter((p) => !shape.some((s) => s.path === p.path))]));
+  }
   const cfg = raw as AgentConfigFile;
   const issues: ConfigIssue[] = [
     ...pathIssues(cfg.paths),
     ...plugins,
     ...miscIssues(cfg),
     ...notifyIssues(cfg.notify),
+    ...fileIssues(file, cfg),
   ];
   const env = options.env ?? process.env;
   const key = readKey(file, cfg, env, issues);
@@ -158,7 +177,7 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
       message: `expected host:port (e.g. ${DEFAULT_STATUS_LISTEN}), got ${JSON.stringify(cfg.status?.listen)}`,
     });
   if (issues.length > 0 || key === null || listen === null || next === undefined)
-    throw new ConfigError(file, issues);
+    throw new ConfigError(file, at(issues));
   return resolveConfig(file, cfg, { ...key, next }, listen, env);
 }
 
@@ -232,6 +251,30 @@ function notifyOf(n: NotifyFile | undefined): NotifySettings | null {
   };
 }
 
+/** Files the agent will need: checked now, not when the controller or an operator first needs them. */
+function fileIssues(file: string, cfg: AgentConfigFile): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const dir = dirname(file);
+  const credential = resolve(dir, cfg.controller_credential_file ?? `${cfg.node}.controller-credential.json`);
+  if (cfg.controller_enrollment_token_file !== undefined && !existsSync(credential)) {
+    const token = resolve(dir, cfg.controller_enrollment_token_file);
+    if (!existsSync(token))
+      out.push({
+        path: 'controller_enrollment_token_file',
+        message: `expected a file holding the enrollment token, ${token} does not exist (and no credential is stored yet at ${credential})`,
+      });
+  }
+  if (cfg.status?.admin_token_file !== undefined) {
+    const tokenDir = dirname(resolve(dir, cfg.status.admin_token_file));
+    if (!existsSync(tokenDir))
+      out.push({
+        path: 'status.admin_token_file',
+        message: `expected a file in an existing directory (it is created there if missing), ${tokenDir} does not exist`,
+      });
+  }
+  return out;
+}
+
 function notifyIssues(n: NotifyFile | undefined): ConfigIssue[] {
   if (n?.user === undefined || lookupUser(n.user) !== null) return [];
   return [
@@ -242,6 +285,34 @@ function notifyIssues(n: NotifyFile | undefined): ConfigIssue[] {
   ];
 }
 
+/** Each issue with the line of its path in the file, or of the nearest parent that is there. */
+function withLines(doc: Document, lines: LineCounter, issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return issues.map((issue) => {
+    const keys = keysOf(issue.path);
+    for (let n = keys.length; n >= 0 && keys.length > 0; n--) {
+      const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+      if (node?.range) return { ...issue, line: lines.linePos(node.range[0]).line };
+    }
+    return issue;
+  });
+}
+
+/** `actions[0].garp.count` → ['actions', 0, 'garp', 'count']. */
+function keysOf(path: string): (string | number)[] {
+  if (path === '(root)' || path.startsWith('line ')) return [];
+  return path
+    .split(/\.|(?=\[)/)
+    .map((part) => (/^\[\d+\]$/.test(part) ? Number(part.slice(1, -1)) : part))
+    .filter((part) => part !== '');
+}
+
+/** The paths[] entries whose shape is right, so their values are checked even when another key is wrong. */
+function wellFormedPaths(raw: unknown): (PathFile | null)[] {
+  const paths = (raw as { paths?: unknown } | null)?.paths;
+  if (!Array.isArray(paths)) return [];
+  return paths.map((p: unknown) => (Value.Check(PathSchema, p) ? p : null));
+}
+
 /** TypeBox errors, one per path (the first is the most telling), in readable words. */
 export function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
   const seen = new Set<string>();
@@ -250,18 +321,72 @@ export function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
     const path = dotted(e.path);
     if (seen.has(path)) continue;
     seen.add(path);
+    if (e.message === 'Unexpected property') {
+      out.push({ path, message: unknownKey(e.path, e.schema) });
+      continue;
+    }
     out.push({ path, message: `${expectation(e.message, e.schema)}, got ${shown(e.value)}` });
   }
   return out;
 }
 
+function unknownKey(pointer: string, schema: TSchema): string {
+  const key = pointer.slice(pointer.lastIndexOf('/') + 1);
+  const known = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
+  const near = nearest(key, known);
+  return near === null
+    ? `unknown key; expected one of ${known.join(', ')}`
+    : `unknown key; did you mean "${near}"?`;
+}
+
+/** The known key within two edits of a typo (transposed letters count as one), if there is one. */
+function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = 3;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  return d[a.length]![b.length]!;
+}
+
 function expectation(message: string, schema: TSchema): string {
-  const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const);
-  if (options?.every((o) => typeof o === 'string'))
-    return `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
-  if (message === 'Unexpected property') return 'unknown key (check its spelling against docs/agent.md)';
+  const options = schema.anyOf as TSchema[] | undefined;
+  if (options !== undefined) {
+    if (options.every((o) => typeof o.const === 'string'))
+      return `expected one of ${options.map((o) => JSON.stringify(o.const)).join(', ')}`;
+    return `expected ${options.map(kindWord).join(' or ')}`;
+  }
   if (message === 'Expected required property') return 'a required key is missing';
+  // A pattern is the implementation, not the explanation: say what it means.
+  if (typeof schema.pattern === 'string')
+    return `expected ${typeof schema.description === 'string' ? schema.description : 'a value of the documented form (docs/agent.md)'}`;
   return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+function kindWord(schema: TSchema): string {
+  if (schema.const !== undefined) return JSON.stringify(schema.const);
+  if (typeof schema.description === 'string') return schema.description;
+  const type = String(schema.type ?? 'value');
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 function dotted(pointer: string): string {
@@ -279,21 +404,27 @@ function shown(value: unknown): string {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
+function pathIssues(paths: readonly (PathFile | null)[]): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const names = new Set<string>();
   const binds = new Set<string>();
   paths.forEach((p, i) => {
+    if (p === null) return;
     const at = `paths[${i}]`;
     if (names.has(p.name))
       out.push({ path: `${at}.name`, message: `expected a unique path name, got a second "${p.name}"` });
     names.add(p.name);
     const local = addressIssue(`${at}.local_address`, p.local_address, out);
     const peer = addressIssue(`${at}.peer_address`, p.peer_address, out);
-    if (local && peer && local !== peer)
+    if (local && peer && local.family !== peer.family)
       out.push({
         path: `${at}.peer_address`,
-        message: `expected an ${local} address like local_address, got ${peer}`,
+        message: `expected an IPv${local.family} address like local_address, got ${peer.text}`,
+      });
+    else if (local && peer && sameAddress(local, peer))
+      out.push({
+        path: `${at}.peer_address`,
+        message: `expected the peer's address, got this node's own local_address ${local.text}`,
       });
     const bind = `${p.local_address}:${p.port ?? DEFAULT_PORT}`;
     if (binds.has(bind))
@@ -303,31 +434,33 @@ function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
       });
     binds.add(bind);
     if (p.multicast_group !== undefined)
-      multicastIssue(`${at}.multicast_group`, p.multicast_group, local, out);
+      multicastIssue(`${at}.multicast_group`, p.multicast_group, local?.family ?? null, out);
   });
   return out;
 }
 
-function addressIssue(path: string, text: string, out: ConfigIssue[]): 'ipv4' | 'ipv6' | null {
-  if (!ipaddr.isValid(text)) {
-    out.push({ path, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(text)}` });
+function addressIssue(path: string, text: string, out: ConfigIssue[]): Address | null {
+  const parsed = parseAddress(text);
+  if (!parsed.ok) {
+    out.push({ path, message: parsed.expected });
     return null;
   }
-  return ipaddr.parse(text).kind();
+  return parsed.value;
 }
 
-function multicastIssue(path: string, text: string, family: string | null, out: ConfigIssue[]): void {
-  if (!ipaddr.isValid(text) || ipaddr.parse(text).range() !== 'multicast') {
+function multicastIssue(path: string, text: string, family: 4 | 6 | null, out: ConfigIssue[]): void {
+  const parsed = parseAddress(text);
+  if (!parsed.ok || ipaddr.parse(parsed.value.text).range() !== 'multicast') {
     out.push({
       path,
       message: `expected a multicast group address (e.g. 239.255.20.48), got ${JSON.stringify(text)}`,
     });
     return;
   }
-  if (family !== null && ipaddr.parse(text).kind() !== family)
+  if (family !== null && parsed.value.family !== family)
     out.push({
       path,
-      message: `expected an ${family} group like local_address, got ${JSON.stringify(text)}`,
+      message: `expected an IPv${family} group like local_address, got ${JSON.stringify(text)}`,
     });
 }
 
@@ -342,20 +475,33 @@ function pluginsOf(raw: unknown, section: 'monitors' | 'actions'): readonly (Plu
   );
 }
 
+function localAddressesOf(raw: unknown): string[] {
+  const paths = (raw as { paths?: unknown } | null)?.paths;
+  if (!Array.isArray(paths)) return [];
+  return paths
+    .map((p: unknown) => (p as { local_address?: unknown } | null)?.local_address)
+    .filter((a): a is string => typeof a === 'string');
+}
+
 function pluginIssues(
   section: string,
   specs: readonly (PluginSpec | null)[],
+  local_addresses: readonly string[],
   validate?: PluginValidator,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const names = new Set<string>();
+  const context: PluginContext = {
+    local_addresses,
+    siblings: specs.filter((s): s is PluginSpec => s !== null),
+  };
   specs.forEach((spec, i) => {
     if (spec === null) return;
     const name = spec.name ?? `${spec.kind}-${i}`;
     if (names.has(name))
       out.push({ path: `${section}[${i}].name`, message: `expected a unique name, got a second "${name}"` });
     names.add(name);
-    for (const issue of validate?.(spec) ?? [])
+    for (const issue of validate?.(spec, context) ?? [])
       out.push({
         path: `${section}[${i}]${issue.path === '(root)' ? '' : `.${issue.path}`}`,
         message: issue.message,

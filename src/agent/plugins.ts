@@ -6,6 +6,7 @@ import type { ArbiterReport } from '../actions/aws/session.js';
 import { AWS_KINDS, isAwsKind, validateAwsAction } from '../actions/aws/validate.js';
 import { createLinuxAction } from '../actions/linux/registry.js';
 import { type LinuxActionSpec, RouteSpecSchema, VipSpecSchema } from '../actions/linux/spec.js';
+import { linuxActionIssues } from '../actions/linux/validate.js';
 import { removeStaleVip, VipAction } from '../actions/linux/vip.js';
 import type { Action } from '../actions/types.js';
 import { createMonitor } from '../monitors/registry.js';
@@ -79,8 +80,11 @@ export function agentPlugins(
       });
     },
     createMonitor: (spec): Monitor => createMonitor(spec as unknown as MonitorSpec),
-    validateAction: (spec) =>
-      isAwsKind(spec.kind) ? validateAwsAction(spec) : validate(ACTION_SCHEMAS, spec),
+    validateAction: (spec, context) => {
+      if (isAwsKind(spec.kind)) return validateAwsAction(spec);
+      const shape = validate(ACTION_SCHEMAS, spec);
+      return shape.length > 0 ? shape : linuxActionIssues(spec, context);
+    },
     validateMonitor: (spec) => validate(MONITOR_SCHEMAS, spec),
     removeStaleClaims,
   };
