@@ -28,8 +28,11 @@ export interface AgentPlugins extends Plugins {
   readonly validateMonitor: PluginValidator;
 }
 
-const ACTION_SCHEMAS: Readonly<Record<string, TSchema>> = { vip: VipSpecSchema, route: RouteSpecSchema };
-const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
+export const ACTION_SCHEMAS: Readonly<Record<string, TSchema>> = {
+  vip: VipSpecSchema,
+  route: RouteSpecSchema,
+};
+export const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
   link: LinkSpecSchema,
   icmp: IcmpSpecSchema,
   tcp: TcpSpecSchema,

@@ -15,6 +15,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
   status: async () => (await import('./commands/status.js')).registerStatus,
   switchover: async () => (await import('./commands/switchover.js')).registerSwitchover,
   sim: async () => (await import('./commands/sim.js')).registerSim,
+  schema: async () => (await import('./commands/schema.js')).registerSchema,
 };
 
 const program = new Command('tandem')

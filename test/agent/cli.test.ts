@@ -64,9 +64,9 @@ describe('tandem agent / status / switchover', () => {
     assert.equal(out.status, 2);
     assert.match(
       out.stderr,
-      new RegExp(`${file}: interval_ms: expected integer to be greater or equal to 20, got 5`),
+      new RegExp(`${file}:6: interval_ms: expected integer to be greater or equal to 20, got 5`),
     );
-    assert.match(out.stderr, new RegExp(`${file}: actions\\[0\\]\\.address: a required key is missing`));
+    assert.match(out.stderr, new RegExp(`${file}:7: actions\\[0\\]\\.address: a required key is missing`));
   });
 
   test('agent with an address this host does not have: a clear error, exit code 1', async () => {
@@ -202,5 +202,24 @@ describe('tandem preflight on a LAN pair', () => {
     assert.ok(report.results.some((r) => r.kind === 'route' && r.checks.length > 0));
     const text = tandem('preflight', '--config', file);
     assert.match(text.stdout, /Not ready: \d+ check\(s\) failed/);
+  });
+});
+
+describe('tandem schema', () => {
+  test('prints the JSON Schema of the config, each monitor and action kind with its own keys', () => {
+    const out = tandem('schema');
+    assert.equal(out.status, 0, out.stderr);
+    const schema = JSON.parse(out.stdout) as {
+      properties: Record<string, { items?: { anyOf: { properties: Record<string, { const?: string }> }[] } }>;
+      required: string[];
+    };
+    assert.deepEqual(schema.required.sort(), ['node', 'pair', 'paths', 'role']);
+    assert.ok(schema.properties.notify && schema.properties.pair_key_next_file);
+    const kinds = (list: string) =>
+      schema.properties[list]?.items?.anyOf.map((s) => s.properties.kind?.const) ?? [];
+    assert.ok(kinds('monitors').includes('check'));
+    assert.ok(['vip', 'route', 'aws-route-table'].every((k) => kinds('actions').includes(k)));
+    const check = schema.properties.monitors?.items?.anyOf.find((s) => s.properties.kind?.const === 'check');
+    assert.ok(check && 'rise' in check.properties && 'fall' in check.properties);
   });
 });
