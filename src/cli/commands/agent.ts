@@ -18,9 +18,7 @@ export function registerAgent(program: Command): void {
       process.on('SIGHUP', () => onHangup());
       // Loaded here, not at the top: other commands should not pay for the agent's modules.
       const { ConfigError, loadConfig, redactedConfig } = await import('../../agent/config.js');
-      const { startAgent } = await import('../../agent/node.js');
       const { agentPlugins, loadAgentPlugins } = await import('../../agent/plugins.js');
-      const { pino } = await import('pino');
       const validation = agentPlugins();
       const load = (): ReturnType<typeof loadConfig> =>
         loadConfig(opts.config, {
@@ -41,6 +39,9 @@ export function registerAgent(program: Command): void {
         console.log(JSON.stringify(redactedConfig(cfg), null, 2));
         return;
       }
+      // Loaded only to run: `--check` must stay quick and small.
+      const { startAgent } = await import('../../agent/node.js');
+      const { pino } = await import('pino');
       const log = pino({ level: cfg.log_level, base: { pair: cfg.pair, node: cfg.node } });
       const plugins = await loadAgentPlugins(log, cfg.actions);
       const { controllerReporting } = await import('../../agent/reporting.js');
