@@ -111,6 +111,10 @@ export const AgentConfigSchema = Type.Object(
     /** Where the node credential the token is exchanged for is kept (0600). */
     controller_credential_file: Type.Optional(Type.String({ minLength: 1 })),
     controller_report_interval_ms: Type.Optional(Type.Integer({ minimum: 500, maximum: 3_600_000 })),
+    /** PEM CA certificate(s) the controller's certificate must chain to (a private CA). */
+    controller_ca_file: Type.Optional(Type.String({ minLength: 1 })),
+    /** Allow http:// to a controller that is not on loopback (a TLS-terminating proxy on the way). */
+    controller_allow_cleartext: Type.Optional(Type.Boolean()),
     log_level: Type.Optional(
       Type.Union([
         Type.Literal('fatal'),

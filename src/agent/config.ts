@@ -2,11 +2,12 @@
 // `<file>: <path>: <what was expected, got what>`; a bad config is refused, never patched with a default.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import ipaddr from 'ipaddr.js';
-import { type Document, LineCounter, parseDocument } from 'yaml';
-import { type Address, parseAddress, sameAddress } from '../net/address.js';
+import { LineCounter, parseDocument } from 'yaml';
+import { schemaIssues } from '../actions/kit/spec-issues.js';
+import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
+import { contains, parseAddress, parseCidr, sameAddress } from '../net/address.js';
+import { controllerUrlProblem } from '../net/http-post.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -20,6 +21,10 @@ import {
 } from './config-schema.js';
 import { Secret } from './secret.js';
 import { lookupUser } from './users.js';
+
+// Shared with every YAML config; re-exported for the agent's importers.
+export { schemaIssues } from '../actions/kit/spec-issues.js';
+export { ConfigError, type ConfigIssue };
 
 export interface PathConfig {
   readonly name: string;
@@ -70,6 +75,9 @@ export interface AgentConfig {
     readonly enrollment_token: Secret | null;
     readonly credential_file: string;
     readonly report_interval_ms: number;
+    /** The PEM text of controller_ca_file, read at load. */
+    readonly ca: string | null;
+    readonly allow_cleartext: boolean;
   } | null;
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Commands run on each state change; null when none are configured. */
@@ -84,30 +92,6 @@ export interface NotifySettings {
   readonly user: string | null;
   readonly uid: number | null;
   readonly gid: number | null;
-}
-
-export interface ConfigIssue {
-  /** Dotted path inside the file, e.g. `paths[0].port`; `(root)` for the document itself. */
-  readonly path: string;
-  readonly message: string;
-  /** 1-based line in the file, when the path (or its nearest parent) is in it. */
-  readonly line?: number;
-}
-
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly file: string;
-  readonly issues: readonly ConfigIssue[];
-  constructor(file: string, issues: readonly ConfigIssue[]) {
-    super(
-      issues
-        .map((i) => `${file}${i.line === undefined ? '' : `:${i.line}`}: ${i.path}: ${i.message}`)
-        .join('\n'),
-    );
-    this.name = 'ConfigError';
-    this.file = file;
-    this.issues = issues;
-  }
 }
 
 /** What an entry's check may need from the rest of the config (its own addresses, the other entries). */
@@ -147,7 +131,7 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
       })),
     );
   const raw: unknown = doc.toJS();
-  const at = (issues: readonly ConfigIssue[]): ConfigIssue[] => withLines(doc, lines, issues);
+  const at = (issues: readonly ConfigIssue[]): ConfigIssue[] => withLines(issues, doc, lines);
   const shape = schemaIssues(AgentConfigSchema, raw);
   const local_addresses = localAddressesOf(raw);
   const plugins = [
@@ -204,7 +188,7 @@ function resolveConfig(
       peer_address: p.peer_address,
       port: p.port ?? DEFAULT_PORT,
       multicast_group: p.multicast_group ?? null,
-      family: ipaddr.parse(p.local_address).kind(),
+      family: p.local_address.includes(':') ? 'ipv6' : 'ipv4',
     })),
     interval_ms,
     dead_multiplier: cfg.dead_multiplier ?? 3,
@@ -236,6 +220,130 @@ function resolveConfig(
     log_level: cfg.log_level ?? 'info',
     notify: notifyOf(cfg.notify),
   };
+}
+
+function pathIssues(paths: readonly (PathFile | null)[]): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const names = new Set<string>();
+  const binds = new Set<string>();
+  paths.forEach((p, i) => {
+    if (p === null) return;
+    const at = `paths[${i}]`;
+    if (names.has(p.name))
+      out.push({ path: `${at}.name`, message: `expected a unique path name, got a second "${p.name}"` });
+    names.add(p.name);
+    const local = addressIssue(`${at}.local_address`, p.local_address, out);
+    const peer = addressIssue(`${at}.peer_address`, p.peer_address, out);
+    if (local && peer && local !== peer)
+      out.push({
+        path: `${at}.peer_address`,
+        message: `expected an ${local} address like local_address, got ${peer}`,
+      });
+    else if (local && peer && isSame(p.local_address, p.peer_address))
+      out.push({
+        path: `${at}.peer_address`,
+        message: `expected the peer's address, got this node's own local_address ${p.local_address}`,
+      });
+    const bind = `${p.local_address}:${p.port ?? DEFAULT_PORT}`;
+    if (binds.has(bind))
+      out.push({
+        path: `${at}.local_address`,
+        message: `expected a distinct local address:port, ${bind} is used twice`,
+      });
+    binds.add(bind);
+    if (p.multicast_group !== undefined)
+      multicastIssue(`${at}.multicast_group`, p.multicast_group, local, out);
+  });
+  return out;
+}
+
+function isSame(a: string, b: string): boolean {
+  const x = parseAddress(a);
+  const y = parseAddress(b);
+  return x.ok && y.ok && sameAddress(x.value, y.value);
+}
+
+/** The paths[] entries whose shape is right, so their values are checked even when another key is wrong. */
+function wellFormedPaths(raw: unknown): (PathFile | null)[] {
+  const paths = (raw as { paths?: unknown } | null)?.paths;
+  if (!Array.isArray(paths)) return [];
+  return paths.map((p: unknown) => (Value.Check(PathSchema, p) ? p : null));
+}
+
+function localAddressesOf(raw: unknown): string[] {
+  const paths = (raw as { paths?: unknown } | null)?.paths;
+  if (!Array.isArray(paths)) return [];
+  return paths
+    .map((p: unknown) => (p as { local_address?: unknown } | null)?.local_address)
+    .filter((a): a is string => typeof a === 'string');
+}
+
+function addressIssue(path: string, text: string, out: ConfigIssue[]): 'ipv4' | 'ipv6' | null {
+  const parsed = parseAddress(text);
+  if (!parsed.ok) {
+    out.push({ path, message: parsed.expected });
+    return null;
+  }
+  return parsed.value.family === 4 ? 'ipv4' : 'ipv6';
+}
+
+const MULTICAST = [parseCidr('224.0.0.0/4'), parseCidr('ff00::/8')].map((c) => {
+  if (!c.ok) throw new Error(c.expected);
+  return c.value;
+});
+
+function multicastIssue(path: string, text: string, family: string | null, out: ConfigIssue[]): void {
+  const parsed = parseAddress(text);
+  if (!parsed.ok || !MULTICAST.some((block) => contains(block, parsed.value))) {
+    out.push({
+      path,
+      message: `expected a multicast group address (e.g. 239.255.20.48), got ${JSON.stringify(text)}`,
+    });
+    return;
+  }
+  if (family !== null && (parsed.value.family === 4 ? 'ipv4' : 'ipv6') !== family)
+    out.push({
+      path,
+      message: `expected an ${family} group like local_address, got ${JSON.stringify(text)}`,
+    });
+}
+
+/** The entries of a monitors / actions list that have at least a string `kind` (the rest are shape errors). */
+function pluginsOf(raw: unknown, section: 'monitors' | 'actions'): readonly (PluginSpec | null)[] {
+  const list = (raw as Record<string, unknown> | null)?.[section];
+  if (!Array.isArray(list)) return [];
+  return list.map((item: unknown) =>
+    typeof item === 'object' && item !== null && typeof (item as { kind?: unknown }).kind === 'string'
+      ? (item as PluginSpec)
+      : null,
+  );
+}
+
+function pluginIssues(
+  section: string,
+  specs: readonly (PluginSpec | null)[],
+  local_addresses: readonly string[],
+  validate?: PluginValidator,
+): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const names = new Set<string>();
+  const context: PluginContext = {
+    local_addresses,
+    siblings: specs.filter((s): s is PluginSpec => s !== null),
+  };
+  specs.forEach((spec, i) => {
+    if (spec === null) return;
+    const name = spec.name ?? `${spec.kind}-${i}`;
+    if (names.has(name))
+      out.push({ path: `${section}[${i}].name`, message: `expected a unique name, got a second "${name}"` });
+    names.add(name);
+    for (const issue of validate?.(spec, context) ?? [])
+      out.push({
+        path: `${section}[${i}]${issue.path === '(root)' ? '' : `.${issue.path}`}`,
+        message: issue.message,
+      });
+  });
+  return out;
 }
 
 function notifyOf(n: NotifyFile | undefined): NotifySettings | null {
@@ -285,231 +393,6 @@ function notifyIssues(n: NotifyFile | undefined): ConfigIssue[] {
   ];
 }
 
-/** Each issue with the line of its path in the file, or of the nearest parent that is there. */
-function withLines(doc: Document, lines: LineCounter, issues: readonly ConfigIssue[]): ConfigIssue[] {
-  return issues.map((issue) => {
-    const keys = keysOf(issue.path);
-    for (let n = keys.length; n >= 0 && keys.length > 0; n--) {
-      const node = doc.getIn(keys.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-      if (node?.range) return { ...issue, line: lines.linePos(node.range[0]).line };
-    }
-    return issue;
-  });
-}
-
-/** `actions[0].garp.count` → ['actions', 0, 'garp', 'count']. */
-function keysOf(path: string): (string | number)[] {
-  if (path === '(root)' || path.startsWith('line ')) return [];
-  return path
-    .split(/\.|(?=\[)/)
-    .map((part) => (/^\[\d+\]$/.test(part) ? Number(part.slice(1, -1)) : part))
-    .filter((part) => part !== '');
-}
-
-/** The paths[] entries whose shape is right, so their values are checked even when another key is wrong. */
-function wellFormedPaths(raw: unknown): (PathFile | null)[] {
-  const paths = (raw as { paths?: unknown } | null)?.paths;
-  if (!Array.isArray(paths)) return [];
-  return paths.map((p: unknown) => (Value.Check(PathSchema, p) ? p : null));
-}
-
-/** TypeBox errors, one per path (the first is the most telling), in readable words. */
-export function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
-  const seen = new Set<string>();
-  const out: ConfigIssue[] = [];
-  for (const e of Value.Errors(schema, value)) {
-    const path = dotted(e.path);
-    if (seen.has(path)) continue;
-    seen.add(path);
-    if (e.message === 'Unexpected property') {
-      out.push({ path, message: unknownKey(e.path, e.schema) });
-      continue;
-    }
-    out.push({ path, message: `${expectation(e.message, e.schema)}, got ${shown(e.value)}` });
-  }
-  return out;
-}
-
-function unknownKey(pointer: string, schema: TSchema): string {
-  const key = pointer.slice(pointer.lastIndexOf('/') + 1);
-  const known = Object.keys((schema.properties as Record<string, unknown> | undefined) ?? {});
-  const near = nearest(key, known);
-  return near === null
-    ? `unknown key; expected one of ${known.join(', ')}`
-    : `unknown key; did you mean "${near}"?`;
-}
-
-/** The known key within two edits of a typo (transposed letters count as one), if there is one. */
-function nearest(word: string, candidates: readonly string[]): string | null {
-  let best: string | null = null;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  return d[a.length]![b.length]!;
-}
-
-function expectation(message: string, schema: TSchema): string {
-  const options = schema.anyOf as TSchema[] | undefined;
-  if (options !== undefined) {
-    if (options.every((o) => typeof o.const === 'string'))
-      return `expected one of ${options.map((o) => JSON.stringify(o.const)).join(', ')}`;
-    return `expected ${options.map(kindWord).join(' or ')}`;
-  }
-  if (message === 'Expected required property') return 'a required key is missing';
-  // A pattern is the implementation, not the explanation: say what it means.
-  if (typeof schema.pattern === 'string')
-    return `expected ${typeof schema.description === 'string' ? schema.description : 'a value of the documented form (docs/agent.md)'}`;
-  return message.charAt(0).toLowerCase() + message.slice(1);
-}
-
-function kindWord(schema: TSchema): string {
-  if (schema.const !== undefined) return JSON.stringify(schema.const);
-  if (typeof schema.description === 'string') return schema.description;
-  const type = String(schema.type ?? 'value');
-  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
-}
-
-function dotted(pointer: string): string {
-  if (pointer === '') return '(root)';
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
-}
-
-function shown(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-function pathIssues(paths: readonly (PathFile | null)[]): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
-  const names = new Set<string>();
-  const binds = new Set<string>();
-  paths.forEach((p, i) => {
-    if (p === null) return;
-    const at = `paths[${i}]`;
-    if (names.has(p.name))
-      out.push({ path: `${at}.name`, message: `expected a unique path name, got a second "${p.name}"` });
-    names.add(p.name);
-    const local = addressIssue(`${at}.local_address`, p.local_address, out);
-    const peer = addressIssue(`${at}.peer_address`, p.peer_address, out);
-    if (local && peer && local.family !== peer.family)
-      out.push({
-        path: `${at}.peer_address`,
-        message: `expected an IPv${local.family} address like local_address, got ${peer.text}`,
-      });
-    else if (local && peer && sameAddress(local, peer))
-      out.push({
-        path: `${at}.peer_address`,
-        message: `expected the peer's address, got this node's own local_address ${local.text}`,
-      });
-    const bind = `${p.local_address}:${p.port ?? DEFAULT_PORT}`;
-    if (binds.has(bind))
-      out.push({
-        path: `${at}.local_address`,
-        message: `expected a distinct local address:port, ${bind} is used twice`,
-      });
-    binds.add(bind);
-    if (p.multicast_group !== undefined)
-      multicastIssue(`${at}.multicast_group`, p.multicast_group, local?.family ?? null, out);
-  });
-  return out;
-}
-
-function addressIssue(path: string, text: string, out: ConfigIssue[]): Address | null {
-  const parsed = parseAddress(text);
-  if (!parsed.ok) {
-    out.push({ path, message: parsed.expected });
-    return null;
-  }
-  return parsed.value;
-}
-
-function multicastIssue(path: string, text: string, family: 4 | 6 | null, out: ConfigIssue[]): void {
-  const parsed = parseAddress(text);
-  if (!parsed.ok || ipaddr.parse(parsed.value.text).range() !== 'multicast') {
-    out.push({
-      path,
-      message: `expected a multicast group address (e.g. 239.255.20.48), got ${JSON.stringify(text)}`,
-    });
-    return;
-  }
-  if (family !== null && parsed.value.family !== family)
-    out.push({
-      path,
-      message: `expected an IPv${family} group like local_address, got ${JSON.stringify(text)}`,
-    });
-}
-
-/** The entries of a monitors / actions list that have at least a string `kind` (the rest are shape errors). */
-function pluginsOf(raw: unknown, section: 'monitors' | 'actions'): readonly (PluginSpec | null)[] {
-  const list = (raw as Record<string, unknown> | null)?.[section];
-  if (!Array.isArray(list)) return [];
-  return list.map((item: unknown) =>
-    typeof item === 'object' && item !== null && typeof (item as { kind?: unknown }).kind === 'string'
-      ? (item as PluginSpec)
-      : null,
-  );
-}
-
-function localAddressesOf(raw: unknown): string[] {
-  const paths = (raw as { paths?: unknown } | null)?.paths;
-  if (!Array.isArray(paths)) return [];
-  return paths
-    .map((p: unknown) => (p as { local_address?: unknown } | null)?.local_address)
-    .filter((a): a is string => typeof a === 'string');
-}
-
-function pluginIssues(
-  section: string,
-  specs: readonly (PluginSpec | null)[],
-  local_addresses: readonly string[],
-  validate?: PluginValidator,
-): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
-  const names = new Set<string>();
-  const context: PluginContext = {
-    local_addresses,
-    siblings: specs.filter((s): s is PluginSpec => s !== null),
-  };
-  specs.forEach((spec, i) => {
-    if (spec === null) return;
-    const name = spec.name ?? `${spec.kind}-${i}`;
-    if (names.has(name))
-      out.push({ path: `${section}[${i}].name`, message: `expected a unique name, got a second "${name}"` });
-    names.add(name);
-    for (const issue of validate?.(spec, context) ?? [])
-      out.push({
-        path: `${section}[${i}]${issue.path === '(root)' ? '' : `.${issue.path}`}`,
-        message: issue.message,
-      });
-  });
-  return out;
-}
-
 function controllerOf(file: string, cfg: AgentConfigFile, env: NodeJS.ProcessEnv): AgentConfig['controller'] {
   if (cfg.controller_url === undefined) return null;
   const dir = dirname(file);
@@ -525,7 +408,18 @@ function controllerOf(file: string, cfg: AgentConfigFile, env: NodeJS.ProcessEnv
     enrollment_token: token ? new Secret(new TextEncoder().encode(token)) : null,
     credential_file: resolve(dir, cfg.controller_credential_file ?? `${cfg.node}.controller-credential.json`),
     report_interval_ms: cfg.controller_report_interval_ms ?? 10_000,
+    ca: cfg.controller_ca_file === undefined ? null : readCa(file, resolve(dir, cfg.controller_ca_file)),
+    allow_cleartext: cfg.controller_allow_cleartext ?? false,
   };
+}
+
+function readCa(file: string, path: string): string {
+  const pem = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(file, [
+      { path: 'controller_ca_file', message: `expected a PEM CA certificate in ${path}` },
+    ]);
+  return pem;
 }
 
 function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
@@ -552,15 +446,19 @@ function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
     'controller_enrollment_token_env',
     'controller_credential_file',
     'controller_report_interval_ms',
+    'controller_ca_file',
+    'controller_allow_cleartext',
   ] as const;
   for (const key of controllerKeys)
     if (cfg[key] !== undefined && cfg.controller_url === undefined)
       out.push({ path: key, message: 'expected controller_url to be set as well' });
-  if (cfg.controller_url !== undefined && !/^https?:\/\/[^\s/]+/.test(cfg.controller_url))
-    out.push({
-      path: 'controller_url',
-      message: `expected an http(s) URL, got ${JSON.stringify(cfg.controller_url)}`,
-    });
+  const urlProblem =
+    cfg.controller_url === undefined
+      ? null
+      : !/^https?:\/\/[^\s/]+/.test(cfg.controller_url)
+        ? `expected an http(s) URL, got ${JSON.stringify(cfg.controller_url)}`
+        : controllerUrlProblem(cfg.controller_url, cfg.controller_allow_cleartext ?? false);
+  if (urlProblem !== null) out.push({ path: 'controller_url', message: urlProblem });
   const interval = cfg.interval_ms ?? 1000;
   const dead = interval * (cfg.dead_multiplier ?? 3);
   if ((cfg.preempt_delay_ms ?? 0) > 0 && (cfg.preempt_delay_ms ?? 0) < interval)

@@ -102,7 +102,9 @@ async function route(req: IncomingMessage, opts: StatusServerOptions, token: str
         code: 401,
         body: { error: 'UNAUTHORIZED', message: 'send Authorization: Bearer <admin token>' },
       };
-    const command = decodeURIComponent(admin[1]!) as AdminCommand;
+    const command = decodeSegment(admin[1]!) as AdminCommand | null;
+    if (command === null)
+      return { code: 400, body: { error: 'BAD_REQUEST', message: 'the command has a malformed % escape' } };
     if (!ADMIN_COMMANDS.includes(command))
       return {
         code: 404,
@@ -133,6 +135,15 @@ const REFUSAL_TEXT: Readonly<Record<SwitchoverRefusal, string>> = {
   'not-in-a-pair-state': 'switchover needs one active and one standby node',
   'already-in-progress': 'a switchover is already in progress; wait for it',
 };
+
+/** A path segment with its % escapes decoded, or null when an escape is malformed (a client's mistake). */
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
+}
 
 function fail(res: ServerResponse, err: unknown): void {
   res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });

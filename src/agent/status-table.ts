@@ -35,6 +35,8 @@ interface StatusBody {
     readiness?: Record<string, unknown>;
   };
   readiness?: Record<string, unknown> | null;
+  readiness_reasons?: string[];
+  peer_auth_failures?: { count?: number; last_ms_ago?: number | null };
   peer_silence_ms?: Record<string, number | null>;
   actions?: {
     action: string;
@@ -71,6 +73,8 @@ export function formatStatus(raw: unknown): string {
     ['peer', peerLine(b)],
     ['readiness', readinessLine(b)],
     ['transitions', String(b.counters?.transitions ?? 0)],
+    ...(b.readiness_reasons ?? []).map((r) => ['not ready', r]),
+    ...authRow(b.peer_auth_failures),
   ]);
   lines.push('', ...pathTable(b));
   const monitors = monitorRows(b);
@@ -79,6 +83,12 @@ export function formatStatus(raw: unknown): string {
   if (rejected.length > 0) lines.push('', `rejected: ${rejected.map(([r, n]) => `${r}=${n}`).join(' ')}`);
   lines.push(...actionTable(b));
   return lines.join('\n');
+}
+
+function authRow(a: StatusBody['peer_auth_failures']): string[][] {
+  if (a === undefined || !a.count) return [];
+  const ago = a.last_ms_ago == null ? '' : `, last ${Math.round(a.last_ms_ago / 1000)} s ago`;
+  return [['auth failures', `${a.count} keepalives from the peer's address failed authentication${ago}`]];
 }
 
 function stateLine(b: StatusBody): string {

@@ -17,7 +17,8 @@ export type ErrorCode =
   | 'role-taken'
   | 'remove-secondary-first'
   | 'cloud-settings-mismatch'
-  | 'unavailable';
+  | 'unavailable'
+  | 'busy';
 
 const STATUS: Record<ErrorCode, number> = {
   'invalid-request': 400,
@@ -37,6 +38,7 @@ const STATUS: Record<ErrorCode, number> = {
   'remove-secondary-first': 409,
   'cloud-settings-mismatch': 422,
   unavailable: 503,
+  busy: 429,
 };
 
 export class ControllerError extends Error {

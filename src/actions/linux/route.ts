@@ -1,5 +1,7 @@
 // A static route: claim = `ip route replace` (idempotent), release = `ip route del` (absent = done),
 // observe = does the route point at our next hop.
+
+import { retrySteps } from '../kit/retry.js';
 import type {
   Action,
   ActionContext,
@@ -10,14 +12,17 @@ import type {
 } from '../types.js';
 import { CAP_NET_ADMIN, hasCapability } from './capabilities.js';
 import { actionError, ip, ipFailure } from './command.js';
-import { withRetry } from './retry.js';
 import type { RouteSpec } from './spec.js';
 
 interface RouteEntry {
   readonly dst?: string;
   readonly gateway?: string;
   readonly dev?: string;
+  readonly metric?: number;
 }
+
+/** What the kernel gives an IPv6 route added without a metric. */
+const IPV6_DEFAULT_METRIC = 1024;
 
 export class RouteAction implements Action {
   readonly kind = 'route';
@@ -72,7 +77,7 @@ export class RouteAction implements Action {
   async claim(ctx: ActionContext): Promise<ActionResult> {
     const bad = this.configError();
     if (bad !== undefined) return { ok: false, duration_ms: 0, calls: 0, error: bad };
-    return withRetry(ctx, async () => {
+    return retrySteps(ctx, this.name, async () => {
       const out = await ip(this.spec.netns, ['route', 'replace', ...this.routeArgs()]);
       return out.code === 0
         ? { ok: true }
@@ -83,7 +88,7 @@ export class RouteAction implements Action {
   async release(ctx: ActionContext): Promise<ActionResult> {
     const bad = this.configError();
     if (bad !== undefined) return { ok: false, duration_ms: 0, calls: 0, error: bad };
-    return withRetry(ctx, async () => {
+    return retrySteps(ctx, this.name, async () => {
       const out = await ip(this.spec.netns, ['route', 'del', ...this.routeArgs()]);
       // ESRCH ("No such process") is iproute2's way of saying the route is not there: done.
       if (out.code === 0 || /No such process|Cannot find device/i.test(out.stderr)) return { ok: true };
@@ -106,6 +111,10 @@ export class RouteAction implements Action {
         error: actionError('ROUTE_OBSERVE_FAILED', 'cannot parse `ip -j route`; iproute2 too old?', true),
       };
     }
+    // Only the routes `ip route replace` would overwrite share our key: same table, same metric. A route to
+    // the same destination at another metric (a primary path under pathwatch's failover route) is not ours.
+    const metric = s.metric ?? (s.destination.includes(':') ? IPV6_DEFAULT_METRIC : 0);
+    routes = routes.filter((r) => (r.metric ?? 0) === metric);
     if (routes.length === 0) return { target: 'none' };
     const ours = routes.some(
       (r) => (s.via === undefined || r.gateway === s.via) && (s.dev === undefined || r.dev === s.dev),

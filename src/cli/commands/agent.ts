@@ -57,6 +57,8 @@ export function registerAgent(program: Command): void {
                   : null,
                 credential_file: c.credential_file,
                 report_interval_ms: c.report_interval_ms,
+                ca: c.ca,
+                allow_cleartext: c.allow_cleartext,
                 settle_ms: cfg.interval_ms,
               },
               log,

@@ -1,23 +1,53 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { allOk, formatPreflight, preflightAll } from '../../actions/aws/preflight-report.js';
-import { createAwsAction, isAwsKind } from '../../actions/aws/registry.js';
-import { DiscoveryCache } from '../../actions/aws/session.js';
+import { allOk, formatPreflight, preflightAll } from '../../actions/kit/preflight-report.js';
+import { registryOf } from '../../actions/kit/registry.js';
+import { REGISTRIES } from '../../actions/registries.js';
 import type { Action } from '../../actions/types.js';
 import { ConfigError, loadConfig } from '../../agent/config.js';
-import { agentPlugins } from '../../agent/plugins.js';
-import { validateAnyAction } from '../aws-actions.js';
+import { openFactories } from '../../agent/plugins.js';
+import { validateAnyAction } from '../action-specs.js';
+
+/** The same report for a pathwatch config: every route set's reads and dry-run writes. */
+async function preflightPathwatch(opts: {
+  config: string;
+  json?: boolean;
+  deadlineMs: string;
+}): Promise<void> {
+  const { loadPathwatchConfig } = await import('../../pathwatch/config.js');
+  const { createPathRoutes } = await import('../../pathwatch/registry.js');
+  let cfg: ReturnType<typeof loadPathwatchConfig>;
+  try {
+    cfg = loadPathwatchConfig(opts.config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exitCode = 2;
+    return;
+  }
+  const routes = await createPathRoutes(cfg.routes);
+  const results = await preflightAll(routes, Number(opts.deadlineMs) || 15_000);
+  for (const r of routes) r.close();
+  if (opts.json) console.log(JSON.stringify({ ok: allOk(results), results, skipped: [] }, null, 2));
+  else console.log(formatPreflight(results));
+  process.exitCode = allOk(results) ? 0 : 1;
+}
 
 export function registerPreflight(program: Command): void {
   program
     .command('preflight')
     .description(
-      "run every action's preflight: interfaces and tools on a LAN, every cloud call and id in a cloud",
+      "run every action's preflight (interfaces and tools on a LAN, every cloud call and id), or a pathwatch's",
     )
-    .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/aws.md')
+    .requiredOption(
+      '-c, --config <file>',
+      'the node or pathwatch config (YAML), see docs/aws.md and docs/azure.md',
+    )
     .option('--json', 'print the checks as JSON')
     .option('--deadline-ms <n>', 'give up on the checks after this long', '15000')
     .action(async (opts: { config: string; json?: boolean; deadlineMs: string }) => {
+      const { isPathwatchFile } = await import('../../pathwatch/config.js');
+      if (isPathwatchFile(opts.config)) return preflightPathwatch(opts);
       let cfg: ReturnType<typeof loadConfig>;
       try {
         cfg = loadConfig(opts.config, { validateAction: validateAnyAction });
@@ -28,19 +58,17 @@ export function registerPreflight(program: Command): void {
         return;
       }
       // Dry runs only: nothing here may move traffic, so no arbiter and no claim.
-      // Logs go to stderr: stdout holds the report, and with --json nothing but the JSON.
+      // Every action's own preflight, LAN included; logs on stderr so that --json is nothing but JSON.
       const log = pino({ level: 'warn' }, pino.destination(2));
-      const ctx = { log, discovery: new DiscoveryCache() };
-      const local = agentPlugins(log);
-      const actions: Action[] = cfg.actions.map((s) =>
-        isAwsKind(s.kind) ? createAwsAction({ ...s, observe_interval_ms: 0 }, ctx) : local.createAction(s),
-      );
+      const factories = await openFactories(log, cfg.actions);
+      const actions: Action[] = cfg.actions.map((s) => {
+        const factory = factories.get(registryOf(REGISTRIES, s.kind)!)!;
+        return factory.create(s, { watch: false });
+      });
       const results = await preflightAll(actions, Number(opts.deadlineMs) || 15_000);
-      for (const a of actions) (a as { close?: () => void }).close?.();
+      for (const a of actions) a.close?.();
       if (opts.json) console.log(JSON.stringify({ ok: allOk(results), results }, null, 2));
-      else {
-        console.log(formatPreflight(results));
-      }
+      else console.log(formatPreflight(results));
       process.exitCode = allOk(results) ? 0 : 1;
     });
 }

@@ -13,8 +13,8 @@ export function registerSchema(program: Command): void {
 
 export async function agentConfigJsonSchema(): Promise<Record<string, unknown>> {
   const { AgentConfigSchema } = await import('../../agent/config-schema.js');
-  const { ACTION_SCHEMAS, MONITOR_SCHEMAS } = await import('../../agent/plugins.js');
-  const { AWS_SCHEMAS } = await import('../../actions/aws/schema.js');
+  const { MONITOR_SCHEMAS } = await import('../../agent/plugins.js');
+  const { REGISTRIES } = await import('../../actions/registries.js');
   const properties = AgentConfigSchema.properties as Record<string, Record<string, unknown>>;
   const list = (schemas: readonly unknown[], maxItems: number) => ({
     type: 'array',
@@ -28,7 +28,10 @@ export async function agentConfigJsonSchema(): Promise<Record<string, unknown>> 
     properties: {
       ...properties,
       monitors: list(Object.values(MONITOR_SCHEMAS), 64),
-      actions: list([...Object.values(ACTION_SCHEMAS), ...Object.values(AWS_SCHEMAS)], 64),
+      actions: list(
+        REGISTRIES.flatMap((r) => Object.values(r.schemas)),
+        64,
+      ),
     },
   };
 }

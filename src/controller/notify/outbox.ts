@@ -4,10 +4,10 @@
 import type { Logger } from 'pino';
 import { eventView } from '../events.js';
 import type { Store } from '../store/open.js';
-import type { DeliveryRow } from '../store/tables.js';
+import type { ChannelRow, DeliveryRow } from '../store/tables.js';
 import type { Mailer } from './email.js';
 import type { Notification } from './message.js';
-import { sendWebhook, type WebhookConfig } from './webhook.js';
+import { sendWebhook, type WebhookConfig, type WebhookPolicy } from './webhook.js';
 
 export interface OutboxOptions {
   readonly store: Store;
@@ -27,6 +27,8 @@ export interface OutboxOptions {
    * that a controller killed mid-send delays that one notification by this much.
    */
   readonly claim_ms?: number;
+  /** Which webhook destinations may be called (link-local never). */
+  readonly webhook_policy?: WebhookPolicy;
 }
 
 const BATCH = 20;
@@ -160,8 +162,39 @@ export class Outbox {
         ? undefined
         : await db.selectFrom('sites').select('name').where('id', '=', event.site_id).executeTakeFirst();
     const n: Notification = { delivery_id: row.id, event: eventView(event), site_name: site?.name ?? null };
+    await this.sendTo(channel, n);
+  }
+
+  /**
+   * Sends a test notification to a channel now, outside the outbox (nothing is stored or retried):
+   * the dashboard's "send test" shows what the webhook or SMTP server answered.
+   */
+  async sendTest(channel: ChannelRow): Promise<void> {
+    const at = this.o.now();
+    await this.sendTo(channel, {
+      delivery_id: 0,
+      event: {
+        id: 0,
+        type: 'test',
+        site_id: null,
+        node_id: null,
+        at,
+        details: { message: `a test of channel "${channel.name}" from the tandem dashboard` },
+      },
+      site_name: null,
+    });
+  }
+
+  private async sendTo(channel: ChannelRow, n: Notification): Promise<void> {
     if (channel.kind === 'webhook') {
-      await sendWebhook(JSON.parse(channel.config) as WebhookConfig, n, this.o.now(), this.send_timeout_ms);
+      const config = JSON.parse(channel.config) as WebhookConfig;
+      await sendWebhook(
+        config,
+        n,
+        this.o.now(),
+        this.send_timeout_ms,
+        this.o.webhook_policy ?? { deny_private: false },
+      );
       return;
     }
     if (this.o.mailer === null)
