@@ -30,21 +30,15 @@ interface Slot {
 }
 
 export class ActionRunner {
-  readonly #slots: Slot[];
-  readonly #deadline_ms: number;
+  #slots: Slot[];
+  /** Actions dropped by a reload that are still releasing; settle() waits for them too. */
+  readonly #retiring = new Set<Slot>();
+  #deadline_ms: number;
   readonly #metrics: AgentMetrics;
   readonly #log: Logger;
 
   constructor(actions: readonly Action[], deadline_ms: number, metrics: AgentMetrics, log: Logger) {
-    this.#slots = actions.map((action) => ({
-      action,
-      running: null,
-      pending: null,
-      controller: null,
-      last: null,
-      progress: null,
-      done: Promise.resolve(),
-    }));
+    this.#slots = actions.map(slotOf);
     this.#deadline_ms = deadline_ms;
     this.#metrics = metrics;
     this.#log = log;
@@ -58,6 +52,26 @@ export class ActionRunner {
       }
       slot.done = this.#drain(slot, verb);
     }
+  }
+
+  /**
+   * A reload: `next` are the actions now configured (an unchanged one is the same object). While we hold
+   * the traffic (`holding`), a dropped action releases and a new one claims; kept ones are not touched,
+   * so a reload never makes the traffic blink.
+   */
+  reconcile(next: readonly Action[], holding: boolean, deadline_ms: number): void {
+    this.#deadline_ms = deadline_ms;
+    const old = this.#slots;
+    this.#slots = next.map((action) => old.find((s) => s.action === action) ?? slotOf(action));
+    for (const slot of old.filter((s) => !next.includes(s.action))) {
+      if (slot.running !== null) slot.pending = 'release';
+      else if (holding) slot.done = this.#drain(slot, 'release');
+      else continue;
+      this.#retiring.add(slot);
+      void slot.done.then(() => this.#retiring.delete(slot));
+    }
+    if (holding)
+      for (const slot of this.#slots.filter((s) => !old.includes(s))) slot.done = this.#drain(slot, 'claim');
   }
 
   async #drain(slot: Slot, first: Verb): Promise<void> {
@@ -150,13 +164,14 @@ export class ActionRunner {
     const idle = this.#idle().then(() => true as const);
     const settled = await Promise.race([idle, timedOut]);
     clearTimeout(timer);
-    if (!settled) for (const slot of this.#slots) slot.controller?.abort();
+    if (!settled) for (const slot of [...this.#slots, ...this.#retiring]) slot.controller?.abort();
     return settled;
   }
 
   async #idle(): Promise<void> {
     // A drain may start another one (a pending intent), so wait until nothing is running.
-    while (this.#slots.some((s) => s.running !== null)) await Promise.all(this.#slots.map((s) => s.done));
+    const all = (): Slot[] => [...this.#slots, ...this.#retiring];
+    while (all().some((s) => s.running !== null)) await Promise.all(all().map((s) => s.done));
   }
 
   outcomes(): readonly (
@@ -187,4 +202,16 @@ export class ActionRunner {
   get busy(): boolean {
     return this.#slots.some((s) => s.running !== null);
   }
+}
+
+function slotOf(action: Action): Slot {
+  return {
+    action,
+    running: null,
+    pending: null,
+    controller: null,
+    last: null,
+    progress: null,
+    done: Promise.resolve(),
+  };
 }

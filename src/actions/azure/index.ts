@@ -3,7 +3,7 @@
 import type { ActionSpec, Registry } from '../kit/registry.js';
 import { EXAMPLE_SPECS } from './examples.js';
 import { roleFor } from './role.js';
-import type { AzureActionSpec } from './schema.js';
+import { AZURE_SCHEMAS, type AzureActionSpec } from './schema.js';
 import { AZURE_KINDS, validateAzureAction } from './validate.js';
 
 export const AZURE_REGISTRY: Registry = {
@@ -11,6 +11,7 @@ export const AZURE_REGISTRY: Registry = {
   kinds: AZURE_KINDS,
   cloud: true,
   validate: validateAzureAction,
+  schemas: AZURE_SCHEMAS,
   load: async () => (await import('./registry.js')).AZURE_MECHANISM,
   policy: {
     command: 'azure-role',

@@ -1,8 +1,9 @@
 // The Linux registry: a VIP with gratuitous ARP and a kernel route. No SDK, so loading it costs nothing.
 import type { TSchema } from '@sinclair/typebox';
-import type { ActionSpec, Registry } from '../kit/registry.js';
+import type { ActionSpec, Registry, SpecContext } from '../kit/registry.js';
 import { schemaIssues } from '../kit/spec-issues.js';
 import { RouteSpecSchema, VipSpecSchema } from './spec.js';
+import { linuxActionIssues } from './validate.js';
 
 const SCHEMAS: Readonly<Record<string, TSchema>> = { vip: VipSpecSchema, route: RouteSpecSchema };
 
@@ -10,11 +11,15 @@ export const LINUX_REGISTRY: Registry = {
   mechanism: 'linux',
   kinds: Object.keys(SCHEMAS),
   cloud: false,
-  validate: (spec: ActionSpec) => {
+  schemas: SCHEMAS,
+  validate: (spec: ActionSpec, context?: SpecContext) => {
     const schema = SCHEMAS[spec.kind];
-    return schema === undefined
-      ? [{ path: 'kind', message: `not a Linux kind: "${spec.kind}"` }]
-      : schemaIssues(schema, spec);
+    if (schema === undefined) return [{ path: 'kind', message: `not a Linux kind: "${spec.kind}"` }];
+    const shape = schemaIssues(schema, spec);
+    // Values after shape; the own-address and duplicate checks need the rest of the config.
+    return shape.length > 0
+      ? shape
+      : linuxActionIssues(spec, context ?? { local_addresses: [], siblings: [spec] });
   },
   load: async () => (await import('./registry.js')).LINUX_MECHANISM,
 };
