@@ -18,6 +18,10 @@ export interface ActionOutcome {
   readonly at: string;
 }
 
+function slotOf(action: Action): Slot {
+  return { action, running: null, pending: null, controller: null, last: null, done: Promise.resolve() };
+}
+
 interface Slot {
   readonly action: Action;
   running: Verb | null;
@@ -28,23 +32,38 @@ interface Slot {
 }
 
 export class ActionRunner {
-  readonly #slots: Slot[];
+  #slots: Slot[];
   readonly #deadline_ms: number;
   readonly #metrics: AgentMetrics;
   readonly #log: Logger;
+  readonly #onOutcome: ((o: ActionOutcome) => void) | undefined;
 
-  constructor(actions: readonly Action[], deadline_ms: number, metrics: AgentMetrics, log: Logger) {
-    this.#slots = actions.map((action) => ({
-      action,
-      running: null,
-      pending: null,
-      controller: null,
-      last: null,
-      done: Promise.resolve(),
-    }));
+  constructor(
+    actions: readonly Action[],
+    deadline_ms: number,
+    metrics: AgentMetrics,
+    log: Logger,
+    onOutcome?: (o: ActionOutcome) => void,
+  ) {
+    this.#slots = actions.map(slotOf);
     this.#deadline_ms = deadline_ms;
     this.#metrics = metrics;
     this.#log = log;
+    this.#onOutcome = onOutcome;
+  }
+
+  /** The actions in force now (a reconfiguration may have replaced them). */
+  get actions(): readonly Action[] {
+    return this.#slots.map((s) => s.action);
+  }
+
+  /**
+   * Swaps in a new set of actions once every running claim or release is done (bounded by the action
+   * deadline; then the running ones are aborted), so no verb ever runs half on the old set, half on the new.
+   */
+  async replace(actions: readonly Action[]): Promise<void> {
+    await this.settle(this.#deadline_ms);
+    this.#slots = actions.map(slotOf);
   }
 
   intend(verb: Verb): void {
@@ -99,6 +118,7 @@ export class ActionRunner {
     };
     slot.last = outcome;
     this.#record(outcome);
+    this.#onOutcome?.(outcome);
     return outcome;
   }
 

@@ -65,6 +65,8 @@ export interface AgentConfig {
     readonly credential_file: string;
     readonly report_interval_ms: number;
   } | null;
+  /** The parts of this config the controller manages (empty: none). */
+  readonly managed: readonly 'cloud'[];
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
 
@@ -190,6 +192,7 @@ function resolveConfig(
     },
     controller_url: cfg.controller_url ?? null,
     controller: controllerOf(file, cfg, env),
+    managed: cfg.managed ?? [],
     log_level: cfg.log_level ?? 'info',
   };
 }
@@ -358,6 +361,7 @@ function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
     'controller_enrollment_token_env',
     'controller_credential_file',
     'controller_report_interval_ms',
+    'managed',
   ] as const;
   for (const key of controllerKeys)
     if (cfg[key] !== undefined && cfg.controller_url === undefined)

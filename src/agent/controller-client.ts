@@ -4,29 +4,22 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { NodeState } from '../core/types.js';
+import type { PendingCommand, Report } from '../controller/schema.js';
 
 /** What an agent reports (the controller's Report shape, minus the id the client assigns). */
-export interface NodeReport {
-  readonly state: NodeState;
-  readonly wan_ok: boolean;
-  readonly hears_peer: boolean;
-  readonly version: string;
-  readonly indicators: {
-    readonly connected: boolean;
-    readonly keepalive: boolean;
-    readonly same_version: boolean;
-  };
-  readonly wan: readonly { readonly name: string; readonly up: boolean }[];
-  readonly last_keepalive_at: number | null;
-  readonly action_results: readonly {
-    readonly id: string;
-    readonly action: 'preflight' | 'claim' | 'release' | 'observe' | 'repair';
-    readonly ok: boolean;
-    readonly message?: string;
-    readonly duration_ms?: number;
-    readonly at: number;
-  }[];
+export type NodeReport = Omit<Report, 'id'>;
+
+/** What every report reply carries besides the acknowledgement. */
+export interface ReportReply {
+  readonly settings_version: number;
+  readonly commands: readonly PendingCommand[];
+}
+
+export interface ClientEvents {
+  /** Each stored report's reply: the site's settings version and the commands waiting for this node. */
+  reply?(reply: ReportReply): void;
+  /** The controller removed this node from its site (410 node-removed): reporting stops for good. */
+  removed?(): void;
 }
 
 export interface NodeCredential {
@@ -46,6 +39,7 @@ export interface ControllerClientOptions {
   readonly backoff_min_ms?: number;
   readonly backoff_max_ms?: number;
   readonly request_timeout_ms?: number;
+  readonly on?: ClientEvents;
 }
 
 export interface ClientStats {
@@ -57,6 +51,8 @@ export interface ClientStats {
   readonly rejected: number;
   /** The controller revoked this node's credential: reporting has stopped for good. */
   readonly revoked: boolean;
+  /** The controller removed this node from its site (a kind of revocation). */
+  readonly removed: boolean;
   readonly last_error: string | null;
 }
 
@@ -85,6 +81,7 @@ export class ControllerClient {
   private readonly idleWaiters: (() => void)[] = [];
   private counts = { sent: 0, dropped: 0, rejected: 0 };
   private revoked = false;
+  private removed = false;
   private last_error: string | null = null;
   private readonly queue_max: number;
   private readonly backoff_min_ms: number;
@@ -167,7 +164,13 @@ export class ControllerClient {
   }
 
   stats(): ClientStats {
-    return { queued: this.queue.length, ...this.counts, revoked: this.revoked, last_error: this.last_error };
+    return {
+      queued: this.queue.length,
+      ...this.counts,
+      revoked: this.revoked,
+      removed: this.removed,
+      last_error: this.last_error,
+    };
   }
 
   /** Resolves when every queued report has been sent (or reporting stopped). */
@@ -225,8 +228,17 @@ export class ControllerClient {
         signal: AbortSignal.timeout(this.request_timeout_ms),
       });
       const text = await res.text();
-      if (res.ok) return 'sent';
+      if (res.ok) {
+        this.o.on?.reply?.(replyOf(text));
+        return 'sent';
+      }
       this.last_error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+      if (res.status === 410) {
+        this.revoked = true;
+        this.removed = true;
+        this.o.on?.removed?.();
+        return 'revoked';
+      }
       if (res.status === 401) {
         this.revoked = true;
         return 'revoked';
@@ -239,10 +251,36 @@ export class ControllerClient {
     }
   }
 
+  /** The node's site settings (GET /api/v1/nodes/:id/config); throws when unreachable or refused. */
+  async fetchConfig(): Promise<unknown> {
+    const cred = this.credential;
+    if (cred === null) throw new Error('not enrolled yet');
+    const res = await fetch(`${this.o.url}/api/v1/nodes/${cred.node_id}/config`, {
+      headers: { authorization: `Bearer ${cred.credential}` },
+      signal: AbortSignal.timeout(this.request_timeout_ms),
+    });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`GET config: HTTP ${res.status}: ${text.slice(0, 200)}`);
+    return JSON.parse(text) as unknown;
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.wake = resolve;
       this.timer = setTimeout(resolve, ms);
     });
+  }
+}
+
+/** A reply from an older controller has neither field: no settings version, no commands. */
+function replyOf(text: string): ReportReply {
+  try {
+    const body = JSON.parse(text) as Partial<ReportReply>;
+    return {
+      settings_version: typeof body.settings_version === 'number' ? body.settings_version : 0,
+      commands: Array.isArray(body.commands) ? body.commands : [],
+    };
+  } catch {
+    return { settings_version: 0, commands: [] };
   }
 }

@@ -1,12 +1,19 @@
 // One running agent: config → stale claims removed → sockets bound → monitors → core started.
 // Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
 import type { Logger } from 'pino';
+import { type ActionChecks, preflightAll } from '../actions/aws/preflight-report.js';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
-import { type AdminCommand, type CoreConfig, type Input, parseSemVer } from '../core/index.js';
+import {
+  type AdminCommand,
+  type CoreConfig,
+  type Input,
+  parseSemVer,
+  type SwitchoverRefusal,
+} from '../core/index.js';
 import type { Monitor } from '../monitors/types.js';
 import { nodeIdOf } from '../wire/index.js';
-import { ActionRunner } from './action-runner.js';
+import { type ActionOutcome, ActionRunner } from './action-runner.js';
 import type { AgentConfig } from './config.js';
 import type { PluginSpec } from './config-schema.js';
 import { createMetrics } from './metrics.js';
@@ -34,14 +41,43 @@ export interface AgentDeps {
   readonly log: Logger;
   readonly reporter?: StatusReporter;
   readonly clock?: Clock;
+  /** Every claim / release outcome (the controller reports them). */
+  readonly onAction?: (outcome: ActionOutcome) => void;
+  /** Start disabled (a node its controller unassigned): it never claims until enabled. */
+  readonly start_disabled?: boolean;
 }
 
 export interface RunningAgent {
   readonly statusUrl: string;
   readonly shell: Shell;
+  /** The configuration in force (the last one applied). */
+  config(): AgentConfig;
+  /**
+   * Applies a new configuration without a restart and without touching the role: the actions are
+   * rebuilt and swapped in between verbs; an active node claims again so the new targets point at it.
+   * Only the actions may differ (what managed settings and a reload change); anything else is refused
+   * whole, before any part is applied.
+   */
+  reconfigure(next: AgentConfig): Promise<void>;
+  /** Runs every action's preflight now. */
+  preflight(deadline_ms: number): Promise<ActionChecks[]>;
+  /** An operator command; the refusal reason, or null when the core took it. */
+  admin(command: AdminCommand): SwitchoverRefusal | null;
+  /** Every WAN probe's latest verdict. */
+  wan(): { name: string; up: boolean }[];
   /** SIGTERM: if active, release and announce relinquish so the peer takes over now; then close. */
   shutdown(): Promise<void>;
 }
+
+export class ReconfigureError extends Error {
+  readonly code = 'RECONFIGURE_NEEDS_RESTART';
+  constructor(readonly keys: readonly string[]) {
+    super(`only the actions change without a restart; these keys differ too: ${keys.join(', ')}`);
+  }
+}
+
+/** The keys a running agent can take over without a restart. */
+const LIVE_KEYS: ReadonlySet<string> = new Set(['actions', 'file']);
 
 /** Bounds the graceful stop so that a service manager's SIGTERM → SIGKILL window is never reached. */
 const SHUTDOWN_ACTIONS_MS = 800;
@@ -81,7 +117,8 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
   await plugins.removeStaleClaims?.(cfg.actions, log);
 
   const metrics = createMetrics(() => silenceSeconds(shell, clock));
-  const runner = new ActionRunner(actions, cfg.action_deadline_ms, metrics, log);
+  const runner = new ActionRunner(actions, cfg.action_deadline_ms, metrics, log, deps.onAction);
+  let current = cfg;
   const transport = await Transport.open(
     {
       pair: cfg.pair,
@@ -110,6 +147,8 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     ...(deps.reporter ? { reporter: deps.reporter } : {}),
   });
   started.input({ kind: 'start' });
+  // Before any timer can fire: an unassigned node must never claim, not even once at start.
+  if (deps.start_disabled) started.input({ kind: 'admin', command: 'disable' });
   shell = started;
   for (const input of early.splice(0)) started.input(input);
 
@@ -120,7 +159,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       admin_token_file: cfg.status.admin_token_file,
       metrics,
       source: {
-        snapshot: () => snapshotOf(cfg, started, clock, readings, runner),
+        snapshot: () => snapshotOf(current, started, clock, readings, runner),
         admin: (command: AdminCommand) => {
           log.info({ command }, 'admin command');
           started.input({ kind: 'admin', command });
@@ -149,9 +188,36 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.stop())]);
     log.info('stopped');
   };
+  const reconfigure = async (next: AgentConfig): Promise<void> => {
+    const differ = Object.keys(next).filter(
+      (k) =>
+        !LIVE_KEYS.has(k) &&
+        JSON.stringify(next[k as keyof AgentConfig]) !== JSON.stringify(current[k as keyof AgentConfig]),
+    );
+    if (differ.length > 0) throw new ReconfigureError(differ);
+    // Built before anything is swapped: a driver that refuses its spec leaves the running set untouched.
+    const old = runner.actions;
+    const keep = new Map(current.actions.map((spec, i) => [JSON.stringify(spec), old[i]!]));
+    const fresh = next.actions.map(
+      (spec) => keep.get(JSON.stringify(spec)) ?? plugins.createAction(spec, hooks),
+    );
+    await runner.replace(fresh);
+    for (const a of old) if (!fresh.includes(a)) (a as { close?: () => void }).close?.();
+    current = next;
+    log.info({ actions: fresh.map((a) => a.name) }, 'configuration applied');
+    if (started.status().state === 'active') runner.intend('claim');
+  };
   return {
     statusUrl: server.url,
     shell: started,
+    config: () => current,
+    reconfigure,
+    preflight: (deadline_ms) => preflightAll(runner.actions, deadline_ms),
+    admin: (command) => {
+      log.info({ command }, 'admin command');
+      return started.admin(command);
+    },
+    wan: () => Object.entries(readings.snapshot().wan).map(([name, up]) => ({ name, up })),
     shutdown: () => {
       stopping ??= shutdown();
       return stopping;

@@ -2,6 +2,7 @@
 // timer on the monotonic clock, and never decides a role itself.
 import type { Logger } from 'pino';
 import {
+  type AdminCommand,
   type Advert,
   type CoreConfig,
   type CoreEvent,
@@ -12,6 +13,7 @@ import {
   initialState,
   type NodeStatus,
   type Readiness,
+  type SwitchoverRefusal,
   step,
 } from '../core/index.js';
 import type { Verb } from './action-runner.js';
@@ -67,11 +69,23 @@ export class Shell {
 
   /** Steps the core with one input and carries out what it asks, in order. */
   input(input: Input): void {
-    if (this.#stopped) return;
+    this.#step(input);
+  }
+
+  /** An operator command; returns the core's refusal (peer-unfit, peer-silent, ...) or null when taken. */
+  admin(command: AdminCommand): SwitchoverRefusal | null {
+    for (const e of this.#step({ kind: 'admin', command }))
+      if (e.kind === 'event' && e.event.kind === 'switchover-refused') return e.event.reason;
+    return null;
+  }
+
+  #step(input: Input): readonly Effect[] {
+    if (this.#stopped) return [];
     const now_ms = this.#opts.clock.now_ms();
     const result = step(this.#state, input, now_ms);
     this.#state = result.state;
     for (const effect of result.effects) this.#apply(effect);
+    return result.effects;
   }
 
   status(): NodeStatus {

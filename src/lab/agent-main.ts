@@ -8,8 +8,8 @@ import { ControllerClient } from '../agent/controller-client.js';
 import { startAgent } from '../agent/node.js';
 import { agentPlugins, loadAgentPlugins } from '../agent/plugins.js';
 import type { StatusReporter } from '../agent/shell.js';
+import { forwardToUnixSocket, serveUnixSocket } from '../agent/unix-forward.js';
 import { reportOf } from './report.js';
-import { forwardToUnixSocket, serveUnixSocket } from './unix-forward.js';
 
 const file = process.argv[2];
 if (file === undefined) {

@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unixRequest } from '../agent/unix-forward.js';
 import { type AgentLine, LabAgent } from './agents.js';
 import { type LabController, startLabController } from './controller.js';
 import { LabError, StepFailedError } from './errors.js';
@@ -12,7 +13,6 @@ import { waitReady } from './scenarios/common.js';
 import { type LabSummary, printSummary } from './summary.js';
 import { Timeline } from './timeline.js';
 import type { CloudRig, LabOptions, LabTiming, NodeName, ScenarioContext } from './types.js';
-import { unixRequest } from './unix-forward.js';
 
 export interface LabIo {
   readonly write: (text: string) => void;

@@ -4,9 +4,9 @@
 // Needs root: namespaces, veth pairs, a bridge and nftables.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { serveUnixSocket } from '../../agent/unix-forward.js';
 import { createLan, type NftRule, nft, setLink, spawnInNs } from '../netns.js';
 import type { CloudRig, LabCloud, NodeName, SpawnedProcess, StartContext, TrafficOwner } from '../types.js';
-import { serveUnixSocket } from '../unix-forward.js';
 
 const KEEPALIVE_PORT = 20480;
 const STATUS_PORT = 20481;
