@@ -9,7 +9,16 @@ export type Observation =
   | { readonly target: 'none' }
   | { readonly target: 'unknown'; readonly error: ActionError };
 
-export type PreflightStatus = 'ok' | 'missing-permission' | 'wrong-id' | 'unreachable' | 'error';
+export type PreflightStatus =
+  | 'ok'
+  /** No credential, or the cloud refused it: fix the identity, not the ids. */
+  | 'cannot-authenticate'
+  | 'missing-permission'
+  | 'wrong-id'
+  /** The resource exists but is set up wrong (IP forwarding off, address outside the subnet or reserved). */
+  | 'wrong-setting'
+  | 'unreachable'
+  | 'error';
 
 export interface PreflightCheck {
   /** What was checked, e.g. `ec2:ReplaceRoute on rtb-0abc` or `interface eth1 exists`. */
@@ -31,10 +40,21 @@ export type ActionResult =
   | { readonly ok: true; readonly duration_ms: number; readonly calls: number }
   | { readonly ok: false; readonly duration_ms: number; readonly calls: number; readonly error: ActionError };
 
+/** Where a long operation stands (an Azure NIC update takes tens of seconds): for the log, /status, metrics. */
+export interface ActionProgress {
+  /** Short and stable, e.g. `peer-nic-update`, `own-nic-update`, `confirm`. */
+  readonly phase: string;
+  /** Since the verb started. */
+  readonly elapsed_ms: number;
+  readonly detail?: string;
+}
+
 export interface ActionContext {
   /** Give up (and report failure) after this many ms; the driver retries with backoff until then. */
   readonly deadline_ms: number;
   readonly signal?: AbortSignal;
+  /** Called as a long verb moves from phase to phase; never awaited, so it must not block. */
+  readonly progress?: (p: ActionProgress) => void;
 }
 
 export interface Action {
@@ -46,4 +66,13 @@ export interface Action {
   claim(ctx: ActionContext): Promise<ActionResult>;
   release(ctx: ActionContext): Promise<ActionResult>;
   observe(ctx: ActionContext): Promise<Observation>;
+  /**
+   * The deadline this action needs for claim and release when it exceeds the agent-wide `action_deadline_ms`
+   * (an Azure NIC update routinely takes a minute).
+   */
+  readonly deadline_ms?: number;
+  /** Start-up resolution (ids, our interface), so that a failover never has to; may fail and is retried. */
+  prepare?(): Promise<unknown>;
+  /** Lets go of clients and timers (shutdown, or a dry run). */
+  close?(): void;
 }

@@ -2,8 +2,6 @@
 // `<file>: <path>: <what was expected, got what>`; a bad config is refused, never patched with a default.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
 import { parsePairKey } from '../wire/index.js';
@@ -16,6 +14,10 @@ import {
   type PluginSpec,
 } from './config-schema.js';
 import { Secret } from './secret.js';
+
+export { schemaIssues } from '../actions/kit/spec-issues.js';
+
+import { schemaIssues } from '../actions/kit/spec-issues.js';
 
 export interface PathConfig {
   readonly name: string;
@@ -195,43 +197,6 @@ function resolveConfig(
     managed: cfg.managed ?? [],
     log_level: cfg.log_level ?? 'info',
   };
-}
-
-/** TypeBox errors, one per path (the first is the most telling), in readable words. */
-export function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
-  const seen = new Set<string>();
-  const out: ConfigIssue[] = [];
-  for (const e of Value.Errors(schema, value)) {
-    const path = dotted(e.path);
-    if (seen.has(path)) continue;
-    seen.add(path);
-    out.push({ path, message: `${expectation(e.message, e.schema)}, got ${shown(e.value)}` });
-  }
-  return out;
-}
-
-function expectation(message: string, schema: TSchema): string {
-  const options = (schema.anyOf as TSchema[] | undefined)?.map((s) => s.const);
-  if (options?.every((o) => typeof o === 'string'))
-    return `expected one of ${options.map((o) => JSON.stringify(o)).join(', ')}`;
-  if (message === 'Unexpected property') return 'unknown key (check its spelling against docs/agent.md)';
-  if (message === 'Expected required property') return 'a required key is missing';
-  return message.charAt(0).toLowerCase() + message.slice(1);
-}
-
-function dotted(pointer: string): string {
-  if (pointer === '') return '(root)';
-  return pointer
-    .slice(1)
-    .split('/')
-    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .reduce((acc, part) => (/^\d+$/.test(part) ? `${acc}[${part}]` : acc ? `${acc}.${part}` : part), '');
-}
-
-function shown(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {

@@ -1,12 +1,10 @@
-// Where the agent finds its action and monitor drivers, by `kind`. Each kind's own schema checks its
-// entry (with exact paths); a new driver is one line in its registry and one row here.
+// Where the agent finds its action and monitor drivers, by `kind`. Actions come from the mechanism registries
+// (src/actions/registries.ts), each validating its own kinds with exact paths; no kind is named here.
 import type { TSchema } from '@sinclair/typebox';
 import { type Logger, pino } from 'pino';
-import type { ArbiterReport } from '../actions/aws/session.js';
-import { AWS_KINDS, isAwsKind, validateAwsAction } from '../actions/aws/validate.js';
-import { createLinuxAction } from '../actions/linux/registry.js';
-import { type LinuxActionSpec, RouteSpecSchema, VipSpecSchema } from '../actions/linux/spec.js';
-import { removeStaleVip, VipAction } from '../actions/linux/vip.js';
+import type { ArbiterReport } from '../actions/kit/arbiter.js';
+import { allKinds, type Factory, type Registry, registryOf } from '../actions/kit/registry.js';
+import { REGISTRIES } from '../actions/registries.js';
 import type { Action } from '../actions/types.js';
 import { createMonitor } from '../monitors/registry.js';
 import {
@@ -27,7 +25,6 @@ export interface AgentPlugins extends Plugins {
   readonly validateMonitor: PluginValidator;
 }
 
-const ACTION_SCHEMAS: Readonly<Record<string, TSchema>> = { vip: VipSpecSchema, route: RouteSpecSchema };
 const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
   link: LinkSpecSchema,
   icmp: IcmpSpecSchema,
@@ -36,88 +33,82 @@ const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
   check: CheckSpecSchema,
 };
 
-/** Stale claims are removed within this bound, so a wedged `ip` cannot hold the start-up forever. */
-const STALE_DEADLINE_MS = 5000;
-
-type AwsRegistry = typeof import('../actions/aws/registry.js');
+/** The opened factory of each registry a config uses. */
+export type OpenedFactories = ReadonlyMap<Registry, Factory>;
 
 /**
- * The plugins for these action specs. The AWS drivers (and the SDK, tens of MB) are loaded only when a
- * config has aws-* actions, so that a LAN pair's agent stays small.
+ * Opens the registries these action specs use, and only those: a cloud's SDK (tens of MB) is loaded only when
+ * a config has its actions, so that a LAN pair's agent stays small.
  */
+export async function openFactories(
+  log: Logger,
+  actions: readonly PluginSpec[],
+  registries: readonly Registry[] = REGISTRIES,
+): Promise<OpenedFactories> {
+  const used = registries.filter((r) => actions.some((a) => r.kinds.includes(a.kind)));
+  const out = new Map<Registry, Factory>();
+  for (const r of used) out.set(r, (await r.load()).open(log));
+  return out;
+}
+
 export async function loadAgentPlugins(log: Logger, actions: readonly PluginSpec[]): Promise<AgentPlugins> {
-  const needsAws = actions.some((a) => isAwsKind(a.kind));
-  const aws = needsAws ? await import('../actions/aws/registry.js') : null;
-  const session = needsAws ? await import('../actions/aws/session.js') : null;
-  return agentPlugins(
-    log,
-    aws && session ? { registry: aws, discovery: new session.DiscoveryCache() } : null,
-  );
+  return agentPlugins(log, await openFactories(log, actions));
 }
 
 /**
- * `log` receives what the cloud drivers see (drift, split brain). Without `aws` the aws-* kinds are still
- * validated but cannot be created: use loadAgentPlugins to run them.
+ * `log` receives what the cloud drivers see (drift, split brain). Without opened factories every kind is still
+ * validated but none can be created: use loadAgentPlugins to run them.
  */
 export function agentPlugins(
   log: Logger = pino({ enabled: false }),
-  aws: {
-    readonly registry: AwsRegistry;
-    readonly discovery: InstanceType<typeof import('../actions/aws/session.js').DiscoveryCache>;
-  } | null = null,
+  factories: OpenedFactories = new Map(),
+  registries: readonly Registry[] = REGISTRIES,
 ): AgentPlugins {
   return {
     // Specs reach here only after validateAction / validateMonitor accepted them.
     createAction: (spec, hooks): Action => {
-      if (!isAwsKind(spec.kind)) return createLinuxAction(spec as unknown as LinuxActionSpec);
-      if (aws === null)
-        throw new Error(`${spec.kind}: the AWS drivers are not loaded (use loadAgentPlugins)`);
-      return aws.registry.createAwsAction(spec, {
-        log,
-        report: arbiterToCore(log, hooks),
-        discovery: aws.discovery,
-      });
+      const registry = registryOf(registries, spec.kind);
+      const factory = registry && factories.get(registry);
+      if (registry === undefined || factory === undefined)
+        throw new Error(`${spec.kind}: its drivers are not loaded (use loadAgentPlugins)`);
+      return factory.create(spec, { watch: true, report: arbiterToCore(log, registry.mechanism, hooks) });
     },
     createMonitor: (spec): Monitor => createMonitor(spec as unknown as MonitorSpec),
-    validateAction: (spec) =>
-      isAwsKind(spec.kind) ? validateAwsAction(spec) : validate(ACTION_SCHEMAS, spec),
-    validateMonitor: (spec) => validate(MONITOR_SCHEMAS, spec),
-    removeStaleClaims,
+    validateAction: (spec) => validateAction(registries, spec),
+    validateMonitor: (spec) => validateMonitor(spec),
+    removeStaleClaims: async (specs, l) => {
+      for (const factory of factories.values()) await factory.removeStaleClaims?.(specs, l);
+    },
   };
 }
 
-/** What the AWS arbiter sees while active: logged, and the traffic's whereabouts handed to core. */
-function arbiterToCore(log: Logger, hooks: ActionHooks | undefined): (r: ArbiterReport) => void {
+/** What a cloud arbiter sees while active: logged, and the traffic's whereabouts handed to core. */
+function arbiterToCore(
+  log: Logger,
+  mechanism: string,
+  hooks: ActionHooks | undefined,
+): (r: ArbiterReport) => void {
   return (r) => {
-    log.warn({ arbiter: r }, `aws arbiter: ${r.kind}`);
+    log.warn({ arbiter: r }, `${mechanism} arbiter: ${r.kind}`);
     if (r.kind === 'split-brain') hooks?.observed('peer');
     else if (r.kind === 'held') hooks?.observed('self');
   };
 }
 
-function validate(schemas: Readonly<Record<string, TSchema>>, spec: PluginSpec): ConfigIssue[] {
-  const schema = schemas[spec.kind];
-  if (schema === undefined) {
-    const known = [...Object.keys(schemas), ...(schemas === ACTION_SCHEMAS ? AWS_KINDS : [])];
-    return [
-      {
-        path: 'kind',
-        message: `expected one of ${known.map((k) => `"${k}"`).join(', ')}, got "${spec.kind}"`,
-      },
-    ];
-  }
+function validateAction(registries: readonly Registry[], spec: PluginSpec): ConfigIssue[] {
+  const registry = registryOf(registries, spec.kind);
+  if (registry === undefined) return unknownKind(allKinds(registries), spec.kind);
+  return registry.validate(spec);
+}
+
+function validateMonitor(spec: PluginSpec): ConfigIssue[] {
+  const schema = MONITOR_SCHEMAS[spec.kind];
+  if (schema === undefined) return unknownKind(Object.keys(MONITOR_SCHEMAS), spec.kind);
   return schemaIssues(schema, spec);
 }
 
-/** A VIP still on our interface at start-up is a leftover of a killed agent: we are not active yet. */
-async function removeStaleClaims(specs: readonly PluginSpec[], log: Logger): Promise<void> {
-  for (const spec of specs) {
-    if (spec.kind !== 'vip') continue;
-    const action = createLinuxAction(spec as unknown as LinuxActionSpec);
-    if (!(action instanceof VipAction)) continue;
-    const out = await removeStaleVip(action, { deadline_ms: STALE_DEADLINE_MS });
-    if (out.removed) log.warn({ action: action.name }, 'removed a stale VIP left by a previous run');
-    else if (out.result && !out.result.ok)
-      log.error({ action: action.name, error: out.result.error }, 'stale VIP removal failed');
-  }
+function unknownKind(known: readonly string[], kind: string): ConfigIssue[] {
+  return [
+    { path: 'kind', message: `expected one of ${known.map((k) => `"${k}"`).join(', ')}, got "${kind}"` },
+  ];
 }

@@ -6,25 +6,34 @@ import { VERSION } from './version.js';
 
 type Register = (program: Command) => void;
 
-const COMMANDS: Readonly<Record<string, () => Promise<Register>>> = {
+const COMMANDS: Record<string, () => Promise<Register>> = {
   agent: async () => (await import('./commands/agent.js')).registerAgent,
   controller: async () => (await import('./commands/controller.js')).registerController,
   lab: async () => (await import('./commands/lab.js')).registerLab,
   preflight: async () => (await import('./commands/preflight.js')).registerPreflight,
-  'iam-policy': async () => (await import('./commands/iam-policy.js')).registerIamPolicy,
   status: async () => (await import('./commands/status.js')).registerStatus,
   switchover: async () => (await import('./commands/switchover.js')).registerSwitchover,
   sim: async () => (await import('./commands/sim.js')).registerSim,
 };
+
+// The least-privilege policy commands come from the registries (`tandem iam-policy`, `tandem azure-role`); they
+// are looked up only when the word is not one of the commands above, so an agent does not load them.
+const invoked = process.argv[2];
+if (invoked === undefined || !Object.hasOwn(COMMANDS, invoked)) {
+  const policies = async (): Promise<Register> => (await import('./commands/policy.js')).registerPolicies;
+  for (const r of (await import('../actions/registries.js')).REGISTRIES)
+    if (r.policy) COMMANDS[r.policy.command] = policies;
+}
 
 const program = new Command('tandem')
   .description('High-availability failover for a pair of appliances: LAN, AWS and Azure')
   .version(VERSION)
   .showHelpAfterError();
 
-const invoked = process.argv[2];
 const load =
-  invoked !== undefined && Object.hasOwn(COMMANDS, invoked) ? [COMMANDS[invoked]!] : Object.values(COMMANDS);
+  invoked !== undefined && Object.hasOwn(COMMANDS, invoked)
+    ? [COMMANDS[invoked]!]
+    : [...new Set(Object.values(COMMANDS))];
 for (const register of await Promise.all(load.map((l) => l()))) register(program);
 
 await program.parseAsync(process.argv);

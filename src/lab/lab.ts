@@ -297,7 +297,7 @@ function narrate(timeline: Timeline, agent: LabAgent, line: AgentLine): void {
     default:
       if (
         typeof line.msg === 'string' &&
-        (line.msg.startsWith('aws arbiter') || line.msg.includes('split brain'))
+        (/^\w+ arbiter: /.test(line.msg) || line.msg.includes('split brain'))
       )
         timeline.line(`${who} ${line.msg}`, at);
   }

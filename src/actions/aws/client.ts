@@ -2,7 +2,10 @@
 // (maxAttempts 1): its standard mode waits up to 20 s with a 1 s throttling base (CLOUD.md §1.7), which no
 // failover deadline survives; here every wait is jittered, capped and cut at the caller's deadline.
 import { EC2Client, type EC2ClientConfig } from '@aws-sdk/client-ec2';
+import { type CallBudget, type ErrorClassifier, withRetry as kitRetry } from '../kit/retry.js';
 import { AwsError, classify } from './errors.js';
+
+export { budget, type CallBudget, DEFAULT_RETRY, parallel, type RetryPolicy, sleep } from '../kit/retry.js';
 
 // The SDK release is pinned on purpose (the README says why); its "upgrade to Node 22" notice would only
 // be noise in every agent's log. An operator's own setting wins.
@@ -32,106 +35,26 @@ export function createEc2Client(options: ClientOptions): EC2Client {
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 2000;
 
-export interface RetryPolicy {
-  /** First backoff ceiling; doubled per attempt (full jitter). */
-  readonly base_ms: number;
-  /** The same after a throttle: EC2's buckets refill at a few tokens per second, so back off harder. */
-  readonly throttle_base_ms: number;
-  readonly cap_ms: number;
-  /** Bound on attempts even when the deadline is far away. */
-  readonly attempts_max: number;
-  /** [0, 1) — injected so that tests and the simulation can replay a run. */
-  readonly random: () => number;
-}
-
-export const DEFAULT_RETRY: RetryPolicy = {
-  base_ms: 50,
-  throttle_base_ms: 200,
-  cap_ms: 1000,
-  attempts_max: 20,
-  random: Math.random,
+/** The AWS classifier for the kit's retry: EC2 throttling, 5xx and network failures are worth another try. */
+export const AWS_ERRORS: ErrorClassifier<AwsError> = {
+  classify,
+  aborted: (action) => new AwsError('AWS_ABORTED', 'Aborted', `${action}: aborted`),
+  exhausted: (action, why, last) =>
+    new AwsError(
+      'AWS_DEADLINE',
+      last?.aws_code ?? 'Deadline',
+      `${action}: no success ${why}${last ? ` (last error: ${last.message})` : ''}; raise action_deadline_ms or fix the cause`,
+    ),
 };
-
-export interface CallBudget {
-  /** Absolute time (performance.now()) after which no new attempt starts. */
-  readonly deadline_at_ms: number;
-  readonly signal?: AbortSignal | undefined;
-  /** Counts every request sent, for ActionResult.calls. */
-  readonly counter: { calls: number };
-  readonly policy: RetryPolicy;
-}
-
-/** Starts a budget `deadline_ms` from now. */
-export function budget(
-  deadline_ms: number,
-  signal?: AbortSignal,
-  policy: RetryPolicy = DEFAULT_RETRY,
-): CallBudget {
-  return { deadline_at_ms: performance.now() + deadline_ms, signal, counter: { calls: 0 }, policy };
-}
 
 /**
  * Runs `attempt` until it succeeds, fails for good, or the deadline passes. Only throttling, 5xx and
  * network failures are retried; a permission or id error is final at once.
  */
-export async function withRetry<T>(
+export function withRetry<T>(
   action: string,
   b: CallBudget,
   attempt: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
-  const policy = b.policy;
-  let last: AwsError | null = null;
-  for (let n = 0; n < policy.attempts_max; n++) {
-    const left_ms = b.deadline_at_ms - performance.now();
-    if (b.signal?.aborted) throw new AwsError('AWS_ABORTED', 'Aborted', `${action}: aborted`);
-    if (left_ms <= 0) break;
-    const signal = b.signal
-      ? AbortSignal.any([b.signal, AbortSignal.timeout(Math.ceil(left_ms))])
-      : AbortSignal.timeout(Math.ceil(left_ms));
-    b.counter.calls++;
-    try {
-      return await attempt(signal);
-    } catch (err) {
-      last = classify(err, action);
-      if (!last.retryable) throw last;
-    }
-    const base_ms = last.code === 'AWS_THROTTLED' ? policy.throttle_base_ms : policy.base_ms;
-    const wait_ms = Math.min(policy.cap_ms, base_ms * 2 ** n) * policy.random();
-    if (performance.now() + wait_ms >= b.deadline_at_ms) break;
-    await sleep(wait_ms, b.signal);
-  }
-  const why =
-    performance.now() >= b.deadline_at_ms - 1 ? 'before the deadline' : `in ${policy.attempts_max} attempts`;
-  throw new AwsError(
-    'AWS_DEADLINE',
-    last?.aws_code ?? 'Deadline',
-    `${action}: no success ${why}${last ? ` (last error: ${last.message})` : ''}; raise action_deadline_ms or fix the cause`,
-  );
-}
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/** Runs `tasks` with at most `limit` in flight; results in order. Used to keep bursts below EC2's buckets. */
-export async function parallel<T>(tasks: readonly (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const out: T[] = new Array(tasks.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
-      const i = next++;
-      out[i] = await tasks[i]!();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return out;
+  return kitRetry(action, b, AWS_ERRORS, attempt);
 }

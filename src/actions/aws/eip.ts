@@ -6,8 +6,10 @@ import {
   DescribeAddressesCommand,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
+import { confirm } from '../kit/confirm.js';
+import { budget, type CallBudget } from '../kit/retry.js';
 import type { ActionContext, ActionResult, Observation, PreflightCheck } from '../types.js';
-import { budget, type CallBudget, sleep, withRetry } from './client.js';
+import { withRetry } from './client.js';
 import { AwsError } from './errors.js';
 import { arn } from './iam-policy.js';
 import { dryRunCheck, failedCheck } from './preflight.js';
@@ -77,19 +79,18 @@ export class EipAction {
       await withRetry('AssociateAddress', b, (abortSignal) =>
         p.client.send(new AssociateAddressCommand(input), { abortSignal }),
       );
-      let wait_ms = CONFIRM_FIRST_MS;
-      while (true) {
-        const a = await this.#address(p, b);
-        if (this.#isOurs(a, p)) return;
-        if (performance.now() + wait_ms >= b.deadline_at_ms)
-          throw new AwsError(
+      await confirm(b, {
+        first_ms: CONFIRM_FIRST_MS,
+        max_ms: CONFIRM_MAX_MS,
+        read: () => this.#address(p, b),
+        done: (a) => this.#isOurs(a, p),
+        notConfirmed: (a) =>
+          new AwsError(
             'AWS_NOT_CONFIRMED',
             'NotConfirmed',
             `${a.PublicIp} still associated with ${a.NetworkInterfaceId ?? 'nothing'}, not ${p.eni_id}`,
-          );
-        await sleep(wait_ms, b.signal);
-        wait_ms = Math.min(wait_ms * 2, CONFIRM_MAX_MS);
-      }
+          ),
+      });
     });
   }
 

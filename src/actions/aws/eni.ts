@@ -9,8 +9,10 @@ import {
   type EC2Client,
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
+import { confirm } from '../kit/confirm.js';
+import { budget, type CallBudget } from '../kit/retry.js';
 import type { ActionContext, ActionResult, Observation, PreflightCheck } from '../types.js';
-import { budget, type CallBudget, sleep, withRetry } from './client.js';
+import { withRetry } from './client.js';
 import { AwsError } from './errors.js';
 import { arn } from './iam-policy.js';
 import { dryRunCheck, failedCheck } from './preflight.js';
@@ -126,20 +128,18 @@ export class EniAction {
     done: (e: NetworkInterface) => boolean,
     what: string,
   ): Promise<NetworkInterface> {
-    let wait_ms = POLL_FIRST_MS;
-    let last: NetworkInterface | null = null;
-    while (true) {
-      last = await this.#eni(p, b);
-      if (done(last)) return last;
-      if (performance.now() + wait_ms >= b.deadline_at_ms) break;
-      await sleep(wait_ms, b.signal);
-      wait_ms = Math.min(wait_ms * 2, POLL_MAX_MS);
-    }
-    throw new AwsError(
-      'AWS_NOT_CONFIRMED',
-      'NotConfirmed',
-      `ENI ${this.spec.eni_id} not ${what} before the deadline (status ${last?.Status}, attachment ${last?.Attachment?.Status ?? 'none'})`,
-    );
+    return confirm(b, {
+      first_ms: POLL_FIRST_MS,
+      max_ms: POLL_MAX_MS,
+      read: () => this.#eni(p, b),
+      done,
+      notConfirmed: (last) =>
+        new AwsError(
+          'AWS_NOT_CONFIRMED',
+          'NotConfirmed',
+          `ENI ${this.spec.eni_id} not ${what} before the deadline (status ${last.Status}, attachment ${last.Attachment?.Status ?? 'none'})`,
+        ),
+    });
   }
 
   /** A graceful detach from us, so the next active node seldom needs Force (which can pin a device index). */

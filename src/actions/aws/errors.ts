@@ -1,4 +1,5 @@
 // One classification of every EC2 failure, shared by claim, observe and preflight (CLOUD.md §1.1, §1.3, §1.7).
+import type { RetryableError } from '../kit/retry.js';
 import type { ActionError } from '../types.js';
 
 export type AwsErrorCode =
@@ -16,12 +17,15 @@ export type AwsErrorCode =
   | 'AWS_CROSS_AZ';
 
 /** A failed call as the driver sees it: the stable code, EC2's own error name and what to do. */
-export class AwsError extends Error {
+export class AwsError extends Error implements RetryableError {
   readonly code: AwsErrorCode;
   readonly retryable: boolean;
   /** EC2's error code (`RequestLimitExceeded`, `InvalidRouteTableID.NotFound`), or the socket error. */
   readonly aws_code: string;
   readonly http_status: number | undefined;
+  get throttled(): boolean {
+    return this.code === 'AWS_THROTTLED';
+  }
   constructor(code: AwsErrorCode, aws_code: string, message: string, http_status?: number) {
     super(message);
     this.name = 'AwsError';

@@ -1,4 +1,5 @@
-import { Arbiter, type AwsDriver } from './arbiter.js';
+import { Arbiter, type Driver } from '../kit/arbiter.js';
+import type { Mechanism } from '../kit/registry.js';
 import { EipAction } from './eip.js';
 import { EniAction } from './eni.js';
 import { RouteTableAction } from './route-table.js';
@@ -12,9 +13,10 @@ import {
   type SecondaryIpSpec,
 } from './schema.js';
 import { SecondaryIpAction } from './secondary-ip.js';
-import type { AwsContext } from './session.js';
+import { type AwsContext, DiscoveryCache } from './session.js';
 
-export type { AwsDriver };
+/** An AWS driver is a kit driver; the name stays for the tests and the lab. */
+export type AwsDriver = Driver;
 
 const DRIVERS: { [K in AwsKind]: (spec: Extract<AwsActionSpec, { kind: K }>, ctx: AwsContext) => AwsDriver } =
   {
@@ -56,3 +58,18 @@ export function createAwsAction(
     report: ctx.report ?? (() => {}),
   });
 }
+
+/** One per agent: the instance is discovered once for all its actions. */
+export const AWS_MECHANISM: Mechanism = {
+  open(log) {
+    const discovery = new DiscoveryCache();
+    return {
+      create: (spec, o) =>
+        createAwsAction(o.watch ? spec : { ...spec, observe_interval_ms: 0 }, {
+          log,
+          discovery,
+          ...(o.report ? { report: o.report } : {}),
+        }),
+    };
+  },
+};

@@ -10,8 +10,10 @@ import {
   ReplaceRouteCommand,
   type RouteTable,
 } from '@aws-sdk/client-ec2';
+import { confirm } from '../kit/confirm.js';
+import { budget, type CallBudget, parallel } from '../kit/retry.js';
 import type { ActionContext, ActionResult, Observation, PreflightCheck } from '../types.js';
-import { budget, type CallBudget, parallel, sleep, withRetry } from './client.js';
+import { withRetry } from './client.js';
 import { pickInterface } from './discovery.js';
 import { AwsError, isNoRouteDefined } from './errors.js';
 import { arn } from './iam-policy.js';
@@ -190,31 +192,33 @@ export class RouteTableAction {
   }
 
   async #confirm(p: Prepared, b: CallBudget): Promise<void> {
-    let wait_ms = CONFIRM_FIRST_WAIT_MS;
     let peerReads = 0;
-    let last: RouteReading[] = [];
-    while (true) {
-      last = readAll(
-        await this.#describe(p.client, p.table_ids, b),
-        p.table_ids,
-        this.#dests,
-        p.eni_id,
-        this.spec.peer_eni_id,
-      );
-      const pending = last.filter((r) => r.target !== 'self');
-      if (pending.length === 0) return;
-      peerReads = pending.some((r) => r.target === 'peer') ? peerReads + 1 : 0;
-      if (peerReads >= PEER_READS_TO_YIELD)
-        throw new AwsError('AWS_CONFLICT', 'PeerClaimed', `the peer claimed after us: ${listed(pending)}`);
-      if (performance.now() + wait_ms >= b.deadline_at_ms) break;
-      await sleep(wait_ms, b.signal);
-      wait_ms = Math.min(wait_ms * 2, CONFIRM_WAIT_MAX_MS);
-    }
-    throw new AwsError(
-      'AWS_NOT_CONFIRMED',
-      'NotConfirmed',
-      `routes not at ${p.eni_id} before the deadline: ${listed(last.filter((r) => r.target !== 'self'))}`,
-    );
+    await confirm(b, {
+      first_ms: CONFIRM_FIRST_WAIT_MS,
+      max_ms: CONFIRM_WAIT_MAX_MS,
+      read: async () =>
+        readAll(
+          await this.#describe(p.client, p.table_ids, b),
+          p.table_ids,
+          this.#dests,
+          p.eni_id,
+          this.spec.peer_eni_id,
+        ),
+      done: (last) => {
+        const pending = last.filter((r) => r.target !== 'self');
+        if (pending.length === 0) return true;
+        peerReads = pending.some((r) => r.target === 'peer') ? peerReads + 1 : 0;
+        if (peerReads >= PEER_READS_TO_YIELD)
+          throw new AwsError('AWS_CONFLICT', 'PeerClaimed', `the peer claimed after us: ${listed(pending)}`);
+        return false;
+      },
+      notConfirmed: (last) =>
+        new AwsError(
+          'AWS_NOT_CONFIRMED',
+          'NotConfirmed',
+          `routes not at ${p.eni_id} before the deadline: ${listed(last.filter((r) => r.target !== 'self'))}`,
+        ),
+    });
   }
 
   /** keep: the next active node replaces the routes (no fight, no gap). delete: remove the routes we hold. */

@@ -7,8 +7,10 @@ import {
   type NetworkInterface,
 } from '@aws-sdk/client-ec2';
 import ipaddr from 'ipaddr.js';
+import { confirm } from '../kit/confirm.js';
+import { budget, type CallBudget } from '../kit/retry.js';
 import type { ActionContext, ActionResult, Observation, PreflightCheck } from '../types.js';
-import { budget, type CallBudget, sleep, withRetry } from './client.js';
+import { withRetry } from './client.js';
 import { AwsError } from './errors.js';
 import { arn } from './iam-policy.js';
 import { ipCommand, type LocalAddresses } from './local-address.js';
@@ -81,19 +83,18 @@ export class SecondaryIpAction {
       );
       if (this.spec.local_interface) await this.#local.add(this.spec.local_interface, this.#cidr(p));
       // Remapping is asynchronous in EC2: read it back before saying done.
-      let wait_ms = CONFIRM_FIRST_MS;
-      while (true) {
-        const holder = await this.#holder(p, b);
-        if (holder?.NetworkInterfaceId === p.eni_id) return;
-        if (performance.now() + wait_ms >= b.deadline_at_ms)
-          throw new AwsError(
+      await confirm(b, {
+        first_ms: CONFIRM_FIRST_MS,
+        max_ms: CONFIRM_MAX_MS,
+        read: () => this.#holder(p, b),
+        done: (holder) => holder?.NetworkInterfaceId === p.eni_id,
+        notConfirmed: (holder) =>
+          new AwsError(
             'AWS_NOT_CONFIRMED',
             'NotConfirmed',
             `${this.spec.address} still on ${holder?.NetworkInterfaceId ?? 'no interface'}, not ${p.eni_id}`,
-          );
-        await sleep(wait_ms, b.signal);
-        wait_ms = Math.min(wait_ms * 2, CONFIRM_MAX_MS);
-      }
+          ),
+      });
     });
   }
 

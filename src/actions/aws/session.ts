@@ -2,24 +2,14 @@
 // resolved once at start-up (never during a failover) and cached.
 import type { EC2Client } from '@aws-sdk/client-ec2';
 import type { Logger } from 'pino';
+import type { ArbiterReport } from '../kit/arbiter.js';
+import { ResolvedMap } from '../kit/resolved.js';
+import { type CallBudget, DEFAULT_RETRY, runVerb as kitRunVerb, type RetryPolicy } from '../kit/retry.js';
 import type { ActionContext, ActionError, ActionResult, Observation } from '../types.js';
-import { budget, type CallBudget, createEc2Client, DEFAULT_RETRY, type RetryPolicy } from './client.js';
+import { createEc2Client } from './client.js';
 import { DEFAULT_IMDS_URL, discoverSelf, Imds, pickInterface, type SelfInfo } from './discovery.js';
 import { AwsError } from './errors.js';
 import type { LocalAddresses } from './local-address.js';
-
-/** What an arbiter tells the agent; the agent turns it into a core input (docs/aws.md "arbitration"). */
-export type ArbiterReport =
-  | { readonly kind: 'split-brain'; readonly action: string; readonly detail: string }
-  /** The traffic points at us again after a reported split brain: the episode is over. */
-  | { readonly kind: 'held'; readonly action: string }
-  | {
-      readonly kind: 'drift-repaired';
-      readonly action: string;
-      readonly detail: string;
-      readonly ok: boolean;
-    }
-  | { readonly kind: 'observe-failed'; readonly action: string; readonly error: ActionError };
 
 export interface AwsContext {
   readonly log: Logger;
@@ -50,16 +40,10 @@ export interface ConnectionSpec {
 
 /** One discovery per metadata URL per process; a failure is forgotten so the next call retries. */
 export class DiscoveryCache {
-  readonly #entries = new Map<string, Promise<SelfInfo>>();
+  readonly #entries = new ResolvedMap<SelfInfo>();
 
   self(imds_url: string): Promise<SelfInfo> {
-    let hit = this.#entries.get(imds_url);
-    if (!hit) {
-      hit = discoverSelf(new Imds(imds_url));
-      hit.catch(() => this.#entries.delete(imds_url));
-      this.#entries.set(imds_url, hit);
-    }
-    return hit;
+    return this.#entries.get(imds_url, () => discoverSelf(new Imds(imds_url)));
   }
 }
 
@@ -122,24 +106,12 @@ export class AwsSession {
 }
 
 /** Runs a verb against a budget and turns the outcome into an ActionResult (drivers never throw). */
-export async function runVerb(
+export function runVerb(
   ctx: ActionContext,
   policy: RetryPolicy,
   body: (b: CallBudget) => Promise<void>,
 ): Promise<ActionResult> {
-  const started = performance.now();
-  const b = budget(ctx.deadline_ms, ctx.signal, policy);
-  try {
-    await body(b);
-    return { ok: true, duration_ms: performance.now() - started, calls: b.counter.calls };
-  } catch (err) {
-    return {
-      ok: false,
-      duration_ms: performance.now() - started,
-      calls: b.counter.calls,
-      error: toActionError(err),
-    };
-  }
+  return kitRunVerb(ctx, policy, toActionError, body);
 }
 
 export function toActionError(err: unknown): ActionError {
@@ -155,21 +127,5 @@ export function unknownObservation(err: unknown): Observation {
   return { target: 'unknown', error: toActionError(err) };
 }
 
-/**
- * A driver's start-up resolution (ids, our ENI): computed once and shared by every verb, but forgotten
- * when it fails, so that the next verb (a claim during the failover) tries again instead of failing forever.
- */
-export class Resolved<T> {
-  #value: Promise<T> | null = null;
-
-  get(start: () => Promise<T>): Promise<T> {
-    if (this.#value === null) {
-      const p = start();
-      p.catch(() => {
-        if (this.#value === p) this.#value = null;
-      });
-      this.#value = p;
-    }
-    return this.#value;
-  }
-}
+export { Resolved } from '../kit/resolved.js';
+export type { ArbiterReport };

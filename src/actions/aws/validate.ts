@@ -1,6 +1,7 @@
 // Which actions are aws-* and whether an entry is valid: light enough for every config load (no SDK).
 import type { TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import type { SpecIssue } from '../kit/spec-issues.js';
 import { parseDestination } from './route-view.js';
 import { AWS_SCHEMAS, type AwsActionSpec, type AwsKind } from './schema.js';
 
@@ -10,11 +11,7 @@ export function isAwsKind(kind: string): kind is AwsKind {
   return Object.hasOwn(AWS_SCHEMAS, kind);
 }
 
-/** Same shape as the agent's ConfigIssue: a path inside the action entry and what was expected. */
-export interface SpecIssue {
-  readonly path: string;
-  readonly message: string;
-}
+export type { SpecIssue };
 
 /** Checks one `actions[]` entry of kind aws-*; an empty list means it is valid. */
 export function validateAwsAction(spec: {

@@ -1,5 +1,7 @@
 // A static route: claim = `ip route replace` (idempotent), release = `ip route del` (absent = done),
 // observe = does the route point at our next hop.
+
+import { retrySteps } from '../kit/retry.js';
 import type {
   Action,
   ActionContext,
@@ -10,7 +12,6 @@ import type {
 } from '../types.js';
 import { CAP_NET_ADMIN, hasCapability } from './capabilities.js';
 import { actionError, ip, ipFailure } from './command.js';
-import { withRetry } from './retry.js';
 import type { RouteSpec } from './spec.js';
 
 interface RouteEntry {
@@ -72,7 +73,7 @@ export class RouteAction implements Action {
   async claim(ctx: ActionContext): Promise<ActionResult> {
     const bad = this.configError();
     if (bad !== undefined) return { ok: false, duration_ms: 0, calls: 0, error: bad };
-    return withRetry(ctx, async () => {
+    return retrySteps(ctx, this.name, async () => {
       const out = await ip(this.spec.netns, ['route', 'replace', ...this.routeArgs()]);
       return out.code === 0
         ? { ok: true }
@@ -83,7 +84,7 @@ export class RouteAction implements Action {
   async release(ctx: ActionContext): Promise<ActionResult> {
     const bad = this.configError();
     if (bad !== undefined) return { ok: false, duration_ms: 0, calls: 0, error: bad };
-    return withRetry(ctx, async () => {
+    return retrySteps(ctx, this.name, async () => {
       const out = await ip(this.spec.netns, ['route', 'del', ...this.routeArgs()]);
       // ESRCH ("No such process") is iproute2's way of saying the route is not there: done.
       if (out.code === 0 || /No such process|Cannot find device/i.test(out.stderr)) return { ok: true };

@@ -2,6 +2,7 @@
 // repoint their ARP caches at our MAC; release = address removed. IPv4 only (IPv6 would need
 // unsolicited neighbour advertisements instead of ARP).
 import ipaddr from 'ipaddr.js';
+import { retrySteps } from '../kit/retry.js';
 import type {
   Action,
   ActionContext,
@@ -13,7 +14,6 @@ import type {
 import { CAP_NET_ADMIN, CAP_NET_RAW, hasCapability } from './capabilities.js';
 import { actionError, inNetns, ip, ipFailure, runTool } from './command.js';
 import { type GarpOutcome, GarpSender } from './garp.js';
-import { withRetry } from './retry.js';
 import { GARP_DEFAULTS, type VipSpec } from './spec.js';
 
 interface ParsedAddress {
@@ -102,7 +102,7 @@ export class VipAction implements Action {
     const p = this.parsed;
     if ('code' in p) return { ok: false, duration_ms: 0, calls: 0, error: p };
     const { address, prefix } = p;
-    return withRetry(ctx, async () => {
+    return retrySteps(ctx, this.name, async () => {
       // `replace` is idempotent: claiming twice is not an error.
       const add = await ip(this.spec.netns, [
         'addr',
@@ -132,7 +132,7 @@ export class VipAction implements Action {
     this.garp.cancel();
     const p = this.parsed;
     if ('code' in p) return { ok: false, duration_ms: 0, calls: 0, error: p };
-    return withRetry(ctx, async () => {
+    return retrySteps(ctx, this.name, async () => {
       const del = await ip(this.spec.netns, [
         'addr',
         'del',

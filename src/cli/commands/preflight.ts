@@ -1,17 +1,18 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { allOk, formatPreflight, preflightAll } from '../../actions/aws/preflight-report.js';
-import { createAwsAction, isAwsKind } from '../../actions/aws/registry.js';
-import { DiscoveryCache } from '../../actions/aws/session.js';
+import { allOk, formatPreflight, preflightAll } from '../../actions/kit/preflight-report.js';
+import { registryOf } from '../../actions/kit/registry.js';
+import { REGISTRIES } from '../../actions/registries.js';
 import type { Action } from '../../actions/types.js';
 import { ConfigError, loadConfig } from '../../agent/config.js';
-import { validateAnyAction } from '../aws-actions.js';
+import { openFactories } from '../../agent/plugins.js';
+import { validateAnyAction } from '../action-specs.js';
 
 export function registerPreflight(program: Command): void {
   program
     .command('preflight')
     .description('check that this node may make every cloud call its actions need and that every id exists')
-    .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/aws.md')
+    .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/aws.md and docs/azure.md')
     .option('--json', 'print the checks as JSON')
     .option('--deadline-ms <n>', 'give up on the checks after this long', '15000')
     .action(async (opts: { config: string; json?: boolean; deadlineMs: string }) => {
@@ -26,13 +27,16 @@ export function registerPreflight(program: Command): void {
       }
       // Dry runs only: nothing here may move traffic, so no arbiter and no claim.
       const log = pino({ level: 'warn' });
-      const ctx = { log, discovery: new DiscoveryCache() };
-      const actions: Action[] = cfg.actions
-        .filter((s) => isAwsKind(s.kind))
-        .map((s) => createAwsAction({ ...s, observe_interval_ms: 0 }, ctx));
-      const skipped = cfg.actions.filter((s) => !isAwsKind(s.kind)).map((s) => s.name ?? s.kind);
+      const isCloud = (kind: string): boolean => registryOf(REGISTRIES, kind)?.cloud === true;
+      const specs = cfg.actions.filter((s) => isCloud(s.kind));
+      const factories = await openFactories(log, specs);
+      const actions: Action[] = specs.map((s) => {
+        const factory = factories.get(registryOf(REGISTRIES, s.kind)!)!;
+        return factory.create(s, { watch: false });
+      });
+      const skipped = cfg.actions.filter((s) => !isCloud(s.kind)).map((s) => s.name ?? s.kind);
       const results = await preflightAll(actions, Number(opts.deadlineMs) || 15_000);
-      for (const a of actions) (a as { close?: () => void }).close?.();
+      for (const a of actions) a.close?.();
       if (opts.json) console.log(JSON.stringify({ ok: allOk(results), results, skipped }, null, 2));
       else {
         console.log(formatPreflight(results));

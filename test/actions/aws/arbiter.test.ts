@@ -1,9 +1,9 @@
 // The cloud as arbiter: drift repaired, the peer never fought, and two nodes claiming at once end at one.
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { judge } from '../../../src/actions/aws/arbiter.js';
 import type { AwsDriver } from '../../../src/actions/aws/registry.js';
 import type { ArbiterReport } from '../../../src/actions/aws/session.js';
+import { judge } from '../../../src/actions/kit/arbiter.js';
 import type { Sim } from '../../../src/sim/server.js';
 import {
   CTX,

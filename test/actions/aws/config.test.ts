@@ -6,7 +6,7 @@ import { validateAwsAction } from '../../../src/actions/aws/registry.js';
 import { parseDestination } from '../../../src/actions/aws/route-view.js';
 import { subnetProblem } from '../../../src/actions/aws/secondary-ip.js';
 import { ConfigError, parseConfig } from '../../../src/agent/config.js';
-import { validateAnyAction } from '../../../src/cli/aws-actions.js';
+import { validateAnyAction } from '../../../src/cli/action-specs.js';
 
 const KEY = 'bG9vcGJhY2stdGVzdC1wYWlyLWtleS0zMi1ieXRlcyEh';
 

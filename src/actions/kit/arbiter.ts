@@ -1,9 +1,28 @@
 // The cloud as arbiter: while this node is active, read the cloud back on an interval. A third target (hand edit,
 // blackhole) or a missing route is repaired with one claim and logged; the peer's claim is never fought over —
-// it is reported as split brain, and core decides (docs/aws.md "arbitration"). Wraps any driver's four verbs.
+// it is reported as split brain, and core decides (docs/aws.md "arbitration"). Wraps any cloud driver's verbs.
 import type { Logger } from 'pino';
-import type { Action, ActionContext, ActionResult, Observation, PreflightCheck } from '../types.js';
-import type { ArbiterReport } from './session.js';
+import type {
+  Action,
+  ActionContext,
+  ActionError,
+  ActionResult,
+  Observation,
+  PreflightCheck,
+} from '../types.js';
+
+/** What an arbiter tells the agent; the agent turns it into a core input (docs/aws.md "arbitration"). */
+export type ArbiterReport =
+  | { readonly kind: 'split-brain'; readonly action: string; readonly detail: string }
+  /** The traffic points at us again after a reported split brain: the episode is over. */
+  | { readonly kind: 'held'; readonly action: string }
+  | {
+      readonly kind: 'drift-repaired';
+      readonly action: string;
+      readonly detail: string;
+      readonly ok: boolean;
+    }
+  | { readonly kind: 'observe-failed'; readonly action: string; readonly error: ActionError };
 
 /** Reads in a row that must agree before drift is repaired: one read may be stale (CLOUD.md §1.7). */
 export const DRIFT_READS = 2;
@@ -33,8 +52,8 @@ export function judge(obs: Observation, streak: number): Verdict {
   }
 }
 
-/** An AWS driver: the four verbs plus start-up resolution and a way to let go of its client. */
-export interface AwsDriver extends Action {
+/** A cloud driver: the four verbs plus start-up resolution and a way to let go of its client. */
+export interface Driver extends Action {
   prepare(): Promise<unknown>;
   close(): void;
 }
@@ -59,10 +78,11 @@ const realTimers: Timers = {
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-export class Arbiter implements AwsDriver {
+export class Arbiter implements Driver {
   readonly name: string;
   readonly kind: string;
-  readonly #driver: AwsDriver;
+  readonly deadline_ms?: number;
+  readonly #driver: Driver;
   readonly #opts: ArbiterOptions;
   #watching = false;
   #busy = false;
@@ -73,11 +93,12 @@ export class Arbiter implements AwsDriver {
   #failureReported = false;
   #timer: unknown = null;
 
-  constructor(driver: AwsDriver, opts: ArbiterOptions) {
+  constructor(driver: Driver, opts: ArbiterOptions) {
     this.#driver = driver;
     this.#opts = opts;
     this.name = driver.name;
     this.kind = driver.kind;
+    if (driver.deadline_ms !== undefined) this.deadline_ms = driver.deadline_ms;
   }
 
   get watching(): boolean {

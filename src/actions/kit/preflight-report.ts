@@ -33,8 +33,10 @@ export function allOk(results: readonly ActionChecks[]): boolean {
 
 const LABEL: Record<PreflightCheck['status'], string> = {
   ok: 'OK',
+  'cannot-authenticate': 'CANNOT AUTHENTICATE',
   'missing-permission': 'MISSING PERMISSION',
   'wrong-id': 'WRONG ID',
+  'wrong-setting': 'WRONG SETTING',
   unreachable: 'UNREACHABLE',
   error: 'ERROR',
 };

@@ -1,0 +1,21 @@
+// The AWS registry: what the agent, `tandem preflight`, `tandem iam-policy` and the lab know of AWS. Light: the
+// SDK loads only through `load()`, when a config has aws-* actions.
+import type { ActionSpec, Registry } from '../kit/registry.js';
+import { EXAMPLE_SPECS } from './examples.js';
+import { policyFor } from './iam-policy.js';
+import type { AwsActionSpec } from './schema.js';
+import { AWS_KINDS, validateAwsAction } from './validate.js';
+
+export const AWS_REGISTRY: Registry = {
+  mechanism: 'aws',
+  kinds: AWS_KINDS,
+  cloud: true,
+  validate: validateAwsAction,
+  load: async () => (await import('./registry.js')).AWS_MECHANISM,
+  policy: {
+    command: 'iam-policy',
+    description: 'print the least-privilege IAM policy for the aws-* actions of a node config',
+    examples: EXAMPLE_SPECS as Readonly<Record<string, ActionSpec>>,
+    generate: (specs) => policyFor(specs as unknown as AwsActionSpec[]),
+  },
+};

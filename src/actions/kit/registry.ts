@@ -1,0 +1,64 @@
+// What a mechanism folder (linux, aws, azure) offers the agent, `tandem preflight`, the policy commands and
+// the lab: its kinds, their validation, a lazily loaded factory and, where it has one, a least-privilege
+// policy. The callers iterate `REGISTRIES` (src/actions/registries.ts) and name no kind; a cloud is one folder.
+import type { Logger } from 'pino';
+import type { Action } from '../types.js';
+import type { ArbiterReport } from './arbiter.js';
+import type { SpecIssue } from './spec-issues.js';
+
+/** One `actions[]` entry as the config file has it. */
+export interface ActionSpec {
+  readonly kind: string;
+  readonly name?: string | undefined;
+  readonly [key: string]: unknown;
+}
+
+export interface CreateOptions {
+  /** What the arbiter sees while active (split brain, drift); default: logged only. */
+  readonly report?: (report: ArbiterReport) => void;
+  /** false for a dry run (`tandem preflight`): no arbiter, nothing that could move traffic on its own. */
+  readonly watch: boolean;
+}
+
+/** The drivers of one mechanism, opened once per agent (shared state such as a discovery cache lives here). */
+export interface Factory {
+  /** `spec` has passed the registry's validate. */
+  create(spec: ActionSpec, options: CreateOptions): Action;
+  /** Removes what a previous life of this node left claimed (a VIP still on the interface). */
+  removeStaleClaims?(specs: readonly ActionSpec[], log: Logger): Promise<void>;
+}
+
+export interface Mechanism {
+  open(log: Logger): Factory;
+}
+
+/** A least-privilege policy command (`tandem iam-policy`, `tandem azure-role`). */
+export interface PolicyCommand {
+  readonly command: string;
+  readonly description: string;
+  /** One example config per kind, for `--example KIND` and the files shipped in deploy/. */
+  readonly examples: Readonly<Record<string, ActionSpec>>;
+  /** The policy document for these (validated) specs of this registry. */
+  generate(specs: readonly ActionSpec[]): unknown;
+}
+
+export interface Registry {
+  /** `linux`, `aws`, `azure`: for messages. */
+  readonly mechanism: string;
+  readonly kinds: readonly string[];
+  /** True when its actions have an API worth a dry run in `tandem preflight` (clouds). */
+  readonly cloud: boolean;
+  /** Issues in one entry of one of `kinds`; empty when valid. Light: no SDK is loaded for it. */
+  validate(spec: ActionSpec): SpecIssue[];
+  /** The drivers (and their SDK, tens of MB) only when a config uses one of `kinds`. */
+  load(): Promise<Mechanism>;
+  readonly policy?: PolicyCommand;
+}
+
+export function registryOf(registries: readonly Registry[], kind: string): Registry | undefined {
+  return registries.find((r) => r.kinds.includes(kind));
+}
+
+export function allKinds(registries: readonly Registry[]): string[] {
+  return registries.flatMap((r) => r.kinds);
+}
