@@ -1,7 +1,7 @@
 // One running agent: config → stale claims removed → sockets bound → monitors → core started.
 // Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
 import type { Logger } from 'pino';
-import { type ActionChecks, preflightAll } from '../actions/aws/preflight-report.js';
+import { type ActionChecks, preflightAll } from '../actions/kit/preflight-report.js';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
 import {
@@ -202,7 +202,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       (spec) => keep.get(JSON.stringify(spec)) ?? plugins.createAction(spec, hooks),
     );
     await runner.replace(fresh);
-    for (const a of old) if (!fresh.includes(a)) (a as { close?: () => void }).close?.();
+    for (const a of old) if (!fresh.includes(a)) a.close?.();
     current = next;
     log.info({ actions: fresh.map((a) => a.name) }, 'configuration applied');
     if (started.status().state === 'active') runner.intend('claim');

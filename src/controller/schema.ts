@@ -267,7 +267,7 @@ const NodeApiTest = Type.Object({
   node_id: Id,
   /** offline: not heard within the stale time, so not asked; pending: asked, no answer yet. */
   status: Type.Union(['ok', 'failed', 'offline', 'pending'].map((s) => Type.Literal(s))),
-  checks: Type.Array(Type.Intersect([PreflightCheck, Type.Object({ action: Type.String() })])),
+  checks: Type.Array(Type.Object({ ...PreflightCheck.properties, action: Type.String() })),
   at: Type.Union([Type.Null(), Type.Number()]),
 });
 export const ApiTestView = Type.Object({

@@ -133,7 +133,7 @@ async function startPhysical(ctx: StartContext): Promise<CloudRig> {
         stoppers.push(async () => {
           (await serving).close();
         });
-        return { url, env: { TANDEM_LAB_CONTROLLER_SOCKET: path } };
+        return { url, socket: path };
       },
       observeTraffic: async (): Promise<TrafficOwner> => {
         if (Date.now() - last.t > PROBE_FRESH_MS) return 'none';
