@@ -26,6 +26,8 @@ import { Transport } from './transport.js';
 /** What an action may tell the agent besides its results: where it saw the traffic point (for core). */
 export interface ActionHooks {
   observed(target: 'self' | 'peer'): void;
+  /** An arbiter put the traffic back at us after drift (a hand edit): the controller reports it. */
+  repaired?(action: string, detail: string, ok: boolean): void;
 }
 
 /** Where actions and monitors come from: the Linux and cloud registries. */
@@ -43,6 +45,8 @@ export interface AgentDeps {
   readonly clock?: Clock;
   /** Every claim / release outcome (the controller reports them). */
   readonly onAction?: (outcome: ActionOutcome) => void;
+  /** Every drift repair an action's arbiter made. */
+  readonly onRepair?: (repair: { action: string; detail: string; ok: boolean }) => void;
   /** Start disabled (a node its controller unassigned): it never claims until enabled. */
   readonly start_disabled?: boolean;
 }
@@ -109,7 +113,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     else shell.input(input);
   };
   // The cloud as arbiter: an action that sees the traffic at the peer while we are active tells core.
-  const hooks: ActionHooks = { observed: (target) => push({ kind: 'observed', target }) };
+  const hooks: ActionHooks = {
+    observed: (target) => push({ kind: 'observed', target }),
+    repaired: (action, detail, ok) => deps.onRepair?.({ action, detail, ok }),
+  };
   const actions = cfg.actions.map((spec) => plugins.createAction(spec, hooks));
   const monitors = cfg.monitors.map((spec) => plugins.createMonitor(spec));
 

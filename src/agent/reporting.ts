@@ -51,6 +51,8 @@ export interface ControllerReporting {
   start(current: () => ReportSource, on?: ReportingEvents): void;
   /** A claim or release finished: reported at once. */
   actionDone(outcome: ActionOutcome): void;
+  /** An arbiter repaired drift (the controller's `drift-repaired` event). */
+  repairDone(repair: { action: string; detail: string; ok: boolean }): void;
   /** A preflight ran (at start or on demand); its failures become `preflight` action results. */
   preflightDone(result: PreflightResult): void;
   commandDone(result: CommandResult): void;
@@ -150,6 +152,17 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
         at: Date.parse(o.at),
       });
       // A claim is reported with the state it led to; the settle timer (if running) sends it.
+      if (settle === null) send();
+    },
+    repairDone(r) {
+      actions = push(actions, {
+        id: randomUUID(),
+        action: 'repair',
+        ok: r.ok,
+        name: r.action.slice(0, 256),
+        message: r.detail.slice(0, 2000),
+        at: Date.now(),
+      });
       if (settle === null) send();
     },
     preflightDone(result) {

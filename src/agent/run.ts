@@ -90,7 +90,13 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
   const agent = await startAgent(cfg, {
     plugins,
     log,
-    ...(reporting ? { reporter: reporting.reporter, onAction: (o) => reporting.actionDone(o) } : {}),
+    ...(reporting
+      ? {
+          reporter: reporting.reporter,
+          onAction: (o) => reporting.actionDone(o),
+          onRepair: (r) => reporting.repairDone(r),
+        }
+      : {}),
     start_disabled: copy.unassigned,
   });
   let statusServer: { close(): void } | null = null;

@@ -2,6 +2,7 @@
 // from their next report reply) and the answer shows, per node and per check, the reference's
 // distinctions. A node that is offline is shown as offline, never as a failed check.
 import { randomUUID } from 'node:crypto';
+import { PREREQUISITE } from '../../actions/kit/preflight-report.js';
 import { ControllerError } from '../errors.js';
 import type { ApiTestView, PreflightCheck, PreflightResult } from '../schema.js';
 import { isStale } from '../status.js';
@@ -12,8 +13,7 @@ import { type Ctx, inTransaction, type LoadedSite, loadSite } from './context.js
 type NodeTest = NonNullable<ApiTestView['nodes']['primary']>;
 type Prerequisite = ApiTestView['prerequisites'][number];
 
-/** Check names the AWS drivers give the prerequisites (source/destination check, subnet association). */
-export const PREREQUISITE_PREFIX = 'prerequisite: ';
+const PREREQUISITE_PREFIX = PREREQUISITE;
 
 export async function startApiTest(ctx: Ctx, site_id: string, wait_ms: number): Promise<ApiTestView> {
   const test_id = randomUUID();
