@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
+import { schemaIssues } from '../actions/kit/spec-issues.js';
+import { ConfigError, type ConfigIssue } from '../config/issues.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -15,9 +17,9 @@ import {
 } from './config-schema.js';
 import { Secret } from './secret.js';
 
+// Shared with every YAML config; re-exported for the agent's importers.
 export { schemaIssues } from '../actions/kit/spec-issues.js';
-
-import { schemaIssues } from '../actions/kit/spec-issues.js';
+export { ConfigError, type ConfigIssue };
 
 export interface PathConfig {
   readonly name: string;
@@ -70,24 +72,6 @@ export interface AgentConfig {
   /** The parts of this config the controller manages (empty: none). */
   readonly managed: readonly 'cloud'[];
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
-}
-
-export interface ConfigIssue {
-  /** Dotted path inside the file, e.g. `paths[0].port`; `(root)` for the document itself. */
-  readonly path: string;
-  readonly message: string;
-}
-
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  readonly file: string;
-  readonly issues: readonly ConfigIssue[];
-  constructor(file: string, issues: readonly ConfigIssue[]) {
-    super(issues.map((i) => `${file}: ${i.path}: ${i.message}`).join('\n'));
-    this.name = 'ConfigError';
-    this.file = file;
-    this.issues = issues;
-  }
 }
 
 /** A monitor or action registry checks its own part; it returns issues with paths relative to the item. */

@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   agent: async () => (await import('./commands/agent.js')).registerAgent,
   controller: async () => (await import('./commands/controller.js')).registerController,
   lab: async () => (await import('./commands/lab.js')).registerLab,
+  pathwatch: async () => (await import('./commands/pathwatch.js')).registerPathwatch,
   preflight: async () => (await import('./commands/preflight.js')).registerPreflight,
   status: async () => (await import('./commands/status.js')).registerStatus,
   switchover: async () => (await import('./commands/switchover.js')).registerSwitchover,

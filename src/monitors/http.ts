@@ -7,6 +7,7 @@ export function httpProbe(url: string, timeout_ms: number, expect_status?: reado
   const accepted = (status: number): boolean =>
     expect_status ? expect_status.includes(status) : status >= 200 && status < 400;
   return async (signal) => {
+    const started = performance.now();
     const res = await fetch(url, {
       method: 'GET',
       redirect: 'manual',
@@ -17,9 +18,10 @@ export function httpProbe(url: string, timeout_ms: number, expect_status?: reado
       const timedOut = res.name === 'TimeoutError';
       return { ok: false, detail: timedOut ? `no answer within ${timeout_ms} ms` : `${res.message}${cause}` };
     }
+    const rtt_ms = performance.now() - started;
     // Drain the body so the connection is released; its content is not checked.
     await res.body?.cancel().catch(() => undefined);
-    return { ok: accepted(res.status), detail: `status ${res.status}` };
+    return { ok: accepted(res.status), detail: `status ${res.status}`, rtt_ms };
   };
 }
 

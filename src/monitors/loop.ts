@@ -4,6 +4,8 @@
 export interface Verdict {
   readonly ok: boolean;
   readonly detail?: string;
+  /** Round-trip time of an answered probe (pathwatch exports it per path). */
+  readonly rtt_ms?: number;
 }
 
 /** One probe; must honour `signal` (aborted on stop) and its own timeout. */

@@ -4,11 +4,16 @@ import type { Probe, Verdict } from './loop.js';
 import { ProbeMonitor } from './probe-monitor.js';
 import { MONITOR_DEFAULTS, type TcpSpec } from './spec.js';
 
-export function tcpProbe(host: string, port: number, timeout_ms: number): Probe {
+/** `local_address` pins the probe to one path (pathwatch's primary or backup link). */
+export function tcpProbe(host: string, port: number, timeout_ms: number, local_address?: string): Probe {
   return (signal) =>
     new Promise<Verdict>((resolve) => {
       const started = performance.now();
-      const socket = connect({ host, port });
+      const socket = connect({
+        host,
+        port,
+        ...(local_address === undefined ? {} : { localAddress: local_address }),
+      });
       const finish = (v: Verdict): void => {
         clearTimeout(timer);
         signal.removeEventListener('abort', onAbort);
@@ -21,9 +26,10 @@ export function tcpProbe(host: string, port: number, timeout_ms: number): Probe 
         timeout_ms,
       );
       signal.addEventListener('abort', onAbort, { once: true });
-      socket.once('connect', () =>
-        finish({ ok: true, detail: `connected in ${Math.round(performance.now() - started)} ms` }),
-      );
+      socket.once('connect', () => {
+        const rtt_ms = performance.now() - started;
+        finish({ ok: true, detail: `connected in ${Math.round(rtt_ms)} ms`, rtt_ms });
+      });
       socket.once('error', (err: NodeJS.ErrnoException) =>
         finish({ ok: false, detail: `${host}:${port}: ${err.code ?? err.message}` }),
       );

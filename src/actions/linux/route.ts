@@ -18,7 +18,11 @@ interface RouteEntry {
   readonly dst?: string;
   readonly gateway?: string;
   readonly dev?: string;
+  readonly metric?: number;
 }
+
+/** What the kernel gives an IPv6 route added without a metric. */
+const IPV6_DEFAULT_METRIC = 1024;
 
 export class RouteAction implements Action {
   readonly kind = 'route';
@@ -107,6 +111,10 @@ export class RouteAction implements Action {
         error: actionError('ROUTE_OBSERVE_FAILED', 'cannot parse `ip -j route`; iproute2 too old?', true),
       };
     }
+    // Only the routes `ip route replace` would overwrite share our key: same table, same metric. A route to
+    // the same destination at another metric (a primary path under pathwatch's failover route) is not ours.
+    const metric = s.metric ?? (s.destination.includes(':') ? IPV6_DEFAULT_METRIC : 0);
+    routes = routes.filter((r) => (r.metric ?? 0) === metric);
     if (routes.length === 0) return { target: 'none' };
     const ours = routes.some(
       (r) => (s.via === undefined || r.gateway === s.via) && (s.dev === undefined || r.dev === s.dev),

@@ -16,9 +16,9 @@ function registerPolicy(program: Command, registry: Registry, policy: PolicyComm
   program
     .command(name)
     .description(policy.description)
-    .option('-c, --config <file>', 'the node config (YAML); only its actions are read')
+    .option('-c, --config <file>', 'the node config (YAML; only its actions are read) or a pathwatch config')
     .option('--example <kind>', `the document for an example config of one kind (${kinds.join(', ')})`)
-    .action((opts: { config?: string; example?: string }) => {
+    .action(async (opts: { config?: string; example?: string }) => {
       if ((opts.config === undefined) === (opts.example === undefined)) {
         console.error(`tandem ${name}: give exactly one of --config FILE or --example KIND`);
         process.exitCode = 2;
@@ -39,6 +39,7 @@ function registerPolicy(program: Command, registry: Registry, policy: PolicyComm
         return;
       }
       try {
+        if (registry.mechanism === 'aws' && (await printPathwatchPolicy(opts.config!))) return;
         console.log(JSON.stringify(policy.generate(readSpecsOf(opts.config!, registry)), null, 2));
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
@@ -46,4 +47,18 @@ function registerPolicy(program: Command, registry: Registry, policy: PolicyComm
         process.exitCode = 2;
       }
     });
+}
+
+/** A pathwatch config's AWS routes have their own, smaller policy (no ReplaceRoute unless overwrite). */
+async function printPathwatchPolicy(file: string): Promise<boolean> {
+  const { isPathwatchFile, loadPathwatchConfig } = await import('../../pathwatch/config.js');
+  if (!isPathwatchFile(file)) return false;
+  const { pathwatchPolicy } = await import('../../pathwatch/iam-policy.js');
+  const aws = loadPathwatchConfig(file).routes.filter((r) => r.kind === 'aws-route-table');
+  if (aws.length === 0)
+    throw new ConfigError(file, [
+      { path: 'routes', message: 'expected an aws-route-table entry for an IAM policy, found none' },
+    ]);
+  console.log(JSON.stringify(pathwatchPolicy(aws), null, 2));
+  return true;
 }

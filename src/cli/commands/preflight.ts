@@ -8,14 +8,46 @@ import { ConfigError, loadConfig } from '../../agent/config.js';
 import { openFactories } from '../../agent/plugins.js';
 import { validateAnyAction } from '../action-specs.js';
 
+/** The same report for a pathwatch config: every route set's reads and dry-run writes. */
+async function preflightPathwatch(opts: {
+  config: string;
+  json?: boolean;
+  deadlineMs: string;
+}): Promise<void> {
+  const { loadPathwatchConfig } = await import('../../pathwatch/config.js');
+  const { createPathRoutes } = await import('../../pathwatch/registry.js');
+  let cfg: ReturnType<typeof loadPathwatchConfig>;
+  try {
+    cfg = loadPathwatchConfig(opts.config);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exitCode = 2;
+    return;
+  }
+  const routes = await createPathRoutes(cfg.routes);
+  const results = await preflightAll(routes, Number(opts.deadlineMs) || 15_000);
+  for (const r of routes) r.close();
+  if (opts.json) console.log(JSON.stringify({ ok: allOk(results), results, skipped: [] }, null, 2));
+  else console.log(formatPreflight(results));
+  process.exitCode = allOk(results) ? 0 : 1;
+}
+
 export function registerPreflight(program: Command): void {
   program
     .command('preflight')
-    .description('check that this node may make every cloud call its actions need and that every id exists')
-    .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/aws.md and docs/azure.md')
+    .description(
+      'check that this node (or a pathwatch) may make every cloud call it needs and that every id exists',
+    )
+    .requiredOption(
+      '-c, --config <file>',
+      'the node or pathwatch config (YAML), see docs/aws.md and docs/azure.md',
+    )
     .option('--json', 'print the checks as JSON')
     .option('--deadline-ms <n>', 'give up on the checks after this long', '15000')
     .action(async (opts: { config: string; json?: boolean; deadlineMs: string }) => {
+      const { isPathwatchFile } = await import('../../pathwatch/config.js');
+      if (isPathwatchFile(opts.config)) return preflightPathwatch(opts);
       let cfg: ReturnType<typeof loadConfig>;
       try {
         cfg = loadConfig(opts.config, { validateAction: validateAnyAction });

@@ -82,3 +82,16 @@ test('an unreachable next hop fails without retrying, with the kernel message', 
   assert.equal(claimed.calls, 1);
   assert.match(claimed.error.message, /gateway|unreachable/i);
 });
+
+test('a route to the same destination at another metric is neither ours nor in the way (pathwatch failover)', async () => {
+  const primary = route({ via: gwC, metric: 100 });
+  const failover = route({ via: gwB, metric: 10 });
+  assert.equal((await primary.claim(ctx)).ok, true);
+  assert.deepEqual(await failover.observe(ctx), { target: 'none' });
+  assert.equal((await failover.claim(ctx)).ok, true);
+  assert.deepEqual(await failover.observe(ctx), { target: 'self' });
+  assert.deepEqual(await primary.observe(ctx), { target: 'self' });
+  assert.equal((await failover.release(ctx)).ok, true);
+  assert.match(await routes(), /10\.99\.0\.0\/16 via .* metric 100/);
+  await primary.release(ctx);
+});

@@ -1,0 +1,102 @@
+// pathwatch's commands as an operator runs them: `pathwatch --check`, `preflight` and `iam-policy` on a
+// pathwatch config (the preflight against the simulator, with the generated policy).
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import type { Sim } from '../../src/sim/server.js';
+import { keysOf, startPathSim } from './fixtures.js';
+
+const run = promisify(execFile);
+const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const EXAMPLE = new URL('../../examples/pathwatch-dx-vpn.yaml', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'tandem-pw-cli-'));
+
+async function tandem(args: string[], env: NodeJS.ProcessEnv = {}) {
+  try {
+    const out = await run(process.execPath, ['--import', 'tsx', CLI, ...args], {
+      env: { ...process.env, ...env },
+    });
+    return { status: 0, ...out };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { status: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+function write(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('tandem pathwatch, preflight and iam-policy on a pathwatch config', () => {
+  let sim: Sim;
+  before(async () => {
+    sim = await startPathSim();
+  });
+  after(async () => {
+    await sim?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('--check accepts the example and refuses a bad file with file:line, path and what was expected', async () => {
+    const ok = await tandem(['pathwatch', '--config', EXAMPLE, '--check']);
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /pathwatch-dx-vpn\.yaml: OK/);
+    const bad = write(
+      'bad.yaml',
+      readFileSync(EXAMPLE, 'utf8').replace('healthy_rounds: 10', 'healthy_rounds: 0'),
+    );
+    const refused = await tandem(['pathwatch', '--config', bad, '--check']);
+    assert.equal(refused.status, 2);
+    assert.match(
+      refused.stderr,
+      /bad\.yaml:16: failback\.healthy_rounds: expected integer to be greater or equal to 1, got 0/,
+    );
+  });
+
+  it('iam-policy prints the minimal policy: Describe on *, Create and Delete on the tables and the ENI', async () => {
+    const out = await tandem(['iam-policy', '--config', EXAMPLE]);
+    assert.equal(out.status, 0, out.stderr);
+    const doc = JSON.parse(out.stdout) as { Statement: { Action: string[]; Resource: string | string[] }[] };
+    assert.deepEqual(
+      doc.Statement.map((s) => s.Action),
+      [['ec2:DescribeRouteTables'], ['ec2:CreateRoute', 'ec2:DeleteRoute']],
+    );
+    assert.deepEqual(doc.Statement[1]?.Resource, [
+      'arn:aws:ec2:us-east-1:*:network-interface/eni-0a1b2c3d4e5f600aa',
+      'arn:aws:ec2:us-east-1:*:route-table/rtb-0a1b2c3d4e5f60001',
+    ]);
+  });
+
+  it('preflight dry-runs every write against the cloud and says Ready', async () => {
+    const cfg = `name: pf
+primary:
+  targets: [{ kind: icmp, address: 192.168.10.10 }]
+routes:
+  - kind: aws-route-table
+    route_tables: [rtb-0000000000000a001, rtb-0000000000000a002]
+    destinations: [192.168.0.0/16]
+    eni_id: eni-0000000000000b001
+    region: us-east-1
+    endpoint: ${sim.aws_url}
+`;
+    const keys = keysOf(sim);
+    const env = { AWS_ACCESS_KEY_ID: keys.accessKeyId, AWS_SECRET_ACCESS_KEY: keys.secretAccessKey };
+    const out = await tandem(['preflight', '--config', write('pf.yaml', cfg)], env);
+    assert.equal(out.status, 0, out.stdout + out.stderr);
+    assert.match(out.stdout, /OK +ec2:CreateRoute on rtb-0000000000000a002 → eni-0000000000000b001/);
+    assert.match(out.stdout, /Ready: every check passed\./);
+    const reader = keysOf(sim, 'reader');
+    const denied = await tandem(['preflight', '--config', join(dir, 'pf.yaml')], {
+      AWS_ACCESS_KEY_ID: reader.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: reader.secretAccessKey,
+    });
+    assert.equal(denied.status, 1);
+    assert.match(denied.stdout, /MISSING PERMISSION +ec2:DeleteRoute on rtb-0000000000000a001/);
+  });
+});
