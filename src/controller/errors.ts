@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'cloud-settings-mismatch'
   | 'node-offline'
   | 'node-removed'
-  | 'unavailable';
+  | 'unavailable'
+  | 'busy';
 
 const STATUS: Record<ErrorCode, number> = {
   'invalid-request': 400,
@@ -42,6 +43,7 @@ const STATUS: Record<ErrorCode, number> = {
   // Gone: the agent learns from this code that it was unassigned, not that its credential is unknown.
   'node-removed': 410,
   unavailable: 503,
+  busy: 429,
 };
 
 export class ControllerError extends Error {

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { VERSION } from '../cli/version.js';
 import { bootstrapAdmin } from './auth.js';
 import { ControllerError, errorBody } from './errors.js';
+import { LiveHub, type LiveOptions } from './live.js';
 import type { Ctx } from './model/context.js';
 import { createMailer, type SmtpSettings } from './notify/email.js';
 import { Outbox } from './notify/outbox.js';
@@ -13,8 +14,9 @@ import { collectOpenApi } from './openapi.js';
 import { ReportWriter } from './reports.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agents.js';
-import { pageRoutes } from './routes/page.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { siteRoutes } from './routes/sites.js';
+import { webRoutes } from './routes/web.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { openStore, type Store } from './store/open.js';
 import { sweep } from './sweep.js';
@@ -43,6 +45,10 @@ export interface ControllerOptions {
     send_timeout_ms?: number;
   };
   readonly pool_max?: number;
+  /** The dashboard's live stream (server-sent events). */
+  readonly live?: LiveOptions;
+  /** Where the built dashboard is (dist/web/ by default). */
+  readonly web_dir?: string;
 }
 
 export interface RunningController {
@@ -111,8 +117,12 @@ export async function startController(options: ControllerOptions): Promise<Runni
   app.get('/healthz', async () => ({ ok: true, controller_id }));
   siteRoutes(app, ctx);
   agentRoutes(app, ctx, writer);
-  adminRoutes(app, ctx);
-  pageRoutes(app);
+  adminRoutes(app, ctx, outbox);
+  const hub = new LiveHub(ctx, options.live);
+  // Live streams never end by themselves: close them before the server waits for its connections.
+  app.addHook('preClose', async () => hub.close());
+  dashboardRoutes(app, ctx, hub);
+  webRoutes(app, options.web_dir);
 
   const listen = options.listen ?? { host: '127.0.0.1', port: 0 };
   try {

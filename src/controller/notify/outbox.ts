@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import { eventView } from '../events.js';
 import type { Store } from '../store/open.js';
-import type { DeliveryRow } from '../store/tables.js';
+import type { ChannelRow, DeliveryRow } from '../store/tables.js';
 import type { Mailer } from './email.js';
 import type { Notification } from './message.js';
 import { sendWebhook, type WebhookConfig } from './webhook.js';
@@ -160,6 +160,30 @@ export class Outbox {
         ? undefined
         : await db.selectFrom('sites').select('name').where('id', '=', event.site_id).executeTakeFirst();
     const n: Notification = { delivery_id: row.id, event: eventView(event), site_name: site?.name ?? null };
+    await this.sendTo(channel, n);
+  }
+
+  /**
+   * Sends a test notification to a channel now, outside the outbox (nothing is stored or retried):
+   * the dashboard's "send test" shows what the webhook or SMTP server answered.
+   */
+  async sendTest(channel: ChannelRow): Promise<void> {
+    const at = this.o.now();
+    await this.sendTo(channel, {
+      delivery_id: 0,
+      event: {
+        id: 0,
+        type: 'test',
+        site_id: null,
+        node_id: null,
+        at,
+        details: { message: `a test of channel "${channel.name}" from the tandem dashboard` },
+      },
+      site_name: null,
+    });
+  }
+
+  private async sendTo(channel: ChannelRow, n: Notification): Promise<void> {
     if (channel.kind === 'webhook') {
       await sendWebhook(JSON.parse(channel.config) as WebhookConfig, n, this.o.now(), this.send_timeout_ms);
       return;

@@ -6,6 +6,7 @@ import { hashSecret, newSecret } from '../auth.js';
 import { ControllerError } from '../errors.js';
 import { queryEvents } from '../events.js';
 import { type Ctx, inTransaction } from '../model/context.js';
+import type { Outbox } from '../notify/outbox.js';
 import { ChannelCreate, EventQuery, IdParams, NodeParams, RuleCreate, TokenCreate } from '../schema.js';
 import { BEARER, guard } from './guard.js';
 
@@ -27,7 +28,7 @@ const DeliveryQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
+export function adminRoutes(app: FastifyInstance, ctx: Ctx, outbox: Outbox): void {
   const db = ctx.store.db;
   const read = guard(ctx.store, 'read');
   const write = guard(ctx.store, 'write');
@@ -143,6 +144,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx): void {
   );
 
   notificationRoutes(app, ctx, read, write);
+  channelTestRoute(app, ctx, outbox, write);
 }
 
 function notificationRoutes(
@@ -285,6 +287,42 @@ function notificationRoutes(
         .limit(req.query.limit)
         .execute(),
     }),
+  );
+}
+
+function channelTestRoute(
+  app: FastifyInstance,
+  ctx: Ctx,
+  outbox: Outbox,
+  write: ReturnType<typeof guard>,
+): void {
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/api/v1/channels/:id/test',
+    {
+      preHandler: write,
+      schema: {
+        tags: ['notifications'],
+        summary: 'Send a test notification to a channel now; answers what the channel said',
+        security: BEARER,
+        params: IdParams,
+      },
+    },
+    async (req) => {
+      const channel = await ctx.store.db
+        .selectFrom('channels')
+        .selectAll()
+        .where('id', '=', req.params.id)
+        .executeTakeFirst();
+      if (channel === undefined)
+        throw new ControllerError('not-found', `no channel with id ${req.params.id}`);
+      try {
+        await outbox.sendTest(channel);
+        return { ok: true, error: null };
+      } catch (err) {
+        // The channel's answer, not the controller's failure: a 200 that says what went wrong.
+        return { ok: false, error: err instanceof Error ? err.message : String(err) };
+      }
+    },
   );
 }
 

@@ -1,0 +1,150 @@
+// The dashboard's plain-words reasons and its timeline maths, without a browser.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { headline, reasonsOf } from '../../src/web/reasons.js';
+import { failovers, segments } from '../../src/web/timeline.js';
+import type { EventView, NodeBrief } from '../../src/web/types.js';
+
+function node(over: Partial<NodeBrief> = {}): NodeBrief {
+  return {
+    state: 'standby',
+    stale: false,
+    reported: true,
+    enrolled: true,
+    version: '1.4.2',
+    wan_ok: true,
+    hears_peer: true,
+    wan_down: [],
+    last_report_at: 1,
+    ...over,
+  };
+}
+
+describe('reasons', () => {
+  test('a healthy pair has no reason', () => {
+    const r = reasonsOf({ ha_enabled: true, primary: node({ state: 'active' }), secondary: node() });
+    assert.deepEqual(r, { connected: [], keepalive: [], same_version: [] });
+  });
+
+  test('Connected names the WAN probes that failed', () => {
+    const r = reasonsOf({
+      ha_enabled: true,
+      primary: node({ state: 'active', wan_ok: false, wan_down: ['isp1', 'lte'] }),
+      secondary: node({ wan_ok: false }),
+    });
+    assert.deepEqual(r.connected, [
+      "the primary's WAN probes isp1, lte failed",
+      'the secondary has no WAN connectivity',
+    ]);
+  });
+
+  test('Keepalive says who is active and who does not hear whom', () => {
+    const both = reasonsOf({
+      ha_enabled: true,
+      primary: node({ state: 'active' }),
+      secondary: node({ state: 'active' }),
+    });
+    assert.deepEqual(both.keepalive, ['both nodes are active']);
+    const deaf = reasonsOf({
+      ha_enabled: true,
+      primary: node({ state: 'maintenance' }),
+      secondary: node({ hears_peer: false }),
+    });
+    assert.deepEqual(deaf.keepalive, [
+      'no node is active',
+      'the primary is maintenance',
+      "the secondary does not hear the primary's keepalives",
+    ]);
+  });
+
+  test('Same version names both versions when the major differs, and only then', () => {
+    const minor = reasonsOf({
+      ha_enabled: true,
+      primary: node({ state: 'active', version: '1.5.0' }),
+      secondary: node(),
+    });
+    assert.deepEqual(minor.same_version, []);
+    const major = reasonsOf({
+      ha_enabled: true,
+      primary: node({ state: 'active', version: '2.0.0' }),
+      secondary: node(),
+    });
+    assert.deepEqual(major.same_version, [
+      'the primary runs 2.0.0 and the secondary 1.4.2 (major versions differ)',
+    ]);
+  });
+
+  test('a node unheard of is the reason for every indicator', () => {
+    const r = reasonsOf({
+      ha_enabled: true,
+      primary: node({ state: 'active' }),
+      secondary: node({ stale: true }),
+    });
+    assert.deepEqual(r.connected, ['the secondary stopped reporting (stale)']);
+    assert.deepEqual(r.keepalive, r.connected);
+    const fresh = reasonsOf({
+      ha_enabled: true,
+      primary: node(),
+      secondary: node({ enrolled: false, reported: false }),
+    });
+    assert.deepEqual(fresh.same_version, ['the secondary is not enrolled yet']);
+    assert.equal(
+      headline({ ha_enabled: false, split_brain: false, primary: node(), secondary: null }),
+      'no secondary node: HA is off',
+    );
+  });
+});
+
+function change(id: number, at: number, role: string, from: string | null, to: string): EventView {
+  return { id, type: 'state-change', site_id: 's', node_id: role, at, details: { role, from, to } };
+}
+
+describe('timeline', () => {
+  const w = { from: 1000, to: 2000 };
+
+  test('each node’s state over the window, from its changes; no change means the current state throughout', () => {
+    const segs = segments(
+      [change(2, 1500, 'primary', 'active', 'fault'), change(1, 900, 'primary', 'standby', 'active')],
+      w,
+      { primary: 'fault', secondary: 'standby' },
+    );
+    assert.deepEqual(segs, [
+      { role: 'primary', state: 'active', from: 1000, to: 1500 },
+      { role: 'primary', state: 'fault', from: 1500, to: 2000 },
+      { role: 'secondary', state: 'standby', from: 1000, to: 2000 },
+    ]);
+  });
+
+  test('before the first change in the window, the node was in that change’s "from" state', () => {
+    const segs = segments([change(1, 1200, 'secondary', 'standby', 'active')], w, {
+      primary: null,
+      secondary: 'active',
+    });
+    assert.deepEqual(
+      segs.filter((s) => s.role === 'secondary'),
+      [
+        { role: 'secondary', state: 'standby', from: 1000, to: 1200 },
+        { role: 'secondary', state: 'active', from: 1200, to: 2000 },
+      ],
+    );
+    assert.deepEqual(
+      segs.filter((s) => s.role === 'primary'),
+      [{ role: 'primary', state: 'unknown', from: 1000, to: 2000 }],
+    );
+  });
+
+  test('a failover stands where the secondary became active, with how long the claim took', () => {
+    const ev: EventView = {
+      id: 7,
+      type: 'failover',
+      site_id: 's',
+      node_id: 'n',
+      at: 1900,
+      details: { active_since: 1300, active_for_ms: 600, claim_ms: 850 },
+    };
+    const outside = { ...ev, id: 8, details: { active_since: 500 } };
+    assert.deepEqual(failovers([ev, outside], w), [
+      { event_id: 7, at: 1300, claim_ms: 850, active_for_ms: 600 },
+    ]);
+  });
+});
