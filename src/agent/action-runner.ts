@@ -159,6 +159,21 @@ export class ActionRunner {
     return this.#slots.map((s) => s.last ?? { action: s.action.name, kind: s.action.kind, verb: null });
   }
 
+  /** A release is running or waiting to run on some action. */
+  get releasing(): boolean {
+    return this.#slots.some((s) => s.running === 'release' || s.pending === 'release');
+  }
+
+  /** Resolves once no action is running, or after `timeout_ms`, whichever comes first (never aborts). */
+  async idle(timeout_ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<void>((r) => {
+      timer = setTimeout(r, timeout_ms);
+    });
+    await Promise.race([this.#idle(), timedOut]);
+    clearTimeout(timer);
+  }
+
   get busy(): boolean {
     return this.#slots.some((s) => s.running !== null);
   }

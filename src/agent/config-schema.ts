@@ -79,6 +79,10 @@ export const AgentConfigSchema = Type.Object(
      * the first managed copy arrives).
      */
     managed: Type.Optional(Type.Array(Type.Literal('cloud'), { maxItems: 1, uniqueItems: true })),
+    /** PEM CA certificate(s) the controller's certificate must chain to (a private CA). */
+    controller_ca_file: Type.Optional(Type.String({ minLength: 1 })),
+    /** Allow http:// to a controller that is not on loopback (a TLS-terminating proxy on the way). */
+    controller_allow_cleartext: Type.Optional(Type.Boolean()),
     log_level: Type.Optional(
       Type.Union([
         Type.Literal('fatal'),

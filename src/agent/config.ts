@@ -2,10 +2,11 @@
 // `<file>: <path>: <what was expected, got what>`; a bad config is refused, never patched with a default.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import ipaddr from 'ipaddr.js';
 import { LineCounter, parseDocument } from 'yaml';
 import { schemaIssues } from '../actions/kit/spec-issues.js';
 import { ConfigError, type ConfigIssue } from '../config/issues.js';
+import { contains, parseAddress, parseCidr } from '../net/address.js';
+import { controllerUrlProblem } from '../net/http-post.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -68,6 +69,9 @@ export interface AgentConfig {
     readonly enrollment_token: Secret | null;
     readonly credential_file: string;
     readonly report_interval_ms: number;
+    /** The PEM text of controller_ca_file, read at load. */
+    readonly ca: string | null;
+    readonly allow_cleartext: boolean;
   } | null;
   /** The parts of this config the controller manages (empty: none). */
   readonly managed: readonly 'cloud'[];
@@ -149,7 +153,7 @@ function resolveConfig(
       peer_address: p.peer_address,
       port: p.port ?? DEFAULT_PORT,
       multicast_group: p.multicast_group ?? null,
-      family: ipaddr.parse(p.local_address).kind(),
+      family: p.local_address.includes(':') ? 'ipv6' : 'ipv4',
     })),
     interval_ms,
     dead_multiplier: cfg.dead_multiplier ?? 3,
@@ -213,22 +217,29 @@ function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
 }
 
 function addressIssue(path: string, text: string, out: ConfigIssue[]): 'ipv4' | 'ipv6' | null {
-  if (!ipaddr.isValid(text)) {
-    out.push({ path, message: `expected an IPv4 or IPv6 address, got ${JSON.stringify(text)}` });
+  const parsed = parseAddress(text);
+  if (!parsed.ok) {
+    out.push({ path, message: parsed.expected });
     return null;
   }
-  return ipaddr.parse(text).kind();
+  return parsed.value.family === 4 ? 'ipv4' : 'ipv6';
 }
 
+const MULTICAST = [parseCidr('224.0.0.0/4'), parseCidr('ff00::/8')].map((c) => {
+  if (!c.ok) throw new Error(c.expected);
+  return c.value;
+});
+
 function multicastIssue(path: string, text: string, family: string | null, out: ConfigIssue[]): void {
-  if (!ipaddr.isValid(text) || ipaddr.parse(text).range() !== 'multicast') {
+  const parsed = parseAddress(text);
+  if (!parsed.ok || !MULTICAST.some((block) => contains(block, parsed.value))) {
     out.push({
       path,
       message: `expected a multicast group address (e.g. 239.255.20.48), got ${JSON.stringify(text)}`,
     });
     return;
   }
-  if (family !== null && ipaddr.parse(text).kind() !== family)
+  if (family !== null && (parsed.value.family === 4 ? 'ipv4' : 'ipv6') !== family)
     out.push({
       path,
       message: `expected an ${family} group like local_address, got ${JSON.stringify(text)}`,
@@ -283,7 +294,18 @@ function controllerOf(file: string, cfg: AgentConfigFile, env: NodeJS.ProcessEnv
     enrollment_token: token ? new Secret(new TextEncoder().encode(token)) : null,
     credential_file: resolve(dir, cfg.controller_credential_file ?? `${cfg.node}.controller-credential.json`),
     report_interval_ms: cfg.controller_report_interval_ms ?? 10_000,
+    ca: cfg.controller_ca_file === undefined ? null : readCa(file, resolve(dir, cfg.controller_ca_file)),
+    allow_cleartext: cfg.controller_allow_cleartext ?? false,
   };
+}
+
+function readCa(file: string, path: string): string {
+  const pem = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(file, [
+      { path: 'controller_ca_file', message: `expected a PEM CA certificate in ${path}` },
+    ]);
+  return pem;
 }
 
 function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
@@ -311,15 +333,19 @@ function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
     'controller_credential_file',
     'controller_report_interval_ms',
     'managed',
+    'controller_ca_file',
+    'controller_allow_cleartext',
   ] as const;
   for (const key of controllerKeys)
     if (cfg[key] !== undefined && cfg.controller_url === undefined)
       out.push({ path: key, message: 'expected controller_url to be set as well' });
-  if (cfg.controller_url !== undefined && !/^https?:\/\/[^\s/]+/.test(cfg.controller_url))
-    out.push({
-      path: 'controller_url',
-      message: `expected an http(s) URL, got ${JSON.stringify(cfg.controller_url)}`,
-    });
+  const urlProblem =
+    cfg.controller_url === undefined
+      ? null
+      : !/^https?:\/\/[^\s/]+/.test(cfg.controller_url)
+        ? `expected an http(s) URL, got ${JSON.stringify(cfg.controller_url)}`
+        : controllerUrlProblem(cfg.controller_url, cfg.controller_allow_cleartext ?? false);
+  if (urlProblem !== null) out.push({ path: 'controller_url', message: urlProblem });
   const interval = cfg.interval_ms ?? 1000;
   const dead = interval * (cfg.dead_multiplier ?? 3);
   if ((cfg.preempt_delay_ms ?? 0) > 0 && (cfg.preempt_delay_ms ?? 0) < interval)

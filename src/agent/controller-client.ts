@@ -5,6 +5,17 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { PendingCommand, Report } from '../controller/schema.js';
+import { type Answer, controllerUrlProblem, post } from '../net/http-post.js';
+
+/** An answer's JSON, or an empty object when it is not JSON (a proxy's error page). */
+function parseAnswer(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 
 /** What an agent reports (the controller's Report shape, minus the id the client assigns). */
 export type NodeReport = Omit<Report, 'id'>;
@@ -40,6 +51,10 @@ export interface ControllerClientOptions {
   readonly backoff_max_ms?: number;
   readonly request_timeout_ms?: number;
   readonly on?: ClientEvents;
+  /** PEM CA certificate(s) the controller's certificate must chain to (instead of the system's). */
+  readonly ca?: string | null;
+  /** Allow plain http:// to a non-loopback controller (a TLS-terminating proxy on the way). */
+  readonly allow_cleartext?: boolean;
 }
 
 export interface ClientStats {
@@ -58,6 +73,7 @@ export interface ClientStats {
 
 export type EnrollError =
   | { code: 'enrollment-refused'; status: number; message: string }
+  | { code: 'cleartext-refused'; message: string }
   | { code: 'unreachable'; message: string };
 
 export class ControllerClientError extends Error {
@@ -93,6 +109,17 @@ export class ControllerClient {
     this.backoff_min_ms = o.backoff_min_ms ?? 500;
     this.backoff_max_ms = o.backoff_max_ms ?? 30_000;
     this.request_timeout_ms = o.request_timeout_ms ?? 5000;
+    const problem = controllerUrlProblem(o.url, o.allow_cleartext ?? false);
+    if (problem !== null) throw new ControllerClientError({ code: 'cleartext-refused', message: problem });
+  }
+
+  private post(path: string, headers: Record<string, string>, body: string): Promise<Answer> {
+    return post(`${this.o.url}${path}`, {
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      timeout_ms: this.request_timeout_ms,
+      ca: this.o.ca ?? null,
+    });
   }
 
   /** Uses the stored credential when there is one; otherwise exchanges the enrollment token. */
@@ -108,21 +135,16 @@ export class ControllerClient {
         message: 'no stored credential and no enrollment token in the config',
       });
     }
-    let res: Response;
+    let res: Answer;
     try {
-      res = await fetch(`${this.o.url}/api/v1/enroll`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ enrollment_token }),
-        signal: AbortSignal.timeout(this.request_timeout_ms),
-      });
+      res = await this.post('/api/v1/enroll', {}, JSON.stringify({ enrollment_token }));
     } catch (err) {
       throw new ControllerClientError({
         code: 'unreachable',
         message: `controller ${this.o.url} unreachable: ${String(err)}`,
       });
     }
-    const body = (await res.json()) as {
+    const body = parseAnswer(res.text) as {
       node_id: string;
       site_id: string;
       role: 'primary' | 'secondary';
@@ -221,18 +243,16 @@ export class ControllerClient {
       return 'retry';
     }
     try {
-      const res = await fetch(`${this.o.url}/api/v1/nodes/${cred.node_id}/reports`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${cred.credential}` },
-        body: q.body,
-        signal: AbortSignal.timeout(this.request_timeout_ms),
-      });
-      const text = await res.text();
-      if (res.ok) {
-        this.o.on?.reply?.(replyOf(text));
+      const res = await this.post(
+        `/api/v1/nodes/${cred.node_id}/reports`,
+        { authorization: `Bearer ${cred.credential}` },
+        q.body,
+      );
+      if (res.status >= 200 && res.status < 300) {
+        this.o.on?.reply?.(replyOf(res.text));
         return 'sent';
       }
-      this.last_error = `HTTP ${res.status}: ${text.slice(0, 200)}`;
+      this.last_error = `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
       if (res.status === 410) {
         this.revoked = true;
         this.removed = true;
@@ -255,13 +275,15 @@ export class ControllerClient {
   async fetchConfig(): Promise<unknown> {
     const cred = this.credential;
     if (cred === null) throw new Error('not enrolled yet');
-    const res = await fetch(`${this.o.url}/api/v1/nodes/${cred.node_id}/config`, {
+    const res = await post(`${this.o.url}/api/v1/nodes/${cred.node_id}/config`, {
+      method: 'GET',
       headers: { authorization: `Bearer ${cred.credential}` },
-      signal: AbortSignal.timeout(this.request_timeout_ms),
+      body: '',
+      timeout_ms: this.request_timeout_ms,
+      ca: this.o.ca ?? null,
     });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`GET config: HTTP ${res.status}: ${text.slice(0, 200)}`);
-    return JSON.parse(text) as unknown;
+    if (res.status !== 200) throw new Error(`GET config: HTTP ${res.status}: ${res.text.slice(0, 200)}`);
+    return JSON.parse(res.text) as unknown;
   }
 
   private sleep(ms: number): Promise<void> {

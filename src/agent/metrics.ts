@@ -12,6 +12,7 @@ export interface AgentMetrics {
   readonly sendErrors: Counter<'path'>;
   readonly actionDuration: Histogram<'action' | 'verb' | 'outcome'>;
   readonly actionFailures: Counter<'action' | 'verb' | 'code'>;
+  readonly stalls: Counter;
 }
 
 /** `peerSilence` gives, per path, seconds since the peer's last keepalive (null: never heard). */
@@ -61,6 +62,11 @@ export function createMetrics(peerSilence: () => Record<string, number | null>):
       help: 'Time a claim or release took, per action',
       labelNames: ['action', 'verb', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+      ...opts,
+    }),
+    stalls: new Counter({
+      name: 'tandem_event_loop_stalls_total',
+      help: 'Times our own timer fired a dead interval late (a paused process): deaf meanwhile',
       ...opts,
     }),
     actionFailures: new Counter({

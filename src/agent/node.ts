@@ -6,9 +6,11 @@ import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
 import {
   type AdminCommand,
+  type Advert,
   type CoreConfig,
   type Input,
   parseSemVer,
+  type Readiness,
   type SwitchoverRefusal,
 } from '../core/index.js';
 import type { Monitor } from '../monitors/types.js';
@@ -147,7 +149,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
   const started = new Shell({
     core: coreConfigOf(cfg),
     clock,
-    send: (advert) => transport.send(advert),
+    // Held at most half a dead interval: the peer must not take our silence for death meanwhile.
+    send: announceAfterRelease(runner, (cfg.interval_ms * cfg.dead_multiplier) / 2, (advert) =>
+      transport.send(advert),
+    ),
     act: (verb) => runner.intend(verb),
     metrics,
     log,
@@ -166,7 +171,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       admin_token_file: cfg.status.admin_token_file,
       metrics,
       source: {
-        snapshot: () => snapshotOf(current, started, clock, readings, runner),
+        snapshot: () => snapshotOf(current, started, clock, readings, runner, transport),
         admin: (command: AdminCommand) => {
           log.info({ command }, 'admin command');
           started.input({ kind: 'admin', command });
@@ -188,9 +193,11 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     // `disable` makes the core release and announce relinquish; the peer takes over on that packet.
     started.input({ kind: 'admin', command: 'disable' });
     if (wasActive) runner.intend('release');
-    await transport.flush();
+    // The relinquish goes out once the VIP is gone (announceAfterRelease), then the socket is flushed.
     const settled = await runner.settle(SHUTDOWN_ACTIONS_MS);
     if (!settled) log.warn({ timeout_ms: SHUTDOWN_ACTIONS_MS }, 'actions still running at shutdown; aborted');
+    await new Promise((r) => setImmediate(r));
+    await transport.flush();
     started.stop();
     await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.stop())]);
     log.info('stopped');
@@ -232,6 +239,45 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
   };
 }
 
+/**
+ * Break before make: a node that steps down announces it only once its release is done (at most half
+ * a dead interval later), because the peer claims on hearing it — a VIP on both nodes would answer ARP twice.
+ * Only the latest advert is kept meanwhile.
+ */
+function announceAfterRelease(
+  runner: ActionRunner,
+  hold_max_ms: number,
+  send: (advert: Advert) => void,
+): (advert: Advert) => void {
+  let held: Advert | null = null;
+  return (advert) => {
+    if (advert.state === 'active' || !runner.releasing) {
+      held = null;
+      send(advert);
+      return;
+    }
+    const waiting = held !== null;
+    held = advert;
+    if (waiting) return;
+    void runner.idle(hold_max_ms).then(() => {
+      const latest = held;
+      held = null;
+      if (latest !== null) send(latest);
+    });
+  };
+}
+
+/** Why the pair is not Ready, in words: each indicator that is off, and a key mismatch if seen lately. */
+function readinessReasons(r: Readiness | null, authFailing: boolean): string[] {
+  const out: string[] = [];
+  if (authFailing) out.push('keepalives from the peer fail authentication: pair keys differ?');
+  if (r === null) return out;
+  if (!r.connected) out.push('connected: a node has no WAN');
+  if (!r.keepalive) out.push('keepalive: not one active and one standby hearing each other');
+  if (!r.same_version) out.push('same_version: the major versions differ');
+  return out;
+}
+
 function silenceSeconds(shell: Shell | null, clock: Clock): Record<string, number | null> {
   if (shell === null) return {};
   const now = clock.now_ms();
@@ -247,9 +293,11 @@ function snapshotOf(
   clock: Clock,
   readings: Readings,
   runner: ActionRunner,
+  transport: Transport,
 ): Record<string, unknown> {
   const status = shell.status();
   const now = clock.now_ms();
+  const auth = transport.authFailures(now);
   const peer_silence_ms: Record<string, number | null> = {};
   for (const [path, at] of Object.entries(status.peer.last_seen_ms))
     peer_silence_ms[path] = at === null ? null : Math.round(now - at);
@@ -259,6 +307,11 @@ function snapshotOf(
     version: VERSION,
     status,
     readiness: shell.readiness,
+    readiness_reasons: readinessReasons(shell.readiness, auth.recent),
+    peer_auth_failures: {
+      count: auth.count,
+      last_ms_ago: auth.last_ms === null ? null : Math.round(now - auth.last_ms),
+    },
     peer_silence_ms,
     monitors: readings.snapshot(),
     actions: runner.outcomes(),

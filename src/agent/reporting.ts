@@ -23,6 +23,9 @@ export interface ControllerSettings {
   readonly enrollment_token: string | null;
   readonly credential_file: string;
   readonly report_interval_ms: number;
+  /** PEM CA the controller's certificate must chain to; null: the system's. */
+  readonly ca?: string | null;
+  readonly allow_cleartext?: boolean;
   /**
    * A claim is reported once it has held this long (a step-down at once): a make-before-break handover
    * keeps both nodes active for one keepalive's travel, which the controller must not take for a split brain.
@@ -72,6 +75,8 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
     url: settings.url,
     credential_path: settings.credential_file,
     on: { reply: (r) => events.reply?.(r), removed: () => events.removed?.() },
+    ca: settings.ca ?? null,
+    allow_cleartext: settings.allow_cleartext ?? false,
   });
   let enrolled = false;
   let closed = false;

@@ -82,6 +82,8 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
               : null,
             credential_file: c.credential_file,
             report_interval_ms: c.report_interval_ms,
+            ca: c.ca,
+            allow_cleartext: c.allow_cleartext,
             settle_ms: cfg.interval_ms,
           },
           log,

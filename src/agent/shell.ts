@@ -59,11 +59,16 @@ export class Shell {
   #timerAt_ms: number | null = null;
   #readiness: Readiness | null = null;
   #stopped = false;
+  /** Set when our own timer fired a dead interval late: we were stalled or stopped since then. */
+  #deafSince_ms: number | null = null;
+  readonly #stall_ms: number;
 
   constructor(opts: ShellOptions) {
     this.#opts = opts;
     this.#timers = opts.timers ?? realTimers;
     this.#state = initialState(opts.core);
+    // A timer a whole dead interval late: whatever the peer's silence says, we could not have heard it.
+    this.#stall_ms = opts.core.interval_ms * opts.core.dead_multiplier;
     setStateGauge(opts.metrics, describe(this.#state, opts.clock.now_ms()).state);
   }
 
@@ -82,6 +87,7 @@ export class Shell {
   #step(input: Input): readonly Effect[] {
     if (this.#stopped) return [];
     const now_ms = this.#opts.clock.now_ms();
+    this.#noticeStall(now_ms);
     const result = step(this.#state, input, now_ms);
     this.#state = result.state;
     for (const effect of result.effects) this.#apply(effect);
@@ -129,6 +135,24 @@ export class Shell {
     }
   }
 
+  /** Tells core it was deaf before anything else reaches it, so that no input is judged on that silence. */
+  #noticeStall(now_ms: number): void {
+    const due = this.#timerAt_ms;
+    if (this.#deafSince_ms === null && due !== null && now_ms - due >= this.#stall_ms)
+      this.#deafSince_ms = due;
+    const since_ms = this.#deafSince_ms;
+    if (since_ms === null) return;
+    this.#deafSince_ms = null;
+    this.#opts.log.warn(
+      { since_ms, late_ms: Math.round(now_ms - since_ms) },
+      'event loop stalled: deaf meanwhile',
+    );
+    this.#opts.metrics.stalls.inc();
+    const result = step(this.#state, { kind: 'deaf', since_ms }, now_ms);
+    this.#state = result.state;
+    for (const effect of result.effects) this.#apply(effect);
+  }
+
   #arm(at_ms: number): void {
     this.#clearTimer();
     this.#timerAt_ms = at_ms;
@@ -136,6 +160,7 @@ export class Shell {
     this.#timer = this.#timers.set(() => {
       this.#timer = null;
       this.#timerAt_ms = null;
+      if (this.#opts.clock.now_ms() - at_ms >= this.#stall_ms) this.#deafSince_ms ??= at_ms;
       // Timers run before I/O in an event-loop turn: after a stall (a busy host), keepalives that arrived
       // meanwhile still sit in the socket. Read them first (setImmediate runs after the poll phase), so
       // that our own lateness is never taken for the peer's silence.

@@ -100,7 +100,9 @@ async function route(req: IncomingMessage, opts: StatusServerOptions, token: str
         code: 401,
         body: { error: 'UNAUTHORIZED', message: 'send Authorization: Bearer <admin token>' },
       };
-    const command = decodeURIComponent(admin[1]!) as AdminCommand;
+    const command = decodeSegment(admin[1]!) as AdminCommand | null;
+    if (command === null)
+      return { code: 400, body: { error: 'BAD_REQUEST', message: 'the command has a malformed % escape' } };
     if (!ADMIN_COMMANDS.includes(command))
       return {
         code: 404,
@@ -113,6 +115,15 @@ async function route(req: IncomingMessage, opts: StatusServerOptions, token: str
     code: 404,
     body: { error: 'NOT_FOUND', message: 'GET /status, GET /metrics, POST /admin/<command>' },
   };
+}
+
+/** A path segment with its % escapes decoded, or null when an escape is malformed (a client's mistake). */
+function decodeSegment(segment: string): string | null {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return null;
+  }
 }
 
 function fail(res: ServerResponse, err: unknown): void {

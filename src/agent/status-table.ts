@@ -17,6 +17,8 @@ interface StatusBody {
     readiness?: Record<string, unknown>;
   };
   readiness?: Record<string, unknown> | null;
+  readiness_reasons?: string[];
+  peer_auth_failures?: { count?: number; last_ms_ago?: number | null };
   peer_silence_ms?: Record<string, number | null>;
   actions?: {
     action: string;
@@ -31,6 +33,12 @@ interface StatusBody {
     rejected?: Record<string, number>;
     transitions?: number;
   };
+}
+
+function authRow(a: StatusBody['peer_auth_failures']): string[][] {
+  if (a === undefined || !a.count) return [];
+  const ago = a.last_ms_ago == null ? '' : `, last ${Math.round(a.last_ms_ago / 1000)} s ago`;
+  return [['auth failures', `${a.count} keepalives from the peer's address failed authentication${ago}`]];
 }
 
 export function formatStatus(raw: unknown): string {
@@ -57,6 +65,8 @@ export function formatStatus(raw: unknown): string {
       `${readiness.ready ? 'Ready' : 'Not ready'}: connected=${yn(readiness.connected)} keepalive=${yn(readiness.keepalive)} same_version=${yn(readiness.same_version)} active=${String(readiness.active ?? '?')}`,
     ],
     ['transitions', String(b.counters?.transitions ?? 0)],
+    ...(b.readiness_reasons ?? []).map((r) => ['not ready', r]),
+    ...authRow(b.peer_auth_failures),
   ]);
   const paths = Object.keys(b.peer_silence_ms ?? {});
   lines.push(

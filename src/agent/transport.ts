@@ -50,6 +50,18 @@ export interface TransportOptions {
   readonly wallNow?: () => number;
 }
 
+/** The first authentication failure from the peer warns at once; later ones at most this often. */
+export const AUTH_WARN_EVERY_MS = 10_000;
+/** Failures older than this no longer count: the keys were fixed, or it was one corrupted packet. */
+export const AUTH_FAILURE_RECENT_MS = 60_000;
+
+/** Keepalives from the peer's own address that fail authentication: the pair keys differ. */
+export interface AuthFailures {
+  readonly count: number;
+  /** Monotonic ms of the latest one, null if none. */
+  readonly last_ms: number | null;
+}
+
 export interface Heard {
   readonly path: string;
   readonly advert: Advert;
@@ -73,6 +85,10 @@ export class Transport {
   /** The newest advert heard (by seq within a boot): an older packet never rolls the peer's state back. */
   #newest: { boot_id: bigint; seq: bigint; advert: Advert } | null = null;
   #closed = false;
+  #authFailures = 0;
+  #authLast_ms: number | null = null;
+  #authWarned_ms: number | null = null;
+  #authSinceWarn = 0;
 
   private constructor(opts: TransportOptions) {
     this.#opts = opts;
@@ -91,6 +107,31 @@ export class Transport {
       throw err;
     }
     return t;
+  }
+
+  /** Failures from the peer's address, and whether they are recent enough to matter. */
+  authFailures(now_ms = performance.now()): AuthFailures & { readonly recent: boolean } {
+    const last = this.#authLast_ms;
+    return {
+      count: this.#authFailures,
+      last_ms: last,
+      recent: last !== null && now_ms - last < AUTH_FAILURE_RECENT_MS,
+    };
+  }
+
+  /** Loud, but rate-limited: a peer with another key sends one bad packet per interval and path. */
+  #authFailed(path: string, from: string): void {
+    const now_ms = performance.now();
+    this.#authFailures += 1;
+    this.#authLast_ms = now_ms;
+    this.#authSinceWarn += 1;
+    if (this.#authWarned_ms !== null && now_ms - this.#authWarned_ms < AUTH_WARN_EVERY_MS) return;
+    this.#opts.log.warn(
+      { path, from, failures: this.#authSinceWarn, total: this.#authFailures },
+      'keepalives from the peer fail authentication: pair keys differ?',
+    );
+    this.#authWarned_ms = now_ms;
+    this.#authSinceWarn = 0;
   }
 
   async #bind(path: PathConfig, onHeard: (heard: Heard) => void): Promise<Link> {
@@ -133,6 +174,7 @@ export class Transport {
     });
     if (!result.ok) {
       metrics.rejected.inc({ path: path.name, reason: result.reason });
+      if (result.reason === 'bad-mac') this.#authFailed(path.name, rinfo.address);
       this.#opts.log.debug(
         { path: path.name, from: rinfo.address, reason: result.reason },
         'keepalive rejected',

@@ -108,6 +108,41 @@ export function authorize(principal: Principal, need: Need): void {
   }
 }
 
+/** A chosen admin token must be as hard to guess as a generated one (256 bits is 43 characters). */
+export const ENV_TOKEN_MIN_LENGTH = 32;
+
+export class AdminTokenRefused extends Error {
+  constructor(
+    readonly code: 'admin-token-too-short' | 'admin-token-revoked',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** TANDEM_ADMIN_TOKEN: long enough, and not one an admin revoked (which would silently not work). */
+async function checkEnvToken(db: Kysely<Database>, token: string): Promise<void> {
+  if (token.length < ENV_TOKEN_MIN_LENGTH) {
+    throw new AdminTokenRefused(
+      'admin-token-too-short',
+      `TANDEM_ADMIN_TOKEN has ${token.length} characters; use at least ${ENV_TOKEN_MIN_LENGTH} random ones ` +
+        '(e.g. `openssl rand -base64 32`), or leave it unset to have one generated',
+    );
+  }
+  const revoked = await db
+    .selectFrom('tokens')
+    .select('id')
+    .where('token_hash', '=', hashSecret(token))
+    .where('revoked_at', 'is not', null)
+    .executeTakeFirst();
+  if (revoked !== undefined) {
+    throw new AdminTokenRefused(
+      'admin-token-revoked',
+      'TANDEM_ADMIN_TOKEN was revoked through the API and stays revoked; set a new one or unset it',
+    );
+  }
+}
+
 export interface Bootstrap {
   /** The admin token created now, shown once; null when the store already had one. */
   readonly admin_token: string | null;
@@ -122,6 +157,7 @@ export async function bootstrapAdmin(
   now_ms: number,
   env_token?: string,
 ): Promise<Bootstrap> {
+  if (env_token !== undefined) await checkEnvToken(db, env_token);
   const secret = env_token ?? newSecret('api');
   const inserted = await db
     .insertInto('tokens')

@@ -3,6 +3,10 @@ import { type Static, Type } from '@sinclair/typebox';
 
 const closed = { additionalProperties: false } as const;
 
+/** Epoch milliseconds a node may send: from 1970 to the year 3000, whole numbers. */
+const BoundedMs = { minimum: 0, maximum: 32_503_680_000_000 } as const;
+const EpochMs = Type.Integer(BoundedMs);
+
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 export const Name = Type.String({ minLength: 1, maxLength: 128 });
 export const Ip = Type.String({ minLength: 7, maxLength: 15, description: 'IPv4 address' });
@@ -57,7 +61,7 @@ export const SiteCreate = Type.Object(
 export type SiteCreate = Static<typeof SiteCreate>;
 export const SitePatch = Type.Object(
   { name: Type.Optional(Name), aws: Type.Optional(AwsSettings), azure: Type.Optional(AzureSettings) },
-  closed,
+  { ...closed, minProperties: 1 },
 );
 export type SitePatch = Static<typeof SitePatch>;
 
@@ -79,7 +83,8 @@ export const NodePatch = Type.Object(
     mgmt_ip: Type.Optional(Ip),
     subnet: Type.Optional(Cidr),
   },
-  closed,
+  // An empty change is a mistake to report, not a no-op to store.
+  { ...closed, minProperties: 1 },
 );
 export type NodePatch = Static<typeof NodePatch>;
 
@@ -101,8 +106,8 @@ export const ActionResult = Type.Object(
     /** Which configured action (its name). */
     name: Type.Optional(Type.String({ maxLength: 256 })),
     message: Type.Optional(Type.String({ maxLength: 2000 })),
-    duration_ms: Type.Optional(Type.Number({ minimum: 0 })),
-    at: Type.Number({ description: 'epoch ms on the node' }),
+    duration_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400_000 })),
+    at: Type.Integer({ ...EpochMs, description: 'epoch ms on the node' }),
   },
   closed,
 );
@@ -199,8 +204,7 @@ export const Report = Type.Object(
     ),
     /** Every WAN probe's latest verdict. */
     wan: Type.Array(Type.Object({ name: Name, up: Type.Boolean() }, closed), { maxItems: 16 }),
-    // Null first: with type coercion on, ajv would otherwise turn null into 0.
-    last_keepalive_at: Type.Union([Type.Null(), Type.Number()]),
+    last_keepalive_at: Type.Union([Type.Null(), EpochMs]),
     /** Claims, releases, repairs and preflights since the last report. */
     action_results: Type.Array(ActionResult, { maxItems: 32 }),
     settings: Type.Optional(SettingsState),
@@ -338,10 +342,10 @@ export const EventQuery = Type.Object(
     site_id: Type.Optional(Id),
     node_id: Type.Optional(Id),
     type: Type.Optional(EventTypeSchema),
-    since: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms, inclusive' })),
-    until: Type.Optional(Type.Integer({ minimum: 0, description: 'epoch ms, exclusive' })),
+    since: Type.Optional(Type.Integer({ ...BoundedMs, description: 'epoch ms, inclusive' })),
+    until: Type.Optional(Type.Integer({ ...BoundedMs, description: 'epoch ms, exclusive' })),
     /** Paging: the next_cursor of the previous page. */
-    cursor: Type.Optional(Type.Integer({ minimum: 1 })),
+    cursor: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
   },
   closed,

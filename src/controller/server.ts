@@ -1,15 +1,23 @@
 // The controller process: an HTTP API over the store. It keeps no state of its own beyond the
 // store, so several of them on one PostgreSQL serve the same fleet behind any load balancer.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
+import { AjvCompiler } from '@fastify/ajv-compiler';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifySchemaCompiler,
+  LogController,
+} from 'fastify';
 import pino, { type Logger } from 'pino';
 import { VERSION } from '../cli/version.js';
 import { bootstrapAdmin } from './auth.js';
 import { ControllerError, errorBody } from './errors.js';
+import { type Listener, type ListenOptions, listener } from './listener.js';
 import { LiveHub, type LiveOptions } from './live.js';
 import type { Ctx } from './model/context.js';
 import { createMailer, type SmtpSettings } from './notify/email.js';
 import { Outbox } from './notify/outbox.js';
+import type { WebhookPolicy } from './notify/webhook.js';
 import { collectOpenApi } from './openapi.js';
 import { ReportWriter } from './reports.js';
 import { adminRoutes } from './routes/admin.js';
@@ -19,6 +27,7 @@ import { siteRoutes } from './routes/sites.js';
 import { webRoutes } from './routes/web.js';
 import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { openStore, type Store } from './store/open.js';
+import { isStoreUnavailable } from './store/unavailable.js';
 import { sweep } from './sweep.js';
 
 export interface Clock {
@@ -28,7 +37,8 @@ export interface Clock {
 export interface ControllerOptions {
   /** An SQLite file path or a postgres:// URL. */
   readonly store_url: string;
-  readonly listen?: { readonly host: string; readonly port: number };
+  /** Where and how to listen: TLS files, cleartext permission, request timeout (listener.ts). */
+  readonly listen?: ListenOptions;
   readonly clock?: Clock;
   readonly settings?: Partial<Settings>;
   readonly smtp?: SmtpSettings | null;
@@ -49,6 +59,10 @@ export interface ControllerOptions {
   readonly live?: LiveOptions;
   /** Where the built dashboard is (dist/web/ by default). */
   readonly web_dir?: string;
+  /** Webhook destinations: link-local is always refused; private and loopback too with deny_private. */
+  readonly webhooks?: WebhookPolicy;
+  /** SQLite: how long a write waits for a lock held by another process before 503 (default 2 s). */
+  readonly busy_ms?: number;
 }
 
 export interface RunningController {
@@ -57,10 +71,30 @@ export interface RunningController {
   /** The admin token created by this start, to be shown once; null when the store had one. */
   readonly admin_token: string | null;
   readonly store: Store;
+  /** Reads the TLS certificate and key again (SIGHUP); a no-op on plain HTTP. */
+  reloadTls(): void;
   sweep(): Promise<void>;
   /** One pass of the notification outbox. */
   deliver(): Promise<number>;
   close(): Promise<void>;
+}
+
+/** Seconds a client is told to wait after a 503 (the store busy or unreachable). */
+const RETRY_AFTER_S = 1;
+
+/** Bodies are a few hundred bytes; routes that take lists raise their own limit. */
+const DEFAULT_BODY_LIMIT = 16 * 1024;
+
+/**
+ * JSON bodies are validated exactly as sent: no coercion ("false" is not false, ["active"] is not
+ * "active"), unknown fields refused rather than dropped. Query strings and path parameters are text
+ * by nature, so numbers there are read from their text (scalars only, never arrays).
+ */
+function validators(): FastifySchemaCompiler<unknown> {
+  const build = AjvCompiler();
+  const strict = build({}, { customOptions: { removeAdditional: false, coerceTypes: false } });
+  const text = build({}, { customOptions: { removeAdditional: false, coerceTypes: true } });
+  return (route) => (route.httpPart === 'body' ? strict : text)(route);
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -71,9 +105,20 @@ export async function startController(options: ControllerOptions): Promise<Runni
   const settings: Settings = { ...DEFAULT_SETTINGS, ...options.settings };
   const controller_id = randomUUID();
   const pool_max = options.pool_max ?? 24;
-  const store = await openStore({ url: options.store_url, pool_max });
-  const boot = await bootstrapAdmin(store.db, clock.now(), options.admin_token);
-  const ctx: Ctx = { store, settings, now: () => clock.now(), log };
+  const store = await openStore({
+    url: options.store_url,
+    pool_max,
+    ...(options.busy_ms !== undefined ? { busy_ms: options.busy_ms } : {}),
+  });
+  let boot: Awaited<ReturnType<typeof bootstrapAdmin>>;
+  try {
+    boot = await bootstrapAdmin(store.db, clock.now(), options.admin_token);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const webhooks: WebhookPolicy = options.webhooks ?? { deny_private: false };
+  const ctx: Ctx = { store, settings, now: () => clock.now(), log, webhooks };
   // PostgreSQL: a third of the pool writes reports; the rest serves authentication, reads, sweeps and the outbox.
   const lanes = store.dialect === 'postgres' ? Math.max(1, Math.floor(pool_max / 3)) : 1;
   const writer = new ReportWriter({ store, settings, now: ctx.now, log, lanes });
@@ -82,20 +127,40 @@ export async function startController(options: ControllerOptions): Promise<Runni
     now: ctx.now,
     log,
     controller_id,
+    webhook_policy: webhooks,
     mailer: options.smtp ? createMailer(options.smtp, options.outbox?.send_timeout_ms ?? 10_000) : null,
     ...options.outbox,
   });
 
+  const listen = options.listen ?? { host: '127.0.0.1', port: 0 };
+  let served: Listener;
+  try {
+    served = listener(listen);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
-    // Refuse unknown fields rather than silently dropping them.
-    ajv: { customOptions: { removeAdditional: false } },
+    serverFactory: served.factory,
+    // Small by default; the routes that need more say so (reports, rules).
+    bodyLimit: DEFAULT_BODY_LIMIT,
   });
+  app.setValidatorCompiler(validators());
   app.decorateRequest('principal', null);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ControllerError)
       return reply.status(err.status).send(errorBody(err.code, err.message, err.path));
+    if (isStoreUnavailable(err)) {
+      request.log.warn({ code: (err as { code?: unknown }).code, url: request.url }, 'store unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', String(RETRY_AFTER_S))
+        .send(
+          errorBody('unavailable', 'the store is busy or unreachable; nothing was changed, retry shortly'),
+        );
+    }
     if (err.validation) {
       const path = err.validation[0]?.instancePath;
       return reply
@@ -124,7 +189,6 @@ export async function startController(options: ControllerOptions): Promise<Runni
   dashboardRoutes(app, ctx, hub);
   webRoutes(app, options.web_dir);
 
-  const listen = options.listen ?? { host: '127.0.0.1', port: 0 };
   try {
     await app.listen({ host: listen.host, port: listen.port });
   } catch (err) {
@@ -154,10 +218,11 @@ export async function startController(options: ControllerOptions): Promise<Runni
   outbox.start();
 
   return {
-    url: `http://${host}:${port}`,
+    url: `${served.scheme}://${host}:${port}`,
     controller_id,
     admin_token: boot.admin_token,
     store,
+    reloadTls: () => served.reload(),
     sweep: runSweep,
     deliver: () => outbox.poll(),
     async close() {

@@ -1,5 +1,6 @@
 // Operator commands and the switchover handshake, plus what we announce in each keepalive.
-import { type CoreState, isFit, livePeer, relinquishing, wanLost } from './state.js';
+import { outranks } from './rank.js';
+import { type CoreState, isFit, livePeer, relinquishing, selfStanding, wanLost } from './state.js';
 import type { AdminCommand, Advert, Effect, SwitchoverRefusal } from './types.js';
 
 export function applyAdmin(s: CoreState, command: AdminCommand, now_ms: number, out: Effect[]): CoreState {
@@ -57,7 +58,12 @@ function refuse(s: CoreState, reason: SwitchoverRefusal, out: Effect[]): CoreSta
 /** The active node answers a standby's takeover request once, as if the operator had asked it. */
 export function answerPeerRequest(s: CoreState, now_ms: number, out: Effect[]): CoreState {
   const peer = livePeer(s);
-  const asking = s.state === 'active' && peer !== null && peer.takeover_request;
+  // A preferred peer's request is answered by stepping down (decide), not by a relinquish handover.
+  const asking =
+    s.state === 'active' &&
+    peer !== null &&
+    peer.takeover_request &&
+    !outranks(peer, selfStanding(s, now_ms));
   if (!asking) return s.peer_request_answered ? { ...s, peer_request_answered: false } : s;
   if (s.peer_request_answered) return s;
   return { ...handOver(s, now_ms, out), peer_request_answered: true };

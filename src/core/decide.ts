@@ -1,6 +1,6 @@
 // The one place that chooses this node's state. Every branch is a rule from PRODUCT.md.
 import { outranks, winsSplitBrain } from './rank.js';
-import { type CoreState, isFit, livePeer, relinquishing, selfStanding } from './state.js';
+import { type CoreState, isFit, listening, livePeer, relinquishing, selfStanding } from './state.js';
 import type { NodeState } from './types.js';
 
 export interface Decision {
@@ -28,13 +28,25 @@ export function decide(s: CoreState, now_ms: number): Decision {
 
 function decideWhileActive(s: CoreState, now_ms: number): Decision {
   const peer = livePeer(s);
-  if (peer === null || peer.state !== 'active') return keep(s, 'active');
+  if (peer === null) return keep(s, 'active');
+  // A preferred standby asks for the role back: step down first, it claims when it hears us (no overlap).
+  const reclaims = peer.state === 'standby' && peer.takeover_request && peer.fit;
+  if (reclaims && outranks(peer, selfStanding(s, now_ms)))
+    return { state: 'standby', reason: 'peer takes the role back' };
+  if (peer.state !== 'active') return keep(s, 'active');
   const self = { ...selfStanding(s, now_ms), relinquish: relinquishing(s, now_ms) };
   if (winsSplitBrain(self, peer)) return keep(s, 'split brain: this node wins');
   return { state: 'standby', reason: self.relinquish ? 'peer took over' : 'split brain: peer wins' };
 }
 
 function decideWhileWaiting(s: CoreState, now_ms: number): Decision {
+  const d = elect(s, now_ms);
+  if (d.state !== 'active' || !listening(s, now_ms)) return d;
+  // After a restart or deafness, only what we hear may make us claim; old silence or old adverts may not.
+  return { state: s.state === 'init' ? 'init' : 'standby', reason: 'listening for one dead interval' };
+}
+
+function elect(s: CoreState, now_ms: number): Decision {
   const peer = livePeer(s);
   // Every takeover from a live or silent active needs our own WAN working now: a restarted node cannot
   // know how long it has been down, and silence cannot tell a dead peer from a partition.
@@ -48,8 +60,7 @@ function decideWhileWaiting(s: CoreState, now_ms: number): Decision {
       // Take a relinquished role only with a working WAN right now, or the pair would pass it back and forth.
       if (peer.relinquish && s.wan_down_since_ms === null)
         return { state: 'active', reason: 'peer relinquished' };
-      if (s.preempt_at_ms !== null && now_ms >= s.preempt_at_ms)
-        return { state: 'active', reason: 'preempt' };
+      // Preemption: we asked (schedulePreempt) and claim once the peer has stepped down.
       return { state: 'standby', reason: 'peer is active' };
     case 'fault':
     case 'maintenance':
@@ -58,7 +69,8 @@ function decideWhileWaiting(s: CoreState, now_ms: number): Decision {
     case 'init':
     case 'standby':
       // Nobody active yet: the better node claims, the other waits for it.
-      if (outranks(selfStanding(s, now_ms), peer)) return { state: 'active', reason: 'elected' };
+      if (outranks(selfStanding(s, now_ms), peer))
+        return { state: 'active', reason: s.preempt_requested ? 'preempt' : 'elected' };
       return { state: 'standby', reason: 'peer is preferred' };
   }
 }

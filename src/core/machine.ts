@@ -7,6 +7,7 @@ import { type NodeView, readiness, sameReadiness } from './readiness.js';
 import {
   type CoreState,
   isFit,
+  lastHeard,
   livePeer,
   preemptWanted,
   relinquishing,
@@ -17,6 +18,7 @@ import type {
   Advert,
   CoreConfig,
   CoreEvent,
+  DeafCause,
   Effect,
   Input,
   NodeState,
@@ -44,6 +46,7 @@ export function initialState(config: CoreConfig): CoreState {
     started: false,
     state: 'init',
     listen_until_ms: 0,
+    hearing_since_ms: 0,
     ha_port_ok: true,
     failed_checks: [],
     wan_down_since_ms: null,
@@ -59,6 +62,7 @@ export function initialState(config: CoreConfig): CoreState {
     preempt_suppressed: false,
     handover_until_ms: null,
     takeover_request_until_ms: null,
+    preempt_requested: false,
     peer_request_answered: false,
     split_brain: false,
     observed_peer_answered: false,
@@ -78,8 +82,11 @@ function assertConfig(c: CoreConfig): void {
 
 export function step(s: CoreState, input: Input, now_ms: number): Step<CoreState> {
   const out: Effect[] = [];
+  const fitBefore = isFit(s);
   s = applyInput(s, input, now_ms, out);
   if (!s.started) return { state: s, effects: out };
+  // Leaving a fault: what we missed meanwhile is unknown (a port-down fault is told by ha-link itself).
+  if (!fitBefore && isFit(s) && input.kind !== 'ha-link') s = deafUntilHeard(s, 'fault', now_ms, out);
   const wasAlive = s.peer_alive;
   s = trackPeer(s, now_ms, out);
   s = answerPeerRequest(s, now_ms, out);
@@ -103,6 +110,7 @@ function applyInput(s: CoreState, input: Input, now_ms: number, out: Effect[]): 
         started: true,
         state: 'init',
         listen_until_ms: now_ms + s.dead_after_ms,
+        hearing_since_ms: now_ms,
         next_send_ms: now_ms,
       };
     case 'tick':
@@ -110,8 +118,14 @@ function applyInput(s: CoreState, input: Input, now_ms: number, out: Effect[]): 
     case 'keepalive':
       if (!(input.path in s.last_seen_ms)) return s;
       return { ...s, peer_advert: input.advert, last_seen_ms: { ...s.last_seen_ms, [input.path]: now_ms } };
-    case 'ha-link':
-      return s.ha_port_ok === input.up ? s : { ...s, ha_port_ok: input.up };
+    case 'ha-link': {
+      if (s.ha_port_ok === input.up) return s;
+      const next = { ...s, ha_port_ok: input.up };
+      // Whatever the mode, nothing reached us while our own port was down.
+      return input.up && s.started ? deafUntilHeard(next, 'ha-port-down', now_ms, out) : next;
+    }
+    case 'deaf':
+      return s.started ? deafUntilHeard(s, 'paused', now_ms, out) : s;
     case 'wan':
       if (input.ok) return s.wan_down_since_ms === null ? s : { ...s, wan_down_since_ms: null };
       return s.wan_down_since_ms === null ? { ...s, wan_down_since_ms: now_ms } : s;
@@ -124,6 +138,16 @@ function applyInput(s: CoreState, input: Input, now_ms: number, out: Effect[]): 
     case 'observed':
       return s.started ? applyObserved(s, input.target, now_ms, out) : s;
   }
+}
+
+/**
+ * Silence the node could not have heard (own port down, fault, a paused process) is no evidence of the
+ * peer's death: as at boot, it claims only on what it hears from now on, or after one dead interval.
+ */
+function deafUntilHeard(s: CoreState, cause: DeafCause, now_ms: number, out: Effect[]): CoreState {
+  const until_ms = Math.max(s.listen_until_ms, now_ms + s.dead_after_ms);
+  event(out, { kind: 'deaf', cause, until_ms });
+  return { ...s, listen_until_ms: until_ms, hearing_since_ms: now_ms };
 }
 
 /**
@@ -190,10 +214,6 @@ function trackPeer(s: CoreState, now_ms: number, out: Effect[]): CoreState {
   return { ...s, path_up, peer_alive: alive, version_mismatch: mismatch };
 }
 
-function lastHeard(s: CoreState): number {
-  return Math.max(...Object.values(s.last_seen_ms).map((v) => v ?? Number.NEGATIVE_INFINITY));
-}
-
 function expireRequests(s: CoreState, now_ms: number): CoreState {
   const handoverOver = s.handover_until_ms !== null && now_ms >= s.handover_until_ms;
   const requestOver = s.takeover_request_until_ms !== null && now_ms >= s.takeover_request_until_ms;
@@ -202,17 +222,28 @@ function expireRequests(s: CoreState, now_ms: number): CoreState {
     ...s,
     handover_until_ms: handoverOver ? null : s.handover_until_ms,
     takeover_request_until_ms: requestOver ? null : s.takeover_request_until_ms,
+    preempt_requested: requestOver ? false : s.preempt_requested,
   };
 }
 
-/** The preempt delay runs while preemption stays wanted; any interruption starts it again. */
-function schedulePreempt(s: CoreState, now_ms: number, out: Effect[]): CoreState {
+/**
+ * The preempt delay runs while preemption stays wanted; any interruption starts it again. When it is
+ * over we ask the active peer to step down and claim once it has: never two holders of the traffic.
+ */
+function schedulePreempt(state: CoreState, now_ms: number, out: Effect[]): CoreState {
+  let s = state;
   if (!preemptWanted(s, now_ms)) return s.preempt_at_ms === null ? s : { ...s, preempt_at_ms: null };
-  if (s.preempt_at_ms !== null) return s;
-  // Never before the boot listen is over: a starting node must not claim at once.
-  const at_ms = Math.max(now_ms + s.config.preempt_delay_ms, s.listen_until_ms);
-  if (s.config.preempt_delay_ms > 0) event(out, { kind: 'preempt-scheduled', at_ms });
-  return { ...s, preempt_at_ms: at_ms };
+  if (s.preempt_at_ms === null) {
+    // Never before the boot listen is over: a starting node must not claim at once. (After deafness,
+    // hearing the active peer is enough: the role is taken back by asking it, never by silence.)
+    const gate_ms = s.state === 'init' ? s.listen_until_ms : now_ms;
+    const at_ms = Math.max(now_ms + s.config.preempt_delay_ms, gate_ms);
+    if (s.config.preempt_delay_ms > 0) event(out, { kind: 'preempt-scheduled', at_ms });
+    s = { ...s, preempt_at_ms: at_ms };
+  }
+  if (s.preempt_at_ms === null || now_ms < s.preempt_at_ms || s.takeover_request_until_ms !== null) return s;
+  // Bounded like an operator's request; a peer that never steps down is asked again.
+  return { ...s, takeover_request_until_ms: now_ms + 2 * s.dead_after_ms, preempt_requested: true };
 }
 
 function transition(s: CoreState, now_ms: number, out: Effect[]): CoreState {
@@ -228,6 +259,7 @@ function transition(s: CoreState, now_ms: number, out: Effect[]): CoreState {
       preempt_at_ms: null,
       preempt_suppressed: false,
       takeover_request_until_ms: null,
+      preempt_requested: false,
       observed_peer_answered: false,
     };
   }
@@ -311,7 +343,7 @@ function updateReadiness(s: CoreState, now_ms: number, out: Effect[]): CoreState
 /** The earliest moment at which time alone can change something. */
 function nextDeadline(s: CoreState, now_ms: number): number {
   const at: number[] = [s.next_send_ms];
-  if (s.state === 'init') at.push(s.listen_until_ms);
+  if (s.listen_until_ms > now_ms) at.push(s.listen_until_ms);
   for (const path of s.config.paths) {
     const seen = s.last_seen_ms[path];
     if (seen !== null && seen !== undefined && s.path_up[path]) at.push(seen + s.dead_after_ms);
@@ -319,7 +351,9 @@ function nextDeadline(s: CoreState, now_ms: number): number {
   if (s.wan_down_since_ms !== null && !wanLost(s, now_ms)) {
     at.push(s.wan_down_since_ms + s.config.wan_loss_relinquish_ms);
   }
-  for (const t of [s.preempt_at_ms, s.handover_until_ms, s.takeover_request_until_ms]) {
+  // A due preemption waits on its request (whose end is a deadline), not on the clock.
+  const preempt_ms = s.takeover_request_until_ms === null ? s.preempt_at_ms : null;
+  for (const t of [preempt_ms, s.handover_until_ms, s.takeover_request_until_ms]) {
     if (t !== null) at.push(t);
   }
   return Math.max(now_ms, Math.min(...at));

@@ -7,8 +7,13 @@ export interface CoreState {
   readonly dead_after_ms: number;
   readonly started: boolean;
   readonly state: NodeState;
-  /** A booting node listens until then and never claims before. */
+  /**
+   * A booting node, and one that was deaf (its port down, in fault, paused), listens until then: it
+   * never claims on silence before, only on what it hears.
+   */
   readonly listen_until_ms: number;
+  /** Since when the node can hear (its start, or the end of its last deafness). */
+  readonly hearing_since_ms: number;
   readonly ha_port_ok: boolean;
   readonly failed_checks: readonly string[];
   /** Since when every WAN probe has been failing; null while any succeeds. */
@@ -28,6 +33,8 @@ export interface CoreState {
   readonly handover_until_ms: number | null;
   /** A standby's switchover request, carried in its keepalives until answered or this passes. */
   readonly takeover_request_until_ms: number | null;
+  /** The request is a preemption: the active peer steps down first, then we claim (no overlap). */
+  readonly preempt_requested: boolean;
   /** The peer's takeover request has been answered (accepted or refused); cleared when it stops asking. */
   readonly peer_request_answered: boolean;
   readonly split_brain: boolean;
@@ -46,6 +53,16 @@ export function isFit(s: CoreState): boolean {
 /** WAN lost = every probe has failed for at least the relinquish threshold (10 s by default). */
 export function wanLost(s: CoreState, now_ms: number): boolean {
   return s.wan_down_since_ms !== null && now_ms - s.wan_down_since_ms >= s.config.wan_loss_relinquish_ms;
+}
+
+/** When the peer was last heard on any path; -Infinity if never. */
+export function lastHeard(s: CoreState): number {
+  return Math.max(...Object.values(s.last_seen_ms).map((v) => v ?? Number.NEGATIVE_INFINITY));
+}
+
+/** Still listening after boot or deafness, and nothing heard since: silence proves nothing yet. */
+export function listening(s: CoreState, now_ms: number): boolean {
+  return now_ms < s.listen_until_ms && lastHeard(s) < s.hearing_since_ms;
 }
 
 /** The peer's advert while it is alive, else null: a dead peer's last words count for nothing. */

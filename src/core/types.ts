@@ -76,6 +76,11 @@ export type Input =
   | { readonly kind: 'tick' }
   | { readonly kind: 'keepalive'; readonly path: string; readonly advert: Advert }
   | { readonly kind: 'ha-link'; readonly up: boolean }
+  /**
+   * The node could not have heard anything from since_ms until now (its process was paused, its
+   * event loop stalled): that silence is no evidence of the peer's death.
+   */
+  | { readonly kind: 'deaf'; readonly since_ms: number }
   /** ok=false when every WAN probe is failing right now; the machine applies the 10 s rule. */
   | { readonly kind: 'wan'; readonly ok: boolean }
   | { readonly kind: 'check'; readonly name: string; readonly ok: boolean }
@@ -95,6 +100,9 @@ export type SwitchoverRefusal =
   | 'not-in-a-pair-state'
   | 'already-in-progress';
 
+/** Why a node could not have heard its peer for a while. */
+export type DeafCause = 'ha-port-down' | 'fault' | 'paused';
+
 export type CoreEvent =
   | {
       readonly kind: 'state-change';
@@ -103,6 +111,8 @@ export type CoreEvent =
       readonly reason: string;
     }
   | { readonly kind: 'peer-dead'; readonly silent_ms: number }
+  /** The node was deaf (port down, fault, paused); it hears the peer or listens until until_ms. */
+  | { readonly kind: 'deaf'; readonly cause: DeafCause; readonly until_ms: number }
   | { readonly kind: 'peer-alive'; readonly path: string }
   | { readonly kind: 'path-down'; readonly path: string }
   | { readonly kind: 'path-up'; readonly path: string }

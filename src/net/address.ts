@@ -157,3 +157,20 @@ function fromIpaddr(addr: ipaddr.IPv4 | ipaddr.IPv6): Address {
     ? { family: 4, text: addr.toString(), bytes }
     : { family: 6, text: (addr as ipaddr.IPv6).toRFC5952String(), bytes };
 }
+
+const LOOPBACK_BLOCKS: readonly Cidr[] = ['127.0.0.0/8', '::1/128'].map((text) => {
+  const parsed = parseCidr(text);
+  if (!parsed.ok) throw new Error(parsed.expected);
+  return parsed.value;
+});
+
+/**
+ * Whether a host (an address, `[v6]` as in URLs, or the name `localhost`) is this machine's loopback:
+ * where cleartext HTTP cannot be read off a network.
+ */
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  if (bare === 'localhost') return true;
+  const parsed = parseAddress(bare);
+  return parsed.ok && LOOPBACK_BLOCKS.some((block) => contains(block, parsed.value));
+}

@@ -1,5 +1,6 @@
 // Per-sender anti-replay state, after the IPsec sliding window (RFC 4303 §3.4.3), plus boot ids so
-// that a recording of a peer's earlier life can neither be replayed nor keep a dead peer "alive".
+// that a recording of a peer's earlier life can neither be replayed nor keep a dead peer "alive", nor
+// retire the life it is living now.
 import type { Keepalive } from './types.js';
 
 /** Packets a sender may be reordered by (several paths, redundant copies) and still be accepted. */
@@ -31,6 +32,8 @@ export interface SenderSnapshot {
   node_id: number;
   boot_id: bigint;
   highest_seq: bigint;
+  /** The latest send time accepted from the current boot (the sender's clock). */
+  latest_sent_at_ms: number;
   /** Bit i set: seq highest_seq - i was accepted. */
   window: bigint;
   retired_boot_ids: bigint[];
@@ -41,6 +44,9 @@ interface Sender {
   highest_seq: bigint;
   window: bigint;
   retired: bigint[];
+  latest_sent_at_ms: number;
+  /** Our wall clock when the current boot was last accepted. */
+  heard_at_wall_ms: number;
 }
 
 export class ReplayGuard {
@@ -61,7 +67,11 @@ export class ReplayGuard {
     if (sender === undefined) return this.#firstContact(p, fresh);
     if (sender.boot_id !== p.boot_id) return this.#newBoot(sender, p, fresh);
     const verdict = slide(sender, p.seq);
-    if (verdict.ok) this.#touch(p.node_id, sender);
+    if (verdict.ok) {
+      sender.latest_sent_at_ms = Math.max(sender.latest_sent_at_ms, p.sent_at_ms);
+      sender.heard_at_wall_ms = fresh.now_wall_ms;
+      this.#touch(p.node_id, sender);
+    }
     return verdict;
   }
 
@@ -75,6 +85,7 @@ export class ReplayGuard {
       node_id,
       boot_id: s.boot_id,
       highest_seq: s.highest_seq,
+      latest_sent_at_ms: s.latest_sent_at_ms,
       window: s.window,
       retired_boot_ids: [...s.retired],
     }));
@@ -87,7 +98,14 @@ export class ReplayGuard {
       const oldest = this.#senders.keys().next();
       if (oldest.done !== true) this.#senders.delete(oldest.value);
     }
-    this.#senders.set(p.node_id, { boot_id: p.boot_id, highest_seq: p.seq, window: 1n, retired: [] });
+    this.#senders.set(p.node_id, {
+      boot_id: p.boot_id,
+      highest_seq: p.seq,
+      window: 1n,
+      retired: [],
+      latest_sent_at_ms: p.sent_at_ms,
+      heard_at_wall_ms: fresh.now_wall_ms,
+    });
     return { ok: true, kind: 'first-contact' };
   }
 
@@ -96,11 +114,15 @@ export class ReplayGuard {
       return { ok: false, reason: 'replayed', detail: 'boot id of an earlier life of this sender' };
     const late = staleness(p, fresh);
     if (late !== null) return { ok: false, reason: 'stale', detail: `new boot id ${late}` };
+    const older = olderBoot(sender, p, fresh);
+    if (older !== null) return { ok: false, reason: 'replayed', detail: older };
     sender.retired.push(sender.boot_id);
     if (sender.retired.length > this.limits.max_retired_boot_ids) sender.retired.shift();
     sender.boot_id = p.boot_id;
     sender.highest_seq = p.seq;
     sender.window = 1n;
+    sender.latest_sent_at_ms = p.sent_at_ms;
+    sender.heard_at_wall_ms = fresh.now_wall_ms;
     this.#touch(p.node_id, sender);
     return { ok: true, kind: 'new-boot' };
   }
@@ -109,6 +131,19 @@ export class ReplayGuard {
     this.#senders.delete(node_id);
     this.#senders.set(node_id, sender);
   }
+}
+
+/**
+ * A new boot id must have been sent after the current boot's latest packet (both on the sender's own
+ * clock): a recording of an earlier life, replayed within the skew allowance, must never retire the
+ * life the sender is living now. Once the current boot has been silent longer than the skew allowance
+ * it gives way to any fresh boot (a sender whose clock stepped back across its restart), since a
+ * recording older than its last packet is then refused as stale anyway.
+ */
+function olderBoot(s: Sender, p: Admitted, fresh: Freshness): string | null {
+  if (p.sent_at_ms > s.latest_sent_at_ms) return null;
+  if (fresh.now_wall_ms - s.heard_at_wall_ms > fresh.max_clock_skew_ms) return null;
+  return `new boot id sent at ${p.sent_at_ms}, not after the current boot's ${s.latest_sent_at_ms}: a recording`;
 }
 
 /** Null when the send time is within the allowed skew, else why not. */

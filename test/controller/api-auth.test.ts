@@ -205,7 +205,7 @@ for (const kind of STORES) {
 
     test('the bootstrap admin token is created once; TANDEM_ADMIN_TOKEN is adopted', async () => {
       const url = await stores.url();
-      const first = await harness(url, { admin_token: 'tdk_operator-chosen-secret-123' });
+      const first = await harness(url, { admin_token: 'tdk_operator-chosen-secret-1234567890' });
       assert.equal(first.c.admin_token, null);
       assert.equal((await first.api('GET', '/api/v1/sites')).status, 200);
       await first.c.close();
@@ -213,7 +213,7 @@ for (const kind of STORES) {
       const a = await harness(url2);
       assert.match(a.admin, /^tdk_/);
       await a.c.close();
-      const b = await harness(url2, { admin_token: 'tdk_later-env-token-456' });
+      const b = await harness(url2, { admin_token: 'tdk_later-env-token-4567890123456789' });
       assert.equal(b.c.admin_token, null);
       assert.equal((await b.api('GET', '/api/v1/sites')).status, 200);
       assert.equal((await b.api('GET', '/api/v1/sites', undefined, a.admin)).status, 200);

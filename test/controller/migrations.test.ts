@@ -9,7 +9,7 @@ import type { RunningController } from '../../src/controller/server.js';
 import { migrations } from '../../src/controller/store/migrations.js';
 import { apiFor, FakeClock, harness, report, STORES, type StoreKind, Stores } from '../helpers/controller.js';
 
-const ADMIN = 'tdk_migration-test-admin-token';
+const ADMIN = 'tdk_migration-test-admin-token-0123';
 
 /** Creates the store as the first release did: migration 0001 only. */
 async function storeAt0001(kind: StoreKind, url: string): Promise<void> {

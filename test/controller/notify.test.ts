@@ -86,7 +86,14 @@ for (const kind of STORES) {
     beforeEach(async () => {
       mail = await smtp();
       h = await harness(await stores.url(), {
-        smtp: { host: '127.0.0.1', port: mail.port, secure: false, from: 'tandem@example.test' },
+        // The test server offers no STARTTLS; a real one would.
+        smtp: {
+          host: '127.0.0.1',
+          port: mail.port,
+          secure: false,
+          allow_cleartext: true,
+          from: 'tandem@example.test',
+        },
         outbox: { poll_ms: 50, retry_base_ms: 100, max_attempts: 3 },
         // Real time here: a split brain is an event once both nodes have been active this long.
         settings: { split_brain_after_ms: 100 },

@@ -4,7 +4,7 @@ import { after, describe, test } from 'node:test';
 import { apiFor, pairSite, report, STORES, Stores } from '../helpers/controller.js';
 import { type ControllerProcess, spawnController } from '../helpers/controller-process.js';
 
-const ADMIN = 'tdk_sigkill-test-admin-token';
+const ADMIN = 'tdk_sigkill-test-admin-token-0123456';
 
 async function allReportIds(api: ReturnType<typeof apiFor>, node_id: string): Promise<Set<string>> {
   const ids = new Set<string>();

@@ -89,12 +89,45 @@ describe('detection', () => {
 });
 
 describe('preemption', () => {
-  it('a recovered primary takes the active role back', () => {
+  it('a recovered primary asks the active peer to step down and claims once it has: never two holders', () => {
     const n = new Node(PRIMARY);
     n.hear(activeSecondary, 0, 3001);
+    assert.equal(n.state, 'standby', 'no claim while the peer still holds the traffic');
+    assert.equal(n.lastAdvert().takeover_request, true);
+    assert.ok(
+      n.log.find((l) => l.effect.kind === 'send-keepalive' && l.effect.advert.takeover_request)!.at >= 3000,
+    );
+    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'standby' }) }, 3005);
     assert.equal(n.state, 'active');
-    assert.equal(n.roleChanges().length, 1);
-    assert.ok(n.roleChanges()[0]!.at >= 3000, 'not before the boot listen is over');
+    assert.deepEqual(n.roleChanges(), [{ at: 3005, kind: 'claim' }]);
+    assert.deepEqual(n.events('state-change').at(-1), {
+      kind: 'state-change',
+      from: 'standby',
+      to: 'active',
+      reason: 'preempt',
+    });
+  });
+
+  it('the active node steps down for a preferred standby that asks, releasing before the peer claims', () => {
+    const n = new Node(SECONDARY);
+    n.advance(3000);
+    assert.equal(n.state, 'active');
+    const primary = peerAdvert({ role: 'primary', node_id: 1, priority: 200, state: 'standby' });
+    n.hear(primary, 3000, 5000);
+    assert.equal(n.state, 'active', 'a preferred standby that does not ask changes nothing');
+    n.feed({ kind: 'keepalive', path: 'lan', advert: { ...primary, takeover_request: true } }, 5000);
+    assert.equal(n.state, 'standby');
+    assert.deepEqual(n.roleChanges().at(-1), { at: 5000, kind: 'release' });
+    assert.equal(n.lastAdvert().state, 'standby', 'the peer learns at once that it may claim');
+    assert.deepEqual(n.events('switchover-accepted'), [], 'answered by stepping down, not by a handover');
+  });
+
+  it('a less preferred standby that asks is answered by a handover, not by stepping down', () => {
+    const n = new Node(PRIMARY);
+    n.advance(3000);
+    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ takeover_request: true }) }, 3000);
+    assert.equal(n.state, 'active');
+    assert.equal(n.lastAdvert().relinquish, true);
   });
 
   it('in no-preempt mode the recovered primary stays standby', () => {
@@ -112,8 +145,11 @@ describe('preemption', () => {
     n.hear(activeSecondary, 21_000, 50_500);
     assert.equal(n.state, 'standby', 'the fault restarted the delay');
     n.hear(activeSecondary, 50_500, 51_001);
+    assert.equal(n.state, 'standby');
+    assert.equal(n.lastAdvert().takeover_request, true, 'asks at 51 000 ms, not before');
+    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert() }, 51_001);
     assert.equal(n.state, 'active');
-    assert.equal(n.roleChanges()[0]!.at, 51_000);
+    assert.equal(n.roleChanges()[0]!.at, 51_001);
   });
 
   it('a primary without WAN does not preempt a secondary that has it', () => {
@@ -133,7 +169,11 @@ describe('HA link', () => {
     assert.equal(n.state, 'fault');
     assert.deepEqual(n.roleChanges(), []);
     n.feed({ kind: 'ha-link', up: true }, 30_000);
-    assert.equal(n.state, 'active', 'port back and peer still silent: takes over');
+    assert.equal(n.state, 'standby', 'the silence it measured with its port down proves nothing');
+    n.advance(32_999);
+    assert.equal(n.state, 'standby');
+    n.advance(33_000);
+    assert.equal(n.state, 'active', 'port back and the peer silent for a whole dead interval: takes over');
   });
 
   it('direct mode: the standby takes over on silence whatever its port state', () => {
@@ -151,6 +191,91 @@ describe('HA link', () => {
     n.feed({ kind: 'ha-link', up: false }, 5000);
     assert.equal(n.state, 'fault');
     assert.deepEqual(n.roleChanges().at(-1), { at: 5000, kind: 'release' });
+  });
+});
+
+describe('deafness: silence the node could not have heard', () => {
+  const activePrimary = peerAdvert({ role: 'primary', node_id: 1, priority: 200, state: 'active' });
+
+  it('the active primary whose port went down and came back claims nothing until it hears the peer', () => {
+    const n = new Node({ ...PRIMARY, ha_link: 'switch' });
+    n.hear(peerAdvert(), 0, 5000);
+    n.feed({ kind: 'ha-link', up: false }, 5000);
+    assert.equal(n.state, 'fault');
+    n.advance(20_000);
+    n.feed({ kind: 'ha-link', up: true }, 20_000);
+    n.advance(20_900);
+    assert.equal(n.state, 'standby');
+    assert.deepEqual(n.roleChanges(), [
+      { at: 3000, kind: 'claim' },
+      { at: 5000, kind: 'release' },
+    ]);
+    // The secondary took over meanwhile; hearing it, the primary asks for the role back.
+    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'active' }) }, 20_900);
+    assert.equal(n.state, 'standby');
+    assert.equal(n.lastAdvert().takeover_request, true);
+    assert.equal(n.roleChanges().length, 2);
+  });
+
+  it('direct mode: after its port returns the node listens one dead interval as at boot', () => {
+    const n = new Node({ ...SECONDARY, ha_link: 'direct' });
+    n.hear(activePrimary, 0, 5000);
+    n.feed({ kind: 'ha-link', up: false }, 5000);
+    n.feed({ kind: 'ha-link', up: true }, 5500);
+    n.advance(7000);
+    assert.equal(
+      n.state,
+      'standby',
+      'the primary was last heard at 4000: dead at 7000 by the clock, but we were deaf',
+    );
+    n.advance(8499);
+    assert.equal(n.state, 'standby');
+    n.advance(8500);
+    assert.equal(n.state, 'active');
+  });
+
+  it('a paused process does not claim on the silence it slept through', () => {
+    const n = new Node(SECONDARY);
+    n.hear(activePrimary, 0, 5000);
+    // Paused from 4100 to 60 000: the shell notices its late timer and says so before anything else.
+    n.now = 60_000;
+    n.feed({ kind: 'deaf', since_ms: 4100 }, 60_000);
+    n.feed({ kind: 'tick' }, 60_000);
+    assert.equal(n.state, 'standby');
+    assert.deepEqual(n.events('deaf'), [{ kind: 'deaf', cause: 'paused', until_ms: 63_000 }]);
+    n.hear(activePrimary, 60_010, 70_000);
+    assert.equal(n.state, 'standby', 'it hears the active peer: nothing to do');
+    assert.deepEqual(n.roleChanges(), []);
+  });
+
+  it('after deafness an old advert does not make it claim: only what it hears since', () => {
+    const n = new Node(PRIMARY);
+    n.feed({ kind: 'check', name: 'app', ok: false }, 0);
+    n.hear(peerAdvert({ state: 'fault', fit: false }), 0, 5001);
+    n.feed({ kind: 'check', name: 'app', ok: true }, 5100);
+    assert.equal(n.state, 'standby', 'the peer in fault at 5000 may have recovered since');
+    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ state: 'fault', fit: false }) }, 6000);
+    assert.equal(n.state, 'active', 'heard again in fault: takes over');
+  });
+
+  it('leaving a fault the node listens one dead interval before it claims on silence', () => {
+    const n = new Node(SECONDARY);
+    n.hear(activePrimary, 0, 5000);
+    n.feed({ kind: 'check', name: 'app', ok: false }, 5000);
+    n.feed({ kind: 'check', name: 'app', ok: true }, 10_000);
+    assert.equal(n.state, 'standby');
+    n.advance(12_999);
+    assert.equal(n.state, 'standby');
+    n.advance(13_000);
+    assert.equal(n.state, 'active');
+  });
+
+  it('a node that was deaf while active keeps the role (the split-brain rule settles any overlap)', () => {
+    const n = new Node(PRIMARY);
+    n.advance(3000);
+    n.feed({ kind: 'deaf', since_ms: 3000 }, 9000);
+    assert.equal(n.state, 'active');
+    assert.deepEqual(n.roleChanges(), [{ at: 3000, kind: 'claim' }]);
   });
 });
 
@@ -414,6 +539,8 @@ describe('health', () => {
     assert.equal(n.state, 'fault');
     assert.equal(n.lastAdvert().fit, false);
     n.feed({ kind: 'check', name: 'daemon', ok: true }, 6000);
+    assert.equal(n.state, 'standby', 'back in service, listening before it claims on silence');
+    n.advance(9000);
     assert.equal(n.state, 'active');
   });
 
@@ -448,7 +575,9 @@ describe('maintenance and disable', () => {
     assert.equal(n.state, 'maintenance');
     n.feed({ kind: 'admin', command: 'maintenance-off' }, 30_000);
     n.hear(peerAdvert({ state: 'active' }), 30_000, 31_001);
-    assert.equal(n.state, 'active', 'back in service, the primary preempts');
+    assert.equal(n.lastAdvert().takeover_request, true, 'back in service, the primary asks for the role');
+    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert() }, 31_001);
+    assert.equal(n.state, 'active', 'and takes it once the peer has stepped down');
   });
 
   it('disable releases at once and announces it', () => {

@@ -1,5 +1,5 @@
 // Two real machines through long random sequences of losses, restarts, link and WAN flaps,
-// partitions, switchovers and maintenance, checking the pair's promises against the ground truth.
+// partitions, deaf spells (own link down, a paused process), switchovers and maintenance, checking the pair's promises against the ground truth.
 // Replay a failure: SIM_SEED=<seed printed below> node scripts/run-tests.js simulation
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -68,9 +68,12 @@ class Properties {
   checkOverlap(): void {
     this.checkPingPong();
     const w = this.w;
-    const clean = w.nodes[0].config.paths.some((p) =>
-      [0, 1].every((d) => !w.links[d]![p]!.cut && w.links[d]![p]!.loss === 0),
-    );
+    const deaf = w.nodes.some((n) => n.paused || n.link_down);
+    const clean =
+      !deaf &&
+      w.nodes[0].config.paths.some((p) =>
+        [0, 1].every((d) => !w.links[d]![p]!.cut && w.links[d]![p]!.loss === 0),
+      );
     if (!clean) this.cleanSince = null;
     else if (this.cleanSince === null) this.cleanSince = w.now;
     const both = w.activeCount() === 2;
@@ -88,6 +91,7 @@ class Properties {
     if (c.to !== 'active') return;
     const w = this.w;
     const other = 1 - c.node;
+    this.checkDeafClaim(c);
     // (c) a standby never takes over while its own WAN is lost and the active's is up — once the
     // active has had one dead interval to say so (two nodes deciding within a latency is a race that
     // split-brain resolution settles, and is checked by (b)).
@@ -104,6 +108,22 @@ class Properties {
       if (since < this.ep.config.preempt_delay_ms) this.fail(`(d) two preemptions ${since} ms apart`);
       this.lastPreemptAt[c.node] = c.at;
     }
+  }
+
+  /**
+   * (g) no claim on silence measured while deaf: a node that claims because it hears nothing has been
+   * able to hear for a whole dead interval (since its boot, its link's return, its resumption). In
+   * `direct` mode a node whose own port is down takes over by design; the rule holds once it is back.
+   */
+  private checkDeafClaim(c: RoleChange): void {
+    if (c.reason !== 'peer dead' && c.reason !== 'no peer heard') return;
+    const n = this.w.nodes[c.node]!;
+    if (n.config.ha_link === 'direct' && n.link_down) return;
+    const heard_ms = c.at - n.hearing_since;
+    if (heard_ms < this.ep.dead_ms)
+      this.fail(
+        `(g) node ${c.node} claimed (${c.reason}) after hearing for only ${heard_ms} ms since it was deaf`,
+      );
   }
 
   fail(message: string): void {
@@ -152,26 +172,33 @@ function perturb(w: PairWorld, rng: Rng): void {
   const i = rng.int(0, 1);
   const n = w.nodes[i]!;
   const path = rng.pick(n.config.paths);
-  const roll = rng.int(0, 13);
+  const roll = rng.int(0, 15);
   if (roll === 0) n.up ? w.crash(i) : w.boot(i);
   else if (roll === 1) w.links[i]![path]!.loss = rng.pick([0, 0.05, 0.2, 0.5]);
   else if (roll === 2) w.links[i]![path]!.cut = !w.links[i]![path]!.cut;
   else if (roll === 3) for (const d of [0, 1]) w.links[d]![path]!.cut = true;
   else if (roll === 4)
     for (const d of [0, 1]) for (const p of n.config.paths) w.links[d]![p] = { loss: 0, cut: false };
-  else if (roll === 5) w.setHaLink(i, !n.ha_link_up);
+  // A monitor flap; it never reports carrier on a link that is down (that is a deaf fault, below).
+  else if (roll === 5 && !n.link_down) w.setHaLink(i, !n.ha_link_up);
   else if (roll === 6 || roll === 7) w.setWan(i, !n.wan_up);
   else if (roll === 8) w.setCheck(i, !n.check_ok);
   else if (roll === 9 || roll === 10) w.admin(i, 'switchover');
   else if (roll === 11) w.admin(i, n.maintenance ? 'maintenance-off' : 'maintenance-on');
   else if (roll === 12) w.admin(i, n.disabled ? 'enable' : 'disable');
+  else if (roll === 13) w.setOwnLink(i, n.link_down);
+  else if (roll === 14) w.pause(i, rng.int(1, 40) * Math.ceil(n.config.interval_ms / 2));
   else if (!n.up) w.boot(i);
 }
 
 /** Heal the network and restart dead nodes; everything else stays as chaos left it. */
 function calm(w: PairWorld): void {
   for (const d of [0, 1]) for (const p of w.nodes[0].config.paths) w.links[d]![p] = { loss: 0, cut: false };
-  for (const i of [0, 1]) if (!w.nodes[i]!.up) w.boot(i);
+  for (const i of [0, 1]) {
+    w.setOwnLink(i, true);
+    w.resume(i);
+    if (!w.nodes[i]!.up) w.boot(i);
+  }
 }
 
 function runEpisode(rng: Rng, stepsBudget: number, props: (w: PairWorld, ep: Episode) => Properties): number {

@@ -9,6 +9,7 @@ import type { Rng } from './rng.js';
 type Ev =
   | { kind: 'timer'; node: number; gen: number }
   | { kind: 'observe'; node: number; incarnation: number }
+  | { kind: 'resume'; node: number; incarnation: number }
   | { kind: 'deliver'; node: number; path: string; advert: Advert; incarnation: number };
 
 interface Queued {
@@ -86,6 +87,16 @@ export interface SimNode {
   check_ok: boolean;
   maintenance: boolean;
   disabled: boolean;
+  /** Its own link is down: nothing in or out on any path (a pulled cable, a switch port down). */
+  link_down: boolean;
+  /** The process is stopped: events wait (the kernel buffers packets) until it resumes. */
+  paused: boolean;
+  paused_since: number;
+  held: Ev[];
+  /** Monitor readings and commands that reached a paused process, applied when it resumes. */
+  heldInputs: Input[];
+  /** Since when the node could really hear: its boot, its link's return, its resumption. */
+  hearing_since: number;
 }
 
 export interface RoleChange {
@@ -141,6 +152,12 @@ export class PairWorld {
       check_ok: true,
       maintenance: false,
       disabled: false,
+      link_down: false,
+      paused: false,
+      paused_since: 0,
+      held: [],
+      heldInputs: [],
+      hearing_since: 0,
     };
   }
 
@@ -152,6 +169,10 @@ export class PairWorld {
     n.machine = initialState(n.config);
     n.maintenance = false;
     n.disabled = false;
+    n.paused = false;
+    n.held = [];
+    n.heldInputs = [];
+    n.hearing_since = this.now;
     this.input(i, { kind: 'ha-link', up: n.ha_link_up });
     if (!n.wan_up) this.input(i, { kind: 'wan', ok: false });
     if (!n.check_ok) this.input(i, { kind: 'check', name: 'app', ok: false });
@@ -161,6 +182,9 @@ export class PairWorld {
   crash(i: number): void {
     const n = this.nodes[i]!;
     n.up = false;
+    n.paused = false;
+    n.held = [];
+    n.heldInputs = [];
     n.timer_gen++;
     if (n.active) this.setActive(i, false, 'crash');
   }
@@ -168,6 +192,36 @@ export class PairWorld {
   setHaLink(i: number, up: boolean): void {
     this.nodes[i]!.ha_link_up = up;
     this.input(i, { kind: 'ha-link', up });
+  }
+
+  /** A deaf fault: the node's own link goes down (its link monitor tells it) or comes back. */
+  setOwnLink(i: number, up: boolean): void {
+    const n = this.nodes[i]!;
+    if (n.link_down === !up) return;
+    n.link_down = !up;
+    if (up) n.hearing_since = this.now;
+    this.setHaLink(i, up);
+  }
+
+  /** A deaf fault: the process stops (SIGSTOP, a stalled event loop) for `for_ms`. */
+  pause(i: number, for_ms: number): void {
+    const n = this.nodes[i]!;
+    if (!n.up || n.paused) return;
+    n.paused = true;
+    n.paused_since = this.now;
+    this.queue.push(this.now + for_ms, { kind: 'resume', node: i, incarnation: n.incarnation });
+  }
+
+  /** Resumes a paused node as the agent's shell does: deaf since the pause, then what waited, then a tick. */
+  resume(i: number): void {
+    const n = this.nodes[i]!;
+    if (!n.paused) return;
+    n.paused = false;
+    n.hearing_since = this.now;
+    this.input(i, { kind: 'deaf', since_ms: n.paused_since });
+    for (const input of n.heldInputs.splice(0)) this.input(i, input);
+    for (const ev of n.held.splice(0)) this.handle(ev);
+    this.input(i, { kind: 'tick' });
   }
 
   setWan(i: number, up: boolean): void {
@@ -217,6 +271,15 @@ export class PairWorld {
   private handle(ev: Ev): void {
     const n = this.nodes[ev.node]!;
     if (!n.up) return;
+    if (ev.kind === 'resume') {
+      if (ev.incarnation === n.incarnation) this.resume(ev.node);
+      return;
+    }
+    if (n.paused) {
+      // Timers are re-armed by the tick at resumption; packets and reads wait in their queues.
+      if (ev.kind !== 'timer') n.held.push(ev);
+      return;
+    }
     if (ev.kind === 'observe') {
       if (ev.incarnation !== n.incarnation || !n.active) return;
       const target = this.route === ev.node ? 'self' : this.route === null ? 'none' : 'peer';
@@ -239,6 +302,10 @@ export class PairWorld {
   private input(i: number, input: Input): void {
     const n = this.nodes[i]!;
     if (!n.up) return;
+    if (n.paused) {
+      n.heldInputs.push(input);
+      return;
+    }
     const r = step(n.machine, input, this.now);
     this.steps++;
     n.machine = r.state;
@@ -285,6 +352,7 @@ export class PairWorld {
   private transmit(from: number, advert: Advert): void {
     const to = 1 - from;
     const target = this.nodes[to]!;
+    if (this.nodes[from]!.link_down || target.link_down) return;
     for (const path of this.nodes[from]!.config.paths) {
       const link = this.links[from]![path]!;
       if (link.cut || this.rng.chance(link.loss)) continue;

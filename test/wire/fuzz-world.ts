@@ -84,6 +84,8 @@ export class FuzzWorld {
 
   /** The peer restarts: a new boot id from the seeded generator. */
   restart(): void {
+    // A restart takes time: its first packet is sent after the last one of the life before.
+    this.ctx.now_wall_ms += 1 + this.rng.int(1000);
     this.#sealer = this.#newSealer();
   }
 

@@ -98,7 +98,10 @@ describe('replay: boots', () => {
   it('accepts a restarted peer, whatever its new sequence number, when its send time is fresh', () => {
     const ctx = context();
     deliver(ctx, packet(500n));
-    assert.deepEqual(deliver(ctx, packet(1n, BOOT_2), packet(2n, BOOT_2)), ['accepted', 'accepted']);
+    assert.deepEqual(deliver(ctx, packet(1n, BOOT_2, NOW_MS + 900), packet(2n, BOOT_2, NOW_MS + 950)), [
+      'accepted',
+      'accepted',
+    ]);
   });
 
   it('refuses a new boot id with an old send time: a recording of a life we never saw', () => {
@@ -111,8 +114,11 @@ describe('replay: boots', () => {
   it('refuses packets of a retired boot id even when fresh: a dead life cannot come back', () => {
     const ctx = context();
     deliver(ctx, packet(1n), packet(2n));
-    deliver(ctx, packet(1n, BOOT_2));
-    assert.deepEqual(deliver(ctx, packet(3n, BOOT_1), packet(2n, BOOT_2)), ['replayed', 'accepted']);
+    deliver(ctx, packet(1n, BOOT_2, NOW_MS + 900));
+    assert.deepEqual(deliver(ctx, packet(3n, BOOT_1, NOW_MS + 1000), packet(2n, BOOT_2, NOW_MS + 1000)), [
+      'replayed',
+      'accepted',
+    ]);
     const [sender] = ctx.guard.snapshot();
     assert.deepEqual(sender?.retired_boot_ids, [BOOT_1]);
   });
@@ -130,13 +136,13 @@ describe('replay: boots', () => {
   it('cannot keep a dead peer alive: replaying everything it ever sent, in any order, is refused', () => {
     const ctx = context();
     const recorded: Buffer[] = [];
-    for (const [boot, count] of [
-      [BOOT_1, 40n],
-      [BOOT_2, 100n],
-      [BOOT_3, 100n],
+    for (const [boot, count, life] of [
+      [BOOT_1, 40n, 0],
+      [BOOT_2, 100n, 1],
+      [BOOT_3, 100n, 2],
     ] as const)
       for (let seq = 1n; seq <= count; seq += 1n) {
-        const p = packet(seq, boot);
+        const p = packet(seq, boot, NOW_MS + life * 200 + Number(seq));
         recorded.push(p);
         assert.equal(verdict(decodeKeepalive(p, ctx)), 'accepted');
       }
@@ -152,6 +158,61 @@ describe('replay: boots', () => {
     }
     assert.equal(tally.get('accepted'), undefined);
     assert.deepEqual([...tally.keys()].sort(), ['replayed', 'stale']);
+  });
+});
+
+describe('replay: across our restart', () => {
+  /** The peer's stream: `count` packets of one boot, one every 50 ms from `from_ms`. */
+  function stream(boot: bigint, from_ms: number, count: number): Buffer[] {
+    return Array.from({ length: count }, (_, i) => packet(BigInt(i + 1), boot, from_ms + i * 50));
+  }
+
+  it("a recording of the peer's previous boot, replayed after we restart, never retires its current boot", () => {
+    // The attacker recorded the peer's first life; the peer restarted 1 s later, then so did we.
+    const previous = stream(BOOT_1, NOW_MS - 3000, 40);
+    const current = stream(BOOT_2, NOW_MS - 1000, 60);
+    const ctx = context({ now_wall_ms: NOW_MS });
+    const verdicts: string[][] = [[], []];
+    for (let i = 0; i < current.length; i++) {
+      ctx.now_wall_ms = NOW_MS + i * 50;
+      verdicts[0]!.push(...deliver(ctx, current[i]!));
+      // Each recorded packet is well within the clock skew allowance: only its age betrays it.
+      verdicts[1]!.push(...deliver(ctx, previous[i % previous.length]!));
+    }
+    assert.deepEqual(new Set(verdicts[0]), new Set(['accepted']), 'the genuine stream stays accepted');
+    assert.deepEqual(new Set(verdicts[1]), new Set(['replayed']));
+    assert.equal(ctx.guard.snapshot()[0]?.boot_id, BOOT_2);
+  });
+
+  it('a genuine restart of the peer is still accepted at once', () => {
+    const ctx = context();
+    deliver(ctx, ...stream(BOOT_1, NOW_MS - 1000, 10));
+    assert.deepEqual(deliver(ctx, packet(1n, BOOT_2, NOW_MS)), ['accepted']);
+  });
+
+  it('a peer whose clock stepped back across its restart is accepted once its stamps pass its old life', () => {
+    // Its clock ran 3 s ahead (within the allowance), and was corrected when it restarted.
+    const ctx = context();
+    deliver(ctx, packet(1n, BOOT_1, NOW_MS + 3000));
+    ctx.now_wall_ms = NOW_MS + 1000;
+    assert.deepEqual(
+      deliver(ctx, packet(1n, BOOT_2, NOW_MS + 1000)),
+      ['replayed'],
+      'indistinguishable from a recording',
+    );
+    ctx.now_wall_ms = NOW_MS + 3001;
+    assert.deepEqual(
+      deliver(ctx, packet(2n, BOOT_2, NOW_MS + 3001)),
+      ['accepted'],
+      'at most the allowance later',
+    );
+  });
+
+  it('with max_clock_skew_ms 0 a new boot is accepted as soon as the current one pauses (no clock to trust)', () => {
+    const ctx = context({ max_clock_skew_ms: 0 });
+    deliver(ctx, packet(1n, BOOT_1, NOW_MS + 60_000));
+    ctx.now_wall_ms = NOW_MS + 1;
+    assert.deepEqual(deliver(ctx, packet(1n, BOOT_2, NOW_MS)), ['accepted']);
   });
 });
 
@@ -199,7 +260,7 @@ describe('replay: the guard', () => {
 
   it('remembers at most max_retired_boot_ids earlier boots per sender', () => {
     const ctx = context({ guard: new ReplayGuard({ max_retired_boot_ids: 2 }) });
-    for (const boot of [1n, 2n, 3n, 4n]) deliver(ctx, packet(1n, boot));
+    for (const boot of [1n, 2n, 3n, 4n]) deliver(ctx, packet(1n, boot, NOW_MS + Number(boot)));
     assert.deepEqual(ctx.guard.snapshot()[0]?.retired_boot_ids, [2n, 3n]);
     // Boot 1 is forgotten: only the clock now stands between its recordings and acceptance.
     assert.deepEqual(deliver(ctx, packet(2n, 1n, NOW_MS - 60_000), packet(2n, 2n)), ['stale', 'replayed']);
@@ -244,7 +305,7 @@ describe('sealer', () => {
     assert.notEqual(first.boot_id, second.boot_id);
     const ctx = context();
     assert.deepEqual(
-      deliver(ctx, first.seal(body, NOW_MS), second.seal(body, NOW_MS), first.seal(body, NOW_MS)),
+      deliver(ctx, first.seal(body, NOW_MS), second.seal(body, NOW_MS + 1), first.seal(body, NOW_MS + 2)),
       ['accepted', 'accepted', 'replayed'],
     );
   });

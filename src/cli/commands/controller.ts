@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import pino from 'pino';
-import { parseSmtpUrl } from '../../controller/notify/email.js';
+import type { ListenOptions } from '../../controller/listener.js';
+import { parseSmtpUrl, type SmtpSettings, smtpCredentials } from '../../controller/notify/email.js';
 import { startController } from '../../controller/server.js';
 import type { Settings } from '../../controller/settings.js';
 
@@ -14,6 +16,13 @@ interface Flags {
   reportRetentionMs?: string;
   smtpUrl?: string;
   smtpFrom: string;
+  smtpCredentialsFile?: string;
+  smtpAllowCleartext?: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  allowCleartext?: boolean;
+  requestTimeoutMs?: string;
+  webhookDenyPrivate?: boolean;
   logLevel: string;
 }
 
@@ -32,6 +41,28 @@ function parseListen(text: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[(.*)\]$/, '$1'), port: Number(m[2]) };
 }
 
+function listenOf(flags: Flags): ListenOptions {
+  if ((flags.tlsCert === undefined) !== (flags.tlsKey === undefined))
+    throw new Error('--tls-cert and --tls-key go together: give both, or neither');
+  const timeout = positiveInt('--request-timeout-ms', flags.requestTimeoutMs);
+  return {
+    ...parseListen(flags.listen),
+    tls:
+      flags.tlsCert !== undefined && flags.tlsKey !== undefined
+        ? { cert_path: flags.tlsCert, key_path: flags.tlsKey }
+        : null,
+    allow_cleartext: flags.allowCleartext === true,
+    ...(timeout !== undefined ? { request_timeout_ms: timeout } : {}),
+  };
+}
+
+function smtpOf(flags: Flags): SmtpSettings | null {
+  if (flags.smtpUrl === undefined) return null;
+  const file = flags.smtpCredentialsFile;
+  const credentials = smtpCredentials(file === undefined ? null : readFileSync(file, 'utf8'), process.env);
+  return parseSmtpUrl(flags.smtpUrl, flags.smtpFrom, credentials, flags.smtpAllowCleartext === true);
+}
+
 export function registerController(program: Command): void {
   program
     .command('controller')
@@ -44,6 +75,13 @@ export function registerController(program: Command): void {
       process.env.TANDEM_STORE ?? '.tandem/controller.db',
     )
     .option('--listen <host:port>', 'address to serve the API on', '127.0.0.1:8080')
+    .option('--tls-cert <file>', 'PEM certificate chain: serve HTTPS (re-read on SIGHUP)')
+    .option('--tls-key <file>', 'PEM private key of --tls-cert (re-read on SIGHUP)')
+    .option(
+      '--allow-cleartext',
+      'serve plain HTTP on a non-loopback address (only behind a TLS-terminating reverse proxy)',
+    )
+    .option('--request-timeout-ms <ms>', 'a request must arrive whole within this (default 10000)')
     .option('--stale-after-ms <ms>', 'a node silent this long is stale (default 30000)')
     .option(
       '--failover-after-ms <ms>',
@@ -55,9 +93,18 @@ export function registerController(program: Command): void {
     )
     .option('--enrollment-ttl-ms <ms>', 'how long an enrollment token is valid (default 7 days)')
     .option('--report-retention-ms <ms>', 'stored reports older than this are dropped (default 1 hour)')
+    .option('--smtp-url <url>', 'SMTP server for email notifications, smtp://host:port or smtps://host')
     .option(
-      '--smtp-url <url>',
-      'SMTP server for email notifications, smtp://user:pass@host:port or smtps://…',
+      '--smtp-credentials-file <file>',
+      'SMTP user (first line) and password (second line); or TANDEM_SMTP_USER and TANDEM_SMTP_PASSWORD',
+    )
+    .option(
+      '--smtp-allow-cleartext',
+      'send mail (and the password) without TLS when the server offers no STARTTLS',
+    )
+    .option(
+      '--webhook-deny-private',
+      'refuse webhook URLs on private and loopback addresses too (link-local ones always are)',
     )
     .option('--smtp-from <address>', 'sender of notification emails', 'tandem@localhost')
     .option('--log-level <level>', 'pino log level', 'info')
@@ -86,9 +133,10 @@ async function run(flags: Flags): Promise<void> {
   const log = pino({ level: flags.logLevel }, pino.destination(2));
   const controller = await startController({
     store_url: flags.store,
-    listen: parseListen(flags.listen),
+    listen: listenOf(flags),
     settings,
-    smtp: flags.smtpUrl === undefined ? null : parseSmtpUrl(flags.smtpUrl, flags.smtpFrom),
+    smtp: smtpOf(flags),
+    webhooks: { deny_private: flags.webhookDenyPrivate === true },
     ...(process.env.TANDEM_ADMIN_TOKEN ? { admin_token: process.env.TANDEM_ADMIN_TOKEN } : {}),
     log,
   });
@@ -103,6 +151,18 @@ async function run(flags: Flags): Promise<void> {
       () => process.exit(1),
     );
   };
+  process.on('SIGHUP', () => {
+    try {
+      controller.reloadTls();
+      log.info('TLS certificate and key reloaded');
+    } catch (err) {
+      // The old certificate stays in use: a half-written file must not take the API down.
+      log.error(
+        { err: err instanceof Error ? err.message : String(err) },
+        'TLS reload failed; keeping the old one',
+      );
+    }
+  });
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
 }

@@ -1,6 +1,7 @@
 // What the model functions need: the store, the settings and the clock.
 import type { Kysely } from 'kysely';
 import { ControllerError } from '../errors.js';
+import type { WebhookPolicy } from '../notify/webhook.js';
 import type { Settings } from '../settings.js';
 import type { Store } from '../store/open.js';
 import type { Database, NodeRow, RangeRow, SiteRow } from '../store/tables.js';
@@ -12,6 +13,8 @@ export interface Ctx {
   readonly now: () => number;
   /** Where retried transactions are logged. */
   readonly log?: TransactOptions['log'];
+  /** Which webhook URLs a channel may have. */
+  readonly webhooks?: WebhookPolicy;
 }
 
 /** A write transaction of the model, retried on a deadlock or a serialisation failure. */

@@ -1,10 +1,11 @@
 // A site's network as one whole: native ranges (one per node), routed ranges and cloud settings,
 // validated together because most rules (overlap, floating IP, models) span several of them.
-import ipaddr from 'ipaddr.js';
+
 import type { ActiveNode } from '../../core/types.js';
+import { parseCidr } from '../../net/address.js';
 import { ControllerError } from '../errors.js';
 import type { SiteKind } from '../store/tables.js';
-import { checkHostIp, checkNoOverlap, gatewayOf, type NamedSubnet, parseSubnet } from './ranges.js';
+import { checkHostIp, checkNoOverlap, gatewayOf, type NamedSubnet, parseIp, parseSubnet } from './ranges.js';
 
 export interface CloudSettings {
   readonly aws?: { readonly route_tables: readonly string[]; readonly destinations: readonly string[] };
@@ -47,14 +48,16 @@ export function validateCloud(kind: SiteKind, cloud: CloudSettings): void {
     );
   }
   cloud.aws?.destinations.forEach((d, i) => {
-    if (!ipaddr.isValidCIDR(d) || ipaddr.parseCIDR(d)[0].kind() !== 'ipv4') {
-      throw new ControllerError(
-        'invalid-subnet',
-        `"${d}" is not an IPv4 CIDR (e.g. 0.0.0.0/0)`,
-        `/aws/destinations/${i}`,
-      );
+    const path = `/aws/destinations/${i}`;
+    const parsed = parseCidr(d, { family: 4, network: true });
+    if (!parsed.ok) throw new ControllerError('invalid-subnet', `destination: ${parsed.expected}`, path);
+    if (cloud.aws!.destinations.indexOf(d) !== i) {
+      throw new ControllerError('invalid-request', `destination ${d} is listed twice; list each once`, path);
     }
   });
+  const floating = cloud.azure?.floating_ip ?? null;
+  // Checked here too, so that a site without nodes cannot store an address that is not one.
+  if (floating !== null) parseIp(floating, '/azure/floating_ip');
 }
 
 /** Refuses a network that breaks any rule, naming the rule and the field. */

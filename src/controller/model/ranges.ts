@@ -1,5 +1,5 @@
 // Network range maths for a site: subnets, the computed gateway, reserved addresses and overlap.
-import ipaddr from 'ipaddr.js';
+import { parseAddress, parseCidr } from '../../net/address.js';
 import { ControllerError } from '../errors.js';
 import type { SiteKind } from '../store/tables.js';
 
@@ -11,8 +11,8 @@ export interface Subnet {
   readonly size: number;
 }
 
-function toNumber(addr: ipaddr.IPv4): number {
-  const [a, b, c, d] = addr.octets;
+function toNumber(bytes: readonly number[]): number {
+  const [a, b, c, d] = bytes;
   return ((a! << 24) | (b! << 16) | (c! << 8) | d!) >>> 0;
 }
 
@@ -20,47 +20,22 @@ function toText(n: number): string {
   return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
 }
 
+/** An IPv4 address in dotted decimal (the one strict parser: no octal, hex or integer forms). */
 export function parseIp(text: string, path: string): number {
-  if (!ipaddr.IPv4.isValidFourPartDecimal(text)) {
-    throw new ControllerError('invalid-request', `"${text}" is not an IPv4 address (a.b.c.d)`, path);
-  }
-  return toNumber(ipaddr.IPv4.parse(text));
+  const parsed = parseAddress(text, 4);
+  if (!parsed.ok) throw new ControllerError('invalid-request', parsed.expected, path);
+  return toNumber(parsed.value.bytes);
 }
 
+/**
+ * A subnet: an IPv4 network address in CIDR form, /8 to /29 (a /29 is the smallest subnet AWS and
+ * Azure accept; smaller ones leave no host after the reserved five). Its text is canonical.
+ */
 export function parseSubnet(text: string, path: string): Subnet {
-  let parsed: [ipaddr.IPv4 | ipaddr.IPv6, number];
-  try {
-    parsed = ipaddr.parseCIDR(text);
-  } catch {
-    throw new ControllerError(
-      'invalid-subnet',
-      `"${text}" is not a subnet in CIDR form (e.g. 10.0.3.0/24)`,
-      path,
-    );
-  }
-  const [addr, prefix] = parsed;
-  if (addr.kind() !== 'ipv4') {
-    throw new ControllerError('invalid-subnet', `"${text}" is IPv6; ranges are IPv4 subnets`, path);
-  }
-  // A /29 is the smallest subnet AWS and Azure accept; smaller ones leave no host after the reserved five.
-  if (prefix < 8 || prefix > 29) {
-    throw new ControllerError(
-      'invalid-subnet',
-      `"${text}": the prefix length must be between /8 and /29`,
-      path,
-    );
-  }
-  const size = 2 ** (32 - prefix);
-  const value = toNumber(addr as ipaddr.IPv4);
-  const network = value - (value % size);
-  if (network !== value) {
-    throw new ControllerError(
-      'invalid-subnet',
-      `"${text}" is not a network address; did you mean ${toText(network)}/${prefix}?`,
-      path,
-    );
-  }
-  return { text, network, prefix, size };
+  const parsed = parseCidr(text, { family: 4, network: true, min_prefix: 8, max_prefix: 29 });
+  if (!parsed.ok) throw new ControllerError('invalid-subnet', `subnet: ${parsed.expected}`, path);
+  const { address, prefix } = parsed.value;
+  return { text: parsed.value.text, network: toNumber(address.bytes), prefix, size: 2 ** (32 - prefix) };
 }
 
 /** The gateway of a range is always the first host address (the cloud's VPC/VNet router). */

@@ -7,7 +7,7 @@ import type { Store } from '../store/open.js';
 import type { ChannelRow, DeliveryRow } from '../store/tables.js';
 import type { Mailer } from './email.js';
 import type { Notification } from './message.js';
-import { sendWebhook, type WebhookConfig } from './webhook.js';
+import { sendWebhook, type WebhookConfig, type WebhookPolicy } from './webhook.js';
 
 export interface OutboxOptions {
   readonly store: Store;
@@ -27,6 +27,8 @@ export interface OutboxOptions {
    * that a controller killed mid-send delays that one notification by this much.
    */
   readonly claim_ms?: number;
+  /** Which webhook destinations may be called (link-local never). */
+  readonly webhook_policy?: WebhookPolicy;
 }
 
 const BATCH = 20;
@@ -185,7 +187,14 @@ export class Outbox {
 
   private async sendTo(channel: ChannelRow, n: Notification): Promise<void> {
     if (channel.kind === 'webhook') {
-      await sendWebhook(JSON.parse(channel.config) as WebhookConfig, n, this.o.now(), this.send_timeout_ms);
+      const config = JSON.parse(channel.config) as WebhookConfig;
+      await sendWebhook(
+        config,
+        n,
+        this.o.now(),
+        this.send_timeout_ms,
+        this.o.webhook_policy ?? { deny_private: false },
+      );
       return;
     }
     if (this.o.mailer === null)

@@ -7,19 +7,20 @@ import { ControllerError } from '../errors.js';
 import { queryEvents } from '../events.js';
 import { type Ctx, inTransaction } from '../model/context.js';
 import type { Outbox } from '../notify/outbox.js';
+import { redactedUrl, webhookUrlProblem } from '../notify/webhook.js';
 import { ChannelCreate, EventQuery, IdParams, NodeParams, RuleCreate, TokenCreate } from '../schema.js';
 import { BEARER, guard } from './guard.js';
 
 const ReportQuery = Type.Object(
   {
-    cursor: Type.Optional(Type.Integer({ minimum: 1 })),
+    cursor: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   },
   { additionalProperties: false },
 );
 const DeliveryQuery = Type.Object(
   {
-    event_id: Type.Optional(Type.Integer({ minimum: 1 })),
+    event_id: Type.Optional(Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER })),
     status: Type.Optional(
       Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('failed')]),
     ),
@@ -27,6 +28,8 @@ const DeliveryQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const RULE_BODY_LIMIT = 128 * 1024;
 
 export function adminRoutes(app: FastifyInstance, ctx: Ctx, outbox: Outbox): void {
   const db = ctx.store.db;
@@ -36,7 +39,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx, outbox: Outbox): voi
   app.post<{ Body: TokenCreate }>(
     '/api/v1/tokens',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         tags: ['tokens'],
         summary: 'Create an admin or viewer API token (shown once)',
@@ -64,7 +67,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx, outbox: Outbox): voi
   app.get(
     '/api/v1/tokens',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['tokens'], summary: 'List API tokens (never their secrets)', security: BEARER },
     },
     async () => ({
@@ -78,7 +81,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx, outbox: Outbox): voi
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/v1/tokens/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags: ['tokens'], summary: 'Revoke an API token', security: BEARER, params: IdParams },
     },
     async (req, reply) => {
@@ -97,7 +100,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx, outbox: Outbox): voi
   app.get<{ Querystring: EventQuery }>(
     '/api/v1/events',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags: ['events'],
         summary: 'Events, newest first, filtered and paged',
@@ -110,7 +113,7 @@ export function adminRoutes(app: FastifyInstance, ctx: Ctx, outbox: Outbox): voi
   app.get<{ Params: Static<typeof NodeParams>; Querystring: Static<typeof ReportQuery> }>(
     '/api/v1/nodes/:node_id/reports',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags: ['agents'],
         summary: 'A node’s stored reports, newest first',
@@ -158,11 +161,15 @@ function notificationRoutes(
   app.post<{ Body: ChannelCreate }>(
     '/api/v1/channels',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags, summary: 'Create a webhook or email channel', security: BEARER, body: ChannelCreate },
     },
     async (req, reply) => {
       const { name, kind, ...config } = req.body;
+      if (req.body.kind === 'webhook') {
+        const problem = webhookUrlProblem(req.body.url, ctx.webhooks ?? { deny_private: false });
+        if (problem !== null) throw new ControllerError('invalid-request', problem, '/url');
+      }
       const id = randomUUID();
       await db
         .insertInto('channels')
@@ -174,7 +181,7 @@ function notificationRoutes(
   app.get(
     '/api/v1/channels',
     {
-      preHandler: read,
+      onRequest: read,
       schema: { tags, summary: 'List channels (webhook secrets hidden)', security: BEARER },
     },
     async () => ({
@@ -186,7 +193,7 @@ function notificationRoutes(
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/v1/channels/:id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags, summary: 'Delete a channel and its rules', security: BEARER, params: IdParams },
     },
     async (req, reply) => {
@@ -202,7 +209,9 @@ function notificationRoutes(
   app.post<{ Body: RuleCreate }>(
     '/api/v1/rules',
     {
-      preHandler: write,
+      onRequest: write,
+      // Up to 1000 site ids.
+      bodyLimit: RULE_BODY_LIMIT,
       schema: {
         tags,
         summary: 'Send events of these types at these sites to a channel',
@@ -237,7 +246,7 @@ function notificationRoutes(
   );
   app.get(
     '/api/v1/rules',
-    { preHandler: read, schema: { tags, summary: 'List notification rules', security: BEARER } },
+    { onRequest: read, schema: { tags, summary: 'List notification rules', security: BEARER } },
     async () => ({
       rules: (await db.selectFrom('rules').selectAll().orderBy('created_at').execute()).map((r) => ({
         id: r.id,
@@ -250,7 +259,7 @@ function notificationRoutes(
   );
   app.delete<{ Params: Static<typeof IdParams> }>(
     '/api/v1/rules/:id',
-    { preHandler: write, schema: { tags, summary: 'Delete a rule', security: BEARER, params: IdParams } },
+    { onRequest: write, schema: { tags, summary: 'Delete a rule', security: BEARER, params: IdParams } },
     async (req, reply) => {
       const r = await db.deleteFrom('rules').where('id', '=', req.params.id).executeTakeFirst();
       if (r.numDeletedRows !== 1n) throw new ControllerError('not-found', `no rule with id ${req.params.id}`);
@@ -260,7 +269,7 @@ function notificationRoutes(
   app.get<{ Querystring: Static<typeof DeliveryQuery> }>(
     '/api/v1/deliveries',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags,
         summary: 'Notification deliveries and their state',
@@ -329,5 +338,6 @@ function channelTestRoute(
 function channelView(c: { id: string; name: string; kind: string; config: string }): Record<string, unknown> {
   const config = JSON.parse(c.config) as Record<string, unknown>;
   if ('secret' in config) config.secret = '(hidden)';
+  if (typeof config.url === 'string') config.url = redactedUrl(config.url);
   return { id: c.id, name: c.name, kind: c.kind, ...config };
 }

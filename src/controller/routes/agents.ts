@@ -2,12 +2,18 @@
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { authenticate, authorize, bearer, hashSecret, isNodeCredential } from '../auth.js';
+import { ControllerError } from '../errors.js';
 import { pendingCommands } from '../model/commands.js';
 import type { Ctx } from '../model/context.js';
 import { enroll, nodeSettings } from '../model/nodes.js';
 import type { ReportWriter } from '../reports.js';
 import { Enroll, NodeParams, Report, ReportAck } from '../schema.js';
 import { BEARER, guard } from './guard.js';
+
+/** What newSecret('node') makes: the prefix and 32 random bytes in base64url. */
+const CREDENTIAL_SHAPE = /^tdn_[A-Za-z0-9_-]{43}$/;
+/** An enrollment exchange carries one token. */
+const ENROLL_BODY_LIMIT = 1024;
 
 /** A report is a few hundred bytes; 32 action results with long messages stay well inside this. */
 const REPORT_BODY_LIMIT = 256 * 1024;
@@ -18,13 +24,29 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
 
   app.post<{ Body: Static<typeof Enroll> }>(
     '/api/v1/enroll',
-    { schema: { tags, summary: 'Exchange a one-time enrollment token for a node credential', body: Enroll } },
+    {
+      bodyLimit: ENROLL_BODY_LIMIT,
+      schema: { tags, summary: 'Exchange a one-time enrollment token for a node credential', body: Enroll },
+    },
     async (req, reply) => reply.status(201).send(await enroll(ctx, req.body.enrollment_token)),
   );
   app.post<{ Params: Static<typeof NodeParams>; Body: Report }>(
     '/api/v1/nodes/:node_id/reports',
     {
       // Authenticated in the write batch: one read finds every batched report's node by its credential.
+      // Before the body is read, only a cheap check: a credential's shape, or a person's token in full.
+      onRequest: async (req) => {
+        const secret = bearer(req);
+        if (isNodeCredential(secret)) {
+          if (!CREDENTIAL_SHAPE.test(secret))
+            throw new ControllerError('unauthenticated', 'unknown node credential; enroll the node again');
+          return;
+        }
+        // A person's token: 401 when unknown, else 403, as on every node route.
+        authorize(await authenticate(ctx.store.db, ctx.store.hot, req), {
+          node_id: (req.params as Static<typeof NodeParams>).node_id,
+        });
+      },
       bodyLimit: REPORT_BODY_LIMIT,
       schema: {
         tags,
@@ -37,11 +59,6 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
     },
     async (req) => {
       const secret = bearer(req);
-      if (!isNodeCredential(secret)) {
-        // A person's token: 401 when unknown, else 403, as on every node route.
-        authorize(await authenticate(ctx.store.db, ctx.store.hot, req), { node_id: req.params.node_id });
-        throw new Error('unreachable: only a node credential may report');
-      }
       const outcome = await writer.submit({
         credential_hash: hashSecret(secret),
         node_id: req.params.node_id,
@@ -64,7 +81,7 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
   app.get<{ Params: Static<typeof NodeParams> }>(
     '/api/v1/nodes/:node_id/config',
     {
-      preHandler: self,
+      onRequest: self,
       schema: {
         tags,
         summary: 'This node’s site settings (peer, network, cloud) and the managed part with its version',

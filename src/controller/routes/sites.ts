@@ -43,13 +43,13 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
 
   app.post<{ Body: SiteCreate }>(
     '/api/v1/sites',
-    { preHandler: write, schema: { tags, summary: 'Create a site', security: BEARER, body: SiteCreate } },
+    { onRequest: write, schema: { tags, summary: 'Create a site', security: BEARER, body: SiteCreate } },
     async (req, reply) => reply.status(201).send(await createSite(ctx, req.body)),
   );
   app.get<{ Querystring: Paging }>(
     '/api/v1/sites',
     {
-      preHandler: read,
+      onRequest: read,
       schema: { tags, summary: 'List sites with their HA status', security: BEARER, querystring: Paging },
     },
     async (req) => listSites(ctx, req.query.cursor, req.query.limit),
@@ -57,7 +57,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get<{ Params: P<typeof SiteParams> }>(
     '/api/v1/sites/:site_id',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags,
         summary: 'A site: settings, nodes, network, status',
@@ -70,7 +70,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get<{ Params: P<typeof SiteParams> }>(
     '/api/v1/sites/:site_id/status',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags,
         summary: 'Ready / Not Ready, indicators, active node, split brain',
@@ -83,7 +83,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.patch<{ Params: P<typeof SiteParams>; Body: SitePatch }>(
     '/api/v1/sites/:site_id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         tags,
         summary: 'Change a site’s name or cloud settings',
@@ -97,7 +97,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.delete<{ Params: P<typeof SiteParams> }>(
     '/api/v1/sites/:site_id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags, summary: 'Delete a site and revoke its nodes', security: BEARER, params: SiteParams },
     },
     async (req, reply) => {
@@ -108,7 +108,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.post<{ Params: P<typeof SiteParams>; Body: NodeCreate }>(
     '/api/v1/sites/:site_id/nodes',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         tags,
         summary: 'Add a node; returns its one-time enrollment token',
@@ -122,7 +122,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.patch<{ Params: P<typeof SiteRoleParams>; Body: NodePatch }>(
     '/api/v1/sites/:site_id/nodes/:role',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         tags,
         summary: 'Change a node’s model, management IP or native range',
@@ -136,7 +136,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.delete<{ Params: P<typeof SiteRoleParams> }>(
     '/api/v1/sites/:site_id/nodes/:role',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         tags,
         summary: 'Remove a node (the secondary: disables HA, revokes it for good)',
@@ -149,7 +149,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.post<{ Params: P<typeof SiteRoleParams> }>(
     '/api/v1/sites/:site_id/nodes/:role/enrollment',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         tags,
         summary: 'Issue a new enrollment token (revokes the node’s credential)',
@@ -163,7 +163,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get<{ Params: P<typeof SiteParams> }>(
     '/api/v1/sites/:site_id/network',
     {
-      preHandler: read,
+      onRequest: read,
       schema: {
         tags,
         summary: 'Native and routed ranges with computed gateways',
@@ -176,7 +176,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.post<{ Params: P<typeof SiteParams>; Body: RangeCreate }>(
     '/api/v1/sites/:site_id/ranges',
     {
-      preHandler: write,
+      onRequest: write,
       schema: {
         tags,
         summary: 'Add a routed range',
@@ -190,7 +190,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.delete<{ Params: P<typeof SiteRangeParams> }>(
     '/api/v1/sites/:site_id/ranges/:range_id',
     {
-      preHandler: write,
+      onRequest: write,
       schema: { tags, summary: 'Remove a routed range', security: BEARER, params: SiteRangeParams },
     },
     async (req, reply) => {
@@ -202,7 +202,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
   app.get<{ Querystring: Paging }>(
     '/api/v1/status',
     {
-      preHandler: read,
+      onRequest: read,
       schema: { tags, summary: 'Every site’s HA status at a glance', security: BEARER, querystring: Paging },
     },
     async (req) => {

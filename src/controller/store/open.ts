@@ -1,22 +1,13 @@
 // Opens the store: an SQLite file (WAL) by default, PostgreSQL when given a postgres:// URL.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
-import {
-  Kysely,
-  type Migration,
-  type MigrationProvider,
-  Migrator,
-  PostgresDialect,
-  type SqliteDatabase,
-  SqliteDialect,
-  type SqliteStatement,
-} from 'kysely';
+import { Kysely, type Migration, type MigrationProvider, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { type BatchQueries, batchQueries } from './batch.js';
 import { startCheckpointer } from './checkpointer.js';
 import { type HotQueries, hotQueries } from './hot.js';
 import { type Dialect, migrations } from './migrations.js';
+import { sqliteDialect } from './sqlite.js';
 import type { Database } from './tables.js';
 
 export interface Store {
@@ -32,6 +23,8 @@ export interface StoreOptions {
   readonly url: string;
   /** PostgreSQL pool size. */
   readonly pool_max?: number;
+  /** SQLite: how long a write waits for a lock held by another process before 503 (default 2 s). */
+  readonly busy_ms?: number;
 }
 
 const INT8_OID = 20;
@@ -39,7 +32,7 @@ const INT8_OID = 20;
 const CHECKPOINT_INTERVAL_MS = 500;
 
 export async function openStore(options: StoreOptions): Promise<Store> {
-  const store = isPostgresUrl(options.url) ? openPostgres(options) : openSqlite(options.url);
+  const store = isPostgresUrl(options.url) ? openPostgres(options) : openSqlite(options);
   try {
     await migrate(store);
   } catch (err) {
@@ -53,20 +46,17 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
-function openSqlite(path: string): Store {
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const database = new BetterSqlite3(path);
-  database.pragma('journal_mode = WAL');
-  // NORMAL in WAL mode: a commit is in the WAL (the OS page cache) before we reply, so a killed
-  // process loses nothing it acknowledged; only a power cut can lose the last transactions.
-  database.pragma('synchronous = NORMAL');
-  database.pragma('busy_timeout = 5000');
-  // A larger page cache keeps the node rows and index tails in memory across commits.
-  database.pragma('cache_size = -65536');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
+function openSqlite(options: StoreOptions): Store {
+  const path = options.url;
+  if (path !== ':memory:') {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    protect(path);
+  }
+  const db = new Kysely<Database>({
+    dialect: sqliteDialect({ path, ...(options.busy_ms !== undefined ? { busy_ms: options.busy_ms } : {}) }),
+  });
   const queries = { hot: hotQueries(db), batch: batchQueries('sqlite') };
   if (path === ':memory:') return { db, dialect: 'sqlite', ...queries, close: () => db.destroy() };
-  database.pragma('wal_autocheckpoint = 0');
   const checkpointer = startCheckpointer(path, CHECKPOINT_INTERVAL_MS, (message) => {
     process.emitWarning(`SQLite checkpoint: ${message}`);
   });
@@ -81,33 +71,24 @@ function openSqlite(path: string): Store {
   };
 }
 
-/** Bound on cached prepared statements; the hot paths use a handful of distinct queries. */
-const STATEMENT_CACHE_MAX = 256;
-
 /**
- * Kysely prepares every query anew; preparing costs as much as running a small one. Our queries are
- * built from a few fixed shapes, so the SQL text repeats and its prepared statement can be reused.
+ * The store holds token hashes, node settings and webhook secrets: only the controller's user may
+ * read it. The file and its WAL and shared-memory companions are created 0600 (or made so), whatever
+ * the umask.
  */
-function withStatementCache(database: BetterSqlite3.Database): SqliteDatabase {
-  const cache = new Map<string, SqliteStatement>();
-  return {
-    close: () => database.close(),
-    prepare(sql: string): SqliteStatement {
-      let stmt = cache.get(sql);
-      if (stmt === undefined) {
-        if (cache.size >= STATEMENT_CACHE_MAX) cache.clear();
-        stmt = database.prepare(sql);
-        cache.set(sql, stmt);
-      }
-      return stmt;
-    },
-  };
+function protect(path: string): void {
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (file === path) closeSync(openSync(file, 'a', 0o600));
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
 }
 
 function openPostgres(options: StoreOptions): Store {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.pool_max ?? 10,
+    // A request waits this long for a connection, then answers 503 rather than hanging on an outage.
+    connectionTimeoutMillis: 5000,
     // Epoch milliseconds are int8; they fit a JS number exactly, so read them as numbers.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
@@ -116,6 +97,9 @@ function openPostgres(options: StoreOptions): Store {
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server drops (restart, outage) emits 'error' on the pool; unhandled, that
+  // would end the process. The pool discards it and connects afresh on the next query.
+  pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,

@@ -1,0 +1,137 @@
+// The shell's own duty: a timer that fires far too late (a stopped process, a stalled event loop) is
+// told to core as deafness before anything else, so the silence slept through never makes it claim.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { pino } from 'pino';
+import { createMetrics } from '../../src/agent/metrics.js';
+import { Shell, type Timers } from '../../src/agent/shell.js';
+import type { Advert, CoreConfig } from '../../src/core/index.js';
+
+const SECONDARY: CoreConfig = {
+  node_id: 2,
+  role: 'secondary',
+  priority: 100,
+  interval_ms: 50,
+  dead_multiplier: 3,
+  preempt: true,
+  preempt_delay_ms: 0,
+  ha_link: 'switch',
+  wan_loss_relinquish_ms: 10_000,
+  paths: ['lan'],
+  version: { major: 1, minor: 0, patch: 0 },
+};
+
+const ACTIVE_PRIMARY: Advert = {
+  node_id: 1,
+  role: 'primary',
+  state: 'active',
+  priority: 200,
+  relinquish: false,
+  wan_ok: true,
+  ha_port_ok: true,
+  fit: true,
+  takeover_request: false,
+  peer_heard: true,
+  interval_ms: 50,
+  version: { major: 1, minor: 0, patch: 0 },
+};
+
+/** A hand-driven clock and one pending timer, fired when the test says (late, if it likes). */
+function harness() {
+  let now = 0;
+  let pending: { fn: () => void; at: number } | null = null;
+  const timers: Timers = {
+    set: (fn, delay_ms) => {
+      pending = { fn, at: now + delay_ms };
+      return pending;
+    },
+    clear: () => {
+      pending = null;
+    },
+  };
+  const verbs: string[] = [];
+  const metrics = createMetrics(() => ({}));
+  const shell = new Shell({
+    core: SECONDARY,
+    clock: { now_ms: () => now },
+    timers,
+    send: () => {},
+    act: (verb) => verbs.push(verb),
+    metrics,
+    log: pino({ level: 'silent' }),
+  });
+  /** Fires the armed timer at `at` (≥ its due time) and lets the tick the shell defers run. */
+  const fireAt = async (at: number): Promise<void> => {
+    const p = pending as { fn: () => void; at: number } | null;
+    assert.ok(p !== null, 'a timer is armed');
+    now = Math.max(at, p.at);
+    pending = null;
+    p.fn();
+    await new Promise((r) => setImmediate(r));
+  };
+  return {
+    shell,
+    verbs,
+    metrics,
+    fireAt,
+    dueAt: () => (pending as { at: number } | null)?.at ?? null,
+    setNow: (t: number) => {
+      now = t;
+    },
+  };
+}
+
+async function standbyHearingPrimary(h: ReturnType<typeof harness>): Promise<void> {
+  h.shell.input({ kind: 'start' });
+  for (let t = 0; t <= 500; t += 50) {
+    h.setNow(t);
+    h.shell.input({ kind: 'keepalive', path: 'lan', advert: ACTIVE_PRIMARY });
+  }
+  assert.equal(h.shell.status().state, 'standby');
+}
+
+describe('shell: a stalled process is deaf, not a witness of the peer death', () => {
+  test('a timer fired on time at the dead deadline takes over (the control case)', async () => {
+    const h = harness();
+    await standbyHearingPrimary(h);
+    while (h.shell.status().state === 'standby') await h.fireAt(h.dueAt() ?? 0);
+    assert.deepEqual(h.verbs, ['claim']);
+    assert.equal(await h.metrics.stalls.get().then((m) => m.values[0]?.value ?? 0), 0);
+  });
+
+  test('a timer fired seconds late (SIGSTOP) claims nothing until a dead interval has been heard', async () => {
+    const h = harness();
+    await standbyHearingPrimary(h);
+    const due = h.dueAt() ?? 0;
+    await h.fireAt(due + 5000);
+    assert.equal(h.shell.status().state, 'standby');
+    assert.deepEqual(h.verbs, []);
+    assert.equal((await h.metrics.stalls.get()).values[0]?.value, 1);
+    // The primary answers again: the standby stays where it is.
+    h.shell.input({ kind: 'keepalive', path: 'lan', advert: ACTIVE_PRIMARY });
+    assert.equal(h.shell.status().state, 'standby');
+  });
+
+  test('after a stall with the peer really gone it takes over one dead interval later', async () => {
+    const h = harness();
+    await standbyHearingPrimary(h);
+    const resumed = (h.dueAt() ?? 0) + 5000;
+    await h.fireAt(resumed);
+    let claimed_at = resumed;
+    while (h.shell.status().state === 'standby') {
+      claimed_at = h.dueAt() ?? 0;
+      await h.fireAt(claimed_at);
+    }
+    assert.deepEqual(h.verbs, ['claim']);
+    assert.equal(claimed_at, resumed + 150, 'a whole dead interval after resuming, not before');
+  });
+
+  test('input arriving before the late timer (a packet read first) is preceded by the deafness', async () => {
+    const h = harness();
+    await standbyHearingPrimary(h);
+    h.setNow((h.dueAt() ?? 0) + 5000);
+    h.shell.input({ kind: 'wan', ok: true });
+    assert.equal(h.shell.status().state, 'standby', 'a monitor reading after the stall does not claim');
+    assert.equal((await h.metrics.stalls.get()).values[0]?.value, 1);
+  });
+});
