@@ -2,7 +2,7 @@
 // serialized per action: a release that arrives while a claim runs waits for it, and only the last
 // intent that arrived meanwhile runs next (claim, release, claim ⇒ one more claim).
 import type { Logger } from 'pino';
-import type { Action, ActionError, ActionResult } from '../actions/types.js';
+import type { Action, ActionError, ActionProgress, ActionResult } from '../actions/types.js';
 import type { AgentMetrics } from './metrics.js';
 
 export type Verb = 'claim' | 'release';
@@ -19,7 +19,15 @@ export interface ActionOutcome {
 }
 
 function slotOf(action: Action): Slot {
-  return { action, running: null, pending: null, controller: null, last: null, done: Promise.resolve() };
+  return {
+    action,
+    running: null,
+    pending: null,
+    controller: null,
+    last: null,
+    progress: null,
+    done: Promise.resolve(),
+  };
 }
 
 interface Slot {
@@ -28,6 +36,8 @@ interface Slot {
   pending: Verb | null;
   controller: AbortController | null;
   last: ActionOutcome | null;
+  /** Where the running verb stands (phase, elapsed), for /status; null when idle. */
+  progress: ActionProgress | null;
   done: Promise<void>;
 }
 
@@ -95,7 +105,12 @@ export class ActionRunner {
     const started = performance.now();
     let result: ActionResult;
     try {
-      result = await action[verb]({ deadline_ms: this.#deadline_ms, signal: slot.controller.signal });
+      // An action that needs longer than the agent-wide deadline (an Azure NIC update) says so itself.
+      result = await action[verb]({
+        deadline_ms: action.deadline_ms ?? this.#deadline_ms,
+        signal: slot.controller.signal,
+        progress: (p) => this.#progress(slot, verb, p),
+      });
     } catch (err) {
       // A driver should resolve with an error, not throw; a throw is still a failed attempt, not a crash.
       const message = err instanceof Error ? err.message : String(err);
@@ -107,6 +122,9 @@ export class ActionRunner {
       };
     }
     slot.controller = null;
+    if (slot.progress !== null)
+      this.#metrics.actionInFlight.remove({ action: action.name, verb, phase: slot.progress.phase });
+    slot.progress = null;
     const outcome: ActionOutcome = {
       action: action.name,
       kind: action.kind,
@@ -120,6 +138,19 @@ export class ActionRunner {
     this.#record(outcome);
     this.#onOutcome?.(outcome);
     return outcome;
+  }
+
+  /** Progress of a long verb: logged, on /status and as a gauge. Never awaited by the driver. */
+  #progress(slot: Slot, verb: Verb, p: ActionProgress): void {
+    const name = slot.action.name;
+    if (slot.progress !== null && slot.progress.phase !== p.phase)
+      this.#metrics.actionInFlight.remove({ action: name, verb, phase: slot.progress.phase });
+    slot.progress = p;
+    this.#metrics.actionInFlight.set({ action: name, verb, phase: p.phase }, p.elapsed_ms / 1000);
+    this.#log.info(
+      { action: name, verb, phase: p.phase, elapsed_ms: Math.round(p.elapsed_ms), detail: p.detail },
+      'action progress',
+    );
   }
 
   #record(o: ActionOutcome): void {
@@ -155,8 +186,14 @@ export class ActionRunner {
     while (this.#slots.some((s) => s.running !== null)) await Promise.all(this.#slots.map((s) => s.done));
   }
 
-  outcomes(): readonly (ActionOutcome | { action: string; kind: string; verb: null })[] {
-    return this.#slots.map((s) => s.last ?? { action: s.action.name, kind: s.action.kind, verb: null });
+  outcomes(): readonly (
+    | (ActionOutcome & { running?: { verb: Verb; progress: ActionProgress | null } })
+    | { action: string; kind: string; verb: null; running?: { verb: Verb; progress: ActionProgress | null } }
+  )[] {
+    return this.#slots.map((s) => {
+      const last = s.last ?? { action: s.action.name, kind: s.action.kind, verb: null };
+      return s.running === null ? last : { ...last, running: { verb: s.running, progress: s.progress } };
+    });
   }
 
   /** A release is running or waiting to run on some action. */

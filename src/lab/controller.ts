@@ -41,7 +41,7 @@ export interface LabEvent {
 }
 
 export interface LabSite {
-  readonly kind: 'aws' | 'physical';
+  readonly kind: 'aws' | 'physical' | 'azure';
   readonly aws?: Record<string, unknown>;
   readonly nodes: Record<'primary' | 'secondary', { mgmt_ip: string; subnet: string }>;
 }

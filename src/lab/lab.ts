@@ -341,8 +341,15 @@ function narrate(timeline: Timeline, agent: LabAgent, line: AgentLine): void {
     default:
       if (
         typeof line.msg === 'string' &&
-        (/^\w+ arbiter: /.test(line.msg) || line.msg.includes('split brain'))
+        (/^\w+ arbiter: /.test(line.msg) ||
+          line.msg.includes('split brain') ||
+          line.msg === 'action progress')
       )
-        timeline.line(`${who} ${line.msg}`, at);
+        timeline.line(
+          line.msg === 'action progress'
+            ? `${who} ${String(line.action)}: ${String(line.phase)} after ${String(line.elapsed_ms)} ms${line.detail ? ` (${String(line.detail)})` : ''}`
+            : `${who} ${line.msg}`,
+          at,
+        );
   }
 }

@@ -62,7 +62,7 @@ export interface SpawnedProcess {
 /** A running world: the cloud's side of one lab run. */
 export interface CloudRig {
   /** The controller site this world is (`aws`, `physical`) and its cloud settings. */
-  readonly site: { readonly kind: 'aws' | 'physical'; readonly aws?: Record<string, unknown> };
+  readonly site: { readonly kind: 'aws' | 'physical' | 'azure'; readonly aws?: Record<string, unknown> };
   /** `routes_confirmed_ms` (AWS) or `vip_moved_ms` (physical): the figure's name in the summary. */
   readonly traffic_figure: string;
   /** "every route at node-b's ENI", "the client's probe answered by node-b". */

@@ -31,6 +31,8 @@ export interface PairOptions {
     readonly managed?: boolean;
     readonly report_interval_ms?: number;
   };
+  /** Other actions than the AWS route tables (the Azure pair). */
+  readonly actions?: (node: NodeName) => Record<string, unknown>[];
 }
 
 export type NodeName = 'a' | 'b';
@@ -135,7 +137,7 @@ export class Pair {
       log_level: 'info',
       action_deadline_ms: 20_000,
       ...this.#controllerKeys(node),
-      actions: [
+      actions: o.actions?.(node) ?? [
         {
           kind: 'aws-route-table',
           name: 'lan-routes',
@@ -175,7 +177,8 @@ export class Pair {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
     // Credentials the way production gets them: the SDK's provider chain ending at the instance role in IMDS.
-    env.AWS_EC2_METADATA_SERVICE_ENDPOINT = this.imds(node);
+    const imds = this.#opts.sim.imds_urls[node === 'a' ? I_A : I_B];
+    if (imds !== undefined) env.AWS_EC2_METADATA_SERVICE_ENDPOINT = imds;
     env.AWS_CONFIG_FILE = join(this.dir, 'no-aws-config');
     env.AWS_SHARED_CREDENTIALS_FILE = join(this.dir, 'no-aws-credentials');
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--config', this.#config(node)], {
