@@ -56,8 +56,9 @@ export async function startLabController(
   // controller would show both active for the whole stale time (30 s by default).
   // At least three report intervals, so that a live node never looks stale between two reports.
   const stale_after_ms = Math.max(3 * REPORT_INTERVAL_MS, 2 * timing.interval_ms);
-  // The reference's 35 s, scaled down: the lab's failover lasts a few seconds and must be an event.
-  const failover_after_ms = Math.max(500, timing.interval_ms);
+  // The reference's 35 s, scaled down: the lab's failover lasts a few seconds and must be an event,
+  // recorded once the survivor's claim is reported (an Azure floating IP takes over a second).
+  const failover_after_ms = Math.max(3000, 5 * timing.interval_ms);
   let c: RunningController;
   try {
     c = await startController({
