@@ -18,6 +18,18 @@ export interface ActionOutcome {
   readonly at: string;
 }
 
+function slotOf(action: Action): Slot {
+  return {
+    action,
+    running: null,
+    pending: null,
+    controller: null,
+    last: null,
+    progress: null,
+    done: Promise.resolve(),
+  };
+}
+
 interface Slot {
   readonly action: Action;
   running: Verb | null;
@@ -36,12 +48,25 @@ export class ActionRunner {
   #deadline_ms: number;
   readonly #metrics: AgentMetrics;
   readonly #log: Logger;
+  readonly #onOutcome: ((o: ActionOutcome) => void) | undefined;
 
-  constructor(actions: readonly Action[], deadline_ms: number, metrics: AgentMetrics, log: Logger) {
+  constructor(
+    actions: readonly Action[],
+    deadline_ms: number,
+    metrics: AgentMetrics,
+    log: Logger,
+    onOutcome?: (o: ActionOutcome) => void,
+  ) {
     this.#slots = actions.map(slotOf);
     this.#deadline_ms = deadline_ms;
     this.#metrics = metrics;
     this.#log = log;
+    this.#onOutcome = onOutcome;
+  }
+
+  /** The actions in force now (a reconfiguration may have replaced them). */
+  get actions(): readonly Action[] {
+    return this.#slots.map((s) => s.action);
   }
 
   intend(verb: Verb): void {
@@ -124,6 +149,7 @@ export class ActionRunner {
     };
     slot.last = outcome;
     this.#record(outcome);
+    this.#onOutcome?.(outcome);
     return outcome;
   }
 
@@ -202,16 +228,4 @@ export class ActionRunner {
   get busy(): boolean {
     return this.#slots.some((s) => s.running !== null);
   }
-}
-
-function slotOf(action: Action): Slot {
-  return {
-    action,
-    running: null,
-    pending: null,
-    controller: null,
-    last: null,
-    progress: null,
-    done: Promise.resolve(),
-  };
 }

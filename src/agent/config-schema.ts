@@ -111,6 +111,12 @@ export const AgentConfigSchema = Type.Object(
     /** Where the node credential the token is exchanged for is kept (0600). */
     controller_credential_file: Type.Optional(Type.String({ minLength: 1 })),
     controller_report_interval_ms: Type.Optional(Type.Integer({ minimum: 500, maximum: 3_600_000 })),
+    /**
+     * What the controller manages for this node. `cloud`: the route tables and destinations of every
+     * aws-route-table action come from the site's settings (the YAML's values are the fallback until
+     * the first managed copy arrives).
+     */
+    managed: Type.Optional(Type.Array(Type.Literal('cloud'), { maxItems: 1, uniqueItems: true })),
     /** PEM CA certificate(s) the controller's certificate must chain to (a private CA). */
     controller_ca_file: Type.Optional(Type.String({ minLength: 1 })),
     /** Allow http:// to a controller that is not on loopback (a TLS-terminating proxy on the way). */

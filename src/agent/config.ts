@@ -79,6 +79,8 @@ export interface AgentConfig {
     readonly ca: string | null;
     readonly allow_cleartext: boolean;
   } | null;
+  /** The parts of this config the controller manages (empty: none). */
+  readonly managed: readonly 'cloud'[];
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
   /** Commands run on each state change; null when none are configured. */
   readonly notify: NotifySettings | null;
@@ -217,6 +219,7 @@ function resolveConfig(
     },
     controller_url: cfg.controller_url ?? null,
     controller: controllerOf(file, cfg, env),
+    managed: cfg.managed ?? [],
     log_level: cfg.log_level ?? 'info',
     notify: notifyOf(cfg.notify),
   };
@@ -446,6 +449,7 @@ function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
     'controller_enrollment_token_env',
     'controller_credential_file',
     'controller_report_interval_ms',
+    'managed',
     'controller_ca_file',
     'controller_allow_cleartext',
   ] as const;

@@ -1,6 +1,7 @@
 // One running agent: config → stale claims removed → sockets bound → monitors → core started.
 // Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
 import type { Logger } from 'pino';
+import { type ActionChecks, preflightAll } from '../actions/kit/preflight-report.js';
 import { Notifier, type StateChange } from '../actions/linux/notify.js';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
@@ -14,20 +15,22 @@ import {
 } from '../core/index.js';
 import type { Monitor } from '../monitors/types.js';
 import { nodeIdOf } from '../wire/index.js';
-import { ActionRunner } from './action-runner.js';
+import { type ActionOutcome, ActionRunner } from './action-runner.js';
 import type { AgentConfig, ConfigIssue } from './config.js';
 import type { PluginSpec } from './config-schema.js';
 import { createMetrics } from './metrics.js';
 import { raisePriority } from './priority.js';
 import { Readings } from './readings.js';
 import { reloadIssues, sameSpec } from './reload.js';
-import { type Clock, Shell, type StatusReporter } from './shell.js';
+import { type AdminVerdict, type Clock, Shell, type StatusReporter } from './shell.js';
 import { type StatusServer, startStatusServer } from './status-server.js';
 import { Transport } from './transport.js';
 
 /** What an action may tell the agent besides its results: where it saw the traffic point (for core). */
 export interface ActionHooks {
   observed(target: 'self' | 'peer'): void;
+  /** An arbiter put the traffic back at us after drift (a hand edit): the controller reports it. */
+  repaired?(action: string, detail: string, ok: boolean): void;
 }
 
 /** Where actions and monitors come from: the Linux and cloud registries. */
@@ -43,11 +46,32 @@ export interface AgentDeps {
   readonly log: Logger;
   readonly reporter?: StatusReporter;
   readonly clock?: Clock;
+  /** Every claim / release outcome (the controller reports them). */
+  readonly onAction?: (outcome: ActionOutcome) => void;
+  /** Every drift repair an action's arbiter made. */
+  readonly onRepair?: (repair: { action: string; detail: string; ok: boolean }) => void;
+  /** Start disabled (a node its controller unassigned): it never claims until enabled. */
+  readonly start_disabled?: boolean;
 }
 
 export interface RunningAgent {
   readonly statusUrl: string;
   readonly shell: Shell;
+  /** The configuration in force (the last one applied). */
+  config(): AgentConfig;
+  /**
+   * Applies a new configuration without a restart and without touching the role: the actions are
+   * rebuilt and swapped in between verbs; an active node claims again so the new targets point at it.
+   * Only the actions may differ (what managed settings and a reload change); anything else is refused
+   * whole, before any part is applied.
+   */
+  reconfigure(next: AgentConfig): Promise<void>;
+  /** Runs every action's preflight now. */
+  preflight(deadline_ms: number): Promise<ActionChecks[]>;
+  /** An operator command; the refusal reason, or null when the core took it. */
+  admin(command: AdminCommand): AdminVerdict;
+  /** Every WAN probe's latest verdict. */
+  wan(): { name: string; up: boolean }[];
   /** SIGTERM: if active, release and announce relinquish so the peer takes over now; then close. */
   shutdown(): Promise<void>;
   /**
@@ -59,6 +83,14 @@ export interface RunningAgent {
 
 /** Bounds how long a stopping agent waits for its `stopped` notification. */
 const NOTIFY_AT_STOP_MS = 500;
+
+/** A reconfiguration (managed settings) that the running agent refused whole; nothing was applied. */
+export class ReconfigureError extends Error {
+  readonly code = 'RECONFIGURE_REFUSED';
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`refused: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
+}
 
 /** Bounds the graceful stop so that a service manager's SIGTERM → SIGKILL window is never reached. */
 const SHUTDOWN_ACTIONS_MS = 800;
@@ -90,7 +122,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     else shell.input(input);
   };
   // The cloud as arbiter: an action that sees the traffic at the peer while we are active tells core.
-  const hooks: ActionHooks = { observed: (target) => push({ kind: 'observed', target }) };
+  const hooks: ActionHooks = {
+    observed: (target) => push({ kind: 'observed', target }),
+    repaired: (action, detail, ok) => deps.onRepair?.({ action, detail, ok }),
+  };
   let actions = cfg.actions.map((spec) => ({ spec, action: plugins.createAction(spec, hooks) }));
   let monitors = cfg.monitors.map((spec) => ({ spec, monitor: plugins.createMonitor(spec) }));
 
@@ -103,6 +138,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     cfg.action_deadline_ms,
     metrics,
     log,
+    deps.onAction,
   );
   const transport = await Transport.open(
     {
@@ -139,6 +175,8 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     ...(deps.reporter ? { reporter: deps.reporter } : {}),
   });
   started.input({ kind: 'start' });
+  // Before any timer can fire: an unassigned node must never claim, not even once at start.
+  if (deps.start_disabled) started.input({ kind: 'admin', command: 'disable' });
   shell = started;
   for (const input of early.splice(0)) started.input(input);
 
@@ -222,9 +260,22 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.monitor.stop())]);
     log.info('stopped');
   };
+  // Managed settings take the same path as a reload: one apply function, refused whole or applied.
+  const reconfigure = async (next: AgentConfig): Promise<void> => {
+    const issues = reload(next);
+    if (issues.length > 0) throw new ReconfigureError(issues);
+  };
   return {
     statusUrl: server.url,
     shell: started,
+    config: () => current,
+    reconfigure,
+    preflight: (deadline_ms) => preflightAll(runner.actions, deadline_ms),
+    admin: (command) => {
+      log.info({ command }, 'admin command');
+      return started.admin(command);
+    },
+    wan: () => Object.entries(readings.snapshot().wan).map(([name, up]) => ({ name, up })),
     shutdown: () => {
       stopping ??= shutdown();
       return stopping;

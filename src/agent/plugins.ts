@@ -92,6 +92,7 @@ function arbiterToCore(
     log.warn({ arbiter: r }, `${mechanism} arbiter: ${r.kind}`);
     if (r.kind === 'split-brain') hooks?.observed('peer');
     else if (r.kind === 'held') hooks?.observed('self');
+    else if (r.kind === 'drift-repaired') hooks?.repaired?.(r.action, r.detail, r.ok);
   };
 }
 

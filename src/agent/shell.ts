@@ -90,12 +90,17 @@ export class Shell {
 
   /** Steps the core with one input and carries out what it asks, in order. */
   input(input: Input): void {
-    if (this.#stopped) return;
+    this.#step(input);
+  }
+
+  #step(input: Input): readonly Effect[] {
+    if (this.#stopped) return [];
     const now_ms = this.#opts.clock.now_ms();
     this.#noticeStall(now_ms);
     const result = step(this.#state, input, now_ms);
     this.#state = result.state;
     for (const effect of result.effects) this.#apply(effect);
+    return result.effects;
   }
 
   /** An operator command, stepped at once; the verdict is what the core said in that step. */

@@ -72,8 +72,8 @@ export interface CloudRig {
   nodeParts(node: NodeName): NodeParts;
   /** Starts `argv` as node's process, where that node lives (loopback, or its namespace). */
   spawn(node: NodeName, argv: readonly string[], env: NodeJS.ProcessEnv): SpawnedProcess;
-  /** The controller's URL as a node sees it, and the environment that reaches it. */
-  controllerAccess(url: string): { readonly url: string; readonly env: Readonly<Record<string, string>> };
+  /** The controller's URL as a node sees it, and the unix socket that reaches it from another namespace. */
+  controllerAccess(url: string): { readonly url: string; readonly socket: string | null };
   /** Read from the cloud itself (the simulator's route tables, the client's probe). */
   observeTraffic(): Promise<TrafficOwner>;
   /** Cut (or restore) the keepalive path to and from one node, or between both. */

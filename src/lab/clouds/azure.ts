@@ -155,7 +155,7 @@ async function startAzure(ctx: StartContext): Promise<CloudRig> {
       ],
       nodeParts: (node) => nodeParts(node, sim, ctx, ca, addr, port, wan[node], linkFile(node)),
       spawn: (_node, argv, env) => spawnLocal(argv, env),
-      controllerAccess: (url) => ({ url, env: {} }),
+      controllerAccess: (url) => ({ url, socket: null }),
       observeTraffic: async () => routeOwner(sim),
       setKeepalives: async (node, up) => relay.set(node, up),
       setLink: async (node, up) => {

@@ -24,7 +24,13 @@ export interface PairOptions {
   /** Give each node its own pair key: neither authenticates the other, so both go active (a split brain). */
   readonly split_keys?: boolean;
   /** Enroll both nodes with this controller, each with its one-time token. */
-  readonly controller?: { readonly url: string; readonly tokens: Readonly<Record<NodeName, string>> };
+  readonly controller?: {
+    readonly url: string;
+    readonly tokens: Readonly<Record<NodeName, string>>;
+    /** The route tables and destinations come from the controller's site (`managed: [cloud]`). */
+    readonly managed?: boolean;
+    readonly report_interval_ms?: number;
+  };
   /** Other actions than the AWS route tables (the Azure pair). */
   readonly actions?: (node: NodeName) => Record<string, unknown>[];
 }
@@ -156,7 +162,8 @@ export class Pair {
     return {
       controller_url: c.url,
       controller_enrollment_token_file: `enroll-${node}.token`,
-      controller_report_interval_ms: 1000,
+      controller_report_interval_ms: c.report_interval_ms ?? 1000,
+      ...(c.managed ? { managed: ['cloud'] } : {}),
     };
   }
 
