@@ -223,6 +223,8 @@ describe('a pair on loopback', () => {
   });
 
   test('a switchover the core refuses exits 1 with the reason (the peer is gone)', async () => {
+    // b's last keepalive announced its stop; the refusal names silence once a no longer hears b at all.
+    await until('a no longer hears b', () => !a.agent.shell.status().peer.alive, 10_000);
     const refused = await switchover(a.agent, 'a');
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /switchover refused: peer-silent: the peer is not heard/);
