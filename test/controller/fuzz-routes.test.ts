@@ -141,6 +141,9 @@ for (const kind of STORES) {
           '/api/v1/rules': { name: 'r', channel_id: 'nope' },
           '/api/v1/tokens': { name: 't', scope: 'viewer' },
           '/api/v1/enroll': { enrollment_token: 'tde_nothing-like-a-real-one' },
+          // Long polls: answered at once, so the fuzzing does not wait on nodes that never report.
+          '/api/v1/sites/{site_id}/api-test': { wait_ms: 0 },
+          '/api/v1/sites/{site_id}/commands': { kind: 'switchover', wait_ms: 0 },
         };
         const params = (path: string): string =>
           path
@@ -150,6 +153,8 @@ for (const kind of STORES) {
             .replace(/\{[a-z_]+\}/g, () => rng.pick(['1', 'zz', '0']));
         let requests = 0;
         for (const [path, methods] of Object.entries(doc.paths)) {
+          // The live stream answers 200 and stays open by design; its auth and bounds: overview.test.ts.
+          if (path === '/api/v1/live') continue;
           for (const method of Object.keys(methods).map((m) => m.toUpperCase())) {
             for (let i = 0; i < CASES_PER_ROUTE; i++) {
               const token = rng.pick([h.admin, pair.primary.cred, null]);
