@@ -1,9 +1,10 @@
 // Announcing a claimed VIP to the LAN. IPv4: gratuitous ARP through iputils `arping`, which sends its
 // packet at once but then lingers ~1 s waiting for replies. IPv6: an unsolicited neighbour
 // advertisement (override flag, our MAC as target link-layer address, to all nodes) through `na6` of
-// Debian's ipv6toolkit — arping is IPv4 only, Node has no raw ICMPv6 socket, and the kernel sends at
-// most one NA for a new address and only with the `ndisc_notify` sysctl set. Each announcement is its
-// own short-lived process, started on our own spacing; the claim waits only for the first to start.
+// Debian's ipv6toolkit — arping is IPv4 only, Node has no raw ICMPv6 socket, and the kernel's own NA
+// (`ndisc_notify`) did not announce a `nodad` address in our tests and is one packet, not a burst.
+// Each announcement is its own short-lived process, started on our own spacing; the claim waits only
+// for the first to start.
 // A release cancels the rest: one sent after release would pull the traffic back to a node that no
 // longer holds the address.
 import { type ChildProcess, spawn } from 'node:child_process';
