@@ -2,7 +2,7 @@
 // serialized per action: a release that arrives while a claim runs waits for it, and only the last
 // intent that arrived meanwhile runs next (claim, release, claim ⇒ one more claim).
 import type { Logger } from 'pino';
-import type { Action, ActionError, ActionResult } from '../actions/types.js';
+import type { Action, ActionError, ActionProgress, ActionResult } from '../actions/types.js';
 import type { AgentMetrics } from './metrics.js';
 
 export type Verb = 'claim' | 'release';
@@ -18,33 +18,55 @@ export interface ActionOutcome {
   readonly at: string;
 }
 
+function slotOf(action: Action): Slot {
+  return {
+    action,
+    running: null,
+    pending: null,
+    controller: null,
+    last: null,
+    progress: null,
+    done: Promise.resolve(),
+  };
+}
+
 interface Slot {
   readonly action: Action;
   running: Verb | null;
   pending: Verb | null;
   controller: AbortController | null;
   last: ActionOutcome | null;
+  /** Where the running verb stands (phase, elapsed), for /status; null when idle. */
+  progress: ActionProgress | null;
   done: Promise<void>;
 }
 
 export class ActionRunner {
-  readonly #slots: Slot[];
-  readonly #deadline_ms: number;
+  #slots: Slot[];
+  /** Actions dropped by a reload that are still releasing; settle() waits for them too. */
+  readonly #retiring = new Set<Slot>();
+  #deadline_ms: number;
   readonly #metrics: AgentMetrics;
   readonly #log: Logger;
+  readonly #onOutcome: ((o: ActionOutcome) => void) | undefined;
 
-  constructor(actions: readonly Action[], deadline_ms: number, metrics: AgentMetrics, log: Logger) {
-    this.#slots = actions.map((action) => ({
-      action,
-      running: null,
-      pending: null,
-      controller: null,
-      last: null,
-      done: Promise.resolve(),
-    }));
+  constructor(
+    actions: readonly Action[],
+    deadline_ms: number,
+    metrics: AgentMetrics,
+    log: Logger,
+    onOutcome?: (o: ActionOutcome) => void,
+  ) {
+    this.#slots = actions.map(slotOf);
     this.#deadline_ms = deadline_ms;
     this.#metrics = metrics;
     this.#log = log;
+    this.#onOutcome = onOutcome;
+  }
+
+  /** The actions in force now (a reconfiguration may have replaced them). */
+  get actions(): readonly Action[] {
+    return this.#slots.map((s) => s.action);
   }
 
   intend(verb: Verb): void {
@@ -55,6 +77,26 @@ export class ActionRunner {
       }
       slot.done = this.#drain(slot, verb);
     }
+  }
+
+  /**
+   * A reload: `next` are the actions now configured (an unchanged one is the same object). While we hold
+   * the traffic (`holding`), a dropped action releases and a new one claims; kept ones are not touched,
+   * so a reload never makes the traffic blink.
+   */
+  reconcile(next: readonly Action[], holding: boolean, deadline_ms: number): void {
+    this.#deadline_ms = deadline_ms;
+    const old = this.#slots;
+    this.#slots = next.map((action) => old.find((s) => s.action === action) ?? slotOf(action));
+    for (const slot of old.filter((s) => !next.includes(s.action))) {
+      if (slot.running !== null) slot.pending = 'release';
+      else if (holding) slot.done = this.#drain(slot, 'release');
+      else continue;
+      this.#retiring.add(slot);
+      void slot.done.then(() => this.#retiring.delete(slot));
+    }
+    if (holding)
+      for (const slot of this.#slots.filter((s) => !old.includes(s))) slot.done = this.#drain(slot, 'claim');
   }
 
   async #drain(slot: Slot, first: Verb): Promise<void> {
@@ -76,7 +118,12 @@ export class ActionRunner {
     const started = performance.now();
     let result: ActionResult;
     try {
-      result = await action[verb]({ deadline_ms: this.#deadline_ms, signal: slot.controller.signal });
+      // An action that needs longer than the agent-wide deadline (an Azure NIC update) says so itself.
+      result = await action[verb]({
+        deadline_ms: action.deadline_ms ?? this.#deadline_ms,
+        signal: slot.controller.signal,
+        progress: (p) => this.#progress(slot, verb, p),
+      });
     } catch (err) {
       // A driver should resolve with an error, not throw; a throw is still a failed attempt, not a crash.
       const message = err instanceof Error ? err.message : String(err);
@@ -88,6 +135,9 @@ export class ActionRunner {
       };
     }
     slot.controller = null;
+    if (slot.progress !== null)
+      this.#metrics.actionInFlight.remove({ action: action.name, verb, phase: slot.progress.phase });
+    slot.progress = null;
     const outcome: ActionOutcome = {
       action: action.name,
       kind: action.kind,
@@ -99,7 +149,21 @@ export class ActionRunner {
     };
     slot.last = outcome;
     this.#record(outcome);
+    this.#onOutcome?.(outcome);
     return outcome;
+  }
+
+  /** Progress of a long verb: logged, on /status and as a gauge. Never awaited by the driver. */
+  #progress(slot: Slot, verb: Verb, p: ActionProgress): void {
+    const name = slot.action.name;
+    if (slot.progress !== null && slot.progress.phase !== p.phase)
+      this.#metrics.actionInFlight.remove({ action: name, verb, phase: slot.progress.phase });
+    slot.progress = p;
+    this.#metrics.actionInFlight.set({ action: name, verb, phase: p.phase }, p.elapsed_ms / 1000);
+    this.#log.info(
+      { action: name, verb, phase: p.phase, elapsed_ms: Math.round(p.elapsed_ms), detail: p.detail },
+      'action progress',
+    );
   }
 
   #record(o: ActionOutcome): void {
@@ -126,17 +190,24 @@ export class ActionRunner {
     const idle = this.#idle().then(() => true as const);
     const settled = await Promise.race([idle, timedOut]);
     clearTimeout(timer);
-    if (!settled) for (const slot of this.#slots) slot.controller?.abort();
+    if (!settled) for (const slot of [...this.#slots, ...this.#retiring]) slot.controller?.abort();
     return settled;
   }
 
   async #idle(): Promise<void> {
     // A drain may start another one (a pending intent), so wait until nothing is running.
-    while (this.#slots.some((s) => s.running !== null)) await Promise.all(this.#slots.map((s) => s.done));
+    const all = (): Slot[] => [...this.#slots, ...this.#retiring];
+    while (all().some((s) => s.running !== null)) await Promise.all(all().map((s) => s.done));
   }
 
-  outcomes(): readonly (ActionOutcome | { action: string; kind: string; verb: null })[] {
-    return this.#slots.map((s) => s.last ?? { action: s.action.name, kind: s.action.kind, verb: null });
+  outcomes(): readonly (
+    | (ActionOutcome & { running?: { verb: Verb; progress: ActionProgress | null } })
+    | { action: string; kind: string; verb: null; running?: { verb: Verb; progress: ActionProgress | null } }
+  )[] {
+    return this.#slots.map((s) => {
+      const last = s.last ?? { action: s.action.name, kind: s.action.kind, verb: null };
+      return s.running === null ? last : { ...last, running: { verb: s.running, progress: s.progress } };
+    });
   }
 
   /** A release is running or waiting to run on some action. */

@@ -6,7 +6,17 @@ export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20481';
 /** Below this the timers of a loaded, shared host jitter by more than the interval itself. */
 export const MIN_INTERVAL_MS = 20;
 
-const Name = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' });
+const Name = Type.String({
+  minLength: 1,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
+  description: "a name of letters, digits, '.', '_' and '-' (starting with a letter or digit)",
+});
+const EnvName = Type.String({
+  minLength: 1,
+  pattern: '^[A-Za-z_][A-Za-z0-9_]*$',
+  description: 'an environment variable name (letters, digits, _)',
+});
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
 export const PathSchema = Type.Object(
@@ -37,6 +47,32 @@ export const StatusSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What a notify command may be told about: every core state, and `stopped` when the agent exits. */
+export const NOTIFY_STATES = [
+  'init',
+  'standby',
+  'active',
+  'fault',
+  'maintenance',
+  'disabled',
+  'stopped',
+] as const;
+
+export const NotifySchema = Type.Object(
+  {
+    /** Run with /bin/sh -c on each state change, the change appended as arguments (docs/linux.md). */
+    commands: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 8 }),
+    /** Only changes into these states are notified (keepalived's notify_master/backup/fault); default all. */
+    states: Type.Optional(
+      Type.Array(Type.Union(NOTIFY_STATES.map((s) => Type.Literal(s))), { minItems: 1, maxItems: 7 }),
+    ),
+    timeout_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 600_000 })),
+    /** Run the commands as this user (a name from /etc/passwd, or uid[:gid]); default: the agent's user. */
+    user: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
 export const AgentConfigSchema = Type.Object(
   {
     pair: Name,
@@ -44,7 +80,10 @@ export const AgentConfigSchema = Type.Object(
     role: Type.Union([Type.Literal('primary'), Type.Literal('secondary')]),
     priority: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
     pair_key_file: Type.Optional(Type.String({ minLength: 1 })),
-    pair_key_env: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+    pair_key_env: Type.Optional(EnvName),
+    /** Key rotation: a second key accepted beside the current one (never used to sign); docs/agent.md. */
+    pair_key_next_file: Type.Optional(Type.String({ minLength: 1 })),
+    pair_key_next_env: Type.Optional(EnvName),
     paths: Type.Array(PathSchema, { minItems: 1, maxItems: 8 }),
     interval_ms: Type.Optional(Type.Integer({ minimum: MIN_INTERVAL_MS, maximum: 60_000 })),
     dead_multiplier: Type.Optional(Type.Integer({ minimum: 2, maximum: 100 })),
@@ -64,15 +103,20 @@ export const AgentConfigSchema = Type.Object(
     monitors: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),
     actions: Type.Optional(Type.Array(Plugin, { maxItems: 64 })),
     status: Type.Optional(StatusSchema),
+    notify: Type.Optional(NotifySchema),
     controller_url: Type.Optional(Type.String({ minLength: 1 })),
     /** The one-time enrollment token, from a file or an environment variable (never printed). */
     controller_enrollment_token_file: Type.Optional(Type.String({ minLength: 1 })),
-    controller_enrollment_token_env: Type.Optional(
-      Type.String({ minLength: 1, pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }),
-    ),
+    controller_enrollment_token_env: Type.Optional(EnvName),
     /** Where the node credential the token is exchanged for is kept (0600). */
     controller_credential_file: Type.Optional(Type.String({ minLength: 1 })),
     controller_report_interval_ms: Type.Optional(Type.Integer({ minimum: 500, maximum: 3_600_000 })),
+    /**
+     * What the controller manages for this node. `cloud`: the route tables and destinations of every
+     * aws-route-table action come from the site's settings (the YAML's values are the fallback until
+     * the first managed copy arrives).
+     */
+    managed: Type.Optional(Type.Array(Type.Literal('cloud'), { maxItems: 1, uniqueItems: true })),
     /** PEM CA certificate(s) the controller's certificate must chain to (a private CA). */
     controller_ca_file: Type.Optional(Type.String({ minLength: 1 })),
     /** Allow http:// to a controller that is not on loopback (a TLS-terminating proxy on the way). */
@@ -93,5 +137,6 @@ export const AgentConfigSchema = Type.Object(
 
 export type AgentConfigFile = Static<typeof AgentConfigSchema>;
 export type PathFile = Static<typeof PathSchema>;
+export type NotifyFile = Static<typeof NotifySchema>;
 /** A monitor or action entry: `kind`, an optional `name`, and whatever keys its driver reads. */
 export type PluginSpec = Static<typeof Plugin> & { readonly [key: string]: unknown };

@@ -2,10 +2,11 @@
 // `<file>: <path>: <what was expected, got what>`; a bad config is refused, never patched with a default.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
 import { schemaIssues } from '../actions/kit/spec-issues.js';
-import { ConfigError, type ConfigIssue } from '../config/issues.js';
-import { contains, parseAddress, parseCidr } from '../net/address.js';
+import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
+import { contains, parseAddress, parseCidr, sameAddress } from '../net/address.js';
 import { controllerUrlProblem } from '../net/http-post.js';
 import { parsePairKey } from '../wire/index.js';
 import {
@@ -13,10 +14,13 @@ import {
   AgentConfigSchema,
   DEFAULT_PORT,
   DEFAULT_STATUS_LISTEN,
+  type NotifyFile,
   type PathFile,
+  PathSchema,
   type PluginSpec,
 } from './config-schema.js';
 import { Secret } from './secret.js';
+import { lookupUser } from './users.js';
 
 // Shared with every YAML config; re-exported for the agent's importers.
 export { schemaIssues } from '../actions/kit/spec-issues.js';
@@ -45,6 +49,8 @@ export interface AgentConfig {
   readonly pair_key: Secret;
   /** Where the key came from, for `--check` output: `file <path>` or `env <NAME>`. */
   readonly pair_key_source: string;
+  /** During a key rotation: accepted beside pair_key, never used to sign. */
+  readonly pair_key_next: Secret | null;
   readonly paths: readonly PathConfig[];
   readonly interval_ms: number;
   readonly dead_multiplier: number;
@@ -73,11 +79,31 @@ export interface AgentConfig {
     readonly ca: string | null;
     readonly allow_cleartext: boolean;
   } | null;
+  /** The parts of this config the controller manages (empty: none). */
+  readonly managed: readonly 'cloud'[];
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Commands run on each state change; null when none are configured. */
+  readonly notify: NotifySettings | null;
+}
+
+export interface NotifySettings {
+  readonly commands: readonly string[];
+  readonly states: readonly string[] | null;
+  readonly timeout_ms: number;
+  /** As named in the config, for logs; uid/gid is what the commands run as. */
+  readonly user: string | null;
+  readonly uid: number | null;
+  readonly gid: number | null;
+}
+
+/** What an entry's check may need from the rest of the config (its own addresses, the other entries). */
+export interface PluginContext {
+  readonly local_addresses: readonly string[];
+  readonly siblings: readonly PluginSpec[];
 }
 
 /** A monitor or action registry checks its own part; it returns issues with paths relative to the item. */
-export type PluginValidator = (spec: PluginSpec) => readonly ConfigIssue[];
+export type PluginValidator = (spec: PluginSpec, context: PluginContext) => readonly ConfigIssue[];
 
 export interface LoadOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -107,32 +133,44 @@ export function parseConfig(file: string, text: string, options: LoadOptions = {
       })),
     );
   const raw: unknown = doc.toJS();
+  const at = (issues: readonly ConfigIssue[]): ConfigIssue[] => withLines(issues, doc, lines);
   const shape = schemaIssues(AgentConfigSchema, raw);
+  const local_addresses = localAddressesOf(raw);
   const plugins = [
-    ...pluginIssues('monitors', pluginsOf(raw, 'monitors'), options.validateMonitor),
-    ...pluginIssues('actions', pluginsOf(raw, 'actions'), options.validateAction),
+    ...pluginIssues('monitors', pluginsOf(raw, 'monitors'), local_addresses, options.validateMonitor),
+    ...pluginIssues('actions', pluginsOf(raw, 'actions'), local_addresses, options.validateAction),
   ];
-  // Shape errors first, but with every monitor / action problem too: all problems in one go.
-  if (shape.length > 0)
-    throw new ConfigError(file, [...shape, ...plugins.filter((p) => !shape.some((s) => s.path === p.path))]);
+  // Shape errors first, but with every other problem that can still be judged: all problems in one go.
+  if (shape.length > 0) {
+    const more = [...plugins, ...pathIssues(wellFormedPaths(raw))];
+    throw new ConfigError(file, at([...shape, ...more.filter((p) => !shape.some((s) => s.path === p.path))]));
+  }
   const cfg = raw as AgentConfigFile;
-  const issues: ConfigIssue[] = [...pathIssues(cfg.paths), ...plugins, ...miscIssues(cfg)];
+  const issues: ConfigIssue[] = [
+    ...pathIssues(cfg.paths),
+    ...plugins,
+    ...miscIssues(cfg),
+    ...notifyIssues(cfg.notify),
+    ...fileIssues(file, cfg),
+  ];
   const env = options.env ?? process.env;
   const key = readKey(file, cfg, env, issues);
+  const next = readNextKey(file, cfg, env, issues);
   const listen = parseListen(cfg.status?.listen ?? DEFAULT_STATUS_LISTEN);
   if (listen === null)
     issues.push({
       path: 'status.listen',
       message: `expected host:port (e.g. ${DEFAULT_STATUS_LISTEN}), got ${JSON.stringify(cfg.status?.listen)}`,
     });
-  if (issues.length > 0 || key === null || listen === null) throw new ConfigError(file, issues);
-  return resolveConfig(file, cfg, key, listen, env);
+  if (issues.length > 0 || key === null || listen === null || next === undefined)
+    throw new ConfigError(file, at(issues));
+  return resolveConfig(file, cfg, { ...key, next }, listen, env);
 }
 
 function resolveConfig(
   file: string,
   cfg: AgentConfigFile,
-  key: { secret: Secret; source: string },
+  key: { secret: Secret; source: string; next: Secret | null },
   listen: ListenAddress,
   env: NodeJS.ProcessEnv,
 ): AgentConfig {
@@ -145,6 +183,7 @@ function resolveConfig(
     priority: cfg.priority ?? (cfg.role === 'primary' ? 200 : 100),
     pair_key: key.secret,
     pair_key_source: key.source,
+    pair_key_next: key.next,
     paths: cfg.paths.map((p) => ({
       name: p.name,
       local_address: p.local_address,
@@ -180,15 +219,18 @@ function resolveConfig(
     },
     controller_url: cfg.controller_url ?? null,
     controller: controllerOf(file, cfg, env),
+    managed: cfg.managed ?? [],
     log_level: cfg.log_level ?? 'info',
+    notify: notifyOf(cfg.notify),
   };
 }
 
-function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
+function pathIssues(paths: readonly (PathFile | null)[]): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const names = new Set<string>();
   const binds = new Set<string>();
   paths.forEach((p, i) => {
+    if (p === null) return;
     const at = `paths[${i}]`;
     if (names.has(p.name))
       out.push({ path: `${at}.name`, message: `expected a unique path name, got a second "${p.name}"` });
@@ -199,6 +241,11 @@ function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
       out.push({
         path: `${at}.peer_address`,
         message: `expected an ${local} address like local_address, got ${peer}`,
+      });
+    else if (local && peer && isSame(p.local_address, p.peer_address))
+      out.push({
+        path: `${at}.peer_address`,
+        message: `expected the peer's address, got this node's own local_address ${p.local_address}`,
       });
     const bind = `${p.local_address}:${p.port ?? DEFAULT_PORT}`;
     if (binds.has(bind))
@@ -211,6 +258,27 @@ function pathIssues(paths: readonly PathFile[]): ConfigIssue[] {
       multicastIssue(`${at}.multicast_group`, p.multicast_group, local, out);
   });
   return out;
+}
+
+function isSame(a: string, b: string): boolean {
+  const x = parseAddress(a);
+  const y = parseAddress(b);
+  return x.ok && y.ok && sameAddress(x.value, y.value);
+}
+
+/** The paths[] entries whose shape is right, so their values are checked even when another key is wrong. */
+function wellFormedPaths(raw: unknown): (PathFile | null)[] {
+  const paths = (raw as { paths?: unknown } | null)?.paths;
+  if (!Array.isArray(paths)) return [];
+  return paths.map((p: unknown) => (Value.Check(PathSchema, p) ? p : null));
+}
+
+function localAddressesOf(raw: unknown): string[] {
+  const paths = (raw as { paths?: unknown } | null)?.paths;
+  if (!Array.isArray(paths)) return [];
+  return paths
+    .map((p: unknown) => (p as { local_address?: unknown } | null)?.local_address)
+    .filter((a): a is string => typeof a === 'string');
 }
 
 function addressIssue(path: string, text: string, out: ConfigIssue[]): 'ipv4' | 'ipv6' | null {
@@ -257,23 +325,75 @@ function pluginsOf(raw: unknown, section: 'monitors' | 'actions'): readonly (Plu
 function pluginIssues(
   section: string,
   specs: readonly (PluginSpec | null)[],
+  local_addresses: readonly string[],
   validate?: PluginValidator,
 ): ConfigIssue[] {
   const out: ConfigIssue[] = [];
   const names = new Set<string>();
+  const context: PluginContext = {
+    local_addresses,
+    siblings: specs.filter((s): s is PluginSpec => s !== null),
+  };
   specs.forEach((spec, i) => {
     if (spec === null) return;
     const name = spec.name ?? `${spec.kind}-${i}`;
     if (names.has(name))
       out.push({ path: `${section}[${i}].name`, message: `expected a unique name, got a second "${name}"` });
     names.add(name);
-    for (const issue of validate?.(spec) ?? [])
+    for (const issue of validate?.(spec, context) ?? [])
       out.push({
         path: `${section}[${i}]${issue.path === '(root)' ? '' : `.${issue.path}`}`,
         message: issue.message,
       });
   });
   return out;
+}
+
+function notifyOf(n: NotifyFile | undefined): NotifySettings | null {
+  if (n === undefined) return null;
+  const user = n.user === undefined ? null : lookupUser(n.user);
+  return {
+    commands: n.commands,
+    states: n.states ?? null,
+    timeout_ms: n.timeout_ms ?? 10_000,
+    user: n.user ?? null,
+    uid: user?.uid ?? null,
+    gid: user?.gid ?? null,
+  };
+}
+
+/** Files the agent will need: checked now, not when the controller or an operator first needs them. */
+function fileIssues(file: string, cfg: AgentConfigFile): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  const dir = dirname(file);
+  const credential = resolve(dir, cfg.controller_credential_file ?? `${cfg.node}.controller-credential.json`);
+  if (cfg.controller_enrollment_token_file !== undefined && !existsSync(credential)) {
+    const token = resolve(dir, cfg.controller_enrollment_token_file);
+    if (!existsSync(token))
+      out.push({
+        path: 'controller_enrollment_token_file',
+        message: `expected a file holding the enrollment token, ${token} does not exist (and no credential is stored yet at ${credential})`,
+      });
+  }
+  if (cfg.status?.admin_token_file !== undefined) {
+    const tokenDir = dirname(resolve(dir, cfg.status.admin_token_file));
+    if (!existsSync(tokenDir))
+      out.push({
+        path: 'status.admin_token_file',
+        message: `expected a file in an existing directory (it is created there if missing), ${tokenDir} does not exist`,
+      });
+  }
+  return out;
+}
+
+function notifyIssues(n: NotifyFile | undefined): ConfigIssue[] {
+  if (n?.user === undefined || lookupUser(n.user) !== null) return [];
+  return [
+    {
+      path: 'notify.user',
+      message: `expected a user of this host (a name in /etc/passwd, or uid[:gid]), got ${JSON.stringify(n.user)}`,
+    },
+  ];
 }
 
 function controllerOf(file: string, cfg: AgentConfigFile, env: NodeJS.ProcessEnv): AgentConfig['controller'] {
@@ -329,6 +449,7 @@ function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
     'controller_enrollment_token_env',
     'controller_credential_file',
     'controller_report_interval_ms',
+    'managed',
     'controller_ca_file',
     'controller_allow_cleartext',
   ] as const;
@@ -367,27 +488,57 @@ function readKey(
     issues.push({ path: 'pair_key_file', message: 'expected exactly one of pair_key_file or pair_key_env' });
     return null;
   }
+  return keyFrom(file, 'pair_key', cfg.pair_key_file, cfg.pair_key_env, env, issues);
+}
+
+/** The rotation key: null when none is set, undefined when it is set but unusable (an issue was added). */
+function readNextKey(
+  file: string,
+  cfg: AgentConfigFile,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): Secret | null | undefined {
+  const { pair_key_next_file: keyFile, pair_key_next_env: keyEnv } = cfg;
+  if (keyFile === undefined && keyEnv === undefined) return null;
+  if (keyFile !== undefined && keyEnv !== undefined) {
+    issues.push({
+      path: 'pair_key_next_file',
+      message: 'expected at most one of pair_key_next_file or pair_key_next_env',
+    });
+    return undefined;
+  }
+  return keyFrom(file, 'pair_key_next', keyFile, keyEnv, env, issues)?.secret;
+}
+
+function keyFrom(
+  file: string,
+  prefix: string,
+  keyFile: string | undefined,
+  keyEnv: string | undefined,
+  env: NodeJS.ProcessEnv,
+  issues: ConfigIssue[],
+): { secret: Secret; source: string } | null {
   let text: string | undefined;
   let path: string;
   let source: string;
-  if (cfg.pair_key_file !== undefined) {
-    path = 'pair_key_file';
-    const keyFile = resolve(dirname(file), cfg.pair_key_file);
-    source = `file ${keyFile}`;
+  if (keyFile !== undefined) {
+    path = `${prefix}_file`;
+    const resolved = resolve(dirname(file), keyFile);
+    source = `file ${resolved}`;
     try {
-      text = readFileSync(keyFile, 'utf8');
+      text = readFileSync(resolved, 'utf8');
     } catch (err) {
       issues.push({ path, message: `expected a readable key file, got ${errorText(err)}` });
       return null;
     }
   } else {
-    path = 'pair_key_env';
-    source = `env ${cfg.pair_key_env}`;
-    text = env[cfg.pair_key_env as string];
+    path = `${prefix}_env`;
+    source = `env ${keyEnv}`;
+    text = env[keyEnv as string];
     if (text === undefined || text.trim() === '') {
       issues.push({
         path,
-        message: `expected the environment variable ${cfg.pair_key_env} to hold the key, it is unset`,
+        message: `expected the environment variable ${keyEnv} to hold the key, it is unset`,
       });
       return null;
     }
@@ -417,5 +568,9 @@ function errorText(err: unknown): string {
 
 /** For `--check` and the start-up log: everything but the key. */
 export function redactedConfig(cfg: AgentConfig): Record<string, unknown> {
-  return { ...cfg, pair_key: `[redacted, ${cfg.pair_key.length} bytes from ${cfg.pair_key_source}]` };
+  return {
+    ...cfg,
+    pair_key: `[redacted, ${cfg.pair_key.length} bytes from ${cfg.pair_key_source}]`,
+    pair_key_next: cfg.pair_key_next === null ? null : `[redacted, ${cfg.pair_key_next.length} bytes]`,
+  };
 }

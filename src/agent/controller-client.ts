@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { NodeState } from '../core/types.js';
+import type { PendingCommand, Report } from '../controller/schema.js';
 import { type Answer, controllerUrlProblem, post } from '../net/http-post.js';
 
 /** An answer's JSON, or an empty object when it is not JSON (a proxy's error page). */
@@ -18,26 +18,19 @@ function parseAnswer(text: string): Record<string, unknown> {
 }
 
 /** What an agent reports (the controller's Report shape, minus the id the client assigns). */
-export interface NodeReport {
-  readonly state: NodeState;
-  readonly wan_ok: boolean;
-  readonly hears_peer: boolean;
-  readonly version: string;
-  readonly indicators: {
-    readonly connected: boolean;
-    readonly keepalive: boolean;
-    readonly same_version: boolean;
-  };
-  readonly wan: readonly { readonly name: string; readonly up: boolean }[];
-  readonly last_keepalive_at: number | null;
-  readonly action_results: readonly {
-    readonly id: string;
-    readonly action: 'preflight' | 'claim' | 'release' | 'observe' | 'repair';
-    readonly ok: boolean;
-    readonly message?: string;
-    readonly duration_ms?: number;
-    readonly at: number;
-  }[];
+export type NodeReport = Omit<Report, 'id'>;
+
+/** What every report reply carries besides the acknowledgement. */
+export interface ReportReply {
+  readonly settings_version: number;
+  readonly commands: readonly PendingCommand[];
+}
+
+export interface ClientEvents {
+  /** Each stored report's reply: the site's settings version and the commands waiting for this node. */
+  reply?(reply: ReportReply): void;
+  /** The controller removed this node from its site (410 node-removed): reporting stops for good. */
+  removed?(): void;
 }
 
 export interface NodeCredential {
@@ -57,6 +50,7 @@ export interface ControllerClientOptions {
   readonly backoff_min_ms?: number;
   readonly backoff_max_ms?: number;
   readonly request_timeout_ms?: number;
+  readonly on?: ClientEvents;
   /** PEM CA certificate(s) the controller's certificate must chain to (instead of the system's). */
   readonly ca?: string | null;
   /** Allow plain http:// to a non-loopback controller (a TLS-terminating proxy on the way). */
@@ -72,6 +66,8 @@ export interface ClientStats {
   readonly rejected: number;
   /** The controller revoked this node's credential: reporting has stopped for good. */
   readonly revoked: boolean;
+  /** The controller removed this node from its site (a kind of revocation). */
+  readonly removed: boolean;
   readonly last_error: string | null;
 }
 
@@ -101,6 +97,7 @@ export class ControllerClient {
   private readonly idleWaiters: (() => void)[] = [];
   private counts = { sent: 0, dropped: 0, rejected: 0 };
   private revoked = false;
+  private removed = false;
   private last_error: string | null = null;
   private readonly queue_max: number;
   private readonly backoff_min_ms: number;
@@ -189,7 +186,13 @@ export class ControllerClient {
   }
 
   stats(): ClientStats {
-    return { queued: this.queue.length, ...this.counts, revoked: this.revoked, last_error: this.last_error };
+    return {
+      queued: this.queue.length,
+      ...this.counts,
+      revoked: this.revoked,
+      removed: this.removed,
+      last_error: this.last_error,
+    };
   }
 
   /** Resolves when every queued report has been sent (or reporting stopped). */
@@ -245,8 +248,17 @@ export class ControllerClient {
         { authorization: `Bearer ${cred.credential}` },
         q.body,
       );
-      if (res.status >= 200 && res.status < 300) return 'sent';
+      if (res.status >= 200 && res.status < 300) {
+        this.o.on?.reply?.(replyOf(res.text));
+        return 'sent';
+      }
       this.last_error = `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
+      if (res.status === 410) {
+        this.revoked = true;
+        this.removed = true;
+        this.o.on?.removed?.();
+        return 'revoked';
+      }
       if (res.status === 401) {
         this.revoked = true;
         return 'revoked';
@@ -259,10 +271,38 @@ export class ControllerClient {
     }
   }
 
+  /** The node's site settings (GET /api/v1/nodes/:id/config); throws when unreachable or refused. */
+  async fetchConfig(): Promise<unknown> {
+    const cred = this.credential;
+    if (cred === null) throw new Error('not enrolled yet');
+    const res = await post(`${this.o.url}/api/v1/nodes/${cred.node_id}/config`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${cred.credential}` },
+      body: '',
+      timeout_ms: this.request_timeout_ms,
+      ca: this.o.ca ?? null,
+    });
+    if (res.status !== 200) throw new Error(`GET config: HTTP ${res.status}: ${res.text.slice(0, 200)}`);
+    return JSON.parse(res.text) as unknown;
+  }
+
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       this.wake = resolve;
       this.timer = setTimeout(resolve, ms);
     });
+  }
+}
+
+/** A reply from an older controller has neither field: no settings version, no commands. */
+function replyOf(text: string): ReportReply {
+  try {
+    const body = JSON.parse(text) as Partial<ReportReply>;
+    return {
+      settings_version: typeof body.settings_version === 'number' ? body.settings_version : 0,
+      commands: Array.isArray(body.commands) ? body.commands : [],
+    };
+  } catch {
+    return { settings_version: 0, commands: [] };
   }
 }

@@ -12,6 +12,7 @@ export interface AgentMetrics {
   readonly sendErrors: Counter<'path'>;
   readonly actionDuration: Histogram<'action' | 'verb' | 'outcome'>;
   readonly actionFailures: Counter<'action' | 'verb' | 'code'>;
+  readonly actionInFlight: Gauge<'action' | 'verb' | 'phase'>;
   readonly stalls: Counter;
 }
 
@@ -62,6 +63,12 @@ export function createMetrics(peerSilence: () => Record<string, number | null>):
       help: 'Time a claim or release took, per action',
       labelNames: ['action', 'verb', 'outcome'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+      ...opts,
+    }),
+    actionInFlight: new Gauge({
+      name: 'tandem_action_in_flight_seconds',
+      help: 'How long the running claim or release has taken so far, by phase (long cloud operations)',
+      labelNames: ['action', 'verb', 'phase'],
       ...opts,
     }),
     stalls: new Counter({

@@ -1,6 +1,8 @@
 // One running agent: config → stale claims removed → sockets bound → monitors → core started.
 // Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
 import type { Logger } from 'pino';
+import { type ActionChecks, preflightAll } from '../actions/kit/preflight-report.js';
+import { Notifier, type StateChange } from '../actions/linux/notify.js';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
 import {
@@ -13,19 +15,22 @@ import {
 } from '../core/index.js';
 import type { Monitor } from '../monitors/types.js';
 import { nodeIdOf } from '../wire/index.js';
-import { ActionRunner } from './action-runner.js';
-import type { AgentConfig } from './config.js';
+import { type ActionOutcome, ActionRunner } from './action-runner.js';
+import type { AgentConfig, ConfigIssue } from './config.js';
 import type { PluginSpec } from './config-schema.js';
 import { createMetrics } from './metrics.js';
 import { raisePriority } from './priority.js';
 import { Readings } from './readings.js';
-import { type Clock, Shell, type StatusReporter } from './shell.js';
+import { reloadIssues, sameSpec } from './reload.js';
+import { type AdminVerdict, type Clock, Shell, type StatusReporter } from './shell.js';
 import { type StatusServer, startStatusServer } from './status-server.js';
 import { Transport } from './transport.js';
 
 /** What an action may tell the agent besides its results: where it saw the traffic point (for core). */
 export interface ActionHooks {
   observed(target: 'self' | 'peer'): void;
+  /** An arbiter put the traffic back at us after drift (a hand edit): the controller reports it. */
+  repaired?(action: string, detail: string, ok: boolean): void;
 }
 
 /** Where actions and monitors come from: the Linux and cloud registries. */
@@ -41,13 +46,50 @@ export interface AgentDeps {
   readonly log: Logger;
   readonly reporter?: StatusReporter;
   readonly clock?: Clock;
+  /** Every claim / release outcome (the controller reports them). */
+  readonly onAction?: (outcome: ActionOutcome) => void;
+  /** Every drift repair an action's arbiter made. */
+  readonly onRepair?: (repair: { action: string; detail: string; ok: boolean }) => void;
+  /** Start disabled (a node its controller unassigned): it never claims until enabled. */
+  readonly start_disabled?: boolean;
 }
 
 export interface RunningAgent {
   readonly statusUrl: string;
   readonly shell: Shell;
+  /** The configuration in force (the last one applied). */
+  config(): AgentConfig;
+  /**
+   * Applies a new configuration without a restart and without touching the role: the actions are
+   * rebuilt and swapped in between verbs; an active node claims again so the new targets point at it.
+   * Only the actions may differ (what managed settings and a reload change); anything else is refused
+   * whole, before any part is applied.
+   */
+  reconfigure(next: AgentConfig): Promise<void>;
+  /** Runs every action's preflight now. */
+  preflight(deadline_ms: number): Promise<ActionChecks[]>;
+  /** An operator command; the refusal reason, or null when the core took it. */
+  admin(command: AdminCommand): AdminVerdict;
+  /** Every WAN probe's latest verdict. */
+  wan(): { name: string; up: boolean }[];
   /** SIGTERM: if active, release and announce relinquish so the peer takes over now; then close. */
   shutdown(): Promise<void>;
+  /**
+   * SIGHUP with a config that loaded: applied in place (the role and the traffic stay), or refused
+   * whole with the keys that need a restart. Returns the issues; empty when applied.
+   */
+  reload(next: AgentConfig): readonly ConfigIssue[];
+}
+
+/** Bounds how long a stopping agent waits for its `stopped` notification. */
+const NOTIFY_AT_STOP_MS = 500;
+
+/** A reconfiguration (managed settings) that the running agent refused whole; nothing was applied. */
+export class ReconfigureError extends Error {
+  readonly code = 'RECONFIGURE_REFUSED';
+  constructor(readonly issues: readonly ConfigIssue[]) {
+    super(`refused: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`);
+  }
 }
 
 /** Bounds the graceful stop so that a service manager's SIGTERM → SIGKILL window is never reached. */
@@ -80,21 +122,31 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     else shell.input(input);
   };
   // The cloud as arbiter: an action that sees the traffic at the peer while we are active tells core.
-  const hooks: ActionHooks = { observed: (target) => push({ kind: 'observed', target }) };
-  const actions = cfg.actions.map((spec) => plugins.createAction(spec, hooks));
-  const monitors = cfg.monitors.map((spec) => plugins.createMonitor(spec));
+  const hooks: ActionHooks = {
+    observed: (target) => push({ kind: 'observed', target }),
+    repaired: (action, detail, ok) => deps.onRepair?.({ action, detail, ok }),
+  };
+  let actions = cfg.actions.map((spec) => ({ spec, action: plugins.createAction(spec, hooks) }));
+  let monitors = cfg.monitors.map((spec) => ({ spec, monitor: plugins.createMonitor(spec) }));
 
   // Before anything else: a VIP left by a killed predecessor would answer ARP next to the real owner.
   await plugins.removeStaleClaims?.(cfg.actions, log);
 
   const metrics = createMetrics(() => silenceSeconds(shell, clock));
-  const runner = new ActionRunner(actions, cfg.action_deadline_ms, metrics, log);
+  const runner = new ActionRunner(
+    actions.map((a) => a.action),
+    cfg.action_deadline_ms,
+    metrics,
+    log,
+    deps.onAction,
+  );
   const transport = await Transport.open(
     {
       pair: cfg.pair,
       node: cfg.node,
       paths: cfg.paths,
       key: cfg.pair_key,
+      next_key: cfg.pair_key_next,
       copies: cfg.keepalive_copies,
       spacing_ms: cfg.keepalive_spacing_ms,
       max_clock_skew_ms: cfg.max_clock_skew_ms,
@@ -105,7 +157,9 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
   );
   const readings = new Readings(cfg.ha_port_monitor, push);
-  for (const m of monitors) m.start((r) => readings.onReading(r));
+  for (const m of monitors) m.monitor.start((r) => readings.onReading(r));
+  let current = cfg;
+  let notifier = notifierOf(cfg);
 
   const started = new Shell({
     core: coreConfigOf(cfg),
@@ -117,9 +171,12 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     act: (verb) => runner.intend(verb),
     metrics,
     log,
+    onStateChange: (change) => notifyChange(notifier, change, log),
     ...(deps.reporter ? { reporter: deps.reporter } : {}),
   });
   started.input({ kind: 'start' });
+  // Before any timer can fire: an unassigned node must never claim, not even once at start.
+  if (deps.start_disabled) started.input({ kind: 'admin', command: 'disable' });
   shell = started;
   for (const input of early.splice(0)) started.input(input);
 
@@ -130,24 +187,64 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       admin_token_file: cfg.status.admin_token_file,
       metrics,
       source: {
-        snapshot: () => snapshotOf(cfg, started, clock, readings, runner, transport),
+        snapshot: () => snapshotOf(current, started, clock, readings, runner, transport),
         admin: (command: AdminCommand) => {
           log.info({ command }, 'admin command');
-          started.input({ kind: 'admin', command });
+          return started.admin(command);
         },
       },
     });
   } catch (err) {
     started.stop();
     await transport.close();
-    await Promise.all(monitors.map((m) => m.stop()));
+    await Promise.all(monitors.map((m) => m.monitor.stop()));
     throw err;
   }
   log.info({ status_url: server.url, paths: cfg.paths.map((p) => p.name) }, 'agent started');
 
+  const reload = (next: AgentConfig): readonly ConfigIssue[] => {
+    const refused = reloadIssues(current, next);
+    if (refused.length > 0) return refused;
+    const keptMonitors = monitors.filter((m) => next.monitors.some((spec) => sameSpec(spec, m.spec)));
+    for (const m of monitors.filter((m) => !keptMonitors.includes(m))) {
+      void m.monitor.stop();
+      readings.forget(m.monitor.name);
+    }
+    monitors = next.monitors.map(
+      (spec) => keptMonitors.find((m) => sameSpec(m.spec, spec)) ?? startMonitor(plugins, spec, readings),
+    );
+    actions = next.actions.map(
+      (spec) =>
+        actions.find((a) => sameSpec(a.spec, spec)) ?? { spec, action: plugins.createAction(spec, hooks) },
+    );
+    const holding = started.status().state === 'active';
+    runner.reconcile(
+      actions.map((a) => a.action),
+      holding,
+      next.action_deadline_ms,
+    );
+    transport.reconfigure({
+      key: next.pair_key,
+      next_key: next.pair_key_next,
+      copies: next.keepalive_copies,
+      spacing_ms: next.keepalive_spacing_ms,
+      max_clock_skew_ms: next.max_clock_skew_ms,
+    });
+    notifier = notifierOf(next);
+    log.level = next.log_level;
+    started.input({ kind: 'reconfigure', config: coreConfigOf(next) });
+    current = next;
+    log.info(
+      { monitors: monitors.map((m) => m.monitor.name), actions: actions.map((a) => a.action.name), holding },
+      'config reloaded',
+    );
+    return [];
+  };
+
   let stopping: Promise<void> | null = null;
   const shutdown = async (): Promise<void> => {
-    const wasActive = started.status().state === 'active';
+    const status = started.status();
+    const wasActive = status.state === 'active';
     log.info({ was_active: wasActive }, 'stopping');
     // `disable` makes the core release and announce relinquish; the peer takes over on that packet.
     started.input({ kind: 'admin', command: 'disable' });
@@ -158,17 +255,72 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     await new Promise((r) => setImmediate(r));
     await transport.flush();
     started.stop();
-    await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.stop())]);
+    notifyChange(notifier, { from: started.status().state, to: 'stopped', reason: 'agent stopping' }, log);
+    await notifier?.drain(NOTIFY_AT_STOP_MS);
+    await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.monitor.stop())]);
     log.info('stopped');
+  };
+  // Managed settings take the same path as a reload: one apply function, refused whole or applied.
+  const reconfigure = async (next: AgentConfig): Promise<void> => {
+    const issues = reload(next);
+    if (issues.length > 0) throw new ReconfigureError(issues);
   };
   return {
     statusUrl: server.url,
     shell: started,
+    config: () => current,
+    reconfigure,
+    preflight: (deadline_ms) => preflightAll(runner.actions, deadline_ms),
+    admin: (command) => {
+      log.info({ command }, 'admin command');
+      return started.admin(command);
+    },
+    wan: () => Object.entries(readings.snapshot().wan).map(([name, up]) => ({ name, up })),
     shutdown: () => {
       stopping ??= shutdown();
       return stopping;
     },
+    reload,
   };
+}
+
+function startMonitor(
+  plugins: Plugins,
+  spec: PluginSpec,
+  readings: Readings,
+): { spec: PluginSpec; monitor: Monitor } {
+  const monitor = plugins.createMonitor(spec);
+  monitor.start((r) => readings.onReading(r));
+  return { spec, monitor };
+}
+
+function notifierOf(cfg: AgentConfig): Notifier | null {
+  const n = cfg.notify;
+  if (n === null) return null;
+  return new Notifier({
+    pair: cfg.pair,
+    node: cfg.node,
+    role: cfg.role,
+    commands: n.commands,
+    timeout_ms: n.timeout_ms,
+    ...(n.states === null ? {} : { states: n.states }),
+    ...(n.uid === null ? {} : { uid: n.uid }),
+    ...(n.gid === null ? {} : { gid: n.gid }),
+  });
+}
+
+/** Fired and forgotten by the core's path; each command's outcome is logged when it is known. */
+function notifyChange(notifier: Notifier | null, change: StateChange, log: Logger): void {
+  if (notifier === null || !notifier.wants(change.to)) return;
+  void notifier.notify(change).then((outcomes) => {
+    for (const o of outcomes)
+      if (o.ok) log.info({ command: o.command, to: change.to, duration_ms: o.duration_ms }, 'notify done');
+      else
+        log.warn(
+          { command: o.command, to: change.to, code: o.code, error: o.message, duration_ms: o.duration_ms },
+          'notify failed',
+        );
+  });
 }
 
 /**
@@ -245,6 +397,9 @@ function snapshotOf(
       last_ms_ago: auth.last_ms === null ? null : Math.round(now - auth.last_ms),
     },
     peer_silence_ms,
+    in_state_ms: shell.inState_ms(),
+    // What is watched at all, so `tandem status` shows no verdict for what nothing watches.
+    watched: { ha_port: cfg.ha_port_monitor },
     monitors: readings.snapshot(),
     actions: runner.outcomes(),
   };

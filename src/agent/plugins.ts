@@ -16,7 +16,7 @@ import {
   TcpSpecSchema,
 } from '../monitors/spec.js';
 import type { Monitor } from '../monitors/types.js';
-import { type ConfigIssue, type PluginValidator, schemaIssues } from './config.js';
+import { type ConfigIssue, type PluginContext, type PluginValidator, schemaIssues } from './config.js';
 import type { PluginSpec } from './config-schema.js';
 import type { ActionHooks, Plugins } from './node.js';
 
@@ -25,7 +25,7 @@ export interface AgentPlugins extends Plugins {
   readonly validateMonitor: PluginValidator;
 }
 
-const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
+export const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
   link: LinkSpecSchema,
   icmp: IcmpSpecSchema,
   tcp: TcpSpecSchema,
@@ -74,7 +74,7 @@ export function agentPlugins(
       return factory.create(spec, { watch: true, report: arbiterToCore(log, registry.mechanism, hooks) });
     },
     createMonitor: (spec): Monitor => createMonitor(spec as unknown as MonitorSpec),
-    validateAction: (spec) => validateAction(registries, spec),
+    validateAction: (spec, context) => validateAction(registries, spec, context),
     validateMonitor: (spec) => validateMonitor(spec),
     removeStaleClaims: async (specs, l) => {
       for (const factory of factories.values()) await factory.removeStaleClaims?.(specs, l);
@@ -92,13 +92,18 @@ function arbiterToCore(
     log.warn({ arbiter: r }, `${mechanism} arbiter: ${r.kind}`);
     if (r.kind === 'split-brain') hooks?.observed('peer');
     else if (r.kind === 'held') hooks?.observed('self');
+    else if (r.kind === 'drift-repaired') hooks?.repaired?.(r.action, r.detail, r.ok);
   };
 }
 
-function validateAction(registries: readonly Registry[], spec: PluginSpec): ConfigIssue[] {
+function validateAction(
+  registries: readonly Registry[],
+  spec: PluginSpec,
+  context: PluginContext,
+): ConfigIssue[] {
   const registry = registryOf(registries, spec.kind);
   if (registry === undefined) return unknownKind(allKinds(registries), spec.kind);
-  return registry.validate(spec);
+  return registry.validate(spec, context);
 }
 
 function validateMonitor(spec: PluginSpec): ConfigIssue[] {

@@ -50,6 +50,32 @@ export class Readings {
     this.#push({ kind: 'check', name, ok });
   }
 
+  /**
+   * A monitor removed by a reload: its verdict no longer counts. A failed check is cleared in core; WAN
+   * and HA-port verdicts are recomputed from the monitors that remain.
+   */
+  forget(name: string): void {
+    if (this.#checks.delete(name)) this.#push({ kind: 'check', name, ok: true });
+    if (this.#wan.delete(name) && this.#wan.size > 0) {
+      const verdict = [...this.#wan.values()].some((v) => v);
+      if (verdict !== this.#wanVerdict) {
+        this.#wanVerdict = verdict;
+        this.#push({ kind: 'wan', ok: verdict });
+      }
+    } else if (this.#wanVerdict === false && this.#wan.size === 0) {
+      // No WAN probe left: nothing says the WAN is down.
+      this.#wanVerdict = null;
+      this.#push({ kind: 'wan', ok: true });
+    }
+    if (this.#links.delete(name)) {
+      const verdict = [...this.#links.values()].every((v) => v);
+      if (verdict !== this.#linkVerdict) {
+        this.#linkVerdict = verdict;
+        this.#push({ kind: 'ha-link', up: verdict });
+      }
+    }
+  }
+
   /** For the status page: the latest verdict of every monitor. */
   snapshot(): {
     wan: Record<string, boolean>;

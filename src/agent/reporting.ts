@@ -1,9 +1,20 @@
 // The agent's reports to the fleet controller: enroll (with retries, never blocking failover), report
 // every change and a heartbeat, and keep working when the controller is away (the client queues, bounded).
+// A report says what happened since the last one (claims and releases with their durations and error
+// codes, preflights, command results) and what the node runs (settings version, config digest).
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { VERSION } from '../cli/version.js';
+import type { ActionResult, CommandResult, PreflightResult, SettingsState } from '../controller/schema.js';
 import type { NodeStatus, Readiness } from '../core/index.js';
-import { ControllerClient, ControllerClientError, type NodeReport } from './controller-client.js';
+import type { ActionOutcome } from './action-runner.js';
+import {
+  ControllerClient,
+  ControllerClientError,
+  type NodeCredential,
+  type NodeReport,
+  type ReportReply,
+} from './controller-client.js';
 import type { StatusReporter } from './shell.js';
 
 export interface ControllerSettings {
@@ -22,36 +33,76 @@ export interface ControllerSettings {
   readonly settle_ms: number;
 }
 
+/** What a report reads from the running node when it is due. */
+export interface ReportSource {
+  readonly status: NodeStatus;
+  readonly readiness: Readiness | null;
+  readonly wan: readonly { name: string; up: boolean }[];
+  readonly settings: SettingsState | undefined;
+}
+
+export interface ReportingEvents {
+  enrolled?(cred: NodeCredential): void;
+  reply?(reply: ReportReply): void;
+  removed?(): void;
+}
+
 export interface ControllerReporting {
   readonly reporter: StatusReporter;
-  /** Starts enrollment and the heartbeat; `current` reads the node's status when a report is due. */
-  start(current: () => { status: NodeStatus; readiness: Readiness | null }): void;
+  readonly client: ControllerClient;
+  /** Starts enrollment and the heartbeat; `current` reads the node when a report is due. */
+  start(current: () => ReportSource, on?: ReportingEvents): void;
+  /** A claim or release finished: reported at once. */
+  actionDone(outcome: ActionOutcome): void;
+  /** An arbiter repaired drift (the controller's `drift-repaired` event). */
+  repairDone(repair: { action: string; detail: string; ok: boolean }): void;
+  /** A preflight ran (at start or on demand); its failures become `preflight` action results. */
+  preflightDone(result: PreflightResult): void;
+  commandDone(result: CommandResult): void;
+  /** Something the report shows changed (settings applied or refused): report now. */
+  changed(): void;
   close(): void;
 }
 
 /** Enrollment retries back off to this; an unreachable controller must never stop the node. */
 const ENROLL_BACKOFF_MAX_MS = 60_000;
+/** Bound on results waiting for the next report (the schema's limit). */
+const RESULTS_MAX = 32;
 
 export function controllerReporting(settings: ControllerSettings, log: Logger): ControllerReporting {
+  let events: ReportingEvents = {};
   const client = new ControllerClient({
     url: settings.url,
     credential_path: settings.credential_file,
+    on: { reply: (r) => events.reply?.(r), removed: () => events.removed?.() },
     ca: settings.ca ?? null,
     allow_cleartext: settings.allow_cleartext ?? false,
   });
   let enrolled = false;
   let closed = false;
-  let current: (() => { status: NodeStatus; readiness: Readiness | null }) | null = null;
+  let current: (() => ReportSource) | null = null;
   let settle: NodeJS.Timeout | null = null;
   let heartbeat: NodeJS.Timeout | null = null;
   let retry: NodeJS.Timeout | null = null;
+  // What happened since the last report: it goes out with the next one (the client retries it in order).
+  let actions: ActionResult[] = [];
+  let commands: CommandResult[] = [];
+  let preflight: PreflightResult | undefined;
 
   const send = (): void => {
     if (settle !== null) clearTimeout(settle);
     settle = null;
     if (!enrolled || current === null) return;
-    const { status, readiness } = current();
-    client.report(reportOf(status, readiness));
+    const src = current();
+    const extras = {
+      ...(src.settings !== undefined ? { settings: src.settings } : {}),
+      ...(preflight !== undefined ? { preflight } : {}),
+      ...(commands.length > 0 ? { command_results: commands } : {}),
+    };
+    client.report({ ...reportOf(src.status, src.readiness, src.wan, actions), ...extras });
+    actions = [];
+    commands = [];
+    preflight = undefined;
   };
 
   const enroll = async (backoff_ms: number): Promise<void> => {
@@ -59,6 +110,7 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
       const cred = await client.enroll(settings.enrollment_token);
       enrolled = true;
       log.info({ node_id: cred.node_id, site_id: cred.site_id }, 'enrolled with the controller');
+      events.enrolled?.(cred);
       send();
     } catch (err) {
       const e = err instanceof ControllerClientError ? err.detail : null;
@@ -75,20 +127,69 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
     }
   };
 
+  const push = <T>(list: T[], item: T): T[] => [...list, item].slice(-RESULTS_MAX);
+
   return {
+    client,
     reporter: {
       statusChanged: (status) => {
         if (status.state !== 'active') send();
         else if (settle === null) settle = setTimeout(send, settings.settle_ms);
       },
     },
-    start(read) {
+    start(read, on = {}) {
       current = read;
+      events = on;
       void enroll(1000);
       heartbeat = setInterval(() => {
         if (settle === null) send();
       }, settings.report_interval_ms);
       heartbeat.unref();
+    },
+    actionDone(o) {
+      actions = push(actions, {
+        id: randomUUID(),
+        action: o.verb,
+        ok: o.ok,
+        name: o.action.slice(0, 256),
+        ...(o.error !== null ? { code: o.error.code, message: o.error.message.slice(0, 2000) } : {}),
+        duration_ms: o.duration_ms,
+        at: Date.parse(o.at),
+      });
+      // A claim is reported with the state it led to; the settle timer (if running) sends it.
+      if (settle === null) send();
+    },
+    repairDone(r) {
+      actions = push(actions, {
+        id: randomUUID(),
+        action: 'repair',
+        ok: r.ok,
+        name: r.action.slice(0, 256),
+        message: r.detail.slice(0, 2000),
+        at: Date.now(),
+      });
+      if (settle === null) send();
+    },
+    preflightDone(result) {
+      preflight = result;
+      const failed = result.actions.flatMap((a) =>
+        a.checks.filter((c) => c.status !== 'ok').map((c) => `${a.action}: ${c.check}: ${c.status}`),
+      );
+      actions = push(actions, {
+        id: randomUUID(),
+        action: 'preflight',
+        ok: failed.length === 0,
+        ...(failed.length > 0 ? { message: failed.join('; ').slice(0, 2000) } : {}),
+        at: result.at,
+      });
+      if (settle === null) send();
+    },
+    commandDone(result) {
+      commands = push(commands, result).slice(-16);
+      if (settle === null) send();
+    },
+    changed() {
+      if (settle === null) send();
     },
     close() {
       closed = true;
@@ -100,7 +201,12 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
 }
 
 /** The core's view of this node in the controller's report shape. */
-export function reportOf(status: NodeStatus, readiness: Readiness | null): NodeReport {
+export function reportOf(
+  status: NodeStatus,
+  readiness: Readiness | null,
+  wan: readonly { name: string; up: boolean }[] = [],
+  action_results: readonly ActionResult[] = [],
+): NodeReport {
   const r = readiness ?? status.readiness;
   const seen = Object.values(status.peer.last_seen_ms).filter((t): t is number => t !== null);
   return {
@@ -109,10 +215,10 @@ export function reportOf(status: NodeStatus, readiness: Readiness | null): NodeR
     hears_peer: status.peer.alive,
     version: VERSION,
     indicators: { connected: r.connected, keepalive: r.keepalive, same_version: r.same_version },
-    wan: [],
+    wan: wan.slice(0, 16).map((w) => ({ name: w.name.slice(0, 128), up: w.up })),
     // last_seen_ms is on the agent's monotonic clock; the controller wants epoch ms.
     last_keepalive_at:
       seen.length === 0 ? null : Math.round(Date.now() - (performance.now() - Math.max(...seen))),
-    action_results: [],
+    action_results: [...action_results],
   };
 }

@@ -2,6 +2,7 @@
 // timer on the monotonic clock, and never decides a role itself.
 import type { Logger } from 'pino';
 import {
+  type AdminCommand,
   type Advert,
   type CoreConfig,
   type CoreEvent,
@@ -10,8 +11,10 @@ import {
   type Effect,
   type Input,
   initialState,
+  type NodeState,
   type NodeStatus,
   type Readiness,
+  type SwitchoverRefusal,
   step,
 } from '../core/index.js';
 import type { Verb } from './action-runner.js';
@@ -42,7 +45,19 @@ export interface ShellOptions {
   readonly metrics: AgentMetrics;
   readonly log: Logger;
   readonly reporter?: StatusReporter;
+  /** Every state change, for notify commands; must return at once. */
+  readonly onStateChange?: (change: { from: NodeState; to: NodeState; reason: string }) => void;
 }
+
+/** The core's answer to an operator command, as `tandem switchover` prints it. */
+export type AdminVerdict =
+  | { readonly ok: true; readonly command: AdminCommand; readonly state: NodeState }
+  | {
+      readonly ok: false;
+      readonly command: AdminCommand;
+      readonly state: NodeState;
+      readonly reason: SwitchoverRefusal;
+    };
 
 const realTimers: Timers = {
   set: (fn, delay_ms) => setTimeout(fn, delay_ms),
@@ -57,6 +72,8 @@ export class Shell {
   #timerAt_ms: number | null = null;
   #readiness: Readiness | null = null;
   #stopped = false;
+  /** Monotonic time of the last state change (or of the start), for "time in state". */
+  #since_ms: number;
   /** Set when our own timer fired a dead interval late: we were stalled or stopped since then. */
   #deafSince_ms: number | null = null;
   readonly #stall_ms: number;
@@ -65,6 +82,7 @@ export class Shell {
     this.#opts = opts;
     this.#timers = opts.timers ?? realTimers;
     this.#state = initialState(opts.core);
+    this.#since_ms = opts.clock.now_ms();
     // A timer a whole dead interval late: whatever the peer's silence says, we could not have heard it.
     this.#stall_ms = opts.core.interval_ms * opts.core.dead_multiplier;
     setStateGauge(opts.metrics, describe(this.#state, opts.clock.now_ms()).state);
@@ -72,16 +90,43 @@ export class Shell {
 
   /** Steps the core with one input and carries out what it asks, in order. */
   input(input: Input): void {
-    if (this.#stopped) return;
+    this.#step(input);
+  }
+
+  #step(input: Input): readonly Effect[] {
+    if (this.#stopped) return [];
     const now_ms = this.#opts.clock.now_ms();
     this.#noticeStall(now_ms);
     const result = step(this.#state, input, now_ms);
     this.#state = result.state;
     for (const effect of result.effects) this.#apply(effect);
+    return result.effects;
   }
+
+  /** An operator command, stepped at once; the verdict is what the core said in that step. */
+  admin(command: AdminCommand): AdminVerdict {
+    let refusal: SwitchoverRefusal | null = null;
+    this.#onRefusal = (reason) => {
+      refusal = reason;
+    };
+    try {
+      this.input({ kind: 'admin', command });
+    } finally {
+      this.#onRefusal = null;
+    }
+    const state = this.status().state;
+    return refusal === null ? { ok: true, command, state } : { ok: false, command, state, reason: refusal };
+  }
+
+  #onRefusal: ((reason: SwitchoverRefusal) => void) | null = null;
 
   status(): NodeStatus {
     return describe(this.#state, this.#opts.clock.now_ms());
+  }
+
+  /** How long this node has been in its current state. */
+  inState_ms(): number {
+    return Math.round(this.#opts.clock.now_ms() - this.#since_ms);
   }
 
   get readiness(): Readiness | null {
@@ -168,10 +213,15 @@ export class Shell {
   #onEvent(event: CoreEvent): void {
     const { log, metrics } = this.#opts;
     if (event.kind === 'state-change') {
+      this.#since_ms = this.#opts.clock.now_ms();
       metrics.transitions.inc({ from: event.from, to: event.to });
       setStateGauge(metrics, event.to);
       log.info({ event: event.kind, from: event.from, to: event.to, reason: event.reason }, 'state change');
       this.#opts.reporter?.statusChanged(this.status(), this.#readiness);
+      this.#opts.onStateChange?.({ from: event.from, to: event.to, reason: event.reason });
+    } else if (event.kind === 'switchover-refused') {
+      this.#onRefusal?.(event.reason);
+      log.warn({ event: event.kind, reason: event.reason }, event.kind);
     } else if (
       event.kind === 'peer-dead' ||
       event.kind === 'split-brain' ||

@@ -5,15 +5,17 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Counter } from 'prom-client';
-import type { AdminCommand } from '../core/index.js';
+import type { AdminCommand, SwitchoverRefusal } from '../core/index.js';
 import { ADMIN_COMMANDS } from './admin.js';
 import type { ListenAddress } from './config.js';
 import type { AgentMetrics } from './metrics.js';
+import type { AdminVerdict } from './shell.js';
 
 export interface StatusSource {
   /** Everything `tandem status` shows, except the counters the server adds. */
   snapshot(): Record<string, unknown>;
-  admin(command: AdminCommand): void;
+  /** Steps the core at once and returns its verdict. */
+  admin(command: AdminCommand): AdminVerdict;
 }
 
 export interface StatusServerOptions {
@@ -108,14 +110,31 @@ async function route(req: IncomingMessage, opts: StatusServerOptions, token: str
         code: 404,
         body: { error: 'UNKNOWN_COMMAND', message: `expected one of ${ADMIN_COMMANDS.join(', ')}` },
       };
-    opts.source.admin(command);
-    return { code: 200, body: { accepted: command } };
+    const verdict = opts.source.admin(command);
+    if (verdict.ok) return { code: 200, body: verdict };
+    // 409: the request was understood and refused by the core in the current state of the pair.
+    return {
+      code: 409,
+      body: { ...verdict, error: 'REFUSED', message: REFUSAL_TEXT[verdict.reason] },
+    };
   }
   return {
     code: 404,
     body: { error: 'NOT_FOUND', message: 'GET /status, GET /metrics, POST /admin/<command>' },
   };
 }
+
+/** What a refusal means and what to do, for the operator at the console. */
+const REFUSAL_TEXT: Readonly<Record<SwitchoverRefusal, string>> = {
+  'peer-silent':
+    'the peer is not heard: it cannot take the role (check it is running and the keepalive paths)',
+  'peer-unfit': 'the peer is not a fit standby (a check failed, or it is in maintenance or fault)',
+  'peer-wan-down': "the peer's WAN probes fail: it would not pass traffic",
+  'self-unfit': 'this node is unfit (a check failed, maintenance or disabled): fix it first',
+  'self-wan-down': "this node's WAN probes fail: it would not pass traffic",
+  'not-in-a-pair-state': 'switchover needs one active and one standby node',
+  'already-in-progress': 'a switchover is already in progress; wait for it',
+};
 
 /** A path segment with its % escapes decoded, or null when an escape is malformed (a client's mistake). */
 function decodeSegment(segment: string): string | null {

@@ -42,6 +42,8 @@ export interface TransportOptions {
   readonly node: string;
   readonly paths: readonly PathConfig[];
   readonly key: Secret;
+  /** During a key rotation: also accepted (never used to sign). */
+  readonly next_key?: Secret | null;
   readonly copies: number;
   readonly spacing_ms: number;
   readonly max_clock_skew_ms: number;
@@ -49,6 +51,15 @@ export interface TransportOptions {
   readonly log: Logger;
   /** Wall clock for `sent_at_ms` and freshness only; detection runs on the monotonic clock. */
   readonly wallNow?: () => number;
+}
+
+/** What a reload may change without rebinding a socket. */
+export interface TransportSettings {
+  readonly key: Secret;
+  readonly next_key: Secret | null;
+  readonly copies: number;
+  readonly spacing_ms: number;
+  readonly max_clock_skew_ms: number;
 }
 
 /** The first authentication failure from the peer warns at once; later ones at most this often. */
@@ -79,6 +90,7 @@ interface Link {
 
 export class Transport {
   readonly #opts: TransportOptions;
+  #settings: TransportSettings;
   readonly #links: Link[] = [];
   readonly #guard = new ReplayGuard();
   readonly #pairId: bigint;
@@ -95,9 +107,22 @@ export class Transport {
 
   private constructor(opts: TransportOptions) {
     this.#opts = opts;
+    this.#settings = {
+      key: opts.key,
+      next_key: opts.next_key ?? null,
+      copies: opts.copies,
+      spacing_ms: opts.spacing_ms,
+      max_clock_skew_ms: opts.max_clock_skew_ms,
+    };
     this.#pairId = pairIdOf(opts.pair);
     this.#nodeId = nodeIdOf(opts.node);
     this.#sealer = new KeepaliveSealer(opts.key.reveal(), { pair_id: this.#pairId, node_id: this.#nodeId });
+  }
+
+  /** A reload: new keys sign the next packet; the sockets, boot id and sequence stay. */
+  reconfigure(settings: TransportSettings): void {
+    this.#settings = settings;
+    this.#sealer.rekey(settings.key.reveal());
   }
 
   /** Binds every path's socket; fails (closing what it opened) if any cannot be bound. */
@@ -200,14 +225,7 @@ export class Transport {
       metrics.rejected.inc({ path: path.name, reason: UNKNOWN_SOURCE });
       return;
     }
-    const result = decodeKeepalive(msg, {
-      key: this.#opts.key.reveal(),
-      pair_id: this.#pairId,
-      self_node_id: this.#nodeId,
-      now_wall_ms: this.#wallNow(),
-      max_clock_skew_ms: this.#opts.max_clock_skew_ms,
-      guard: this.#guard,
-    });
+    const result = this.#decode(msg);
     if (!result.ok) {
       metrics.rejected.inc({ path: path.name, reason: result.reason });
       if (result.reason === 'bad-mac') this.#authFailed(path.name, rinfo.address);
@@ -219,6 +237,25 @@ export class Transport {
     }
     metrics.received.inc({ path: path.name });
     onHeard({ path: path.name, advert: this.#newestAdvert(result.packet) });
+  }
+
+  /**
+   * With the current key, then (during a rotation, and only for a bad MAC) with the next one: a peer
+   * that switched first is heard without a moment of rejection. The guard changes only on acceptance.
+   */
+  #decode(msg: Buffer): ReturnType<typeof decodeKeepalive> {
+    const { key, next_key, max_clock_skew_ms } = this.#settings;
+    const ctx = {
+      key: key.reveal(),
+      pair_id: this.#pairId,
+      self_node_id: this.#nodeId,
+      now_wall_ms: this.#wallNow(),
+      max_clock_skew_ms,
+      guard: this.#guard,
+    };
+    const result = decodeKeepalive(msg, ctx);
+    if (result.ok || result.reason !== 'bad-mac' || next_key === null) return result;
+    return decodeKeepalive(msg, { ...ctx, key: next_key.reveal() });
   }
 
   /**
@@ -240,11 +277,11 @@ export class Transport {
     for (const t of this.#pending) clearTimeout(t);
     this.#pending.clear();
     this.#sendOnce(advert);
-    for (let i = 1; i < this.#opts.copies; i++) {
+    for (let i = 1; i < this.#settings.copies; i++) {
       const timer = setTimeout(() => {
         this.#pending.delete(timer);
         this.#sendOnce(advert);
-      }, i * this.#opts.spacing_ms);
+      }, i * this.#settings.spacing_ms);
       this.#pending.add(timer);
     }
   }
@@ -266,7 +303,7 @@ export class Transport {
 
   /** Resolves once every scheduled copy has gone out (bounded by copies × spacing). */
   async flush(): Promise<void> {
-    const wait_ms = this.#opts.copies * this.#opts.spacing_ms + 5;
+    const wait_ms = this.#settings.copies * this.#settings.spacing_ms + 5;
     if (this.#pending.size > 0) await new Promise((r) => setTimeout(r, wait_ms));
   }
 

@@ -1,10 +1,16 @@
 // The `tandem` command. Each subcommand lives in its own module under commands/ and is one line below.
 // Only the command being run is loaded: an agent must not carry the simulator, the controller or a cloud
 // SDK it does not use (memory on a small appliance); help and unknown words load them all.
-import { Command } from 'commander';
 import { VERSION } from './version.js';
 
-type Register = (program: Command) => void;
+// The version needs no command at all: answered before commander or any command module is loaded.
+if (process.argv.length === 3 && (process.argv[2] === '--version' || process.argv[2] === '-V')) {
+  console.log(VERSION);
+  process.exit(0);
+}
+const { Command } = await import('commander');
+
+type Register = (program: InstanceType<typeof Command>) => void;
 
 const COMMANDS: Record<string, () => Promise<Register>> = {
   agent: async () => (await import('./commands/agent.js')).registerAgent,
@@ -15,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   status: async () => (await import('./commands/status.js')).registerStatus,
   switchover: async () => (await import('./commands/switchover.js')).registerSwitchover,
   sim: async () => (await import('./commands/sim.js')).registerSim,
+  schema: async () => (await import('./commands/schema.js')).registerSchema,
 };
 
 // The least-privilege policy commands come from the registries (`tandem iam-policy`, `tandem azure-role`); they

@@ -53,8 +53,8 @@ export function liveNode<
   }
   if (node.removed_at !== null) {
     throw new ControllerError(
-      'credential-revoked',
-      'this node was removed from its site; its credential is revoked for good',
+      'node-removed',
+      'this node was removed from its site; it no longer takes part in HA and its credential is revoked for good',
     );
   }
   return node;

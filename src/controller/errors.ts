@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'role-taken'
   | 'remove-secondary-first'
   | 'cloud-settings-mismatch'
+  | 'node-offline'
+  | 'node-removed'
   | 'unavailable'
   | 'busy';
 
@@ -37,6 +39,9 @@ const STATUS: Record<ErrorCode, number> = {
   'role-taken': 409,
   'remove-secondary-first': 409,
   'cloud-settings-mismatch': 422,
+  'node-offline': 409,
+  // Gone: the agent learns from this code that it was unassigned, not that its credential is unknown.
+  'node-removed': 410,
   unavailable: 503,
   busy: 429,
 };

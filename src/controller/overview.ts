@@ -156,11 +156,20 @@ export async function summaries(ctx: Ctx, site_ids?: readonly string[]): Promise
       'last_keepalive_at',
       'last_report_id',
       'stale',
+      'settings_version',
+      'commands_pending',
     ])
     .where('removed_at', 'is', null)
     .$if(site_ids !== undefined, (q) => q.where('site_id', 'in', site_ids!))
     .execute();
-  const nodes: NodeRow[] = rows.map((r) => ({ ...r, indicators: null, action_results: null }));
+  // The overview needs no JSON columns: they are left out of the read.
+  const nodes: NodeRow[] = rows.map((r) => ({
+    ...r,
+    indicators: null,
+    action_results: null,
+    settings_state: null,
+    preflight: null,
+  }));
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const failovers = await lastFailovers(db, site_ids);
   const now = ctx.now();

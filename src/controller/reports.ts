@@ -7,7 +7,8 @@ import { authorize, liveNode, nodePrincipal } from './auth.js';
 import { ControllerError } from './errors.js';
 import { evaluateSite } from './evaluate.js';
 import { recordEvent } from './events.js';
-import type { Report } from './schema.js';
+import { completeCommands } from './model/commands.js';
+import type { ActionResult, Report } from './schema.js';
 import type { Settings } from './settings.js';
 import type { LoggedReport, ReportingNode, Touch } from './store/batch.js';
 import type { Store } from './store/open.js';
@@ -24,6 +25,10 @@ export interface ReportJob {
 
 export interface ReportOutcome {
   readonly duplicate: boolean;
+  /** From the node row read with the report: the reply tells the agent the site's settings version. */
+  readonly settings_version: number;
+  /** Non-zero: the reply looks up the commands waiting for the node. */
+  readonly commands_pending: number;
 }
 
 /** What one report came to: stored (or recognised as a resend), or refused. */
@@ -45,6 +50,9 @@ export function touchInterval(settings: Settings): number {
 function isPeriodic(node: ReportingNode, r: Report): boolean {
   return (
     r.action_results.length === 0 &&
+    r.command_results === undefined &&
+    r.preflight === undefined &&
+    settingsText(r) === node.settings_state &&
     node.stale === 0 &&
     node.state === r.state &&
     node.wan_ok === (r.wan_ok ? 1 : 0) &&
@@ -77,6 +85,11 @@ export async function applyBatch(
   const touch_ms = touchInterval(ctx.settings);
   for (const [i, job] of jobs.entries()) {
     let node: ReportingNode;
+    const facts = (duplicate: boolean): ReportOutcome => ({
+      duplicate,
+      settings_version: node.settings_version,
+      commands_pending: node.commands_pending,
+    });
     try {
       node = liveNode(job.credential_hash, found.get(job.credential_hash));
       authorize(nodePrincipal(node), { node_id: job.node_id });
@@ -88,9 +101,9 @@ export async function applyBatch(
     // A node with several reports in one batch (a resend racing its original) takes the ordered
     // path for all of them, each against the row the one before left.
     if (hashes.get(job.credential_hash)! > 1) changes.push({ i, node });
-    else if (node.last_report_id === r.id) out[i] = { duplicate: true };
+    else if (node.last_report_id === r.id) out[i] = facts(true);
     else if (isPeriodic(node, r)) {
-      out[i] = { duplicate: false };
+      out[i] = facts(false);
       logged.push({ node_id: node.id, report_id: r.id, body: JSON.stringify(r) });
       // The node row (one random page written per update) is refreshed only every touch interval,
       // which keeps staleness exact to within that interval; the log has every report.
@@ -128,7 +141,11 @@ async function applyChanges(
   const evaluate = new Set<string>();
   for (const { i, node } of changes) {
     const applied = await applyChange(db, q, ctx, node.id, node.site_id, jobs[i]!.report);
-    out[i] = { duplicate: applied.duplicate };
+    out[i] = {
+      duplicate: applied.duplicate,
+      settings_version: node.settings_version,
+      commands_pending: node.commands_pending,
+    };
     if (applied.changed) evaluate.add(node.site_id);
   }
   // Once per site, after all of its reports: a site whose two nodes both reported is judged on both.
@@ -145,7 +162,7 @@ async function applyChange(
   node_id: string,
   site_id: string,
   r: Report,
-): Promise<ReportOutcome & { changed: boolean }> {
+): Promise<{ duplicate: boolean; changed: boolean }> {
   const now_ms = ctx.now_ms;
   // Read again: an earlier report of this node in the same batch may have changed the row.
   const node = (await q.hot.nodeForReport.run(db, { id: node_id })).rows[0];
@@ -166,6 +183,7 @@ async function applyChange(
     node.hears_peer !== hears_peer ||
     node.version !== r.version ||
     node.stale === 1;
+  const settings_state = settingsText(r);
   await db
     .updateTable('nodes')
     .set({
@@ -174,7 +192,11 @@ async function applyChange(
       wan: JSON.stringify(r.wan),
       last_keepalive_at: r.last_keepalive_at,
       last_report_id: r.id,
-      ...(r.action_results.length > 0 ? { action_results: JSON.stringify(r.action_results) } : {}),
+      ...(r.action_results.length > 0
+        ? { action_results: JSON.stringify(latestPerAction(node.action_results, r.action_results)) }
+        : {}),
+      ...(settings_state !== null ? { settings_state } : {}),
+      ...(r.preflight !== undefined ? { preflight: JSON.stringify(r.preflight) } : {}),
       state: r.state,
       wan_ok,
       hears_peer,
@@ -192,6 +214,19 @@ async function applyChange(
       details: { role: node.role, from: node.state, to: r.state },
     });
   }
+  const refused = r.settings?.refused ?? null;
+  const before =
+    node.settings_state === null ? null : (JSON.parse(node.settings_state) as Report['settings']);
+  if (refused !== null && before?.refused?.version !== refused.version) {
+    await recordEvent(db, {
+      ...base,
+      key: `settings-refused:${node_id}:${refused.version}`,
+      type: 'settings-refused',
+      details: { role: node.role, version: refused.version, issues: refused.issues },
+    });
+  }
+  if (r.command_results !== undefined)
+    await completeCommands(db, { id: node_id, site_id, role: node.role }, r.command_results, now_ms);
   for (const a of r.action_results) {
     const type =
       a.action === 'preflight' && !a.ok
@@ -203,12 +238,30 @@ async function applyChange(
     const details = {
       role: node.role,
       action: a.action,
+      name: a.name ?? null,
+      code: a.code ?? null,
       message: a.message ?? null,
       duration_ms: a.duration_ms ?? null,
     };
     await recordEvent(db, { ...base, key: `action:${node_id}:${a.id}`, type, details });
   }
   return { duplicate: false, changed };
+}
+
+/** The settings part of a report as stored (compared as text to tell a periodic report). */
+function settingsText(r: Report): string | null {
+  return r.settings === undefined ? null : JSON.stringify(r.settings);
+}
+
+/**
+ * The node keeps the latest result of each action verb (claim, release, preflight, ...), so a claim's
+ * duration survives the reports that follow it until the failover rule reads it.
+ */
+function latestPerAction(stored: string | null, fresh: readonly ActionResult[]): ActionResult[] {
+  const byVerb = new Map<string, ActionResult>();
+  for (const a of stored === null ? [] : (JSON.parse(stored) as ActionResult[])) byVerb.set(a.action, a);
+  for (const a of fresh) byVerb.set(a.action, a);
+  return [...byVerb.values()];
 }
 
 interface Pending {

@@ -33,6 +33,8 @@ export const EVENT_TYPES = [
   'drift-repaired',
   'node-enrolled',
   'node-removed',
+  'settings-refused',
+  'operator-command',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const EventTypeSchema = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));
@@ -99,6 +101,10 @@ export const ActionResult = Type.Object(
     id: Id,
     action: Type.Union(['preflight', 'claim', 'release', 'observe', 'repair'].map((a) => Type.Literal(a))),
     ok: Type.Boolean(),
+    /** The driver's stable error code when ok is false (AWS_THROTTLED, ...). */
+    code: Type.Optional(Type.String({ maxLength: 64 })),
+    /** Which configured action (its name). */
+    name: Type.Optional(Type.String({ maxLength: 256 })),
     message: Type.Optional(Type.String({ maxLength: 2000 })),
     duration_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400_000 })),
     at: Type.Integer({ ...EpochMs, description: 'epoch ms on the node' }),
@@ -106,6 +112,83 @@ export const ActionResult = Type.Object(
   closed,
 );
 export type ActionResult = Static<typeof ActionResult>;
+
+/** One preflight check, classified as the reference does. */
+export const PreflightCheck = Type.Object(
+  {
+    check: Type.String({ maxLength: 500 }),
+    status: Type.Union(
+      ['ok', 'missing-permission', 'wrong-id', 'unreachable', 'error'].map((s) => Type.Literal(s)),
+    ),
+    detail: Type.Optional(Type.String({ maxLength: 2000 })),
+    /** What to do: the IAM statement to add, the id to correct. */
+    fix: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  closed,
+);
+export type PreflightCheck = Static<typeof PreflightCheck>;
+export const PreflightResult = Type.Object(
+  {
+    at: Type.Number({ description: 'epoch ms on the node' }),
+    actions: Type.Array(
+      Type.Object(
+        {
+          action: Type.String({ maxLength: 256 }),
+          kind: Type.String({ maxLength: 64 }),
+          checks: Type.Array(PreflightCheck, { maxItems: 64 }),
+        },
+        closed,
+      ),
+      { maxItems: 64 },
+    ),
+  },
+  closed,
+);
+export type PreflightResult = Static<typeof PreflightResult>;
+
+/** What a node says about the managed settings: the version in force, and the last one it refused. */
+export const SettingsState = Type.Object(
+  {
+    /** The site settings version the node runs on; null: its local YAML only (not managed, or none yet). */
+    applied_version: Type.Union([Type.Null(), Type.Integer({ minimum: 0 })]),
+    refused: Type.Union([
+      Type.Null(),
+      Type.Object(
+        {
+          version: Type.Integer({ minimum: 0 }),
+          issues: Type.Array(
+            Type.Object({ path: Type.String({ maxLength: 256 }), message: Type.String({ maxLength: 1000 }) }),
+            { maxItems: 32 },
+          ),
+        },
+        closed,
+      ),
+    ]),
+    /** SHA-256 of the configuration in force (local YAML with the managed settings laid over it). */
+    config_digest: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  },
+  closed,
+);
+export type SettingsState = Static<typeof SettingsState>;
+
+export const COMMAND_KINDS = ['preflight', 'switchover', 'maintenance-on', 'maintenance-off'] as const;
+export type CommandKind = (typeof COMMAND_KINDS)[number];
+export const CommandKindSchema = Type.Union(COMMAND_KINDS.map((k) => Type.Literal(k)));
+
+/** How a node carried out a command from the controller. */
+export const CommandResult = Type.Object(
+  {
+    id: Id,
+    kind: CommandKindSchema,
+    outcome: Type.Union([Type.Literal('done'), Type.Literal('refused'), Type.Literal('failed')]),
+    /** Why it was refused, as the agent says it (peer-unfit, peer-silent, ...). */
+    reason: Type.Optional(Type.String({ maxLength: 200 })),
+    preflight: Type.Optional(PreflightResult),
+    at: Type.Number({ description: 'epoch ms on the node' }),
+  },
+  closed,
+);
+export type CommandResult = Static<typeof CommandResult>;
 
 export const Report = Type.Object(
   {
@@ -119,15 +202,99 @@ export const Report = Type.Object(
       { connected: Type.Boolean(), keepalive: Type.Boolean(), same_version: Type.Boolean() },
       closed,
     ),
+    /** Every WAN probe's latest verdict. */
     wan: Type.Array(Type.Object({ name: Name, up: Type.Boolean() }, closed), { maxItems: 16 }),
     last_keepalive_at: Type.Union([Type.Null(), EpochMs]),
+    /** Claims, releases, repairs and preflights since the last report. */
     action_results: Type.Array(ActionResult, { maxItems: 32 }),
+    settings: Type.Optional(SettingsState),
+    /** The latest preflight (at start and on demand), sent once after it ran. */
+    preflight: Type.Optional(PreflightResult),
+    command_results: Type.Optional(Type.Array(CommandResult, { maxItems: 16 })),
   },
   closed,
 );
 export type Report = Static<typeof Report>;
 
-export const ReportAck = Type.Object({ id: Id, stored: Type.Boolean(), duplicate: Type.Boolean() });
+/** A command waiting for the node: delivered in report replies until the node reports its result. */
+export const PendingCommand = Type.Object({ id: Id, kind: CommandKindSchema }, closed);
+export type PendingCommand = Static<typeof PendingCommand>;
+
+export const ReportAck = Type.Object({
+  id: Id,
+  stored: Type.Boolean(),
+  duplicate: Type.Boolean(),
+  /** The site's settings version: a node whose copy is older fetches GET /api/v1/nodes/:id/config. */
+  settings_version: Type.Integer({ minimum: 0 }),
+  commands: Type.Array(PendingCommand),
+});
+
+/** An operator command for one node of a site. */
+export const SiteCommand = Type.Object(
+  {
+    command: Type.Union([
+      Type.Literal('switchover'),
+      Type.Literal('maintenance-on'),
+      Type.Literal('maintenance-off'),
+    ]),
+    /** Which node; a switchover defaults to the active one. */
+    role: Type.Optional(Role),
+    /** How long to wait for the node's answer (bounded long poll). */
+    wait_ms: Type.Integer({ minimum: 0, maximum: 30_000, default: 10_000 }),
+  },
+  closed,
+);
+export type SiteCommand = Static<typeof SiteCommand>;
+
+export const CommandStatus = Type.Union(
+  ['pending', 'done', 'refused', 'failed', 'expired', 'offline'].map((s) => Type.Literal(s)),
+);
+export const CommandView = Type.Object({
+  id: Id,
+  site_id: Id,
+  node_id: Id,
+  role: Role,
+  kind: CommandKindSchema,
+  status: CommandStatus,
+  reason: Type.Union([Type.Null(), Type.String()]),
+  created_at: Type.Number(),
+  done_at: Type.Union([Type.Null(), Type.Number()]),
+});
+
+export const ApiTestRequest = Type.Object(
+  { wait_ms: Type.Integer({ minimum: 0, maximum: 30_000, default: 15_000 }) },
+  closed,
+);
+export type ApiTestRequest = Static<typeof ApiTestRequest>;
+
+const NodeApiTest = Type.Object({
+  node_id: Id,
+  /** offline: not heard within the stale time, so not asked; pending: asked, no answer yet. */
+  status: Type.Union(['ok', 'failed', 'offline', 'pending'].map((s) => Type.Literal(s))),
+  checks: Type.Array(Type.Object({ ...PreflightCheck.properties, action: Type.String() })),
+  at: Type.Union([Type.Null(), Type.Number()]),
+});
+export const ApiTestView = Type.Object({
+  id: Id,
+  site_id: Id,
+  /** complete once every online node answered (or the commands expired). */
+  complete: Type.Boolean(),
+  created_at: Type.Number(),
+  nodes: Type.Object({
+    primary: Type.Union([Type.Null(), NodeApiTest]),
+    secondary: Type.Union([Type.Null(), NodeApiTest]),
+  }),
+  /** The prerequisites users most often get wrong, checked by the nodes or from the site's settings. */
+  prerequisites: Type.Array(
+    Type.Object({
+      check: Type.String(),
+      status: Type.Union(['ok', 'failed', 'unknown'].map((s) => Type.Literal(s))),
+      detail: Type.Optional(Type.String()),
+      fix: Type.Optional(Type.String()),
+    }),
+  ),
+});
+export type ApiTestView = Static<typeof ApiTestView>;
 
 export const ChannelCreate = Type.Union([
   Type.Object(
@@ -199,3 +366,5 @@ export const SiteRoleParams = Type.Object({ site_id: Id, role: Role }, closed);
 export const SiteRangeParams = Type.Object({ site_id: Id, range_id: Id }, closed);
 export const NodeParams = Type.Object({ node_id: Id }, closed);
 export const IdParams = Type.Object({ id: Id }, closed);
+export const SiteTestParams = Type.Object({ site_id: Id, test_id: Id }, closed);
+export const SiteCommandParams = Type.Object({ site_id: Id, command_id: Id }, closed);

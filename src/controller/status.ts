@@ -112,7 +112,12 @@ export function siteStatus(
   now_ms: number,
   settings: StatusSettings,
 ): SiteStatus {
-  const r = readiness(nodeView(primary, now_ms, settings), nodeView(secondary, now_ms, settings));
+  const pv = nodeView(primary, now_ms, settings);
+  const paired = readiness(pv, nodeView(secondary, now_ms, settings));
+  // HA off (the secondary removed, or never added): the primary runs alone and nobody expects a peer,
+  // so the site is Ready when the primary is heard and active — never Not Ready for a missing peer.
+  const r =
+    site.ha_enabled === 1 ? paired : { ...paired, ready: pv !== null && pv.state === 'active' && pv.wan_ok };
   return {
     site_id: site.id,
     name: site.name,

@@ -137,7 +137,30 @@ function applyInput(s: CoreState, input: Input, now_ms: number, out: Effect[]): 
       return s.started ? applyAdmin(s, input.command, now_ms, out) : s;
     case 'observed':
       return s.started ? applyObserved(s, input.target, now_ms, out) : s;
+    case 'reconfigure':
+      return reconfigure(s, input.config);
   }
+}
+
+/**
+ * The new config replaces the old one; what was heard and the state held stay. A new path starts unheard,
+ * a removed one is forgotten, so the peer stays alive as long as one kept path still hears it.
+ */
+function reconfigure(s: CoreState, config: CoreConfig): CoreState {
+  assertConfig(config);
+  if (config.node_id !== s.config.node_id || config.role !== s.config.role)
+    throw new Error('invalid core config: node id and role cannot change while running');
+  const last_seen_ms = Object.fromEntries(config.paths.map((p) => [p, s.last_seen_ms[p] ?? null]));
+  const path_up = Object.fromEntries(config.paths.map((p) => [p, s.path_up[p] ?? false]));
+  return {
+    ...s,
+    config,
+    dead_after_ms: config.interval_ms * config.dead_multiplier,
+    last_seen_ms,
+    path_up,
+    // The next keepalive goes at once: the peer learns a new interval or priority without delay.
+    next_send_ms: s.started ? Math.min(s.next_send_ms, 0) : s.next_send_ms,
+  };
 }
 
 /**

@@ -86,6 +86,11 @@ export type Input =
   | { readonly kind: 'check'; readonly name: string; readonly ok: boolean }
   | { readonly kind: 'admin'; readonly command: AdminCommand }
   /**
+   * A reloaded config (SIGHUP): timers, priority, preemption and paths change; the role held does not.
+   * Identity (node id, role) must not change: the agent refuses such a reload before it reaches here.
+   */
+  | { readonly kind: 'reconfigure'; readonly config: CoreConfig }
+  /**
    * Who the traffic points at, as an action read it back from the network or the cloud while we are
    * active. `peer` means both nodes have claimed (a partition): core decides who keeps it.
    */

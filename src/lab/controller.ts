@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type RunningController, startController } from '../controller/server.js';
+import { REPORT_INTERVAL_MS } from './nodes.js';
 import type { LabTiming } from './types.js';
 
 export interface SiteStatusView {
@@ -22,14 +23,25 @@ export interface LabController {
   enrollment(role: 'primary' | 'secondary'): string;
   status(): Promise<SiteStatusView>;
   /** Events recorded for the site, oldest first. */
-  events(): Promise<{ id: number; type: string; at: number }[]>;
+  events(): Promise<LabEvent[]>;
+  /** Changes the site's AWS settings (what the nodes' managed `cloud` part follows); the new version. */
+  patchAws(aws: Record<string, unknown>): Promise<number>;
+  /** POST /sites/:id/api-test: both nodes run their preflight; each node's verdict. */
+  apiTest(): Promise<{ primary: string | null; secondary: string | null; complete: boolean }>;
   /** Deliveries of events up to `last_event_id`: sent, still pending; and what the receiver got in all. */
   notifications(last_event_id: number): Promise<{ sent: number; pending: number; received: number }>;
   close(): Promise<void>;
 }
 
+export interface LabEvent {
+  readonly id: number;
+  readonly type: string;
+  readonly at: number;
+  readonly details: Record<string, unknown>;
+}
+
 export interface LabSite {
-  readonly kind: 'aws' | 'physical';
+  readonly kind: 'aws' | 'physical' | 'azure';
   readonly aws?: Record<string, unknown>;
   readonly nodes: Record<'primary' | 'secondary', { mgmt_ip: string; subnet: string }>;
 }
@@ -42,12 +54,16 @@ export async function startLabController(
   const receiver = await startReceiver();
   // Scaled to the lab's interval: a killed node must go stale before its survivor claims, or the
   // controller would show both active for the whole stale time (30 s by default).
-  const stale_after_ms = Math.max(300, 2 * timing.interval_ms);
+  // At least three report intervals, so that a live node never looks stale between two reports.
+  const stale_after_ms = Math.max(3 * REPORT_INTERVAL_MS, 2 * timing.interval_ms);
+  // The reference's 35 s, scaled down: the lab's failover lasts a few seconds and must be an event,
+  // recorded once the survivor's claim is reported (an Azure floating IP takes over a second).
+  const failover_after_ms = Math.max(3000, 5 * timing.interval_ms);
   let c: RunningController;
   try {
     c = await startController({
       store_url: join(dir, 'controller.sqlite'),
-      settings: { stale_after_ms },
+      settings: { stale_after_ms, failover_after_ms },
       sweep_interval_ms: Math.max(50, Math.round(timing.interval_ms / 4)),
       outbox: { poll_ms: 100, retry_base_ms: 200, retry_max_ms: 1000 },
     });
@@ -56,7 +72,7 @@ export async function startLabController(
     throw err;
   }
   const admin_token = c.admin_token ?? '';
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+  const api = async <T>(method: string, path: string, body?: unknown, timeout_ms = 5000): Promise<T> => {
     const res = await fetch(`${c.url}${path}`, {
       method,
       headers: {
@@ -64,7 +80,7 @@ export async function startLabController(
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(5000),
+      signal: AbortSignal.timeout(timeout_ms),
     });
     const text = await res.text();
     if (!res.ok) throw new Error(`controller ${method} ${path}: HTTP ${res.status} ${text.slice(0, 300)}`);
@@ -111,11 +127,25 @@ export async function startLabController(
       enrollment: (role) => tokens[role] ?? '',
       status: () => api<SiteStatusView>('GET', `/api/v1/sites/${site_id}/status`),
       events: async () => {
-        const page = await api<{ events: { id: number; type: string; at: number }[] }>(
-          'GET',
-          `/api/v1/events?site_id=${site_id}&limit=500`,
-        );
+        const page = await api<{ events: LabEvent[] }>('GET', `/api/v1/events?site_id=${site_id}&limit=500`);
         return page.events.reverse();
+      },
+      patchAws: async (aws) =>
+        (await api<{ settings_version: number }>('PATCH', `/api/v1/sites/${site_id}`, { aws }))
+          .settings_version,
+      apiTest: async () => {
+        type Node = { status: string } | null;
+        const t = await api<{ complete: boolean; nodes: { primary: Node; secondary: Node } }>(
+          'POST',
+          `/api/v1/sites/${site_id}/api-test`,
+          { wait_ms: 15_000 },
+          20_000,
+        );
+        return {
+          primary: t.nodes.primary?.status ?? null,
+          secondary: t.nodes.secondary?.status ?? null,
+          complete: t.complete,
+        };
       },
       notifications: async (last_event_id) => {
         const d = await api<{ deliveries: { event_id: number; status: string }[] }>(

@@ -3,16 +3,16 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unixRequest } from '../agent/unix-forward.js';
 import { type AgentLine, LabAgent } from './agents.js';
 import { type LabController, startLabController } from './controller.js';
 import { LabError, StepFailedError } from './errors.js';
-import { AGENT_ENTRY, NODE_NAMES, type NodeFiles, nodeArgv, writeNodes } from './nodes.js';
+import { NODE_NAMES, type NodeFiles, writeNodes } from './nodes.js';
 import { CLOUDS, SCENARIOS } from './registry.js';
 import { waitReady } from './scenarios/common.js';
 import { type LabSummary, printSummary } from './summary.js';
 import { Timeline } from './timeline.js';
 import type { CloudRig, LabOptions, LabTiming, NodeName, ScenarioContext } from './types.js';
-import { unixRequest } from './unix-forward.js';
 
 export interface LabIo {
   readonly write: (text: string) => void;
@@ -69,6 +69,7 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
     interval_ms: o.interval_ms,
     figures,
     events_by_type: {},
+    api_test: null,
     steps_failed: 0,
     failed_step: null,
   };
@@ -109,7 +110,7 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
     const all = agents as Record<NodeName, LabAgent>;
     const start = (node: NodeName): void => {
       const f = files[node];
-      all[node].attach(rig!.spawn(node, nodeArgv(AGENT_ENTRY, f.config), f.env));
+      all[node].attach(rig!.spawn(node, f.argv, f.env));
     };
     const ctx = scenarioContext({
       rig,
@@ -133,6 +134,7 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
       'pair up: node-a active, node-b standby, traffic at node-a, controller Ready',
       45_000,
     );
+    await controllerSteps(ctx, rig, controller, all, summary);
     timeline.zero();
     timeline.line('Ready — the scenario starts');
     await scenario.run(ctx);
@@ -243,6 +245,45 @@ function scenarioContext(p: ContextParts): ScenarioContext {
   };
 }
 
+/**
+ * What the controller manages, rehearsed before the scenario: a settings change in the controller reaches
+ * both agents (timed), and the API test asks both nodes to run their preflight.
+ */
+async function controllerSteps(
+  ctx: ScenarioContext,
+  rig: CloudRig,
+  controller: LabController,
+  agents: Record<NodeName, LabAgent>,
+  summary: LabSummary,
+): Promise<void> {
+  const aws = rig.site.aws as { route_tables: string[]; destinations: string[] } | undefined;
+  if (aws !== undefined) {
+    // One more destination routed via the pair: the active node writes it as soon as it applies it.
+    const next = { ...aws, destinations: [...aws.destinations, LAB_EXTRA_DESTINATION] };
+    const at = ctx.act(`controller: add ${LAB_EXTRA_DESTINATION} to the site's route destinations`);
+    const version = await controller.patchAws(next);
+    const applied = (a: LabAgent): number | null => {
+      const line = a.lines.find(
+        (l) => l.msg === 'managed settings applied' && Number(l.settings_version) >= version,
+      );
+      return typeof line?.time === 'number' ? line.time : null;
+    };
+    const done = await ctx.until(`both agents apply settings v${version}`, 15_000, () =>
+      [agents.a, agents.b].every((a) => applied(a) !== null),
+    );
+    ctx.figure('settings_applied_ms', Math.max(applied(agents.a) ?? done, applied(agents.b) ?? done) - at);
+  }
+  ctx.act('controller: API test (both nodes run their preflight now)');
+  const test = await controller.apiTest();
+  summary.api_test = { primary: test.primary, secondary: test.secondary };
+  ctx.timeline.line(`  API test: primary ${test.primary}, secondary ${test.secondary}`);
+  if (test.primary !== 'ok' || test.secondary !== 'ok')
+    throw new StepFailedError('API test: both nodes OK', 15_000, JSON.stringify(test));
+}
+
+/** Routed via the pair once the lab changes the site's settings (not one the cloud's traffic check reads). */
+export const LAB_EXTRA_DESTINATION = '192.168.201.0/24';
+
 async function collect(
   ctx: { controller: LabController; rig: CloudRig },
   figures: Record<string, number>,
@@ -258,6 +299,9 @@ async function collect(
     n = await ctx.controller.notifications(last_id);
   }
   figures.events = events.length;
+  // The claim time the controller recorded from the survivor's own report.
+  const failover = events.find((e) => e.type === 'failover' && typeof e.details.claim_ms === 'number');
+  if (failover !== undefined) figures.controller_claim_ms = failover.details.claim_ms as number;
   figures.notifications = n.sent;
   figures.notifications_received = n.received;
   const calls = ctx.rig.apiCalls();
@@ -297,8 +341,15 @@ function narrate(timeline: Timeline, agent: LabAgent, line: AgentLine): void {
     default:
       if (
         typeof line.msg === 'string' &&
-        (/^\w+ arbiter: /.test(line.msg) || line.msg.includes('split brain'))
+        (/^\w+ arbiter: /.test(line.msg) ||
+          line.msg.includes('split brain') ||
+          line.msg === 'action progress')
       )
-        timeline.line(`${who} ${line.msg}`, at);
+        timeline.line(
+          line.msg === 'action progress'
+            ? `${who} ${String(line.action)}: ${String(line.phase)} after ${String(line.elapsed_ms)} ms${line.detail ? ` (${String(line.detail)})` : ''}`
+            : `${who} ${line.msg}`,
+          at,
+        );
   }
 }

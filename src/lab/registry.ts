@@ -1,5 +1,6 @@
 // Every cloud and scenario the lab knows. A new one is one module and one line here.
 import { awsCloud } from './clouds/aws.js';
+import { azureCloud } from './clouds/azure.js';
 import { physicalCloud } from './clouds/physical.js';
 import { apiThrottle } from './scenarios/api-throttle.js';
 import { kill } from './scenarios/kill.js';
@@ -11,6 +12,7 @@ import type { LabCloud, LabScenario } from './types.js';
 
 export const CLOUDS: Readonly<Record<string, LabCloud>> = {
   aws: awsCloud,
+  azure: azureCloud,
   physical: physicalCloud,
 };
 

@@ -6,6 +6,8 @@ export interface LabSummary {
   /** ms figures and counts, by their JSON names. */
   readonly figures: Record<string, number>;
   events_by_type: Record<string, number>;
+  /** Each node's verdict in the controller's API test (ok, failed, offline, pending). */
+  api_test: { primary: string | null; secondary: string | null } | null;
   steps_failed: number;
   failed_step: string | null;
 }
@@ -16,6 +18,8 @@ const ROWS: readonly (readonly [string, string, 'ms' | 'n'])[] = [
   ['vip_moved_ms', "VIP moved: failure → the client's probe answered by the survivor", 'ms'],
   ['failback_ms', 'failback: recovery → traffic back at the primary', 'ms'],
   ['ready_again_ms', 'ready again: recovery → controller shows Ready', 'ms'],
+  ['controller_claim_ms', "claim time in the controller's failover event (from the agent's report)", 'ms'],
+  ['settings_applied_ms', 'settings: change in the controller → applied by both agents', 'ms'],
   ['route_writes_during_split', 'route writes while split (must be 0: no flapping)', 'n'],
   ['api_errors', 'API throttles / 5xx absorbed by retries', 'n'],
   ['api_calls', 'API calls made (EC2, whole run)', 'n'],
@@ -41,6 +45,7 @@ export function summaryJson(s: LabSummary, traffic_figure: string): Record<strin
       Object.entries(f).filter(([k]) => !['events', 'notifications', 'api_calls'].includes(k)),
     ),
     events_by_type: s.events_by_type,
+    api_test: s.api_test,
     steps_failed: s.steps_failed,
     failed_step: s.failed_step,
   };
@@ -69,6 +74,10 @@ export function printSummary(
   ];
   const types = Object.entries(s.events_by_type);
   if (types.length > 0) out.push(`events: ${types.map(([t, n]) => `${t} ×${n}`).join(', ')}`);
+  if (s.api_test !== null)
+    out.push(
+      `API test from the controller: primary ${s.api_test.primary}, secondary ${s.api_test.secondary}`,
+    );
   if (s.failed_step !== null) out.push(`FAILED: ${s.failed_step}`);
   write(`${out.join('\n')}\n`);
   if (json) write(`${JSON.stringify(summaryJson(s, traffic_figure))}\n`);

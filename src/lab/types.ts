@@ -62,7 +62,7 @@ export interface SpawnedProcess {
 /** A running world: the cloud's side of one lab run. */
 export interface CloudRig {
   /** The controller site this world is (`aws`, `physical`) and its cloud settings. */
-  readonly site: { readonly kind: 'aws' | 'physical'; readonly aws?: Record<string, unknown> };
+  readonly site: { readonly kind: 'aws' | 'physical' | 'azure'; readonly aws?: Record<string, unknown> };
   /** `routes_confirmed_ms` (AWS) or `vip_moved_ms` (physical): the figure's name in the summary. */
   readonly traffic_figure: string;
   /** "every route at node-b's ENI", "the client's probe answered by node-b". */
@@ -72,8 +72,8 @@ export interface CloudRig {
   nodeParts(node: NodeName): NodeParts;
   /** Starts `argv` as node's process, where that node lives (loopback, or its namespace). */
   spawn(node: NodeName, argv: readonly string[], env: NodeJS.ProcessEnv): SpawnedProcess;
-  /** The controller's URL as a node sees it, and the environment that reaches it. */
-  controllerAccess(url: string): { readonly url: string; readonly env: Readonly<Record<string, string>> };
+  /** The controller's URL as a node sees it, and the unix socket that reaches it from another namespace. */
+  controllerAccess(url: string): { readonly url: string; readonly socket: string | null };
   /** Read from the cloud itself (the simulator's route tables, the client's probe). */
   observeTraffic(): Promise<TrafficOwner>;
   /** Cut (or restore) the keepalive path to and from one node, or between both. */

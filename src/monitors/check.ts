@@ -1,6 +1,7 @@
 // A user check command: `/bin/sh -c <command>`, ok on exit 0. A timeout kills its whole process group.
 import type { Probe } from './loop.js';
 import { ProbeMonitor } from './probe-monitor.js';
+import { withRiseFall } from './rise-fall.js';
 import { runCommand } from './run.js';
 import { type CheckSpec, MONITOR_DEFAULTS } from './spec.js';
 
@@ -18,5 +19,6 @@ export function checkProbe(command: string, timeout_ms: number): Probe {
 export function createCheckMonitor(spec: CheckSpec): ProbeMonitor {
   const timeout_ms = spec.timeout_ms ?? MONITOR_DEFAULTS.check.timeout_ms;
   const interval_ms = spec.interval_ms ?? MONITOR_DEFAULTS.check.interval_ms;
-  return new ProbeMonitor(spec.name, 'check', interval_ms, checkProbe(spec.command, timeout_ms));
+  const probe = withRiseFall(checkProbe(spec.command, timeout_ms), spec.rise ?? 1, spec.fall ?? 1);
+  return new ProbeMonitor(spec.name, 'check', interval_ms, probe);
 }

@@ -8,6 +8,9 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Output beyond this is dropped: a chatty script must not grow our memory. */
   readonly output_bytes_max?: number;
+  /** Run as this user and group (notify scripts need none of the agent's root power). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 export interface RunOutcome {
@@ -35,6 +38,8 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: options.env ?? process.env,
+      ...(options.uid === undefined ? {} : { uid: options.uid }),
+      ...(options.gid === undefined ? {} : { gid: options.gid }),
     });
     let stdout = '';
     let stderr = '';

@@ -72,6 +72,12 @@ export const CheckSpecSchema = Type.Object(
     command: Type.String({ minLength: 1, description: 'run with /bin/sh -c; exit 0 = ok' }),
     interval_ms: Type.Optional(interval_ms),
     timeout_ms: Type.Optional(timeout_ms),
+    rise: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'successes in a row before failed → ok (1)' }),
+    ),
+    fall: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 100, description: 'failures in a row before ok → failed (1)' }),
+    ),
   },
   { additionalProperties: false },
 );

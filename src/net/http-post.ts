@@ -14,6 +14,8 @@ export interface Answer {
 }
 
 export interface PostOptions {
+  /** POST unless told otherwise (an agent also GETs its settings, with the same TLS trust). */
+  readonly method?: 'POST' | 'GET';
   readonly headers: Record<string, string>;
   readonly body: string;
   readonly timeout_ms: number;
@@ -55,7 +57,7 @@ export function post(url: string, o: PostOptions): Promise<Answer> {
     const req = request(
       u,
       {
-        method: 'POST',
+        method: o.method ?? 'POST',
         headers: { ...o.headers, 'content-length': Buffer.byteLength(o.body) },
         timeout: o.timeout_ms,
         ...(o.ca ? { ca: o.ca } : {}),

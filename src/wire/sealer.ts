@@ -18,7 +18,7 @@ export class KeepaliveSealer {
   readonly pair_id: bigint;
   readonly node_id: number;
   readonly boot_id: bigint;
-  readonly #key: Uint8Array;
+  #key: Uint8Array;
   #last_seq = 0n;
 
   constructor(key: Uint8Array, identity: SealerIdentity) {
@@ -32,6 +32,12 @@ export class KeepaliveSealer {
   /** The seq of the last packet sealed; 0 before the first. */
   get last_seq(): bigint {
     return this.#last_seq;
+  }
+
+  /** A key rotation: the next packets are signed with `key`; boot id and seq go on, so no replay window resets. */
+  rekey(key: Uint8Array): void {
+    checkKeyLength(key);
+    this.#key = Uint8Array.from(key);
   }
 
   seal(body: KeepaliveBody, now_wall_ms: number): Buffer {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, redactedConfig } from '../../src/agent/config.js';
+import { agentPlugins } from '../../src/agent/plugins.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tda-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -83,7 +84,12 @@ paths:
     assert.match(byPath.get('dead_multiplier') ?? '', /greater or equal to 2, got 1/);
     assert.match(byPath.get('paths[0].port') ?? '', /less or equal to 65535, got 70000/);
     assert.match(byPath.get('colour') ?? '', /unknown key/);
-    for (const line of err.message.split('\n')) assert.ok(line.startsWith(`${file}: `), line);
+    for (const line of err.message.split('\n')) assert.ok(line.startsWith(`${file}:`), line);
+    const lineOf = new Map(err.issues.map((i) => [i.path, i.line]));
+    assert.equal(lineOf.get('role'), 4);
+    assert.equal(lineOf.get('colour'), 8);
+    assert.equal(lineOf.get('paths[0].port'), 13);
+    assert.match(err.message, new RegExp(`^${file}:4: role: `, 'm'));
   });
 
   test('semantic checks: addresses, unique path names, families, multicast groups', () => {
@@ -172,5 +178,90 @@ paths:
       assert.ok(err instanceof ConfigError);
       assert.match(err.message, /: actions\[0\]\.kind: expected "vip", got "warp-drive"/);
     }
+  });
+});
+
+describe('the checker checks values (issue 15)', () => {
+  const NODE = `pair: p
+node: a
+role: primary
+pair_key_file: pair.key
+paths: [{ name: lan, local_address: 10.0.0.1, peer_address: 10.0.0.2 }]
+`;
+  const issuesIn = (text: string): ConfigError => {
+    try {
+      loadConfig(write(text), { env: {}, validateAction: agentPlugins().validateAction });
+    } catch (err) {
+      if (err instanceof ConfigError) return err;
+      throw err;
+    }
+    assert.fail('the config was accepted');
+  };
+  const vip = (address: string) => `  - { kind: vip, interface: eth0, address: ${address} }\n`;
+
+  test('each broken VIP is refused with its line', () => {
+    const err = issuesIn(
+      `${NODE}actions:\n${vip('10.0.0.300/24')}${vip('10.0.0.10/33')}${vip('10.0.0.10')}${vip('10.0.0.1/24')}${vip('10.0.0.50/24')}${vip('10.0.0.50/24')}`,
+    );
+    const at = new Map(err.issues.map((i) => [i.path, i]));
+    assert.match(at.get('actions[0].address')?.message ?? '', /CIDR form.*got "10\.0\.0\.300\/24"/);
+    assert.equal(at.get('actions[0].address')?.line, 7);
+    assert.match(at.get('actions[1].address')?.message ?? '', /got "10\.0\.0\.10\/33"/);
+    assert.match(at.get('actions[2].address')?.message ?? '', /CIDR form.*got "10\.0\.0\.10"/);
+    assert.match(at.get('actions[3].address')?.message ?? '', /not this node's own/);
+    assert.match(
+      at.get('actions[5].address')?.message ?? '',
+      /each VIP once, 10\.0\.0\.50 is already actions\[4\]/,
+    );
+    assert.equal(at.has('actions[4].address'), false);
+  });
+
+  test('an IPv6 VIP passes; twice, or with the ARP-only observe_duplicates, it is refused with its line', () => {
+    const v6 = (extra = '') => `  - { kind: vip, interface: eth0, address: "2001:db8::10/64"${extra} }\n`;
+    const err = issuesIn(`${NODE}actions:\n${v6()}${v6(', observe_duplicates: true')}${vip('"ff02::1/64"')}`);
+    const at = new Map(err.issues.map((i) => [i.path, i]));
+    assert.equal(at.has('actions[0].address'), false);
+    assert.match(
+      at.get('actions[1].address')?.message ?? '',
+      /each VIP once, 2001:db8::10 is already actions\[0\]/,
+    );
+    assert.match(at.get('actions[1].observe_duplicates')?.message ?? '', /IPv4 only/);
+    assert.equal(at.get('actions[1].observe_duplicates')?.line, 8);
+    assert.match(at.get('actions[2].address')?.message ?? '', /unicast host address.*multicast/);
+  });
+
+  test('a route to "banana", a peer equal to the local address, a typo and a bad enum are all reported at once', () => {
+    const err = issuesIn(`pair: p
+node: a
+role: primry
+pair_key_file: pair.key
+intervl_ms: 100
+paths: [{ name: lan, local_address: 10.0.0.1, peer_address: 10.0.0.1 }]
+actions:
+  - { kind: route, destination: banana, via: 10.0.0.254 }
+  - { kind: route, destination: 10.1.0.0/16, table: [1] }
+`);
+    const at = new Map(err.issues.map((i) => [i.path, i]));
+    assert.match(at.get('role')?.message ?? '', /one of "primary", "secondary", got "primry"/);
+    assert.match(at.get('intervl_ms')?.message ?? '', /did you mean "interval_ms"\?/);
+    assert.equal(at.get('intervl_ms')?.line, 5);
+    assert.match(at.get('paths[0].peer_address')?.message ?? '', /this node's own local_address/);
+    assert.match(at.get('actions[0].destination')?.message ?? '', /network in CIDR form.*or "default"/);
+    assert.match(at.get('actions[1].table')?.message ?? '', /expected an integer or a string/);
+    assert.doesNotMatch(err.message, /\^|\$'|\[A-Za-z/, 'no raw regular expression is shown');
+  });
+
+  test('a name with a bad character is explained, not shown as a regex', () => {
+    const err = issuesIn(NODE.replace('node: a', 'node: "fw a"'));
+    assert.match(err.message, /node: expected a name of letters, digits/);
+  });
+
+  test('files that must exist: the enrollment token (until a credential is stored), the admin token directory', () => {
+    const err = issuesIn(
+      `${NODE}controller_url: http://127.0.0.1:1\ncontroller_enrollment_token_file: absent.token\nstatus: { admin_token_file: /nonexistent-dir/admin.token }\n`,
+    );
+    const at = new Map(err.issues.map((i) => [i.path, i.message]));
+    assert.match(at.get('controller_enrollment_token_file') ?? '', /absent\.token does not exist/);
+    assert.match(at.get('status.admin_token_file') ?? '', /\/nonexistent-dir does not exist/);
   });
 });

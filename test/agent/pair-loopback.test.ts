@@ -2,11 +2,13 @@
 // transport, shell and status server together, without namespaces. Actions are recorders: the real VIP
 // driver is exercised by the namespace end-to-end tests.
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { pino } from 'pino';
 import type { Action, ActionResult } from '../../src/actions/types.js';
 import { parseConfig } from '../../src/agent/config.js';
@@ -39,6 +41,27 @@ class Recorder implements Action {
   async observe() {
     return { target: 'none' as const };
   }
+}
+
+const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
+const NOTIFIED = join(dir, 'a.notified');
+
+/** The operator's command, as a child process (the agents in this process keep answering meanwhile). */
+async function tandem(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const out = await promisify(execFile)(process.execPath, ['--import', 'tsx', CLI, ...args]);
+    return { code: 0, ...out };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+async function switchover(
+  agent: RunningAgent,
+  node: 'a' | 'b',
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return tandem('switchover', '--url', agent.statusUrl, '--token-file', join(dir, `${node}.token`));
 }
 
 const port = 30000 + Math.floor(Math.random() * 20000);
@@ -95,7 +118,8 @@ describe('a pair on loopback', () => {
   let b: Awaited<ReturnType<typeof start>>;
 
   test('the primary becomes active and claims; the secondary stands by', async () => {
-    a = await start('a');
+    // The notify script records each change of a, in the order it ran ($1 = new state, $2 = previous).
+    a = await start('a', `notify: { commands: ['echo "$2 $1 $TANDEM_NODE" >> ${NOTIFIED}'] }`);
     b = await start('b');
     await until(
       'a active, b standby',
@@ -104,6 +128,10 @@ describe('a pair on loopback', () => {
     await until('a claimed', () => a.recorder.calls.includes('claim'));
     assert.ok(!b.recorder.calls.includes('claim'));
     assert.equal((await statusOf(a.agent)).status.state, 'active');
+    await until('ready', () => a.agent.shell.readiness?.ready === true);
+    const status = await tandem('status', '--json', '--url', a.agent.statusUrl);
+    assert.equal(status.code, 0, 'Ready: exit 0');
+    assert.equal(JSON.parse(status.stdout).status.state, 'active', 'pure JSON on stdout');
   });
 
   test('packets from another address, or signed with another key, are counted and ignored', async () => {
@@ -177,10 +205,50 @@ describe('a pair on loopback', () => {
     assert.equal(b.recorder.calls.at(-1), 'claim');
   });
 
+  test('tandem switchover waits for the role to move and says so, from the active and from the standby', async () => {
+    const fromActive = await switchover(b.agent, 'b');
+    assert.equal(fromActive.code, 0, fromActive.stderr);
+    assert.match(fromActive.stdout, /switchover: done; this node went from active to standby/);
+    assert.equal(a.agent.shell.status().state, 'active');
+    const fromStandby = await switchover(b.agent, 'b');
+    assert.equal(fromStandby.code, 0, fromStandby.stderr);
+    assert.match(fromStandby.stdout, /switchover: done; this node went from standby to active/);
+  });
+
   test('a graceful stop of the active node releases and hands over without waiting for detection', async () => {
     await b.agent.shutdown();
     assert.equal(b.recorder.calls.at(-1), 'release');
     await until('a active again', () => a.agent.shell.status().state === 'active', 1500);
     await until('a claimed', () => a.recorder.calls.at(-1) === 'claim');
+  });
+
+  test('a switchover the core refuses exits 1 with the reason (the peer is gone)', async () => {
+    // b's last keepalive announced its stop; the refusal names silence once a no longer hears b at all.
+    await until('a no longer hears b', () => !a.agent.shell.status().peer.alive, 10_000);
+    const refused = await switchover(a.agent, 'a');
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /switchover refused: peer-silent: the peer is not heard/);
+    assert.equal(a.agent.shell.status().state, 'active');
+    const json = await tandem(
+      'switchover',
+      '--json',
+      '--url',
+      a.agent.statusUrl,
+      '--token-file',
+      join(dir, 'a.token'),
+    );
+    assert.equal(json.code, 1);
+    assert.deepEqual(JSON.parse(json.stdout).reason, 'peer-silent', 'pure JSON on stdout');
+  });
+
+  test('the notify command saw every change of a, in order, with its arguments and environment', async () => {
+    await until('five changes notified', () => readFileSync(NOTIFIED, 'utf8').trim().split('\n').length >= 5);
+    assert.deepEqual(readFileSync(NOTIFIED, 'utf8').trim().split('\n'), [
+      'init active a',
+      'active standby a',
+      'standby active a',
+      'active standby a',
+      'standby active a',
+    ]);
   });
 });

@@ -20,7 +20,13 @@ before(async () => {
     listen: { host: '127.0.0.1', port: 0 },
     admin_token_file: file,
     metrics: createMetrics(() => ({})),
-    source: { snapshot: () => ({ state: 'standby' }), admin: (c) => received.push(c) },
+    source: {
+      snapshot: () => ({ state: 'standby' }),
+      admin: (command) => {
+        received.push(command);
+        return { ok: true, command, state: 'standby' };
+      },
+    },
   });
 });
 after(async () => {

@@ -83,9 +83,9 @@ for (const kind of STORES) {
           const state = (n++ + i) % 2 === 0 ? 'active' : 'standby';
           const res = await api('POST', `/api/v1/nodes/${id}/reports`, report({ state }), cred);
           reportStatus.set(res.status, (reportStatus.get(res.status) ?? 0) + 1);
-          if (res.status === 401) revoked.push(res.body.error.code);
+          if (res.status === 410) revoked.push(res.body.error.code);
           // A removed secondary: wait for its successor's credential.
-          if (res.status === 401) await new Promise((r) => setTimeout(r, 5));
+          if (res.status === 410) await new Promise((r) => setTimeout(r, 5));
         }
       });
       const reportsSoFar = () => [...reportStatus.values()].reduce((a, b) => a + b, 0);
@@ -152,11 +152,11 @@ for (const kind of STORES) {
       assert.equal(admin.length, CHURNS * 4 + 2 * (PATCHES * 2 + PATCHES - Math.ceil(PATCHES / 3)));
       // Reports: stored, or refused for a secondary removed under them; never a failure.
       assert.deepEqual(
-        [...reportStatus.keys()].filter((s) => s !== 200 && s !== 401),
+        [...reportStatus.keys()].filter((s) => s !== 200 && s !== 410),
         [],
         JSON.stringify([...reportStatus]),
       );
-      assert.ok(revoked.every((c) => c === 'credential-revoked'));
+      assert.ok(revoked.every((c) => c === 'node-removed'));
 
       // The churned site: its primary, the last secondary added (enrolled, last patched), HA on.
       const site = (await api('GET', `/api/v1/sites/${churned.site_id}`)).body;
@@ -176,8 +176,8 @@ for (const kind of STORES) {
         report(),
         churned.secondary.cred,
       );
-      assert.equal(old.status, 401);
-      assert.equal(old.body.error.code, 'credential-revoked');
+      assert.equal(old.status, 410);
+      assert.equal(old.body.error.code, 'node-removed');
 
       for (const s of sites.slice(1)) {
         const v = (await api('GET', `/api/v1/sites/${s.site_id}`)).body;

@@ -118,8 +118,9 @@ for (const kind of STORES) {
       assert.equal(removed.body.ha_enabled, false);
       assert.equal(removed.body.nodes.secondary, null);
       const r = await h.api('POST', `/api/v1/nodes/${s.secondary.id}/reports`, report(), s.secondary.cred);
-      assert.equal(r.status, 401);
-      assert.equal(r.body.error.code, 'credential-revoked');
+      // 410: the agent learns it was unassigned (not that its credential is unknown) and disables itself.
+      assert.equal(r.status, 410);
+      assert.equal(r.body.error.code, 'node-removed');
       const events = await h.api('GET', `/api/v1/events?type=node-removed&site_id=${s.site_id}`);
       assert.equal(events.body.events.length, 1);
       // A new secondary needs a new node and a new token; the old one stays dead.
@@ -133,7 +134,7 @@ for (const kind of STORES) {
       assert.notEqual(again.body.node_id, s.secondary.id);
       assert.equal(
         (await h.api('POST', `/api/v1/nodes/${s.secondary.id}/reports`, report(), s.secondary.cred)).status,
-        401,
+        410,
       );
     });
 

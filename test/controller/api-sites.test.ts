@@ -209,6 +209,15 @@ for (const kind of STORES) {
         ok.body.network.native.map((n: { local_ip: string }) => n.local_ip),
         ['10.102.2.200', '10.102.2.200'],
       );
+      // Unassigned: the primary alone keeps its own address, and its managed settings say HA is off.
+      const before = ok.body.settings_version;
+      const alone = await h.api('DELETE', `/api/v1/sites/${id}/nodes/secondary`);
+      assert.deepEqual(
+        alone.body.network.native.map((n: { local_ip: string }) => n.local_ip),
+        ['10.102.2.10'],
+      );
+      assert.equal(alone.body.network.routed_via, 'primary');
+      assert.ok(alone.body.settings_version > before, 'the change reaches the primary as a new version');
     });
 
     test('a node’s management IP can be changed, still validated', async () => {

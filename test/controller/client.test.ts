@@ -109,14 +109,15 @@ for (const kind of STORES) {
       assert.deepEqual(await storedIds(cred.node_id), ids.slice(2), 'the newest three, in order');
     });
 
-    test('a removed node’s client stops reporting: its credential is revoked', async () => {
+    test('a removed node’s client stops reporting and says it was removed (410)', async () => {
       const c = client();
       await c.enroll(token);
       await h.api('DELETE', `/api/v1/sites/${site_id}/nodes/primary`);
       c.report(status('active'));
       await c.idle();
       assert.equal(c.stats().revoked, true);
-      assert.match(c.stats().last_error ?? '', /401/);
+      assert.equal(c.stats().removed, true);
+      assert.match(c.stats().last_error ?? '', /410/);
     });
   });
 }

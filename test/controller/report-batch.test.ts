@@ -73,7 +73,7 @@ for (const kind of STORES) {
         'stored',
         'forbidden',
         'unauthenticated',
-        'credential-revoked',
+        'node-removed',
         'stored',
         'stored',
       ]);

@@ -650,3 +650,42 @@ describe('the machine itself', () => {
     for (const l of n.log) if (l.effect.kind === 'arm-timer') assert.ok(l.effect.at_ms >= l.at);
   });
 });
+
+describe('reload (reconfigure)', () => {
+  it('an active node keeps its role and the traffic across a reload; the new interval paces keepalives', () => {
+    const n = new Node(PRIMARY);
+    n.hear(peerAdvert(), 0, 4001);
+    assert.equal(n.state, 'active');
+    const claims = n.roleChanges().length;
+    n.feed({ kind: 'reconfigure', config: { ...PRIMARY, interval_ms: 200, priority: 250 } }, 4050);
+    n.hear(peerAdvert({ interval_ms: 200 }), 4100, 6000, 'lan', 200);
+    assert.equal(n.state, 'active');
+    assert.equal(n.roleChanges().length, claims, 'no release and no second claim');
+    const sent = n.log.filter((l) => l.effect.kind === 'send-keepalive' && l.at > 5000).map((l) => l.at);
+    assert.ok(sent.length >= 4, `keepalives every 200 ms after the reload, got ${sent.join(',')}`);
+  });
+
+  it('a shorter dead interval applies at once: a peer silent past it is dead', () => {
+    const n = new Node(SECONDARY);
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 10_001);
+    n.feed({ kind: 'reconfigure', config: { ...SECONDARY, interval_ms: 100 } }, 10_050);
+    n.advance(10_000 + 299);
+    assert.equal(n.state, 'standby');
+    n.advance(10_000 + 300);
+    assert.equal(n.state, 'active');
+  });
+
+  it('a path added on reload starts unheard; a removed path no longer keeps the peer alive', () => {
+    const n = new Node(SECONDARY);
+    n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 5001, 'lan');
+    n.feed({ kind: 'reconfigure', config: { ...SECONDARY, paths: ['wan'] } }, 5001);
+    assert.deepEqual(n.s.last_seen_ms, { wan: null });
+    n.advance(6000);
+    assert.equal(n.state, 'active', 'only the removed path heard the peer');
+  });
+
+  it('a reload never changes identity: a new role is refused', () => {
+    const n = new Node(SECONDARY);
+    assert.throws(() => n.feed({ kind: 'reconfigure', config: { ...PRIMARY } }), /cannot change/);
+  });
+});

@@ -63,7 +63,7 @@ function checkSummary(run: Run, cloud: string, scenario: string): void {
   assert.equal(s.cloud, cloud, context);
   assert.equal(s.scenario, scenario);
   assert.equal(s.steps_failed, 0);
-  const traffic = cloud === 'aws' ? 'routes_confirmed_ms' : 'vip_moved_ms';
+  const traffic = cloud === 'physical' ? 'vip_moved_ms' : 'routes_confirmed_ms';
   const detection = num(s, 'detection_ms');
   const moved = num(s, traffic);
   // Sanity bounds from the configured timing (never a performance claim): the survivor cannot act before
@@ -84,7 +84,15 @@ function checkSummary(run: Run, cloud: string, scenario: string): void {
   assert.ok(num(s, 'events') >= 6);
   assert.equal(num(s, 'notifications'), num(s, 'events'), 'every event matched the lab rule and was sent');
   assert.ok(num(s, 'notifications_received') >= num(s, 'notifications'), 'the receiver got them');
-  if (cloud === 'aws') assert.ok(num(s, 'api_calls') > 0);
+  if (cloud !== 'physical') assert.ok(num(s, 'api_calls') > 0);
+  // The controller's view: the API test's verdicts, and (AWS, managed) the settings change applied.
+  assert.deepEqual(s.api_test, { primary: 'ok', secondary: 'ok' });
+  if (cloud === 'aws') assert.ok(num(s, 'settings_applied_ms') >= 0);
+  if (!['split-brain', 'switchover'].includes(scenario)) {
+    // The failover event's claim time, as the survivor reported it.
+    assert.ok(num(s, 'controller_claim_ms') > 0);
+    assert.ok((byType.failover ?? 0) >= 1, JSON.stringify(byType));
+  }
   if (scenario === 'split-brain') {
     assert.ok((byType['split-brain'] ?? 0) >= 1, 'the controller recorded the split brain');
     if (cloud === 'aws') assert.equal(num(s, 'route_writes_during_split'), 0, 'the routes did not flap');

@@ -115,3 +115,21 @@ function alive(pid: number): boolean {
     return false;
   }
 }
+
+test('rise/fall: a failure counts only after `fall` in a row, a recovery after `rise` in a row', async () => {
+  // The script reads its verdicts in turn from a list: ok, one blip, ok, three failures, two oks.
+  const list = join(dir, 'verdicts');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(list, '0\n1\n0\n1\n1\n1\n0\n0\n0\n0\n');
+  const command = `v=$(head -n1 ${list}); sed -i 1d ${list}; exit \${v:-0}`;
+  const monitor = createMonitor({ kind: 'check', name: 'svc', command, interval_ms: 20, rise: 2, fall: 2 });
+  const seen: boolean[] = [];
+  monitor.start((r) => seen.push(r.kind === 'check' && r.ok));
+  try {
+    await eventually(() => seen.length >= 10, 20_000, '10 readings');
+  } finally {
+    await monitor.stop();
+  }
+  // raw:     ok  x   ok  x   x   x   ok  ok  ok  ok
+  assert.deepEqual(seen.slice(0, 10), [true, true, true, true, false, false, false, true, true, true]);
+});

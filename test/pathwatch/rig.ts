@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serveUnixSocket } from '../../src/lab/unix-forward.js';
+import { serveUnixSocket } from '../../src/agent/unix-forward.js';
 import type { Sim } from '../../src/sim/server.js';
 import {
   createLan,

@@ -148,7 +148,8 @@ describe('dashboard: admin and viewer', () => {
       report(),
       enrolled.body.credential,
     );
-    assert.equal(late.body.error.code, 'credential-revoked');
+    // Removed for good: its agent learns it was unassigned (410) and disables itself.
+    assert.equal(late.body.error.code, 'node-removed');
     await page.close();
   });
 

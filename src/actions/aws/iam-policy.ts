@@ -41,6 +41,8 @@ export function needsOf(spec: AwsActionSpec): Need[] {
       const onRoutes = [...new Set(tables), eniAny];
       const needs: Need[] = [
         { action: 'ec2:DescribeRouteTables', resources: ['*'] },
+        // Preflight only: the ENI's source/destination check and subnet (the prerequisites).
+        { action: 'ec2:DescribeNetworkInterfaces', resources: ['*'] },
         { action: 'ec2:ReplaceRoute', resources: onRoutes },
         { action: 'ec2:CreateRoute', resources: onRoutes },
       ];

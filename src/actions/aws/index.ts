@@ -3,14 +3,15 @@
 import type { ActionSpec, Registry } from '../kit/registry.js';
 import { EXAMPLE_SPECS } from './examples.js';
 import { policyFor } from './iam-policy.js';
-import type { AwsActionSpec } from './schema.js';
+import { AWS_SCHEMAS, type AwsActionSpec } from './schema.js';
 import { AWS_KINDS, validateAwsAction } from './validate.js';
 
 export const AWS_REGISTRY: Registry = {
   mechanism: 'aws',
   kinds: AWS_KINDS,
   cloud: true,
-  validate: validateAwsAction,
+  validate: (spec) => validateAwsAction(spec),
+  schemas: AWS_SCHEMAS,
   load: async () => (await import('./registry.js')).AWS_MECHANISM,
   policy: {
     command: 'iam-policy',

@@ -4,6 +4,7 @@
 import {
   CreateRouteCommand,
   DeleteRouteCommand,
+  DescribeNetworkInterfacesCommand,
   DescribeRouteTablesCommand,
   type EC2Client,
   type Filter,
@@ -11,6 +12,7 @@ import {
   type RouteTable,
 } from '@aws-sdk/client-ec2';
 import { confirm } from '../kit/confirm.js';
+import { PREREQUISITE } from '../kit/preflight-report.js';
 import { budget, type CallBudget, parallel } from '../kit/retry.js';
 import type { ActionContext, ActionResult, Observation, PreflightCheck } from '../types.js';
 import { withRetry } from './client.js';
@@ -326,7 +328,56 @@ export class RouteTableAction {
         (abortSignal) => p.client.send(new ReplaceRouteCommand(peerInput), { abortSignal }),
       ),
     );
-    return Promise.all(checks);
+    return [...(await Promise.all(checks)), ...(await this.#prerequisites(p, b))];
+  }
+
+  /**
+   * What users most often get wrong (CLOUD.md): the source/destination check still on for our LAN ENI (the
+   * instance drops forwarded traffic), and our subnet not associated with any of the configured tables.
+   */
+  async #prerequisites(p: Prepared, b: CallBudget): Promise<PreflightCheck[]> {
+    const sdc = `${PREREQUISITE}source/destination check disabled on ${p.eni_id}`;
+    let eni: { SourceDestCheck?: boolean; SubnetId?: string } | undefined;
+    try {
+      const out = await withRetry('DescribeNetworkInterfaces', b, (abortSignal) =>
+        p.client.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [p.eni_id] }), {
+          abortSignal,
+        }),
+      );
+      eni = out.NetworkInterfaces?.[0];
+    } catch (err) {
+      return [failedCheck({ check: sdc, action: 'ec2:DescribeNetworkInterfaces', resources: ['*'] }, err)];
+    }
+    const out: PreflightCheck[] = [
+      eni?.SourceDestCheck === false
+        ? { check: sdc, status: 'ok' }
+        : {
+            check: sdc,
+            status: 'error',
+            detail: `the source/destination check is on: ${p.eni_id} drops traffic not addressed to it`,
+            fix: `aws ec2 modify-network-interface-attribute --network-interface-id ${p.eni_id} --no-source-dest-check`,
+          },
+    ];
+    const subnet = eni?.SubnetId;
+    if (subnet === undefined) return out;
+    const check = `${PREREQUISITE}subnet ${subnet} associated with a configured route table`;
+    try {
+      const tables = await this.#describe(p.client, p.table_ids, b);
+      const associated = tables.some((t) => (t.Associations ?? []).some((a) => a.SubnetId === subnet));
+      out.push(
+        associated
+          ? { check, status: 'ok' }
+          : {
+              check,
+              status: 'error',
+              detail: `none of ${p.table_ids.join(', ')} is associated with ${subnet}`,
+              fix: `associate ${subnet} with the route table (aws ec2 associate-route-table) or configure its table`,
+            },
+      );
+    } catch (err) {
+      out.push(failedCheck({ check, action: 'ec2:DescribeRouteTables', resources: ['*'] }, err));
+    }
+    return out;
   }
 
   close(): void {

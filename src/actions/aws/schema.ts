@@ -4,14 +4,17 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 
 const strict = { additionalProperties: false } as const;
 
+// AWS resource ids are the prefix and lower-case hex (8 digits for old ids, 17 for new): `rtb-xyz` is a typo.
 const Id = (prefix: string, what: string) =>
-  Type.String({ pattern: `^${prefix}-[0-9a-zA-Z]+$`, description: `${what} (${prefix}-…)` });
+  Type.String({ pattern: `^${prefix}-[0-9a-f]{1,17}$`, description: `${what} (${prefix}- and hex digits)` });
 
 /** Where and how to reach EC2; every key optional: region and ids come from instance metadata. */
 const Connection = {
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
   /** Default: the instance's region from IMDSv2. */
-  region: Type.Optional(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$' })),
+  region: Type.Optional(
+    Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-\\d+$', description: 'an AWS region like eu-west-1' }),
+  ),
   /** The simulator, or a VPC interface endpoint (`https://vpce-….ec2.<region>.vpce.amazonaws.com`). */
   endpoint: Type.Optional(Type.String({ pattern: '^https?://' })),
   /** Default http://169.254.169.254. */

@@ -33,7 +33,14 @@ export function validateAwsAction(spec: {
             .replace(/\//g, '.');
     if (seen.has(path)) continue;
     seen.add(path);
-    const message = e.message === 'Unexpected property' ? 'unknown key (see docs/aws.md)' : e.message;
+    // A pattern is the implementation, not the explanation: say what it means.
+    const described = typeof e.schema.pattern === 'string' && typeof e.schema.description === 'string';
+    const message =
+      e.message === 'Unexpected property'
+        ? 'unknown key (see docs/aws.md)'
+        : described
+          ? `expected ${e.schema.description}`
+          : e.message;
     out.push({ path, message: `${message}, got ${JSON.stringify(e.value) ?? 'nothing'}` });
   }
   if (out.length > 0) return out;

@@ -3,6 +3,12 @@
 // `preflightAll` the same way.
 import type { Action, PreflightCheck } from '../types.js';
 
+/**
+ * A check whose name starts with this is one of the prerequisites users most often get wrong (the source/
+ * destination check, the subnet's route table): the controller's API test lists them apart.
+ */
+export const PREREQUISITE = 'prerequisite: ';
+
 export interface ActionChecks {
   readonly action: string;
   readonly kind: string;

@@ -1,10 +1,19 @@
 // What a mechanism folder (linux, aws, azure) offers the agent, `tandem preflight`, the policy commands and
 // the lab: its kinds, their validation, a lazily loaded factory and, where it has one, a least-privilege
 // policy. The callers iterate `REGISTRIES` (src/actions/registries.ts) and name no kind; a cloud is one folder.
+import type { TSchema } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Action } from '../types.js';
 import type { ArbiterReport } from './arbiter.js';
 import type { SpecIssue } from './spec-issues.js';
+
+/** What checking one entry may need from the rest of the node's config. */
+export interface SpecContext {
+  /** The node's own addresses (its keepalive paths' local addresses). */
+  readonly local_addresses: readonly string[];
+  /** Every actions[] entry, this one included, in order. */
+  readonly siblings: readonly ActionSpec[];
+}
 
 /** One `actions[]` entry as the config file has it. */
 export interface ActionSpec {
@@ -49,7 +58,9 @@ export interface Registry {
   /** True when its actions have an API worth a dry run in `tandem preflight` (clouds). */
   readonly cloud: boolean;
   /** Issues in one entry of one of `kinds`; empty when valid. Light: no SDK is loaded for it. */
-  validate(spec: ActionSpec): SpecIssue[];
+  validate(spec: ActionSpec, context?: SpecContext): SpecIssue[];
+  /** Each kind's schema, for `tandem schema` (editors). */
+  readonly schemas: Readonly<Record<string, TSchema>>;
   /** The drivers (and their SDK, tens of MB) only when a config uses one of `kinds`. */
   load(): Promise<Mechanism>;
   readonly policy?: PolicyCommand;

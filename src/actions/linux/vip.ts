@@ -19,11 +19,11 @@ import { CAP_NET_ADMIN, CAP_NET_RAW, hasCapability } from './capabilities.js';
 import { actionError, inNetns, ip, ipFailure, runTool } from './command.js';
 import { type GarpOutcome, GarpSender } from './garp.js';
 import { GARP_DEFAULTS, type VipSpec } from './spec.js';
-import { parseVipAddress, type VipAddress, vipIssues } from './vip-address.js';
+import { parseVipAddress, type VipAddress, vipRuntimeIssues } from './vip-address.js';
 
 /** The spec's VIP, or the first thing in it the runtime cannot do (the same rule `--check` applies). */
 function checkedVip(spec: VipSpec): VipAddress | ActionError {
-  const [issue] = vipIssues(spec);
+  const [issue] = vipRuntimeIssues(spec);
   if (issue !== undefined)
     return actionError('VIP_INVALID_ADDRESS', `${issue.path}: ${issue.message}`, false);
   const parsed = parseVipAddress(spec.address);

@@ -3,80 +3,72 @@ import type { Command } from 'commander';
 /** A stop that hangs (a stuck driver) must not outlive the service manager's patience. */
 const HARD_EXIT_MS = 1500;
 
+interface AgentOptions {
+  config: string;
+  check?: boolean;
+  controllerSocket?: string;
+  statusSocket?: string;
+}
+
 export function registerAgent(program: Command): void {
   program
     .command('agent')
     .description('run the HA agent of one node (keepalives, monitors, actions)')
     .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/agent.md')
     .option('--check', 'validate the config and exit')
-    .action(async (opts: { config: string; check?: boolean }) => {
+    .option(
+      '--controller-socket <path>',
+      'reach the controller through this unix socket (a node in another network namespace)',
+    )
+    .option('--status-socket <path>', 'also serve the status and admin API on this unix socket')
+    .action(async (opts: AgentOptions) => {
+      // First thing: SIGHUP's default is to kill, and a reload must never take the VIP down with us.
+      let onHangup: () => void = () => undefined;
+      process.on('SIGHUP', () => onHangup());
       // Loaded here, not at the top: other commands should not pay for the agent's modules.
       const { ConfigError, loadConfig, redactedConfig } = await import('../../agent/config.js');
-      const { startAgent } = await import('../../agent/node.js');
-      const { agentPlugins, loadAgentPlugins } = await import('../../agent/plugins.js');
-      const { pino } = await import('pino');
-      const validation = agentPlugins();
-      let cfg: ReturnType<typeof loadConfig>;
-      try {
-        cfg = loadConfig(opts.config, {
-          validateAction: validation.validateAction,
-          validateMonitor: validation.validateMonitor,
-        });
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        console.error(err.message);
-        process.exitCode = 2;
-        return;
-      }
+      const { agentPlugins } = await import('../../agent/plugins.js');
       if (opts.check) {
-        console.log(`${opts.config}: OK`);
-        console.log(JSON.stringify(redactedConfig(cfg), null, 2));
+        const validation = agentPlugins();
+        try {
+          const cfg = loadConfig(opts.config, {
+            validateAction: validation.validateAction,
+            validateMonitor: validation.validateMonitor,
+          });
+          console.log(`${opts.config}: OK`);
+          console.log(JSON.stringify(redactedConfig(cfg), null, 2));
+        } catch (err) {
+          if (!(err instanceof ConfigError)) throw err;
+          console.error(err.message);
+          process.exitCode = 2;
+        }
         return;
       }
-      const log = pino({ level: cfg.log_level, base: { pair: cfg.pair, node: cfg.node } });
-      const plugins = await loadAgentPlugins(log, cfg.actions);
-      const { controllerReporting } = await import('../../agent/reporting.js');
-      const c = cfg.controller;
-      const reporting =
-        c === null
-          ? null
-          : controllerReporting(
-              {
-                url: c.url,
-                enrollment_token: c.enrollment_token
-                  ? new TextDecoder().decode(c.enrollment_token.reveal())
-                  : null,
-                credential_file: c.credential_file,
-                report_interval_ms: c.report_interval_ms,
-                ca: c.ca,
-                allow_cleartext: c.allow_cleartext,
-                settle_ms: cfg.interval_ms,
-              },
-              log,
-            );
-      let agent: Awaited<ReturnType<typeof startAgent>>;
+      const { runAgent } = await import('../../agent/run.js');
+      let node: Awaited<ReturnType<typeof runAgent>>;
       try {
-        agent = await startAgent(cfg, {
-          plugins,
-          log,
-          ...(reporting ? { reporter: reporting.reporter } : {}),
+        node = await runAgent(opts.config, {
+          ...(opts.controllerSocket ? { controller_socket: opts.controllerSocket } : {}),
+          ...(opts.statusSocket ? { status_socket: opts.statusSocket } : {}),
         });
       } catch (err) {
+        if (err instanceof ConfigError) {
+          console.error(err.message);
+          process.exitCode = 2;
+          return;
+        }
         const e = err as Error & { code?: string };
-        log.fatal({ code: e.code ?? 'AGENT_START_FAILED', err: e.message }, 'cannot start');
         console.error(`tandem agent: ${e.message}`);
         process.exitCode = 1;
         return;
       }
-      const running = agent;
-      reporting?.start(() => ({ status: running.shell.status(), readiness: running.shell.readiness }));
-      const stop = (signal: string): void => {
-        log.info({ signal }, 'signal');
-        reporting?.close();
+      const running = node;
+      const stop = (): void => {
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
-        void agent.shutdown().then(() => process.exit(0));
+        void running.stop().then(() => process.exit(0));
       };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
+      onHangup = () => running.reload();
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
     });
 }

@@ -37,7 +37,7 @@ export function registerPreflight(program: Command): void {
   program
     .command('preflight')
     .description(
-      'check that this node (or a pathwatch) may make every cloud call it needs and that every id exists',
+      "run every action's preflight (interfaces and tools on a LAN, every cloud call and id), or a pathwatch's",
     )
     .requiredOption(
       '-c, --config <file>',
@@ -58,22 +58,17 @@ export function registerPreflight(program: Command): void {
         return;
       }
       // Dry runs only: nothing here may move traffic, so no arbiter and no claim.
-      const log = pino({ level: 'warn' });
-      const isCloud = (kind: string): boolean => registryOf(REGISTRIES, kind)?.cloud === true;
-      const specs = cfg.actions.filter((s) => isCloud(s.kind));
-      const factories = await openFactories(log, specs);
-      const actions: Action[] = specs.map((s) => {
+      // Every action's own preflight, LAN included; logs on stderr so that --json is nothing but JSON.
+      const log = pino({ level: 'warn' }, pino.destination(2));
+      const factories = await openFactories(log, cfg.actions);
+      const actions: Action[] = cfg.actions.map((s) => {
         const factory = factories.get(registryOf(REGISTRIES, s.kind)!)!;
         return factory.create(s, { watch: false });
       });
-      const skipped = cfg.actions.filter((s) => !isCloud(s.kind)).map((s) => s.name ?? s.kind);
       const results = await preflightAll(actions, Number(opts.deadlineMs) || 15_000);
       for (const a of actions) a.close?.();
-      if (opts.json) console.log(JSON.stringify({ ok: allOk(results), results, skipped }, null, 2));
-      else {
-        console.log(formatPreflight(results));
-        if (skipped.length) console.log(`(no cloud preflight for: ${skipped.join(', ')})`);
-      }
+      if (opts.json) console.log(JSON.stringify({ ok: allOk(results), results }, null, 2));
+      else console.log(formatPreflight(results));
       process.exitCode = allOk(results) ? 0 : 1;
     });
 }

@@ -123,7 +123,9 @@ export interface NetworkView {
  * range; in Azure the floating IP stands in for the node's local IP.
  */
 export function networkView(net: SiteNet, active: ActiveNode): NetworkView {
-  const floating = net.kind === 'azure' ? (net.cloud.azure?.floating_ip ?? null) : null;
+  // The floating IP stands in for a pair's local IPs; a node alone keeps its own address.
+  const floating =
+    net.kind === 'azure' && net.nodes.length === 2 ? (net.cloud.azure?.floating_ip ?? null) : null;
   const native = net.nodes.map((n) => ({
     role: n.role,
     subnet: n.subnet,

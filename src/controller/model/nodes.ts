@@ -9,7 +9,7 @@ import { lockSite } from '../store/locks.js';
 import { type Ctx, inTransaction, loadSite } from './context.js';
 import { validateNetwork } from './network.js';
 import { gatewayOf, parseSubnet } from './ranges.js';
-import { reevaluate, type SiteView, siteNet, siteView } from './sites.js';
+import { bumpSettings, reevaluate, type SiteView, siteNet, siteView } from './sites.js';
 
 export interface Enrollment {
   readonly node_id: string;
@@ -78,6 +78,8 @@ export async function addNode(
     const slot =
       body.role === 'primary' ? { primary_node_id: node_id } : { secondary_node_id: node_id, ha_enabled: 1 };
     await trx.updateTable('sites').set(slot).where('id', '=', site_id).execute();
+    // The primary's managed settings say HA is on now.
+    await bumpSettings(trx, site_id);
   });
   await reevaluate(ctx, site_id);
   return {
@@ -102,6 +104,7 @@ export async function patchNode(
     const nodes = net.nodes.map((n) => (n.role === role ? { ...n, ...body } : n));
     validateNetwork({ ...net, nodes });
     await trx.updateTable('nodes').set(body).where('id', '=', node.id).execute();
+    await bumpSettings(trx, site_id);
   });
   return siteView(ctx, await loadSite(ctx.store.db, site_id));
 }
@@ -139,6 +142,8 @@ export async function removeNode(
             both_active_since: null,
           };
     await trx.updateTable('sites').set(slot).where('id', '=', site_id).execute();
+    // The remaining node's managed settings say HA is off: it stops expecting a peer.
+    await bumpSettings(trx, site_id);
     await recordEvent(trx, {
       key: `node-removed:${node.id}`,
       type: 'node-removed',
@@ -249,6 +254,15 @@ export async function nodeSettings(
   if (self === null) throw new ControllerError('not-found', `node ${node_id} is not part of site ${site_id}`);
   const peer = self.role === 'primary' ? s.secondary : s.primary;
   return {
+    /** The version of `managed`: the same number every report reply carries. */
+    settings_version: s.site.settings_version,
+    /** What the agent lays over its local YAML (the parts its YAML lists under `managed`). */
+    managed: {
+      ha_enabled: view.ha_enabled,
+      ...(view.cloud.aws !== undefined ? { aws: view.cloud.aws } : {}),
+      ...(view.cloud.azure !== undefined ? { azure: view.cloud.azure } : {}),
+      routed: view.network.routed.map((r) => r.subnet),
+    },
     site: { id: view.id, name: view.name, kind: view.kind, ha_enabled: view.ha_enabled, cloud: view.cloud },
     self: {
       id: self.id,

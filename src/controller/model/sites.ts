@@ -1,11 +1,12 @@
 // Sites and their routed ranges: create, change, delete, and the site as the API shows it.
 import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
 import { ControllerError } from '../errors.js';
 import { evaluateSite } from '../evaluate.js';
 import type { RangeCreate, SiteCreate, SitePatch } from '../schema.js';
 import { type SiteStatus, siteStatus } from '../status.js';
 import { lockSite } from '../store/locks.js';
-import type { NodeRow } from '../store/tables.js';
+import type { Database, NodeRow } from '../store/tables.js';
 import { type Ctx, inTransaction, isUniqueViolation, type LoadedSite, loadSite } from './context.js';
 import {
   type CloudSettings,
@@ -33,6 +34,8 @@ export interface SiteView {
   readonly kind: string;
   readonly ha_enabled: boolean;
   readonly cloud: CloudSettings;
+  /** The managed settings' version; each node says which version it runs (nodes.*.settings). */
+  readonly settings_version: number;
   readonly nodes: { primary: NodeConfigView | null; secondary: NodeConfigView | null };
   readonly network: NetworkView;
   readonly status: SiteStatus;
@@ -46,6 +49,10 @@ export interface NodeConfigView {
   readonly subnet: string;
   readonly enrolled: boolean;
   readonly enrollment_expires_at: number | null;
+  /** What the node reports it runs: the settings version, a refused version with why, its config digest. */
+  readonly settings: unknown;
+  /** The node's latest preflight (at its start, or an API test). */
+  readonly preflight: unknown;
 }
 
 function nodeConfig(n: NodeRow | null): NodeConfigView | null {
@@ -58,6 +65,8 @@ function nodeConfig(n: NodeRow | null): NodeConfigView | null {
     subnet: n.subnet,
     enrolled: n.enrolled_at !== null,
     enrollment_expires_at: n.enrolled_at === null ? n.enrollment_expires_at : null,
+    settings: n.settings_state === null ? null : (JSON.parse(n.settings_state) as unknown),
+    preflight: n.preflight === null ? null : (JSON.parse(n.preflight) as unknown),
   };
 }
 
@@ -69,6 +78,7 @@ export function siteView(ctx: Ctx, s: LoadedSite): SiteView {
     kind: s.site.kind,
     ha_enabled: s.site.ha_enabled === 1,
     cloud: JSON.parse(s.site.cloud) as CloudSettings,
+    settings_version: s.site.settings_version,
     nodes: { primary: nodeConfig(s.primary), secondary: nodeConfig(s.secondary) },
     network: networkView(siteNet(s), status.active),
     status,
@@ -125,6 +135,7 @@ export async function patchSite(ctx: Ctx, site_id: string, body: SitePatch): Pro
         .set({ ...(body.name !== undefined ? { name: body.name } : {}), cloud: JSON.stringify(cloud) })
         .where('id', '=', site_id)
         .execute();
+      if (body.aws !== undefined || body.azure !== undefined) await bumpSettings(trx, site_id);
     });
   } catch (err) {
     if (isUniqueViolation(err))
@@ -176,6 +187,7 @@ export async function addRange(ctx: Ctx, site_id: string, body: RangeCreate): Pr
       .insertInto('ranges')
       .values({ id: randomUUID(), site_id, name: body.name, subnet: body.subnet, created_at: ctx.now() })
       .execute();
+    await bumpSettings(trx, site_id);
   });
   return siteView(ctx, await loadSite(ctx.store.db, site_id));
 }
@@ -191,7 +203,32 @@ export async function removeRange(ctx: Ctx, site_id: string, range_id: string): 
       .executeTakeFirst();
     if (r.numDeletedRows !== 1n)
       throw new ControllerError('not-found', `site ${site_id} has no range ${range_id}`);
+    await bumpSettings(trx, site_id);
   });
+}
+
+/**
+ * A change that reaches the agents' managed settings: the site's version goes up, and is copied onto
+ * its live nodes so that the report path (which reads the node row anyway) hands it back to each
+ * agent. Called inside the change's transaction, after the site row is locked.
+ */
+export async function bumpSettings(trx: Kysely<Database>, site_id: string): Promise<void> {
+  await trx
+    .updateTable('sites')
+    .set((eb) => ({ settings_version: eb('settings_version', '+', 1) }))
+    .where('id', '=', site_id)
+    .execute();
+  const site = await trx
+    .selectFrom('sites')
+    .select('settings_version')
+    .where('id', '=', site_id)
+    .executeTakeFirstOrThrow();
+  await trx
+    .updateTable('nodes')
+    .set({ settings_version: site.settings_version })
+    .where('site_id', '=', site_id)
+    .where('removed_at', 'is', null)
+    .execute();
 }
 
 /** Re-derives a site after its nodes changed (a node added or removed changes readiness). */

@@ -3,6 +3,7 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { authenticate, authorize, bearer, hashSecret, isNodeCredential } from '../auth.js';
 import { ControllerError } from '../errors.js';
+import { pendingCommands } from '../model/commands.js';
 import type { Ctx } from '../model/context.js';
 import { enroll, nodeSettings } from '../model/nodes.js';
 import type { ReportWriter } from '../reports.js';
@@ -63,7 +64,18 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
         node_id: req.params.node_id,
         report: req.body,
       });
-      return { id: req.body.id, stored: true, duplicate: outcome.duplicate };
+      // The reply is how settings and commands reach the agent: no call from the controller to a node.
+      const commands =
+        outcome.commands_pending > 0
+          ? await pendingCommands(ctx.store.db, req.params.node_id, ctx.now())
+          : [];
+      return {
+        id: req.body.id,
+        stored: true,
+        duplicate: outcome.duplicate,
+        settings_version: outcome.settings_version,
+        commands,
+      };
     },
   );
   app.get<{ Params: Static<typeof NodeParams> }>(
@@ -72,7 +84,7 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
       onRequest: self,
       schema: {
         tags,
-        summary: 'This node’s site settings: peer, network, cloud',
+        summary: 'This node’s site settings (peer, network, cloud) and the managed part with its version',
         security: BEARER,
         params: NodeParams,
       },

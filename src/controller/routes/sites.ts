@@ -1,6 +1,8 @@
 // Sites, their nodes, ranges and status: what an operator reads and changes.
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { loadApiTest, startApiTest } from '../model/api-test.js';
+import { loadCommand, siteCommand } from '../model/commands.js';
 import type { Ctx } from '../model/context.js';
 import { loadSite } from '../model/context.js';
 import { addNode, patchNode, reissueEnrollment, removeNode } from '../model/nodes.js';
@@ -14,15 +16,21 @@ import {
   siteView,
 } from '../model/sites.js';
 import {
+  ApiTestRequest,
+  ApiTestView,
+  CommandView,
   NodeCreate,
   NodePatch,
   Paging,
   RangeCreate,
+  SiteCommand,
+  SiteCommandParams,
   SiteCreate,
   SiteParams,
   SitePatch,
   SiteRangeParams,
   SiteRoleParams,
+  SiteTestParams,
 } from '../schema.js';
 import { BEARER, guard } from './guard.js';
 
@@ -190,6 +198,7 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
       return reply.status(204).send();
     },
   );
+  operatorRoutes(app, ctx, read, write);
   app.get<{ Querystring: Paging }>(
     '/api/v1/status',
     {
@@ -200,5 +209,75 @@ export function siteRoutes(app: FastifyInstance, ctx: Ctx): void {
       const { sites, next_cursor } = await listSites(ctx, req.query.cursor, req.query.limit);
       return { sites: sites.map((s) => s.status), next_cursor };
     },
+  );
+}
+
+/** Asking the nodes: the API test and operator commands, each a bounded long poll with an id to fetch later. */
+function operatorRoutes(
+  app: FastifyInstance,
+  ctx: Ctx,
+  read: ReturnType<typeof guard>,
+  write: ReturnType<typeof guard>,
+): void {
+  const tags = ['operations'];
+  app.post<{ Params: P<typeof SiteParams>; Body: ApiTestRequest }>(
+    '/api/v1/sites/:site_id/api-test',
+    {
+      preHandler: write,
+      schema: {
+        tags,
+        summary:
+          'Both nodes run their preflight now; waits up to wait_ms for their answers (complete: false ⇒ fetch it later by id)',
+        security: BEARER,
+        params: SiteParams,
+        body: ApiTestRequest,
+        response: { 200: ApiTestView },
+      },
+    },
+    async (req) => startApiTest(ctx, req.params.site_id, req.body.wait_ms),
+  );
+  app.get<{ Params: P<typeof SiteTestParams> }>(
+    '/api/v1/sites/:site_id/api-test/:test_id',
+    {
+      preHandler: read,
+      schema: {
+        tags,
+        summary: 'An API test’s results so far',
+        security: BEARER,
+        params: SiteTestParams,
+        response: { 200: ApiTestView },
+      },
+    },
+    async (req) => loadApiTest(ctx, req.params.site_id, req.params.test_id),
+  );
+  app.post<{ Params: P<typeof SiteParams>; Body: SiteCommand }>(
+    '/api/v1/sites/:site_id/commands',
+    {
+      preHandler: write,
+      schema: {
+        tags,
+        summary:
+          'Switchover or maintenance on/off on a node; waits up to wait_ms for its answer (status refused: reason says why)',
+        security: BEARER,
+        params: SiteParams,
+        body: SiteCommand,
+        response: { 200: CommandView },
+      },
+    },
+    async (req) => siteCommand(ctx, req.params.site_id, req.body),
+  );
+  app.get<{ Params: P<typeof SiteCommandParams> }>(
+    '/api/v1/sites/:site_id/commands/:command_id',
+    {
+      preHandler: read,
+      schema: {
+        tags,
+        summary: 'A command and the node’s answer',
+        security: BEARER,
+        params: SiteCommandParams,
+        response: { 200: CommandView },
+      },
+    },
+    async (req) => loadCommand(ctx, req.params.site_id, req.params.command_id),
   );
 }

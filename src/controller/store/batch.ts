@@ -20,6 +20,12 @@ export interface ReportingNode {
   readonly stale: number;
   readonly last_report_at: number | null;
   readonly last_report_id: string | null;
+  /** The site's settings version (the report reply carries it). */
+  readonly settings_version: number;
+  /** Non-zero: commands wait for this node. */
+  readonly commands_pending: number;
+  /** JSON SettingsState as last reported. */
+  readonly settings_state: string | null;
 }
 
 export interface LoggedReport {
@@ -44,7 +50,7 @@ export interface BatchQueries {
 }
 
 const NODE_COLUMNS =
-  'id, site_id, role, credential_hash, removed_at, state, wan_ok, hears_peer, version, stale, last_report_at, last_report_id';
+  'id, site_id, role, credential_hash, removed_at, state, wan_ok, hears_peer, version, stale, last_report_at, last_report_id, settings_version, commands_pending, settings_state';
 
 const SQLITE = {
   nodes: `SELECT ${NODE_COLUMNS} FROM nodes WHERE credential_hash IN (SELECT value FROM json_each(?))`,

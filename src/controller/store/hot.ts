@@ -26,6 +26,8 @@ export interface HotQueries {
       removed_at: number | null;
       last_report_at: number | null;
       last_report_id: string | null;
+      action_results: string | null;
+      settings_state: string | null;
     }
   >;
 }
@@ -56,6 +58,8 @@ export function hotQueries(db: Kysely<Database>): HotQueries {
           'removed_at',
           'last_report_at',
           'last_report_id',
+          'action_results',
+          'settings_state',
         ])
         .where('id', '=', p.id),
     ),

@@ -148,6 +148,54 @@ function bothActiveSince(dialect: Dialect): Migration {
   };
 }
 
+/**
+ * Managed settings and commands: a settings version per site (copied onto its nodes, so the report
+ * path reads it with the node it already reads), what each node says it runs, and the commands
+ * waiting for nodes (API test, switchover, maintenance).
+ */
+function managed(dialect: Dialect): Migration {
+  const ms = dialect === 'postgres' ? 'bigint' : 'integer';
+  return {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .alterTable('sites')
+        .addColumn('settings_version', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      for (const [name, type] of [
+        ['settings_version', 'integer'],
+        ['commands_pending', 'integer'],
+      ] as const)
+        await db.schema
+          .alterTable('nodes')
+          .addColumn(name, type, (c) => c.notNull().defaultTo(name === 'settings_version' ? 1 : 0))
+          .execute();
+      await db.schema.alterTable('nodes').addColumn('settings_state', 'text').execute();
+      await db.schema.alterTable('nodes').addColumn('preflight', 'text').execute();
+      await db.schema
+        .createTable('commands')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('site_id', 'text', (c) => c.notNull())
+        .addColumn('node_id', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('test_id', 'text')
+        .addColumn('created_at', ms, (c) => c.notNull())
+        .addColumn('expires_at', ms, (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('result', 'text')
+        .addColumn('done_at', ms)
+        .execute();
+      await db.schema.createIndex('commands_node').on('commands').columns(['node_id', 'status']).execute();
+      await db.schema.createIndex('commands_test').on('commands').column('test_id').execute();
+    },
+  };
+}
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
-  return { '0001_initial': initial(dialect), '0002_both_active_since': bothActiveSince(dialect) };
+  return {
+    '0001_initial': initial(dialect),
+    '0002_both_active_since': bothActiveSince(dialect),
+    '0003_managed': managed(dialect),
+  };
 }

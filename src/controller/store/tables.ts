@@ -37,6 +37,8 @@ export interface SitesTable {
   secondary_active_since: number | null;
   /** The secondary_active_since value a failover event was already recorded for. */
   failover_recorded_for: number | null;
+  /** Bumped by every change an agent's managed settings are made of. */
+  settings_version: Generated<number>;
 }
 
 export interface NodesTable {
@@ -68,6 +70,33 @@ export interface NodesTable {
   /** The id of the node's latest stored report: a retried report (lost ack) is recognised by it. */
   last_report_id: string | null;
   stale: number;
+  /** The site's settings_version, copied here so that the report path reads it with the node. */
+  settings_version: Generated<number>;
+  /** Commands waiting for this node: non-zero makes the report reply look them up. */
+  commands_pending: Generated<number>;
+  /** JSON SettingsState: the version the node runs, its last refusal, its config digest. */
+  settings_state: string | null;
+  /** JSON PreflightResult: the node's latest preflight. */
+  preflight: string | null;
+}
+
+export type CommandState = 'pending' | 'done' | 'refused' | 'failed' | 'expired';
+
+export interface CommandsTable {
+  id: string;
+  site_id: string;
+  node_id: string;
+  role: 'primary' | 'secondary';
+  kind: string;
+  /** The API test this preflight belongs to. */
+  test_id: string | null;
+  created_at: number;
+  expires_at: number;
+  status: CommandState;
+  reason: string | null;
+  /** JSON: the command's result (a preflight's checks). */
+  result: string | null;
+  done_at: number | null;
 }
 
 export interface RangesTable {
@@ -139,6 +168,7 @@ export interface Database {
   channels: ChannelsTable;
   rules: RulesTable;
   deliveries: DeliveriesTable;
+  commands: CommandsTable;
 }
 
 export type SiteRow = Selectable<SitesTable>;
@@ -149,3 +179,4 @@ export type DeliveryRow = Selectable<DeliveriesTable>;
 export type ChannelRow = Selectable<ChannelsTable>;
 export type RuleRow = Selectable<RulesTable>;
 export type RangeRow = Selectable<RangesTable>;
+export type CommandRow = Selectable<CommandsTable>;

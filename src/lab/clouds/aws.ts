@@ -140,7 +140,7 @@ async function startAws(ctx: StartContext): Promise<CloudRig> {
       ],
       nodeParts: (node) => nodeParts(node, sim, ctx, addr, port, wan[node], linkFile(node)),
       spawn: (_node, argv, env) => spawnLocal(argv, env),
-      controllerAccess: (url) => ({ url, env: {} }),
+      controllerAccess: (url) => ({ url, socket: null }),
       observeTraffic: async () => routeOwner(sim),
       setKeepalives: async (node, up) => relay.set(node, up),
       // An ENI has no carrier to pull: the lab fails the node's LAN health check (a `check` monitor on a

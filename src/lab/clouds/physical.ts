@@ -4,9 +4,9 @@
 // Needs root: namespaces, veth pairs, a bridge and nftables.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { serveUnixSocket } from '../../agent/unix-forward.js';
 import { createLan, type NftRule, nft, setLink, spawnInNs } from '../netns.js';
 import type { CloudRig, LabCloud, NodeName, SpawnedProcess, StartContext, TrafficOwner } from '../types.js';
-import { serveUnixSocket } from '../unix-forward.js';
 
 const KEEPALIVE_PORT = 20480;
 const STATUS_PORT = 20481;
@@ -133,7 +133,7 @@ async function startPhysical(ctx: StartContext): Promise<CloudRig> {
         stoppers.push(async () => {
           (await serving).close();
         });
-        return { url, env: { TANDEM_LAB_CONTROLLER_SOCKET: path } };
+        return { url, socket: path };
       },
       observeTraffic: async (): Promise<TrafficOwner> => {
         if (Date.now() - last.t > PROBE_FRESH_MS) return 'none';

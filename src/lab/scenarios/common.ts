@@ -34,6 +34,12 @@ export async function failoverAndBack(ctx: ScenarioContext, plan: FailoverPlan):
     async () => (await ctx.rig.observeTraffic()) === 'b',
   );
   ctx.figure(ctx.rig.traffic_figure, movedAt - failAt);
+  // The controller's failover event, with the claim time node-b itself reported (not a lab measurement).
+  await ctx.until("controller: failover event with node-b's claim time", d.ready_ms, async () =>
+    (await ctx.controller.events()).some(
+      (e) => e.type === 'failover' && typeof e.details.claim_ms === 'number',
+    ),
+  );
   await plan.afterFailover?.();
   const recoverAt = ctx.act(plan.recover.text);
   await plan.recover.run();

@@ -103,7 +103,7 @@ ${actions}
           { env: { KEY }, validateAction: validateAnyAction },
         ),
       (err: unknown) =>
-        err instanceof ConfigError && /^node\.yaml: actions\[0\]\.route_tables: /m.test(err.message),
+        err instanceof ConfigError && /^node\.yaml:\d+: actions\[0\]\.route_tables: /m.test(err.message),
     );
   });
 });

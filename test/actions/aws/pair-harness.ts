@@ -24,7 +24,15 @@ export interface PairOptions {
   /** Give each node its own pair key: neither authenticates the other, so both go active (a split brain). */
   readonly split_keys?: boolean;
   /** Enroll both nodes with this controller, each with its one-time token. */
-  readonly controller?: { readonly url: string; readonly tokens: Readonly<Record<NodeName, string>> };
+  readonly controller?: {
+    readonly url: string;
+    readonly tokens: Readonly<Record<NodeName, string>>;
+    /** The route tables and destinations come from the controller's site (`managed: [cloud]`). */
+    readonly managed?: boolean;
+    readonly report_interval_ms?: number;
+  };
+  /** Other actions than the AWS route tables (the Azure pair). */
+  readonly actions?: (node: NodeName) => Record<string, unknown>[];
 }
 
 export type NodeName = 'a' | 'b';
@@ -129,7 +137,7 @@ export class Pair {
       log_level: 'info',
       action_deadline_ms: 20_000,
       ...this.#controllerKeys(node),
-      actions: [
+      actions: o.actions?.(node) ?? [
         {
           kind: 'aws-route-table',
           name: 'lan-routes',
@@ -154,7 +162,8 @@ export class Pair {
     return {
       controller_url: c.url,
       controller_enrollment_token_file: `enroll-${node}.token`,
-      controller_report_interval_ms: 1000,
+      controller_report_interval_ms: c.report_interval_ms ?? 1000,
+      ...(c.managed ? { managed: ['cloud'] } : {}),
     };
   }
 
@@ -168,7 +177,8 @@ export class Pair {
     const env: NodeJS.ProcessEnv = { ...process.env };
     for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
     // Credentials the way production gets them: the SDK's provider chain ending at the instance role in IMDS.
-    env.AWS_EC2_METADATA_SERVICE_ENDPOINT = this.imds(node);
+    const imds = this.#opts.sim.imds_urls[node === 'a' ? I_A : I_B];
+    if (imds !== undefined) env.AWS_EC2_METADATA_SERVICE_ENDPOINT = imds;
     env.AWS_CONFIG_FILE = join(this.dir, 'no-aws-config');
     env.AWS_SHARED_CREDENTIALS_FILE = join(this.dir, 'no-aws-credentials');
     const child = spawn(process.execPath, ['--import', 'tsx', CLI, 'agent', '--config', this.#config(node)], {

@@ -38,11 +38,11 @@ const held = async (host: string) =>
 test('--check (the registry) accepts an IPv6 VIP and refuses what the runtime cannot do, by key', () => {
   const spec = { kind: 'vip', interface: 'eth1', address: '2001:db8::10/64' };
   assert.deepEqual(LINUX_REGISTRY.validate(spec), []);
-  assert.deepEqual(LINUX_REGISTRY.validate({ ...spec, address: '2001:db8::10' }), []);
   const paths = (s: Record<string, unknown>) => LINUX_REGISTRY.validate({ ...spec, ...s }).map((i) => i.path);
   assert.deepEqual(paths({ observe_duplicates: true }), ['observe_duplicates']);
   assert.deepEqual(paths({ garp: { mode: 'reply' } }), ['garp.mode']);
   assert.deepEqual(paths({ garp: { count: 5, spacing_ms: 100 } }), []);
+  assert.deepEqual(paths({ address: '2001:db8::10' }), ['address'], 'the prefix length is required');
   assert.deepEqual(paths({ address: 'ff02::1/64' }), ['address']);
   assert.deepEqual(paths({ address: '::1/128' }), ['address']);
   assert.deepEqual(paths({ address: '2001:db8::10/129' }), ['address']);

@@ -1,0 +1,104 @@
+// Managed settings: the parts of a node's config its controller owns, laid over the local YAML and
+// validated by exactly the same code as a local config (parseConfig with the drivers' validators).
+// The last good copy is kept on disk, so a node whose controller is down runs on it, across restarts.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseDocument, stringify } from 'yaml';
+import { type AgentConfig, ConfigError, type ConfigIssue, type LoadOptions, parseConfig } from './config.js';
+
+/** What GET /api/v1/nodes/:id/config returns under `managed`. */
+export interface ManagedSettings {
+  readonly ha_enabled: boolean;
+  readonly aws?: { readonly route_tables: readonly string[]; readonly destinations: readonly string[] };
+  readonly azure?: { readonly floating_ip: string | null };
+  readonly routed: readonly string[];
+}
+
+/** The file next to the credential: the version in force, its settings, a refusal, an unassignment. */
+export interface SettingsCopy {
+  readonly version: number | null;
+  readonly managed: ManagedSettings | null;
+  readonly refused: { readonly version: number; readonly issues: readonly ConfigIssue[] } | null;
+  /** The controller removed this node: it stays disabled, also after a restart. */
+  readonly unassigned: boolean;
+}
+
+export const EMPTY_COPY: SettingsCopy = { version: null, managed: null, refused: null, unassigned: false };
+
+export function settingsCopyPath(credential_file: string): string {
+  return credential_file.replace(/(\.json)?$/, '.managed.json');
+}
+
+export function loadCopy(path: string): SettingsCopy {
+  if (!existsSync(path)) return EMPTY_COPY;
+  try {
+    return { ...EMPTY_COPY, ...(JSON.parse(readFileSync(path, 'utf8')) as Partial<SettingsCopy>) };
+  } catch {
+    // A torn or hand-edited file is no settings at all: the local YAML is the safe fallback.
+    return EMPTY_COPY;
+  }
+}
+
+/** Written whole and renamed into place: a crash never leaves half a copy. */
+export function saveCopy(path: string, copy: SettingsCopy): void {
+  mkdirSync(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, JSON.stringify(copy, null, 2), { mode: 0o600 });
+  renameSync(tmp, path);
+}
+
+/** The configuration with the managed parts laid over it, and the text that was validated. */
+export interface Effective {
+  readonly config: AgentConfig;
+  /** SHA-256 of the validated text: what the node reports as the config in force. */
+  readonly digest: string;
+}
+
+/**
+ * Lays `managed` over the local YAML text and validates the result as a local config. Throws
+ * ConfigError naming the controller's settings version and the path of every refused value.
+ */
+export function effectiveConfig(
+  file: string,
+  localText: string,
+  managed: ManagedSettings | null,
+  version: number | null,
+  options: LoadOptions,
+): Effective {
+  const local = parseConfig(file, localText, options);
+  if (managed === null || local.managed.length === 0) return { config: local, digest: digestOf(localText) };
+  const raw = parseDocument(localText).toJS() as Record<string, unknown>;
+  const laid = overlay(raw, managed, local.managed);
+  const text = stringify(laid);
+  const label = `${file} with the controller's settings v${version ?? '?'}`;
+  return { config: { ...parseConfig(label, text, options), file }, digest: digestOf(text) };
+}
+
+function overlay(
+  raw: Record<string, unknown>,
+  managed: ManagedSettings,
+  parts: readonly 'cloud'[],
+): Record<string, unknown> {
+  if (!parts.includes('cloud') || managed.aws === undefined) return raw;
+  const aws = managed.aws;
+  const actions = Array.isArray(raw.actions) ? (raw.actions as Record<string, unknown>[]) : [];
+  return {
+    ...raw,
+    actions: actions.map((a) =>
+      a.kind === 'aws-route-table'
+        ? { ...a, route_tables: [...aws.route_tables], destinations: [...aws.destinations] }
+        : a,
+    ),
+  };
+}
+
+export function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** The issues of a refused copy, in the report's shape. */
+export function issuesOf(err: unknown): ConfigIssue[] {
+  if (err instanceof ConfigError) return err.issues.slice(0, 32).map((i) => ({ ...i }));
+  return [{ path: '(root)', message: err instanceof Error ? err.message : String(err) }];
+}
