@@ -263,7 +263,9 @@ async function addNamespace(ns: string, created: string[], ipv6 = false): Promis
   liveNamespaces.add(ns);
   await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
   // No IPv6 unless asked: router solicitations and DAD would only add noise to captures and timings.
-  // With IPv6: no router solicitations and no DAD on new interfaces, for the same reason.
+  // With IPv6: no router solicitations and no DAD on new interfaces, for the same reason; and static
+  // addresses survive an admin down (keep_addr_on_down), as a host's network manager restores them:
+  // with the kernel default they vanish, the node's keepalive address with them.
   await nsExec(
     ns,
     ipv6
@@ -273,6 +275,7 @@ async function addNamespace(ns: string, created: string[], ipv6 = false): Promis
           'net.ipv6.conf.default.accept_dad=0',
           'net.ipv6.conf.default.router_solicitations=0',
           'net.ipv6.conf.default.accept_ra=0',
+          'net.ipv6.conf.default.keep_addr_on_down=1',
         ]
       : ['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'],
   );
