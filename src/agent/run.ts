@@ -41,7 +41,8 @@ export interface RunningNode {
    * does not load, or a change that needs a restart, is refused whole and logged; the old config runs on.
    */
   reload(): void;
-  stop(): Promise<void>;
+  /** A graceful stop; `signal` (SIGTERM, SIGINT) is logged first. */
+  stop(signal?: string): Promise<void>;
 }
 
 /** A preflight asked by the controller gives up after this long (the API test waits for it). */
@@ -256,7 +257,8 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
     reporting,
     settings,
     reload,
-    stop: async () => {
+    stop: async (signal?: string) => {
+      if (signal !== undefined) log.info({ signal }, 'signal');
       reporting?.close();
       statusServer?.close();
       await agent.shutdown();

@@ -63,12 +63,12 @@ export function registerAgent(program: Command): void {
         return;
       }
       const running = node;
-      const stop = (): void => {
+      const stop = (signal: string): void => {
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
-        void running.stop().then(() => process.exit(0));
+        void running.stop(signal).then(() => process.exit(0));
       };
       onHangup = () => running.reload();
-      process.once('SIGTERM', stop);
-      process.once('SIGINT', stop);
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
     });
 }
