@@ -1,6 +1,7 @@
 // UDP keepalives: one socket per path, unicast to the peer (or a multicast group on a LAN), each
 // keepalive sent `copies` times a few ms apart so that one lost packet never looks like a dead peer.
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import type { Advert } from '../core/index.js';
@@ -81,6 +82,8 @@ export interface Heard {
 interface Link {
   readonly path: PathConfig;
   readonly socket: Socket;
+  /** Sends the keepalives: `socket` itself, except on an IPv6 group (see #ipv6Sender). */
+  readonly sender: Socket;
   /** Where keepalives go: the peer's address, or the group. */
   readonly target: string;
 }
@@ -165,22 +168,55 @@ export class Transport {
     socket.on('error', (err) =>
       this.#opts.log.warn({ path: path.name, err: err.message }, 'keepalive socket error'),
     );
-    const group = path.multicast_group;
+    const group = multicastOf(path);
     await new Promise<void>((resolve, reject) => {
       socket.once('error', (err: NodeJS.ErrnoException) => reject(new BindError(path, err)));
+      if (group instanceof Error) return reject(new BindError(path, group));
       // A multicast path binds the group so that the socket sees only the pair's traffic.
-      socket.bind({ address: group ?? path.local_address, port: path.port }, () => {
+      socket.bind({ address: group?.scoped ?? path.local_address, port: path.port }, () => {
         socket.off('error', reject);
         resolve();
       });
     });
-    if (group !== null) {
-      socket.addMembership(group, path.local_address);
-      socket.setMulticastInterface(path.local_address);
+    if (group !== null && !(group instanceof Error)) {
+      socket.addMembership(group.address, group.membership);
+      socket.setMulticastInterface(group.membership);
       socket.setMulticastLoopback(false);
       socket.setMulticastTTL(1);
     }
-    return { path, socket, target: group ?? path.peer_address };
+    if (group === null || group instanceof Error)
+      return { path, socket, sender: socket, target: path.peer_address };
+    const sender = path.family === 'ipv6' ? await this.#ipv6Sender(path, group, socket) : socket;
+    return { path, socket, sender, target: group.scoped };
+  }
+
+  /**
+   * A socket bound to our unicast address for sending to an IPv6 group: from the group-bound socket
+   * the kernel would pick the link-local source for a link-scope group, and the peer accepts
+   * keepalives only from our configured address.
+   */
+  async #ipv6Sender(path: PathConfig, group: Group, receiver: Socket): Promise<Socket> {
+    const sender = createSocket({ type: 'udp6', reuseAddr: false });
+    sender.on('error', (err) =>
+      this.#opts.log.warn({ path: path.name, err: err.message }, 'keepalive socket error'),
+    );
+    await new Promise<void>((resolve, reject) => {
+      sender.once('error', (err: NodeJS.ErrnoException) => {
+        receiver.close();
+        reject(new BindError(path, err));
+      });
+      sender.bind({ address: path.local_address, port: 0 }, () => {
+        sender.removeAllListeners('error');
+        sender.on('error', (err) =>
+          this.#opts.log.warn({ path: path.name, err: err.message }, 'keepalive socket error'),
+        );
+        resolve();
+      });
+    });
+    sender.setMulticastInterface(group.membership);
+    sender.setMulticastLoopback(false);
+    sender.setMulticastTTL(1);
+    return sender;
   }
 
   #receive(path: PathConfig, msg: Buffer, rinfo: RemoteInfo, onHeard: (heard: Heard) => void): void {
@@ -256,7 +292,7 @@ export class Transport {
     for (const link of this.#links) {
       // Every packet has its own seq, shared across paths: the peer's replay window takes them in any order.
       const packet = this.#sealer.seal(body, this.#wallNow());
-      link.socket.send(packet, link.path.port, link.target, (err) => {
+      link.sender.send(packet, link.path.port, link.target, (err) => {
         if (err) {
           this.#opts.metrics.sendErrors.inc({ path: link.path.name });
           this.#opts.log.debug({ path: link.path.name, err: err.message }, 'keepalive send failed');
@@ -275,7 +311,8 @@ export class Transport {
     this.#closed = true;
     for (const t of this.#pending) clearTimeout(t);
     this.#pending.clear();
-    await Promise.all(this.#links.map((l) => new Promise<void>((r) => l.socket.close(() => r()))));
+    const sockets = this.#links.flatMap((l) => (l.sender === l.socket ? [l.socket] : [l.socket, l.sender]));
+    await Promise.all(sockets.map((socket) => new Promise<void>((r) => socket.close(() => r()))));
     this.#links.length = 0;
   }
 
@@ -325,4 +362,37 @@ export function advertOf(k: Keepalive): Advert {
     interval_ms: k.interval_ms,
     version: k.version,
   };
+}
+
+interface Group {
+  readonly address: string;
+  /** What bind and send take: IPv6 with the interface as scope (`ff02::12%eth1`). */
+  readonly scoped: string;
+  /** The interface argument of addMembership/setMulticastInterface: our address (IPv4), `::%ifname` (IPv6). */
+  readonly membership: string;
+}
+
+/**
+ * The multicast group of a path, ready for the socket calls. IPv4 names the interface by our address;
+ * IPv6 by its name only (the kernel refuses a link-scope group without one), which we find from the
+ * interface that holds local_address.
+ */
+function multicastOf(path: PathConfig): Group | null | NodeJS.ErrnoException {
+  const group = path.multicast_group;
+  if (group === null) return null;
+  if (path.family === 'ipv4') return { address: group, scoped: group, membership: path.local_address };
+  const ifname = interfaceHolding(path.local_address);
+  if (ifname === undefined) {
+    const err: NodeJS.ErrnoException = new Error(`no interface holds ${path.local_address}`);
+    err.code = 'EADDRNOTAVAIL';
+    return err;
+  }
+  return { address: group, scoped: `${group}%${ifname}`, membership: `::%${ifname}` };
+}
+
+function interfaceHolding(address: string): string | undefined {
+  for (const [name, addrs] of Object.entries(networkInterfaces())) {
+    if ((addrs ?? []).some((a) => sameAddress(a.address, address))) return name;
+  }
+  return undefined;
 }

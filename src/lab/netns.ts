@@ -21,6 +21,8 @@ import { createInterface } from 'node:readline';
 export const TAG = 'tdl';
 export const LAN_SUBNET = '10.77.0';
 export const HA_SUBNET = '10.78.0';
+/** With `ipv6`: each host's LAN link also gets `fd77::<.11+i>/64`; from `fd77::100` up are free for VIPs. */
+export const LAN_SUBNET6 = 'fd77::';
 /** Host i (0-based) gets .11+i; addresses from .100 up are free for VIPs. */
 const HOST_OFFSET = 11;
 
@@ -35,6 +37,8 @@ export interface LanOptions {
   readonly hosts: readonly (string | HostSpec)[];
   /** Prefix of the namespace names (default `tdl`); the lab uses its own. */
   readonly tag?: string;
+  /** Keep IPv6 on the hosts (off by default: RS and DAD only add noise) and address the LAN in `fd77::/64`. */
+  readonly ipv6?: boolean;
 }
 
 export interface HostLink {
@@ -44,6 +48,8 @@ export interface HostLink {
   readonly mac: string;
   /** The veth end in the switch namespace. */
   readonly switch_port: string;
+  /** With `ipv6` (LAN link only): the host's IPv6 address, prefix 64. */
+  readonly address6?: string;
 }
 
 export interface Host {
@@ -60,6 +66,8 @@ export interface Lan {
   host(name: string): Host;
   /** A free LAN address for a VIP (n = 0, 1, …). */
   vip(n?: number): string;
+  /** A free IPv6 LAN address for a VIP (with `ipv6`). */
+  vip6(n?: number): string;
   destroy(): Promise<void>;
 }
 
@@ -215,6 +223,7 @@ export async function createLan(options: LanOptions): Promise<Lan> {
       return h;
     },
     vip: (n = 0) => `${LAN_SUBNET}.${100 + n}`,
+    vip6: (n = 0) => `${LAN_SUBNET6}${100 + n}`,
     destroy: () => destroyNamespaces(created),
   };
   try {
@@ -227,8 +236,14 @@ export async function createLan(options: LanOptions): Promise<Lan> {
     }
     for (const [i, spec] of specs.entries()) {
       const ns = `${id}-${spec.name}`;
-      await addNamespace(ns, created);
-      const lanLink = await attach(ns, switch_ns, spec.name, i, 'lan0', `${TAG}-br0`, LAN_SUBNET, 0);
+      await addNamespace(ns, created, options.ipv6 === true);
+      let lanLink = await attach(ns, switch_ns, spec.name, i, 'lan0', `${TAG}-br0`, LAN_SUBNET, 0);
+      if (options.ipv6 === true) {
+        const address6 = `${LAN_SUBNET6}${HOST_OFFSET + i}`;
+        // nodad: usable at once, so the first test step does not race a tentative address.
+        await ip(['-n', ns, 'addr', 'add', `${address6}/64`, 'dev', 'lan0', 'nodad']);
+        lanLink = { ...lanLink, address6 };
+      }
       const haLink =
         spec.second_link === true
           ? await attach(ns, switch_ns, spec.name, i, 'ha0', `${TAG}-br1`, HA_SUBNET, 1)
@@ -242,18 +257,28 @@ export async function createLan(options: LanOptions): Promise<Lan> {
   }
 }
 
-async function addNamespace(ns: string, created: string[]): Promise<void> {
+async function addNamespace(ns: string, created: string[], ipv6 = false): Promise<void> {
   await ip(['netns', 'add', ns]);
   created.push(ns);
   liveNamespaces.add(ns);
   await ip(['-n', ns, 'link', 'set', 'lo', 'up']);
-  // No IPv6: router solicitations and DAD would only add noise to captures and timings.
-  await nsExec(ns, [
-    'sysctl',
-    '-qw',
-    'net.ipv6.conf.all.disable_ipv6=1',
-    'net.ipv6.conf.default.disable_ipv6=1',
-  ]);
+  // No IPv6 unless asked: router solicitations and DAD would only add noise to captures and timings.
+  // With IPv6: no router solicitations and no DAD on new interfaces, for the same reason; and static
+  // addresses survive an admin down (keep_addr_on_down), as a host's network manager restores them:
+  // with the kernel default they vanish, the node's keepalive address with them.
+  await nsExec(
+    ns,
+    ipv6
+      ? [
+          'sysctl',
+          '-qw',
+          'net.ipv6.conf.default.accept_dad=0',
+          'net.ipv6.conf.default.router_solicitations=0',
+          'net.ipv6.conf.default.accept_ra=0',
+          'net.ipv6.conf.default.keep_addr_on_down=1',
+        ]
+      : ['sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1', 'net.ipv6.conf.default.disable_ipv6=1'],
+  );
 }
 
 async function attach(
@@ -430,14 +455,18 @@ export async function neighbourMac(ns: string, address: string): Promise<string 
   return entries.find((e) => e.lladdr !== undefined)?.lladdr;
 }
 
-/** IPv4 addresses on `ifname` in `ns`. */
-export async function addressesOf(ns: string, ifname: string): Promise<string[]> {
+/** Addresses (`address/prefix`) on `ifname` in `ns`: IPv4 unless `family` is `inet6`. */
+export async function addressesOf(
+  ns: string,
+  ifname: string,
+  family: 'inet' | 'inet6' = 'inet',
+): Promise<string[]> {
   const out = await nsExec(ns, ['ip', '-j', 'addr', 'show', 'dev', ifname]);
   const links = JSON.parse(out.stdout) as {
     addr_info?: { family?: string; local?: string; prefixlen?: number }[];
   }[];
   return links.flatMap((l) =>
-    (l.addr_info ?? []).filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`),
+    (l.addr_info ?? []).filter((a) => a.family === family).map((a) => `${a.local}/${a.prefixlen}`),
   );
 }
 

@@ -69,6 +69,29 @@ describe('tandem agent / status / switchover', () => {
     assert.match(out.stderr, new RegExp(`${file}:7: actions\\[0\\]\\.address: a required key is missing`));
   });
 
+  test('agent --check accepts an IPv6 pair and VIP, and refuses only what the IPv6 runtime cannot do', () => {
+    const v6 = `pair: cli
+node: a
+role: primary
+pair_key_env: TDA_KEY
+paths: [{ name: lan, local_address: "2001:db8::11", peer_address: "2001:db8::12", multicast_group: "ff02::4:5480" }]
+actions: [{ kind: vip, interface: eth0, address: "2001:db8::100/64", garp: { count: 3, spacing_ms: 100 } }]
+`;
+    const good = join(dir, 'v6.yaml');
+    writeFileSync(good, v6);
+    const ok = tandem('agent', '--config', good, '--check');
+    assert.equal(ok.status, 0, ok.stderr);
+    const bad = join(dir, 'v6-bad.yaml');
+    writeFileSync(
+      bad,
+      v6.replace('spacing_ms: 100 } }', 'spacing_ms: 100, mode: both }, observe_duplicates: true }'),
+    );
+    const out = tandem('agent', '--config', bad, '--check');
+    assert.equal(out.status, 2);
+    assert.match(out.stderr, new RegExp(`${bad}:6: actions\\[0\\]\\.observe_duplicates: .*IPv4 only`));
+    assert.match(out.stderr, new RegExp(`${bad}:6: actions\\[0\\]\\.garp\\.mode: `));
+  });
+
   test('agent with an address this host does not have: a clear error, exit code 1', async () => {
     const file = join(dir, 'elsewhere.yaml');
     writeFileSync(file, CONFIG.replace('local_address: 127.0.0.1', 'local_address: 192.0.2.77'));

@@ -216,6 +216,20 @@ paths: [{ name: lan, local_address: 10.0.0.1, peer_address: 10.0.0.2 }]
     assert.equal(at.has('actions[4].address'), false);
   });
 
+  test('an IPv6 VIP passes; twice, or with the ARP-only observe_duplicates, it is refused with its line', () => {
+    const v6 = (extra = '') => `  - { kind: vip, interface: eth0, address: "2001:db8::10/64"${extra} }\n`;
+    const err = issuesIn(`${NODE}actions:\n${v6()}${v6(', observe_duplicates: true')}${vip('"ff02::1/64"')}`);
+    const at = new Map(err.issues.map((i) => [i.path, i]));
+    assert.equal(at.has('actions[0].address'), false);
+    assert.match(
+      at.get('actions[1].address')?.message ?? '',
+      /each VIP once, 2001:db8::10 is already actions\[0\]/,
+    );
+    assert.match(at.get('actions[1].observe_duplicates')?.message ?? '', /IPv4 only/);
+    assert.equal(at.get('actions[1].observe_duplicates')?.line, 8);
+    assert.match(at.get('actions[2].address')?.message ?? '', /unicast host address.*multicast/);
+  });
+
   test('a route to "banana", a peer equal to the local address, a typo and a bad enum are all reported at once', () => {
     const err = issuesIn(`pair: p
 node: a

@@ -103,18 +103,32 @@ export class Lab {
   readonly agents: AgentProc[] = [];
   readonly rules: NftRule[] = [];
   readonly vip: string;
+  /** With `ipv6`: the VIP, the keepalive path and the client's requests are all IPv6. */
+  readonly ipv6: boolean;
 
-  private constructor(lan: Lan) {
+  private constructor(lan: Lan, ipv6: boolean) {
     this.lan = lan;
-    this.vip = lan.vip(0);
+    this.ipv6 = ipv6;
+    this.vip = ipv6 ? lan.vip6(0) : lan.vip(0);
   }
 
-  static async create(): Promise<Lab> {
-    return new Lab(await createLan({ hosts: ['a', 'b', 'client', 'wan'] }));
+  static async create(options: LabOptions = {}): Promise<Lab> {
+    const ipv6 = options.ipv6 === true;
+    return new Lab(await createLan({ hosts: ['a', 'b', 'client', 'wan'], ipv6 }), ipv6);
   }
 
   addr(host: NodeName | 'client' | 'wan'): string {
     return this.lan.host(host).lan.address;
+  }
+
+  /** The address the pair's keepalives use: IPv6 in an `ipv6` lab. */
+  pathAddr(host: NodeName): string {
+    const link = this.lan.host(host).lan;
+    return this.ipv6 && link.address6 !== undefined ? link.address6 : link.address;
+  }
+
+  private get vipCidr(): string {
+    return `${this.vip}/${this.ipv6 ? 64 : 24}`;
   }
 
   ns(host: NodeName | 'client' | 'wan'): string {
@@ -135,10 +149,12 @@ export class Lab {
       pair_key_env: 'TDA_PAIR_KEY',
       interval_ms: 100,
       dead_multiplier: 5,
-      paths: [{ name: 'lan', local_address: this.addr(node), peer_address: this.addr(peer), port: PORT }],
-      actions: [{ kind: 'vip', interface: this.ifname, address: `${this.vip}/24` }],
+      paths: [
+        { name: 'lan', local_address: this.pathAddr(node), peer_address: this.pathAddr(peer), port: PORT },
+      ],
+      actions: [{ kind: 'vip', interface: this.ifname, address: this.vipCidr }],
       // On every address, so that the client reaches it through the VIP: "who serves the VIP".
-      status: { listen: `0.0.0.0:${STATUS_PORT}` },
+      status: { listen: this.ipv6 ? `[::]:${STATUS_PORT}` : `0.0.0.0:${STATUS_PORT}` },
       log_level: 'info',
       ...overrides,
     };
@@ -159,7 +175,8 @@ export class Lab {
   }
 
   async hasVip(node: NodeName): Promise<boolean> {
-    return (await addressesOf(this.ns(node), this.ifname)).includes(`${this.vip}/24`);
+    const family = this.ipv6 ? 'inet6' : 'inet';
+    return (await addressesOf(this.ns(node), this.ifname, family)).includes(this.vipCidr);
   }
 
   async client(cmd: Record<string, unknown>): Promise<{ ok: boolean; body?: string; error?: string }> {
@@ -171,7 +188,7 @@ export class Lab {
   async vipServedBy(): Promise<NodeName | null> {
     const a = await this.client({
       op: 'http',
-      url: `http://${this.vip}:${STATUS_PORT}/status`,
+      url: `http://${this.ipv6 ? `[${this.vip}]` : this.vip}:${STATUS_PORT}/status`,
       timeout_ms: 500,
     });
     if (!a.ok || a.body === undefined) return null;
@@ -220,9 +237,13 @@ export class Lab {
   }
 }
 
+export interface LabOptions {
+  readonly ipv6?: boolean;
+}
+
 /** Runs a scenario in a fresh lab; on failure prints the agents' last log lines; always cleans up. */
-export async function inLab(body: (lab: Lab) => Promise<void>): Promise<void> {
-  const lab = await Lab.create();
+export async function inLab(body: (lab: Lab) => Promise<void>, options: LabOptions = {}): Promise<void> {
+  const lab = await Lab.create(options);
   try {
     await body(lab);
   } catch (err) {

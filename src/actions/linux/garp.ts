@@ -1,7 +1,12 @@
-// Gratuitous ARP through iputils `arping`. arping sends its packet at once but then lingers ~1 s
-// waiting for replies, so each GARP is its own short-lived process, started on our own spacing; the
-// claim waits only for the first to start. A release cancels the rest: a GARP sent after release
-// would pull the traffic back to a node that no longer holds the address.
+// Announcing a claimed VIP to the LAN. IPv4: gratuitous ARP through iputils `arping`, which sends its
+// packet at once but then lingers ~1 s waiting for replies. IPv6: an unsolicited neighbour
+// advertisement (override flag, our MAC as target link-layer address, to all nodes) through `na6` of
+// Debian's ipv6toolkit — arping is IPv4 only, Node has no raw ICMPv6 socket, and the kernel's own NA
+// (`ndisc_notify`) did not announce a `nodad` address in our tests and is one packet, not a burst.
+// Each announcement is its own short-lived process, started on our own spacing; the claim waits only
+// for the first to start.
+// A release cancels the rest: one sent after release would pull the traffic back to a node that no
+// longer holds the address.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { inNetns } from './command.js';
 
@@ -9,6 +14,7 @@ export type GarpMode = 'request' | 'reply' | 'both';
 
 export interface GarpPlan {
   readonly ifname: string;
+  readonly family: 4 | 6;
   readonly address: string;
   readonly count: number;
   readonly spacing_ms: number;
@@ -18,11 +24,37 @@ export interface GarpPlan {
 
 /** What happened to one GARP, for the agent's log and metrics. */
 export type GarpOutcome =
-  | { readonly kind: 'sent'; readonly index: number; readonly mode: 'request' | 'reply' }
+  | { readonly kind: 'sent'; readonly index: number; readonly mode: 'request' | 'reply' | 'na' }
   | { readonly kind: 'failed'; readonly index: number; readonly error: string };
 
-/** arping needs ~1 s to exit after sending; beyond this it is stuck. */
+/** arping needs ~1 s to exit after sending (na6 a few ms); beyond this it is stuck. */
 const ARPING_LIFETIME_MS = 3000;
+
+/** IPv6 all-nodes: where unsolicited neighbour advertisements go (RFC 4861 §7.2.6). */
+const ALL_NODES = 'ff02::1';
+
+interface Announcement {
+  readonly tool: string;
+  readonly pkg: string;
+  readonly args: string[];
+  readonly mode: 'request' | 'reply' | 'na';
+}
+
+function announcement(plan: GarpPlan, index: number): Announcement {
+  if (plan.family === 6) {
+    // -e: our MAC in the target link-layer option; -o: override, so caches holding the old MAC switch.
+    const args = ['-i', plan.ifname, '-s', plan.address, '-d', ALL_NODES, '-t', plan.address, '-e', '-o'];
+    return { tool: 'na6', pkg: 'ipv6toolkit', args, mode: 'na' };
+  }
+  const mode = plan.mode === 'both' ? (index % 2 === 0 ? 'request' : 'reply') : plan.mode;
+  const flag = mode === 'request' ? '-U' : '-A';
+  return {
+    tool: 'arping',
+    pkg: 'iputils-arping',
+    args: [flag, '-c', '1', '-I', plan.ifname, plan.address],
+    mode,
+  };
+}
 
 export class GarpSender {
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -44,7 +76,7 @@ export class GarpSender {
     return this.sendOne(plan, 0);
   }
 
-  /** Stops pending GARPs and kills running arping processes. */
+  /** Stops pending announcements and kills running arping/na6 processes. */
   cancel(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
@@ -53,9 +85,8 @@ export class GarpSender {
   }
 
   private sendOne(plan: GarpPlan, index: number): Promise<{ ok: true } | { ok: false; error: string }> {
-    const mode = plan.mode === 'both' ? (index % 2 === 0 ? 'request' : 'reply') : plan.mode;
-    const flag = mode === 'request' ? '-U' : '-A';
-    const [file, args] = inNetns(plan.netns, 'arping', [flag, '-c', '1', '-I', plan.ifname, plan.address]);
+    const { tool, pkg, args: toolArgs, mode } = announcement(plan, index);
+    const [file, args] = inNetns(plan.netns, tool, toolArgs);
     return new Promise((resolve) => {
       const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       this.children.add(child);
@@ -68,7 +99,7 @@ export class GarpSender {
       child.once('error', (err) => {
         clearTimeout(killer);
         this.children.delete(child);
-        const error = `cannot run arping: ${err.message}; install iputils-arping`;
+        const error = `cannot run ${tool}: ${err.message}; install ${pkg}`;
         this.onOutcome({ kind: 'failed', index, error });
         resolve({ ok: false, error });
       });
@@ -77,7 +108,7 @@ export class GarpSender {
         this.children.delete(child);
         if (code === 0) this.onOutcome({ kind: 'sent', index, mode });
         else if (signal === null && code !== null) {
-          this.onOutcome({ kind: 'failed', index, error: `arping exit ${code}: ${stderr.trim()}` });
+          this.onOutcome({ kind: 'failed', index, error: `${tool} exit ${code}: ${stderr.trim()}` });
         }
       });
     });

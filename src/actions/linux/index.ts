@@ -1,4 +1,5 @@
-// The Linux registry: a VIP with gratuitous ARP and a kernel route. No SDK, so loading it costs nothing.
+// The Linux registry: a VIP (IPv4 with gratuitous ARP, IPv6 with unsolicited NAs) and a kernel route.
+// No SDK, so loading it costs nothing.
 import type { TSchema } from '@sinclair/typebox';
 import type { ActionSpec, Registry, SpecContext } from '../kit/registry.js';
 import { schemaIssues } from '../kit/spec-issues.js';

@@ -4,7 +4,7 @@ import { type Static, Type } from '@sinclair/typebox';
 const netns = Type.Optional(
   Type.String({
     minLength: 1,
-    description: 'run ip/arping in this named network namespace (lab and tests); default: our own',
+    description: 'run ip/arping/na6 in this named network namespace (lab and tests); default: our own',
   }),
 );
 
@@ -12,7 +12,7 @@ export const VipSpecSchema = Type.Object(
   {
     kind: Type.Literal('vip'),
     interface: Type.String({ minLength: 1, maxLength: 15 }),
-    /** IPv4 address with prefix length, e.g. `192.0.2.10/24`. */
+    /** IPv4 or IPv6 address with prefix length, e.g. `192.0.2.10/24`, `2001:db8::10/64`. */
     address: Type.String({ minLength: 1 }),
     garp: Type.Optional(
       Type.Object(

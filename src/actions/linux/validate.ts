@@ -1,7 +1,8 @@
 // The Linux actions' own value checks, run when the config loads (after their schema accepted the shape):
-// a VIP is an IPv4 address with a prefix, not one of the node's own addresses (the start-up clean-up
-// would delete it) and not configured twice; a route has a real destination and a next hop or device.
+// a VIP is a unicast IPv4 or IPv6 address with a prefix (IPv6 without the ARP-only options), not one
+// of the node's own addresses (the start-up clean-up would delete it) and not configured twice; a route has a real destination and a next hop or device.
 import { type Address, parseAddress, parseCidr, sameAddress } from '../../net/address.js';
+import { ipv6Issues, parseVipAddress } from './vip-address.js';
 
 export interface LinuxIssue {
   readonly path: string;
@@ -25,12 +26,17 @@ export function linuxActionIssues(
   return [];
 }
 
-function vipIssues(address: unknown, spec: object, ctx: LinuxCheckContext): LinuxIssue[] {
-  const parsed = parseCidr(address, { family: 4, min_prefix: 1, max_prefix: 32 });
-  if (!parsed.ok)
-    return [{ path: 'address', message: `${parsed.expected} (the VIP with its prefix length)` }];
-  const vip = parsed.value.address;
-  const out: LinuxIssue[] = [];
+function vipIssues(
+  address: unknown,
+  spec: { readonly [key: string]: unknown },
+  ctx: LinuxCheckContext,
+): LinuxIssue[] {
+  const parsed = parseVipAddress(address);
+  if ('path' in parsed) return [parsed];
+  const canonical = parseAddress(parsed.address);
+  if (!canonical.ok) return [{ path: 'address', message: canonical.expected }];
+  const vip = canonical.value;
+  const out: LinuxIssue[] = parsed.family === 6 ? ipv6Issues(spec as Parameters<typeof ipv6Issues>[0]) : [];
   if (ctx.local_addresses.some((a) => same(a, vip)))
     out.push({
       path: 'address',
@@ -66,6 +72,6 @@ function same(text: string, address: Address): boolean {
 }
 
 function sameVip(text: unknown, address: Address): boolean {
-  const c = parseCidr(text, { family: 4 });
+  const c = parseCidr(text);
   return c.ok && sameAddress(c.value.address, address);
 }

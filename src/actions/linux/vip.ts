@@ -1,7 +1,11 @@
-// Virtual IP on a LAN interface: claim = address on our interface + gratuitous ARP so neighbours
-// repoint their ARP caches at our MAC; release = address removed. IPv4 only (IPv6 would need
-// unsolicited neighbour advertisements instead of ARP).
-import ipaddr from 'ipaddr.js';
+// Virtual IP on a LAN interface: claim = address on our interface, then an announcement so that
+// neighbours repoint their caches at our MAC (IPv4: gratuitous ARP; IPv6: unsolicited neighbour
+// advertisements, the address added with `nodad`); release = address removed.
+//
+// Why `nodad` for IPv6: with duplicate address detection the kernel keeps a new address tentative
+// for a second or more (unusable, and our NA would be refused), and on a takeover DAD would see the
+// old holder still answering and mark the VIP failed. keepalived and kube-vip add VIPs the same way.
+import { parseAddress, sameAddress } from '../../net/address.js';
 import { retrySteps } from '../kit/retry.js';
 import type {
   Action,
@@ -15,22 +19,15 @@ import { CAP_NET_ADMIN, CAP_NET_RAW, hasCapability } from './capabilities.js';
 import { actionError, inNetns, ip, ipFailure, runTool } from './command.js';
 import { type GarpOutcome, GarpSender } from './garp.js';
 import { GARP_DEFAULTS, type VipSpec } from './spec.js';
+import { parseVipAddress, type VipAddress, vipRuntimeIssues } from './vip-address.js';
 
-interface ParsedAddress {
-  readonly address: string;
-  readonly prefix: number;
-}
-
-export function parseVipAddress(text: string): ParsedAddress | ActionError {
-  const [addr, prefixText, ...rest] = text.split('/');
-  const prefix = prefixText === undefined ? 32 : Number(prefixText);
-  if (rest.length > 0 || addr === undefined || !ipaddr.IPv4.isValidFourPartDecimal(addr)) {
-    return actionError('VIP_INVALID_ADDRESS', `"${text}" is not an IPv4 address like 192.0.2.10/24`, false);
-  }
-  if (!Number.isInteger(prefix) || prefix < 1 || prefix > 32) {
-    return actionError('VIP_INVALID_ADDRESS', `"${text}": the prefix length must be 1..32`, false);
-  }
-  return { address: addr, prefix };
+/** The spec's VIP, or the first thing in it the runtime cannot do (the same rule `--check` applies). */
+function checkedVip(spec: VipSpec): VipAddress | ActionError {
+  const [issue] = vipRuntimeIssues(spec);
+  if (issue !== undefined)
+    return actionError('VIP_INVALID_ADDRESS', `${issue.path}: ${issue.message}`, false);
+  const parsed = parseVipAddress(spec.address);
+  return 'path' in parsed ? actionError('VIP_INVALID_ADDRESS', parsed.message, false) : parsed;
 }
 
 export interface VipOptions {
@@ -41,7 +38,7 @@ export interface VipOptions {
 export class VipAction implements Action {
   readonly kind = 'vip';
   readonly name: string;
-  private readonly parsed: ParsedAddress | ActionError;
+  private readonly parsed: VipAddress | ActionError;
   private readonly garp: GarpSender;
 
   constructor(
@@ -49,7 +46,7 @@ export class VipAction implements Action {
     options: VipOptions = {},
   ) {
     this.name = `vip ${spec.interface} ${spec.address}`;
-    this.parsed = parseVipAddress(spec.address);
+    this.parsed = checkedVip(spec);
     this.garp = new GarpSender(options.onGarp);
   }
 
@@ -62,12 +59,18 @@ export class VipAction implements Action {
             check: `address ${this.spec.address} is valid`,
             status: 'error',
             detail: p.message,
-            fix: 'use a.b.c.d/len',
+            fix: 'use a.b.c.d/len or an IPv6 address/len',
           }
         : { check: `address ${this.spec.address} is valid`, status: 'ok' },
     );
     checks.push(await toolCheck('ip', ['-V'], 'iproute2'));
-    checks.push(await toolCheck('arping', ['-V'], 'iputils-arping'));
+    const v6 = !('code' in p) && p.family === 6;
+    checks.push(
+      v6
+        ? await toolCheck('na6', ['-h'], 'ipv6toolkit')
+        : await toolCheck('arping', ['-V'], 'iputils-arping'),
+    );
+    if (v6) checks.push(await this.ipv6Check());
     const link = await ip(this.spec.netns, ['link', 'show', 'dev', this.spec.interface]);
     checks.push(
       link.code === 0
@@ -87,12 +90,12 @@ export class VipAction implements Action {
     });
     const raw = await hasCapability(CAP_NET_RAW);
     checks.push({
-      check: 'CAP_NET_RAW for arping (gratuitous ARP)',
+      check: `CAP_NET_RAW for ${v6 ? 'na6 (neighbour advertisements)' : 'arping (gratuitous ARP)'}`,
       status: raw ? 'ok' : 'missing-permission',
       ...(raw
         ? {}
         : {
-            fix: 'run as root or grant CAP_NET_RAW (arping with file capabilities works too, not checked here)',
+            fix: 'run as root or grant CAP_NET_RAW (the tool with file capabilities works too, not checked here)',
           }),
     });
     return checks;
@@ -101,7 +104,7 @@ export class VipAction implements Action {
   async claim(ctx: ActionContext): Promise<ActionResult> {
     const p = this.parsed;
     if ('code' in p) return { ok: false, duration_ms: 0, calls: 0, error: p };
-    const { address, prefix } = p;
+    const { address, prefix, family } = p;
     return retrySteps(ctx, this.name, async () => {
       // `replace` is idempotent: claiming twice is not an error.
       const add = await ip(this.spec.netns, [
@@ -110,13 +113,15 @@ export class VipAction implements Action {
         `${address}/${prefix}`,
         'dev',
         this.spec.interface,
+        ...(family === 6 ? ['nodad'] : []),
       ]);
       if (add.code !== 0)
         return { ok: false, error: ipFailure('VIP_ADD_FAILED', `add ${address}/${prefix}`, add) };
-      // Address first, then ARP: arping sends from the VIP, which must be ours by now.
+      // Address first, then the announcement: it is sent from the VIP, which must be ours by now.
       const garp = this.spec.garp ?? {};
       const first = await this.garp.start({
         ifname: this.spec.interface,
+        family,
         address,
         count: garp.count ?? GARP_DEFAULTS.count,
         spacing_ms: garp.spacing_ms ?? GARP_DEFAULTS.spacing_ms,
@@ -151,26 +156,34 @@ export class VipAction implements Action {
   async observe(_ctx: ActionContext): Promise<Observation> {
     const p = this.parsed;
     if ('code' in p) return { target: 'unknown', error: p };
-    const held = await this.heldHere(p.address);
+    const held = await this.heldHere(p);
     if (typeof held !== 'boolean') return { target: 'unknown', error: held };
     if (held) return { target: 'self' };
     if (this.spec.observe_duplicates !== true) return { target: 'none' };
     return (await this.answeredOnLan(p.address)) ? { target: 'peer' } : { target: 'none' };
   }
 
-  private async heldHere(address: string): Promise<boolean | ActionError> {
+  private async heldHere(vip: VipAddress): Promise<boolean | ActionError> {
     const out = await ip(this.spec.netns, ['-j', 'addr', 'show', 'dev', this.spec.interface]);
     if (out.code !== 0)
       return ipFailure('VIP_OBSERVE_FAILED', `read addresses of ${this.spec.interface}`, out);
     try {
       const links = JSON.parse(out.stdout) as { addr_info?: { family?: string; local?: string }[] }[];
-      return links.some((l) => (l.addr_info ?? []).some((a) => a.family === 'inet' && a.local === address));
+      const family = vip.family === 4 ? 'inet' : 'inet6';
+      const wanted = parseAddress(vip.address);
+      return links.some((l) =>
+        (l.addr_info ?? []).some((a) => {
+          if (a.family !== family || !wanted.ok) return false;
+          const local = parseAddress(a.local);
+          return local.ok && sameAddress(local.value, wanted.value);
+        }),
+      );
     } catch {
       return actionError('VIP_OBSERVE_FAILED', 'cannot parse `ip -j addr` output; iproute2 too old?', true);
     }
   }
 
-  /** Duplicate address detection: someone on the LAN answers ARP for the address. */
+  /** Duplicate address detection: someone on the LAN answers ARP for the address (IPv4 only: vipIssues). */
   private async answeredOnLan(address: string): Promise<boolean> {
     const [file, args] = inNetns(this.spec.netns, 'arping', [
       '-D',
@@ -184,6 +197,22 @@ export class VipAction implements Action {
     ]);
     const out = await runTool(file, args, 3000);
     return out.code === 1;
+  }
+
+  /** An interface with IPv6 disabled refuses the address with a bare "Permission denied". */
+  private async ipv6Check(): Promise<PreflightCheck> {
+    const key = `net.ipv6.conf.${this.spec.interface}.disable_ipv6`;
+    const [file, args] = inNetns(this.spec.netns, 'sysctl', ['-n', key]);
+    const out = await runTool(file, args, 3000);
+    const check = `IPv6 enabled on ${this.spec.interface}`;
+    return out.code === 0 && out.stdout.trim() === '0'
+      ? { check, status: 'ok' }
+      : {
+          check,
+          status: 'error',
+          detail: out.code === 0 ? `${key} = ${out.stdout.trim()}` : out.stderr.trim(),
+          fix: `sysctl -w ${key}=0 (and in /etc/sysctl.d so that it lasts)`,
+        };
   }
 }
 
