@@ -7,12 +7,9 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { roleFor } from '../../actions/azure/role.js';
 import type { AzureActionSpec } from '../../actions/azure/schema.js';
-import type { Scenario } from '../../sim/index.js';
-import { type Sim, startSim } from '../../sim/index.js';
-import { KeepaliveRelay } from '../relay.js';
-import type { CloudRig, LabCloud, NodeName, NodeParts, StartContext, TrafficOwner } from '../types.js';
-import { WanTarget } from '../wan-target.js';
-import { spawnLocal } from './aws.js';
+import type { Scenario, Sim } from '../../sim/index.js';
+import type { CloudRig, LabCloud, NodeName, StartContext, TrafficOwner } from '../types.js';
+import { startLoopback } from './loopback.js';
 
 const SUBNET = '10.1.1.0/24';
 const IP = { a: '10.1.1.10', b: '10.1.1.11' } as const;
@@ -49,7 +46,7 @@ function actions(node: NodeName, sim: Sim | null, ca: string): AzureActionSpec[]
   ] as AzureActionSpec[];
 }
 
-function world(): Scenario {
+function simulatedWorld(): Scenario {
   const role = (node: NodeName) => [
     { actions: [...roleFor(actions(node, null, '')).Actions], resources: ['*'] },
   ];
@@ -110,114 +107,41 @@ export const azureCloud: LabCloud = {
 };
 
 async function startAzure(ctx: StartContext): Promise<CloudRig> {
-  const x = 100 + Math.floor(Math.random() * 150);
-  const y = Math.floor(Math.random() * 250);
-  const addr = (n: number) => `127.${x}.${y}.${n}`;
-  const port = 20_000 + Math.floor(Math.random() * 30_000);
-  const sim = await startSim({ scenario: world() });
-  const stoppers: (() => Promise<void> | void)[] = [() => sim.close()];
-  const stop = async (): Promise<void> => {
-    for (const s of stoppers.splice(0).reverse()) await s();
-  };
+  const world = await startLoopback(ctx, simulatedWorld());
+  const { sim } = world;
+  const ca = join(ctx.dir, 'arm-ca.pem');
   try {
-    const ca = join(ctx.dir, 'arm-ca.pem');
     writeFileSync(ca, sim.azure_ca_pem);
-    if (ctx.timing.api_latency_ms > 0) sim.faults.set({ action: '*', latency_ms: ctx.timing.api_latency_ms });
-    const relay = await KeepaliveRelay.open({
-      a: addr(1),
-      b: addr(2),
-      face_of_a: addr(11),
-      face_of_b: addr(12),
-      port,
-    });
-    stoppers.push(() => relay.close());
-    const wan = { a: new WanTarget(addr(21), port), b: new WanTarget(addr(22), port) };
-    for (const w of Object.values(wan)) {
-      await w.start();
-      stoppers.push(() => w.stop());
-    }
-    const linkFile = (node: NodeName) => join(ctx.dir, `lan-down-${node}`);
-    // Route writes only: a floating IP move already under way when core decides (a NIC update takes seconds)
-    // finishes its own step; it is not a flap.
-    const writes = (): number =>
-      sim.calls
-        .list({ cloud: 'azure', action: 'Microsoft.Network/routeTables/routes/write' })
-        .filter((c) => c.status < 300).length;
-    return {
-      site: { kind: 'azure' },
-      traffic_figure: 'routes_confirmed_ms',
-      trafficText: (node) => `every route's next hop at node-${node} (${IP[node]}); the floating IP follows`,
-      describe: [
-        `simulated ARM at ${sim.azure_url} (HTTPS; API latency ${ctx.timing.api_latency_ms} ms; NIC update ${NIC_DELAY_MS} ms)`,
-        `subnet ${SUBNET}: node-a ${IP.a} (primary ipconfig1), node-b ${IP.b} (primary ipv4config)`,
-        `route table rt-lan: ${PREFIXES.join(', ')} → the active node; floating IP ${FLOAT} on its NIC`,
-        `keepalives: ${addr(1)} ⇄ relay ⇄ ${addr(2)} UDP ${port}, unicast`,
-      ],
-      nodeParts: (node) => nodeParts(node, sim, ctx, ca, addr, port, wan[node], linkFile(node)),
-      spawn: (_node, argv, env) => spawnLocal(argv, env),
-      controllerAccess: (url) => ({ url, socket: null }),
-      observeTraffic: async () => routeOwner(sim),
-      setKeepalives: async (node, up) => relay.set(node, up),
-      setLink: async (node, up) => {
-        const { rmSync } = await import('node:fs');
-        if (up) rmSync(linkFile(node), { force: true });
-        else writeFileSync(linkFile(node), 'down\n');
-        relay.set(node, up);
-      },
-      setWan: (node, up) => (up ? wan[node].start() : wan[node].stop()),
-      apiCalls: () => sim.calls.list({ cloud: 'azure' }).length,
-      trafficWrites: writes,
-      stop,
-    };
   } catch (err) {
-    await stop();
+    await world.rig.stop();
     throw err;
   }
-}
-
-function nodeParts(
-  node: NodeName,
-  sim: Sim,
-  ctx: StartContext,
-  ca: string,
-  addr: (n: number) => string,
-  port: number,
-  wan: WanTarget,
-  linkFile: string,
-): NodeParts {
-  const t = ctx.timing;
-  const monitors: Record<string, unknown>[] = [];
-  if (ctx.monitors.includes('link'))
-    monitors.push({
-      kind: 'check',
-      name: 'lan-link',
-      command: `test ! -e '${linkFile}'`,
-      interval_ms: t.interval_ms,
-      timeout_ms: 1000,
-    });
-  if (ctx.monitors.includes('wan'))
-    monitors.push({
-      kind: 'tcp',
-      name: 'wan',
-      host: wan.host,
-      port: wan.port,
-      interval_ms: t.interval_ms,
-      timeout_ms: t.interval_ms,
-    });
   return {
-    paths: [
-      {
-        name: 'lan',
-        local_address: addr(node === 'a' ? 1 : 2),
-        peer_address: addr(node === 'a' ? 12 : 11),
-        port,
-      },
+    ...world.rig,
+    site: { kind: 'azure' },
+    traffic_figure: 'routes_confirmed_ms',
+    trafficText: (node) => `every route's next hop at node-${node} (${IP[node]}); the floating IP follows`,
+    describe: [
+      `simulated ARM at ${sim.azure_url} (HTTPS; API latency ${ctx.timing.api_latency_ms} ms; NIC update ${NIC_DELAY_MS} ms)`,
+      `subnet ${SUBNET}: node-a ${IP.a} (primary ipconfig1), node-b ${IP.b} (primary ipv4config)`,
+      `route table rt-lan: ${PREFIXES.join(', ')} → the active node; floating IP ${FLOAT} on its NIC`,
+      world.keepalives,
     ],
-    actions: actions(node, sim, ca) as unknown as Record<string, unknown>[],
-    monitors,
-    env: {},
-    mgmt_ip: IP[node],
-    subnet: SUBNET,
+    nodeParts: (node) => ({
+      ...world.parts(node),
+      actions: actions(node, sim, ca) as unknown as Record<string, unknown>[],
+      env: {},
+      mgmt_ip: IP[node],
+      subnet: SUBNET,
+    }),
+    observeTraffic: async () => routeOwner(sim),
+    apiCalls: () => sim.calls.list({ cloud: 'azure' }).length,
+    // Route writes only: a floating IP move already under way when core decides (a NIC update takes
+    // seconds) finishes its own step; it is not a flap.
+    trafficWrites: () =>
+      sim.calls
+        .list({ cloud: 'azure', action: 'Microsoft.Network/routeTables/routes/write' })
+        .filter((c) => c.status < 300).length,
   };
 }
 
