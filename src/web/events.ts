@@ -145,7 +145,7 @@ export const eventsPage: Page = (main, params) => {
         : '';
     return h(
       'tr',
-      { 'data-type': e.type },
+      { 'data-type': e.type, 'data-id': String(e.id) },
       h('td', {}, when(e.at)),
       h('td', {}, site),
       h('td', {}, h('span', { class: `etype t-${e.type}` }, e.type)),

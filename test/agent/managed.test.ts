@@ -140,7 +140,13 @@ describe('a controller that manages (real controller, real agents, simulated EC2
     await bothApplied((await site()).settings_version);
     const v = await setAws(tables(3));
     await bothApplied(v);
-    assert.ok(pair.nodes.a?.logged('managed settings applied').some((l) => l.settings_version === v));
+    // The agent logs before it reports; the test reads its stdout asynchronously, so wait for the line.
+    await until(
+      `node a logs settings v${v} applied`,
+      async () =>
+        pair.nodes.a?.logged('managed settings applied').some((l) => l.settings_version === v) ?? false,
+      5_000,
+    );
     await until(
       'table 2 at node a',
       () => targets(sim, 3, DESTS).every((t) => t === `${ENI_A}:active`),
