@@ -1,6 +1,7 @@
 // The dashboard with a fleet of 10,000 sites, in headless Chromium against a real controller on a
 // real SQLite store: time to first render and to interactive of the sites page, filtering (search
 // and a status), a jump to the middle of the list, and how long a status change takes to appear.
+// Each run is a first visit (a new tab, the browser's cache emptied).
 // Usage: npm run bench:dashboard [-- --sites 10000 --runs 3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { startController } from '../../src/controller/server.js';
-import { openBrowser } from '../../test/helpers/browser.js';
+import { type Browser, openBrowser } from '../../test/helpers/browser.js';
 import { report } from '../../test/helpers/controller.js';
 import { credentialOf, nodeId, seedFleet, siteName } from './seed.js';
 
@@ -48,7 +49,12 @@ interface Load {
   overview_fetch_ms: number;
 }
 
-async function load(page: Page, url: string): Promise<Load> {
+/** A first visit: a new tab with the browser's cache emptied, so every file comes over the wire. */
+async function load(browser: Browser, url: string): Promise<{ page: Page; load: Load }> {
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('Network.clearBrowserCache');
+  await cdp.detach();
   await page.goto(`${url}/#/sites`);
   const rendered = await markAfter(page, 'tandem:sites-rendered', 0);
   const live = await markAfter(page, 'tandem:live', 0);
@@ -57,10 +63,13 @@ async function load(page: Page, url: string): Promise<Load> {
     (() => { const r = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/v1/overview')); return r ? r.responseEnd - r.startTime : -1; })(),
   ]`)) as [number, number];
   return {
-    first_render_ms: rendered,
-    interactive_ms: Math.max(rendered, live),
-    modules_ms,
-    overview_fetch_ms,
+    page,
+    load: {
+      first_render_ms: rendered,
+      interactive_ms: Math.max(rendered, live),
+      modules_ms,
+      overview_fetch_ms,
+    },
   };
 }
 
@@ -92,10 +101,12 @@ async function main(): Promise<void> {
     const overview_api_ms = performance.now() - t_api;
     if (total !== SITES) throw new Error(`seeded ${total} sites, expected ${SITES}`);
 
-    const page = await browser.context.newPage();
-    await page.addInitScript({ content: `sessionStorage.setItem('tandem-token', ${JSON.stringify(ADMIN)})` });
-    await page.goto(c.url);
-    await page.waitForSelector('#sites-grid');
+    await browser.context.addInitScript({
+      content: `sessionStorage.setItem('tandem-token', ${JSON.stringify(ADMIN)})`,
+    });
+    // The first tab of a browser that just started pays for starting its renderer: shown apart.
+    const first = await load(browser, c.url);
+    await first.page.close();
     const loads: Load[] = [];
     const search: number[] = [];
     const status: number[] = [];
@@ -103,7 +114,8 @@ async function main(): Promise<void> {
     const live: number[] = [];
     let dom_rows = 0;
     for (let r = 0; r < RUNS; r++) {
-      loads.push(await load(page, c.url));
+      const { page, load: l } = await load(browser, c.url);
+      loads.push(l);
       dom_rows = await page.locator('#sites-grid .spacer .row').count();
       scroll.push(
         await timed(page, async () => {
@@ -134,11 +146,13 @@ async function main(): Promise<void> {
       search.push(await timed(page, () => page.locator('#site-search').fill('site-042')));
       await timed(page, () => page.locator('#site-search').fill(''));
       status.push(await timed(page, () => page.locator('.count[data-health="not-ready"]').click()));
+      await page.close();
     }
     const figures = {
       sites: SITES,
       runs: RUNS,
       first_render_ms: Math.round(median(loads.map((l) => l.first_render_ms))),
+      first_render_fresh_browser_ms: Math.round(first.load.first_render_ms),
       interactive_ms: Math.round(median(loads.map((l) => l.interactive_ms))),
       modules_loaded_ms: Math.round(median(loads.map((l) => l.modules_ms))),
       first_page_fetch_ms: Math.round(median(loads.map((l) => l.overview_fetch_ms))),
@@ -152,7 +166,12 @@ async function main(): Promise<void> {
     };
     const rows: [string, string, string][] = [
       ['sites', String(SITES), ''],
-      ['first render of the sites page', `${figures.first_render_ms} ms`, 'goal ≤ 1000 ms'],
+      ['first render of the sites page (empty cache)', `${figures.first_render_ms} ms`, 'goal ≤ 1000 ms'],
+      [
+        '  the first tab of a just-started browser',
+        `${figures.first_render_fresh_browser_ms} ms`,
+        'renderer start-up included',
+      ],
       ['interactive (rows drawn, live stream open)', `${figures.interactive_ms} ms`, 'goal ≤ 2000 ms'],
       ['  of which: page and modules loaded', `${figures.modules_loaded_ms} ms`, ''],
       ['  of which: first 100 sites fetched', `${figures.first_page_fetch_ms} ms`, ''],

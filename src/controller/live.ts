@@ -4,10 +4,11 @@
 // reload its view (`resync`) instead of making the controller hold an unbounded backlog.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { SiteSummary } from './api-words.js';
 import { authenticate } from './auth.js';
 import { type EventView, eventView } from './events.js';
 import type { Ctx } from './model/context.js';
-import { type FleetView, type SiteSummary, summaries } from './overview.js';
+import { type FleetView, summaries } from './overview.js';
 import type { Database } from './store/tables.js';
 
 export interface LiveOptions {

@@ -1,42 +1,10 @@
 // The fleet at a glance for the dashboard: every site's health in one word, filtered, searched,
 // sorted and paged on the server, so a browser showing 10,000 sites only ever holds a page or two.
 import type { Kysely } from 'kysely';
+import { HEALTHS, type Health, healthOf, nodeBrief, type Overview, type SiteSummary } from './api-words.js';
 import type { Ctx } from './model/context.js';
-import { type NodeStatus, type SiteStatus, siteStatus } from './status.js';
+import { type SiteStatus, siteStatus } from './status.js';
 import type { Database, NodeRow, SiteRow } from './store/tables.js';
-
-/** One word for a site's HA status, in the order an operator should look at them. */
-export const HEALTHS = ['split-brain', 'not-ready', 'stale', 'ha-off', 'ready'] as const;
-export type Health = (typeof HEALTHS)[number];
-
-export interface NodeBrief {
-  readonly state: string | null;
-  /** Reported before and silent since: the controller's view is out of date. */
-  readonly stale: boolean;
-  readonly reported: boolean;
-  readonly enrolled: boolean;
-  readonly version: string | null;
-  readonly wan_ok: boolean | null;
-  readonly hears_peer: boolean | null;
-  /** Names of the WAN links the node reports down. */
-  readonly wan_down: readonly string[];
-  readonly last_report_at: number | null;
-}
-
-export interface SiteSummary {
-  readonly site_id: string;
-  readonly name: string;
-  readonly kind: string;
-  readonly health: Health;
-  readonly ha_enabled: boolean;
-  readonly ready: boolean;
-  readonly active: SiteStatus['active'];
-  readonly split_brain: boolean;
-  readonly indicators: SiteStatus['indicators'];
-  readonly last_failover_at: number | null;
-  readonly primary: NodeBrief | null;
-  readonly secondary: NodeBrief | null;
-}
 
 export type SortKey = 'name' | 'health' | 'kind' | 'last_failover';
 
@@ -48,46 +16,6 @@ export interface OverviewQuery {
   readonly order: 'asc' | 'desc';
   readonly offset: number;
   readonly limit: number;
-}
-
-export interface Overview {
-  readonly total: number;
-  /** Sites per health over the whole fleet (before the filter), for the summary bar. */
-  readonly counts: Record<Health, number>;
-  readonly sites: readonly SiteSummary[];
-  readonly as_of: number;
-}
-
-function wanDown(wan: unknown): string[] {
-  if (!Array.isArray(wan)) return [];
-  return wan
-    .filter((w): w is { name: string; up: boolean } => typeof w === 'object' && w !== null && 'up' in w)
-    .filter((w) => !w.up)
-    .map((w) => String(w.name));
-}
-
-export function nodeBrief(n: NodeStatus | null): NodeBrief | null {
-  if (n === null) return null;
-  const reported = n.last_report_at !== null;
-  return {
-    state: n.state,
-    stale: reported && n.stale,
-    reported,
-    enrolled: n.enrolled,
-    version: n.version,
-    wan_ok: n.wan_ok,
-    hears_peer: n.hears_peer,
-    wan_down: wanDown(n.wan),
-    last_report_at: n.last_report_at,
-  };
-}
-
-export function healthOf(s: SiteStatus): Health {
-  if (!s.ha_enabled) return 'ha-off';
-  if (s.split_brain) return 'split-brain';
-  const nodes = [s.nodes.primary, s.nodes.secondary];
-  if (nodes.some((n) => n !== null && n.last_report_at !== null && n.stale)) return 'stale';
-  return s.ready ? 'ready' : 'not-ready';
 }
 
 export function summarize(status: SiteStatus, last_failover_at: number | null): SiteSummary {

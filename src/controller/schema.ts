@@ -1,5 +1,18 @@
 // The API's shapes, declared once: TypeScript types, request validation and the OpenAPI document.
 import { type Static, Type } from '@sinclair/typebox';
+import type { PreflightStatus } from '../actions/types.js';
+import {
+  CHECK_STATUSES,
+  type CheckStatus,
+  COMMAND_KINDS,
+  COMMAND_STATUSES,
+  type CommandKind,
+  EVENT_TYPES,
+  type EventType,
+  NODE_STATES,
+  NODE_TEST_STATUSES,
+  OPERATOR_COMMANDS,
+} from './api-words.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -17,26 +30,9 @@ export const Cidr = Type.String({
 });
 export const Role = Type.Union([Type.Literal('primary'), Type.Literal('secondary')]);
 export const SiteKind = Type.Union([Type.Literal('physical'), Type.Literal('aws'), Type.Literal('azure')]);
-export const NodeState = Type.Union(
-  ['init', 'standby', 'active', 'fault', 'maintenance', 'disabled'].map((s) => Type.Literal(s)),
-);
+export const NodeState = Type.Union(NODE_STATES.map((s) => Type.Literal(s)));
 
-export const EVENT_TYPES = [
-  'state-change',
-  'failover',
-  'split-brain',
-  'split-brain-resolved',
-  'not-ready',
-  'ready',
-  'stale',
-  'preflight-failure',
-  'drift-repaired',
-  'node-enrolled',
-  'node-removed',
-  'settings-refused',
-  'operator-command',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType };
 export const EventTypeSchema = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));
 
 export const AwsSettings = Type.Object(
@@ -117,9 +113,7 @@ export type ActionResult = Static<typeof ActionResult>;
 export const PreflightCheck = Type.Object(
   {
     check: Type.String({ maxLength: 500 }),
-    status: Type.Union(
-      ['ok', 'missing-permission', 'wrong-id', 'unreachable', 'error'].map((s) => Type.Literal(s)),
-    ),
+    status: Type.Union(CHECK_STATUSES.map((s) => Type.Literal(s))),
     detail: Type.Optional(Type.String({ maxLength: 2000 })),
     /** What to do: the IAM statement to add, the id to correct. */
     fix: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -127,6 +121,10 @@ export const PreflightCheck = Type.Object(
   closed,
 );
 export type PreflightCheck = Static<typeof PreflightCheck>;
+/** Every verdict an agent's check can give is one a report may carry, and no other (else reports get 400). */
+const _sameCheckStatuses: [PreflightStatus, CheckStatus] extends [CheckStatus, PreflightStatus]
+  ? true
+  : never = true;
 export const PreflightResult = Type.Object(
   {
     at: Type.Number({ description: 'epoch ms on the node' }),
@@ -171,8 +169,7 @@ export const SettingsState = Type.Object(
 );
 export type SettingsState = Static<typeof SettingsState>;
 
-export const COMMAND_KINDS = ['preflight', 'switchover', 'maintenance-on', 'maintenance-off'] as const;
-export type CommandKind = (typeof COMMAND_KINDS)[number];
+export { COMMAND_KINDS, type CommandKind };
 export const CommandKindSchema = Type.Union(COMMAND_KINDS.map((k) => Type.Literal(k)));
 
 /** How a node carried out a command from the controller. */
@@ -232,11 +229,7 @@ export const ReportAck = Type.Object({
 /** An operator command for one node of a site. */
 export const SiteCommand = Type.Object(
   {
-    command: Type.Union([
-      Type.Literal('switchover'),
-      Type.Literal('maintenance-on'),
-      Type.Literal('maintenance-off'),
-    ]),
+    command: Type.Union(OPERATOR_COMMANDS.map((c) => Type.Literal(c))),
     /** Which node; a switchover defaults to the active one. */
     role: Type.Optional(Role),
     /** How long to wait for the node's answer (bounded long poll). */
@@ -246,9 +239,7 @@ export const SiteCommand = Type.Object(
 );
 export type SiteCommand = Static<typeof SiteCommand>;
 
-export const CommandStatus = Type.Union(
-  ['pending', 'done', 'refused', 'failed', 'expired', 'offline'].map((s) => Type.Literal(s)),
-);
+export const CommandStatus = Type.Union(COMMAND_STATUSES.map((s) => Type.Literal(s)));
 export const CommandView = Type.Object({
   id: Id,
   site_id: Id,
@@ -257,6 +248,8 @@ export const CommandView = Type.Object({
   kind: CommandKindSchema,
   status: CommandStatus,
   reason: Type.Union([Type.Null(), Type.String()]),
+  /** The reason in plain words, with what to do. */
+  message: Type.Union([Type.Null(), Type.String()]),
   created_at: Type.Number(),
   done_at: Type.Union([Type.Null(), Type.Number()]),
 });
@@ -270,7 +263,7 @@ export type ApiTestRequest = Static<typeof ApiTestRequest>;
 const NodeApiTest = Type.Object({
   node_id: Id,
   /** offline: not heard within the stale time, so not asked; pending: asked, no answer yet. */
-  status: Type.Union(['ok', 'failed', 'offline', 'pending'].map((s) => Type.Literal(s))),
+  status: Type.Union(NODE_TEST_STATUSES.map((s) => Type.Literal(s))),
   checks: Type.Array(Type.Object({ ...PreflightCheck.properties, action: Type.String() })),
   at: Type.Union([Type.Null(), Type.Number()]),
 });

@@ -128,6 +128,29 @@ describe('dashboard API', () => {
     }
   });
 
+  test('overview: HA off is a lone primary that is fine; a lone primary in trouble is Not Ready, not HA off', async () => {
+    const h = await harness(await stores.url());
+    try {
+      const send = (n: { id: string; cred: string }, r: Parameters<typeof report>[0]) =>
+        h.api('POST', `/api/v1/nodes/${n.id}/reports`, report(r), n.cred);
+      const fine = await pairSite(h.api, 'alone-fine');
+      const down = await pairSite(h.api, 'alone-down');
+      for (const s of [fine, down])
+        assert.equal((await h.api('DELETE', `/api/v1/sites/${s.site_id}/nodes/secondary`)).status, 200);
+      await send(fine.primary, { state: 'active' });
+      await send(down.primary, { state: 'fault' });
+      const all = await h.api('GET', '/api/v1/overview');
+      const health = Object.fromEntries(
+        all.body.sites.map((s: { name: string; health: string }) => [s.name, s.health]),
+      );
+      assert.deepEqual(health, { 'alone-fine': 'ha-off', 'alone-down': 'not-ready' });
+      const status = await h.api('GET', `/api/v1/sites/${fine.site_id}/status`);
+      assert.equal(status.body.ready, true, 'HA off and Ready: the primary is heard, active, WAN up');
+    } finally {
+      await h.c.close();
+    }
+  });
+
   test('overview: the last failover per site, and sorting by it', async () => {
     const clock = new FakeClock();
     const h = await harness(await stores.url(), { clock, settings: { failover_after_ms: 1000 } });

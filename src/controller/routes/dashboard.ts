@@ -3,10 +3,11 @@
 // live stream of changes.
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { HEALTHS } from '../api-words.js';
 import { ControllerError } from '../errors.js';
 import type { LiveHub } from '../live.js';
 import type { Ctx } from '../model/context.js';
-import { FleetView, HEALTHS, page } from '../overview.js';
+import { FleetView, page } from '../overview.js';
 import { SiteKind } from '../schema.js';
 import { BEARER, guard } from './guard.js';
 
