@@ -97,19 +97,25 @@ function render(): void {
   leave = r.page(main, params);
 }
 
+/** A new view: drawn, and the focus moved to it, so keyboard and screen-reader users start there. */
+function navigate(): void {
+  render();
+  document.getElementById('main')?.focus({ preventScroll: true });
+}
+
 function signOut(reason: string): void {
   live.stop();
   leave?.();
   leave = null;
   session.forget();
-  window.removeEventListener('hashchange', render);
+  window.removeEventListener('hashchange', navigate);
   signInForm(reason);
 }
 
 function start(): void {
   document.getElementById('top')!.replaceChildren(header());
   live.start();
-  window.addEventListener('hashchange', render);
+  window.addEventListener('hashchange', navigate);
   render();
 }
 
