@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { type AgentConfig, loadConfig } from '../../src/agent/config.js';
 import { agentPlugins } from '../../src/agent/plugins.js';
 import { type ImportFlags, importKeepalived } from '../../src/import/keepalived/command.js';
+import { tandemName } from '../../src/import/keepalived/convert.js';
 import { KeepalivedSyntaxError, parseKeepalived } from '../../src/import/keepalived/syntax.js';
 
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
@@ -112,6 +113,7 @@ describe('tandem import keepalived.conf', () => {
       /changed: unicast\.conf:37: track_script chk_haproxy weight 20/,
       /not mapped: unicast\.conf:40: smtp_alert/,
       /not mapped: unicast\.conf:5: global_defs smtp_server/,
+      /changed: unicast\.conf:3: node lb-east-1 from router_id: the peer's config needs another node name/,
     ]) {
       assert.match(run.stderr, expected);
       assert.match(run.stdout, new RegExp(`^# .*${expected.source}`, 'm'));
@@ -187,7 +189,8 @@ describe('tandem import keepalived.conf', () => {
     const conf = join(dir, 'notify.conf');
     writeFileSync(
       conf,
-      `vrrp_instance N1 {
+      `global_defs { router_id LVS_DEVEL }
+vrrp_instance N1 {
   notify ${script}
   state MASTER
   interface eth0
@@ -201,7 +204,10 @@ describe('tandem import keepalived.conf', () => {
     );
     const run = await tandemImport(conf, '--key-file', join(dir, 'n.key'));
     assert.equal(run.code, 0, run.stderr);
-    const commands = (parse(run.stdout) as { notify: { commands: string[] } }).notify.commands;
+    const imported = parse(run.stdout) as { node: string; notify: { commands: string[] } };
+    // keepalived's sample router_id, often left on both nodes, would give them one name: the host's instead.
+    assert.equal(imported.node, tandemName(hostname(), 'node'));
+    const commands = imported.notify.commands;
     // As the agent runs them: /bin/sh -c LINE tandem-notify <state> <previous> <pair> <node>. The
     // priority is right though `notify` comes before `priority` in the file.
     for (const [to, from] of [

@@ -630,6 +630,26 @@ class Builder {
     return 'secondary';
   }
 
+  /**
+   * --node, else router_id, else the host name. keepalived's sample `router_id LVS_DEVEL` is often left on
+   * both nodes, and two nodes of one name would take each other's keepalives for their own: skipped.
+   */
+  nodeName(): string {
+    const o = this.ctx.options;
+    if (o.node !== undefined) return tandemName(o.node, 'node');
+    const router = this.ctx.globals.get('router_id');
+    const id = router?.words[1];
+    if (router !== undefined && id !== undefined && id !== 'LVS_DEVEL') {
+      this.note(
+        'changed',
+        router.at,
+        `node ${tandemName(id, 'node')} from router_id: the peer's config needs another node name`,
+      );
+      return tandemName(id, 'node');
+    }
+    return tandemName(o.hostname, 'node');
+  }
+
   finish(members: readonly Instance[]): Unit {
     const first = members[0]!.at;
     const o = this.ctx.options;
@@ -646,10 +666,10 @@ class Builder {
     if (this.notify.length > 8)
       this.refuse(first, `${this.notify.length} notify scripts: tandem runs at most 8; combine them`);
     if (this.problems.length > 0) return { ok: false, name: this.name, problems: this.problems };
-    const router = this.ctx.globals.get('router_id')?.words[1];
+    const node = this.nodeName();
     const config: Record<string, unknown> = {
       pair: tandemName(this.name, 'pair'),
-      node: tandemName(o.node ?? router ?? o.hostname, 'node'),
+      node,
       role,
       ...(this.priorities[0] ? { priority: this.priorities[0].value } : {}),
       pair_key_file: '',
