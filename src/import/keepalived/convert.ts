@@ -652,7 +652,6 @@ class Builder {
 
   finish(members: readonly Instance[]): Unit {
     const first = members[0]!.at;
-    const o = this.ctx.options;
     const role = this.role(first);
     const prio = new Set(this.priorities.map((p) => p.value));
     if (prio.size > 1)
