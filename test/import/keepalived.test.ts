@@ -224,6 +224,27 @@ vrrp_instance N1 {
     ]);
   });
 
+  it('IPv6 multicast: the IPv6 VRRP group, /128 for a VIP without prefix, advert_int 0.1', async () => {
+    const run = await tandemImport(
+      fixture('ipv6.conf'),
+      '--out',
+      join(dir, 'v6.yaml'),
+      '--local-address',
+      '2001:db8:10::11',
+      '--peer-address',
+      '2001:db8:10::12',
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const cfg = load(join(dir, 'v6.yaml'));
+    assert.equal(cfg.paths[0]?.multicast_group, 'ff02::12');
+    assert.equal(cfg.interval_ms, 100);
+    assert.deepEqual(
+      cfg.actions.map((a) => a.address),
+      ['2001:db8:10::1/64', '2001:db8:10::2/128'],
+    );
+    assert.match(run.stderr, /not mapped: ipv6\.conf:8: version 3/);
+  });
+
   it('several instances: a clear error without --out; with --out DIR one checked config each, on their own ports', async () => {
     const none = await tandemImportCli(fixture('several.conf'));
     assert.equal(none.code, 2);
