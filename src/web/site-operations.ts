@@ -306,6 +306,8 @@ export function operations(site_id: string, changed: () => void): Operations {
     test: HTMLButtonElement;
     dialog: HTMLDialogElement;
     open: (a: Ask) => void;
+    /** The questions the buttons ask now. */
+    key: string;
   } | null = null;
   const draw = (site: SiteView) => {
     const buttons = h('div', { class: 'actions' });
@@ -313,7 +315,7 @@ export function operations(site_id: string, changed: () => void): Operations {
     const commandOut = h('div', { id: 'command-out' });
     const { dialog, open } = commandDialog(site_id, commandOut, changed);
     element.append(h('h2', { id: 'ops-title' }, 'Operations'), buttons, commandOut, testOut, dialog);
-    return { buttons, test: apiTest(site, testOut), dialog, open };
+    return { buttons, test: apiTest(site, testOut), dialog, open, key: '' };
   };
   return {
     element,
@@ -327,6 +329,10 @@ export function operations(site_id: string, changed: () => void): Operations {
       const button = (id: string, label: string, a: Ask) =>
         h('button', { type: 'button', id, onclick: () => open(a) }, label);
       const { switchover, maintenance } = asks(site);
+      // Redrawn only when the questions change, so a reload never takes the focus off a button.
+      const key = JSON.stringify([switchover, maintenance]);
+      if (key === drawn.key) return;
+      drawn.key = key;
       drawn.buttons.replaceChildren(
         drawn.test,
         ...(switchover === null ? [] : [button('switchover', 'Switch over…', switchover)]),

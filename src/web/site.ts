@@ -326,7 +326,9 @@ export const sitePage: Page = (main, params) => {
   // Reports that change no status (a settings version applied, a new keepalive time) raise no event,
   // so the live stream does not name them: the page re-reads the site now and then while it is seen.
   const poll = window.setInterval(() => {
-    if (document.visibilityState === 'visible' && reloading === null) void load();
+    // Not while the focus is in what a reload redraws: a keyboard user would lose their place.
+    const focused = top.contains(document.activeElement) && document.activeElement !== top;
+    if (document.visibilityState === 'visible' && reloading === null && !focused) void load();
   }, POLL_MS);
   void load();
   return () => {

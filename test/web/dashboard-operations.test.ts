@@ -181,6 +181,20 @@ describe('dashboard: operations on a managed site (real controller, real agents,
   });
 
   test('a switchover refused with the agent’s reason (the standby is in maintenance), then one done; each an event', async () => {
+    // Keyboard: the focus stays on a button while the page re-reads the site (twice here); Enter opens
+    // the confirmation, Escape closes it without asking anything.
+    await page.focus('#switchover');
+    const reread = () =>
+      page.waitForResponse((r) => r.url().endsWith(`/api/v1/sites/${site_id}`), { timeout: 20_000 });
+    await reread();
+    await reread();
+    assert.equal(await page.evaluate('document.activeElement.id'), 'switchover');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#command-dialog[open]');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#command-dialog:not([open])', { state: 'attached' });
+    assert.equal(await page.locator('#command-result').count(), 0, 'nothing was asked');
+
     const on = await command('#maintenance-on-secondary');
     assert.equal(on.status, 'done', on.text);
     await cell('state', 'secondary').getByText('maintenance').waitFor({ timeout: 20_000 });
