@@ -281,7 +281,7 @@ export const ApiTestView = Type.Object({
   prerequisites: Type.Array(
     Type.Object({
       check: Type.String(),
-      status: Type.Union(['ok', 'failed', 'unknown'].map((s) => Type.Literal(s))),
+      status: Type.Union((['ok', 'failed', 'unknown'] as const).map((s) => Type.Literal(s))),
       detail: Type.Optional(Type.String()),
       fix: Type.Optional(Type.String()),
     }),
