@@ -1,5 +1,6 @@
 // The pathwatch YAML config, declared once: this schema is the type, the validator and the documented shape.
 import { type Static, Type } from '@sinclair/typebox';
+import { AZURE_CONNECTION } from '../actions/azure/schema.js';
 
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20482';
 
@@ -101,7 +102,30 @@ export const LinuxRouteSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const RouteSchema = Type.Union([AwsRouteSchema, LinuxRouteSchema]);
+/** Where ARM is and who we are; a pathwatch has no peer, no arbiter and no deadline of its own per set. */
+const {
+  name: _name,
+  deadline_ms: _deadline,
+  observe_interval_ms: _observe,
+  ...AZURE_WHERE
+} = AZURE_CONNECTION;
+
+export const AzureRouteSchema = Type.Object(
+  {
+    kind: Type.Literal('azure-route-table'),
+    /** Route tables (names in the resource group, or ARM ids). */
+    route_tables: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 50 }),
+    /** The remote (on-premises) networks: a user-defined route beats the ExpressRoute gateway's BGP route. */
+    destinations: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 50 }),
+    /** The backup appliance's (VPN's) private IP: the routes' VirtualAppliance next hop. */
+    next_hop: Type.String({ minLength: 1 }),
+    on_conflict: Type.Optional(OnConflict),
+    ...AZURE_WHERE,
+  },
+  { additionalProperties: false },
+);
+
+export const RouteSchema = Type.Union([AwsRouteSchema, AzureRouteSchema, LinuxRouteSchema]);
 
 export const PathwatchConfigSchema = Type.Object(
   {
@@ -153,5 +177,6 @@ export type PathwatchConfigFile = Static<typeof PathwatchConfigSchema>;
 export type PathFile = Static<typeof PathSchema>;
 export type TargetSpec = Static<typeof TargetSchema>;
 export type AwsRouteSpec = Static<typeof AwsRouteSchema>;
+export type AzureRouteSpec = Static<typeof AzureRouteSchema>;
 export type LinuxRouteSpec = Static<typeof LinuxRouteSchema>;
 export type RouteSpec = Static<typeof RouteSchema>;

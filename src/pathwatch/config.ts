@@ -10,6 +10,7 @@ import {
   AllRuleSchema,
   AnyRuleSchema,
   AwsRouteSchema,
+  AzureRouteSchema,
   DEFAULT_STATUS_LISTEN,
   FAILBACK_DEFAULTS,
   HttpTargetSchema,
@@ -155,14 +156,20 @@ function canonicalRoute(r: RouteSpec): RouteSpec {
     const c = parseCidr(t, { network: true });
     return c.ok ? c.value.text : t;
   };
-  return r.kind === 'aws-route-table'
-    ? { ...r, destinations: r.destinations.map(net) }
-    : { ...r, destination: net(r.destination) };
+  if (r.kind === 'linux-route') return { ...r, destination: net(r.destination) };
+  return { ...r, destinations: r.destinations.map(net) };
 }
 
 /** Lists of several kinds: the member named by `kind` explains what is wrong, not "expected union value". */
 const UNIONS: readonly { readonly at: RegExp; readonly members: Readonly<Record<string, TSchema>> }[] = [
-  { at: /^routes\[\d+\]$/, members: { 'aws-route-table': AwsRouteSchema, 'linux-route': LinuxRouteSchema } },
+  {
+    at: /^routes\[\d+\]$/,
+    members: {
+      'aws-route-table': AwsRouteSchema,
+      'azure-route-table': AzureRouteSchema,
+      'linux-route': LinuxRouteSchema,
+    },
+  },
   {
     at: /^(primary|backup)\.targets\[\d+\]$/,
     members: { icmp: IcmpTargetSchema, tcp: TcpTargetSchema, http: HttpTargetSchema },
@@ -255,10 +262,19 @@ function pathIssues(at: string, p: PathFile): ConfigIssue[] {
 
 function routeIssues(at: string, r: RouteSpec): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  const cidr = (path: string, text: string): void => {
-    const c = parseCidr(text, { network: true });
+  const cidr = (path: string, text: string, family?: 4): void => {
+    const c = parseCidr(text, { network: true, ...(family ? { family } : {}) });
     if (!c.ok) out.push({ path, message: c.expected });
   };
+  if (r.kind === 'azure-route-table') {
+    // Azure's VirtualAppliance next hop and the simulator's route prefixes are IPv4.
+    r.destinations.forEach((d, i) => {
+      cidr(`${at}.destinations[${i}]`, d, 4);
+    });
+    const hop = parseAddress(r.next_hop, 4);
+    if (!hop.ok) out.push({ path: `${at}.next_hop`, message: hop.expected });
+    return out;
+  }
   if (r.kind === 'aws-route-table') {
     r.destinations.forEach((d, i) => {
       cidr(`${at}.destinations[${i}]`, d);

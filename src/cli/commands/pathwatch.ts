@@ -32,7 +32,10 @@ export function registerPathwatch(program: Command): void {
       const { Watcher } = await import('../../pathwatch/watcher.js');
       const { serveStatus } = await import('../../pathwatch/status-server.js');
       const log = pino({ level: cfg.log_level, base: { pathwatch: cfg.name } });
-      const watcher = new Watcher(cfg, { log, routes: await createPathRoutes(cfg.routes) });
+      const watcher = new Watcher(cfg, {
+        log,
+        routes: await createPathRoutes(cfg.routes, { azure: { log } }),
+      });
       let server: Awaited<ReturnType<typeof serveStatus>>;
       try {
         server = await serveStatus(watcher, cfg.status.host, cfg.status.port);
