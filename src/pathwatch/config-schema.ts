@@ -149,6 +149,25 @@ export const PathwatchConfigSchema = Type.Object(
     action_deadline_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000 })),
     /** The route tables are read again this often (drift, hand edits). */
     observe_interval_ms: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+    /** Reports to the fleet controller (a node of a site of kind pathwatch), as the agent's. */
+    controller: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://' }),
+          /** The one-time enrollment token, from a file or an environment variable (never printed). */
+          enrollment_token_file: Type.Optional(Type.String({ minLength: 1 })),
+          enrollment_token_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+          /** Where the node credential the token is exchanged for is kept (0600); default beside the config. */
+          credential_file: Type.Optional(Type.String({ minLength: 1 })),
+          report_interval_ms: Type.Optional(Type.Integer({ minimum: 500, maximum: 3_600_000 })),
+          /** PEM CA certificate(s) the controller's certificate must chain to (a private CA). */
+          ca_file: Type.Optional(Type.String({ minLength: 1 })),
+          /** Allow http:// to a controller that is not on loopback (a TLS-terminating proxy on the way). */
+          allow_cleartext: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     status: Type.Optional(
       Type.Object(
         {

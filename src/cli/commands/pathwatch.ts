@@ -32,9 +32,14 @@ export function registerPathwatch(program: Command): void {
       const { Watcher } = await import('../../pathwatch/watcher.js');
       const { serveStatus } = await import('../../pathwatch/status-server.js');
       const log = pino({ level: cfg.log_level, base: { pathwatch: cfg.name } });
+      const reports =
+        cfg.controller === null
+          ? null
+          : (await import('../../agent/pathwatch-reporting.js')).pathwatchReporting(cfg.controller, log);
       const watcher = new Watcher(cfg, {
         log,
         routes: await createPathRoutes(cfg.routes, { azure: { log } }),
+        ...(reports ? { onEvent: (ev) => reports.event(ev) } : {}),
       });
       let server: Awaited<ReturnType<typeof serveStatus>>;
       try {
@@ -53,10 +58,12 @@ export function registerPathwatch(program: Command): void {
       }
       log.info({ config: opts.config, status: `${cfg.status.host}:${cfg.status.port}` }, 'pathwatch started');
       watcher.start();
+      reports?.start(() => watcher.status());
       const stop = (signal: string): void => {
         log.info({ signal }, 'signal');
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
         server.close();
+        reports?.close();
         void watcher.stop().then(() => process.exit(0));
       };
       process.once('SIGTERM', () => stop('SIGTERM'));
