@@ -15,6 +15,8 @@ import { type ControllerReporting, controllerReporting } from './reporting.js';
 
 /** Events waiting for the next report: the schema's bound. */
 const EVENTS_MAX = 32;
+/** Command ids already answered (a reply repeats a command until the node's answer is stored). */
+const ANSWERED_MAX = 64;
 
 export interface PathwatchReporting {
   /** Every watcher event; the reportable ones go out at once. */
@@ -43,6 +45,7 @@ export function pathwatchReporting(
     log,
   );
   let pending: PathwatchEvent[] = [];
+  const answered = new Set<string>();
   let current: (() => PathwatchStatus) | null = null;
   return {
     reporting,
@@ -64,7 +67,10 @@ export function pathwatchReporting(
         {
           // The controller's commands (API test, switchover, maintenance) are a pair's: refused, not left pending.
           reply: (r) => {
-            for (const cmd of r.commands)
+            for (const cmd of r.commands) {
+              if (answered.has(cmd.id)) continue;
+              answered.add(cmd.id);
+              if (answered.size > ANSWERED_MAX) answered.delete(answered.values().next().value as string);
               reporting.commandDone({
                 id: cmd.id,
                 kind: cmd.kind,
@@ -72,6 +78,7 @@ export function pathwatchReporting(
                 reason: 'not-supported-by-pathwatch',
                 at: Date.now(),
               });
+            }
           },
         },
       );

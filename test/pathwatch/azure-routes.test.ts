@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { AzurePathRoutes } from '../../src/pathwatch/azure-routes.js';
 import type { AzureRouteSpec } from '../../src/pathwatch/config-schema.js';
 import { createPathRoutes } from '../../src/pathwatch/registry.js';
+import { runAll, viewAll } from '../../src/pathwatch/routes.js';
 import type { Sim } from '../../src/sim/server.js';
 import { simCredential } from '../sim/helpers.js';
 import {
@@ -159,16 +160,25 @@ describe('pathwatch azure routes', () => {
     assert.match(perm.fix ?? '', /azure-role/);
   });
 
-  it('as the CLI builds it: the managed identity from the VM’s IMDS, one failover and failback', async () => {
-    const [set] = await createPathRoutes([azureRoutes(sim, ca)], { azure: { log } });
+  it('as the CLI builds it: two route entries, the managed identity from the VM’s IMDS, summed readings', async () => {
+    const sets = await createPathRoutes(
+      [
+        azureRoutes(sim, ca, { route_tables: [RT_1], destinations: [ONPREM] }),
+        azureRoutes(sim, ca, { route_tables: [RT_2], destinations: [ONPREM, ONPREM_2] }),
+      ],
+      { azure: { log } },
+    );
     try {
-      assert.equal((await set!.claim(CTX)).ok, true);
-      assert.equal(effectiveAzure(sim, RT_2), VIA_VPN);
-      assert.deepEqual(await set!.view(CTX), { ours: 4, missing: 0, conflicts: [] });
-      assert.equal((await set!.release(CTX)).ok, true);
-      assert.equal(effectiveAzure(sim, RT_2), 'bgp');
+      assert.deepEqual(await viewAll(sets, CTX), { view: { ours: 0, missing: 3, conflicts: [] } });
+      assert.equal((await runAll(sets, 'claim', CTX)).ok, true);
+      assert.deepEqual(await viewAll(sets, CTX), { view: { ours: 3, missing: 0, conflicts: [] } });
+      assert.equal(effectiveAzure(sim, RT_1), VIA_VPN);
+      assert.equal(effectiveAzure(sim, RT_2, '172.20.1.1'), VIA_VPN);
+      assert.equal((await runAll(sets, 'release', CTX)).ok, true);
+      assert.equal(effectiveAzure(sim, RT_1), 'bgp');
+      assert.equal(effectiveAzure(sim, RT_2, '172.20.1.1'), 'bgp');
     } finally {
-      set!.close();
+      for (const s of sets) s.close();
     }
   });
 });

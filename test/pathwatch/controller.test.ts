@@ -203,6 +203,13 @@ status: { listen: 127.0.0.1:0 }
     await eventually(() => effective(sim, RTB_1) === VIA_DX, 15_000, 'failback');
     await eventually(async () => (await events('path-failback')).length === 1, 15_000, 'the failback event');
     await eventually(async () => (await pathwatch())?.active_path === 'primary', 10_000, 'shown on primary');
+    // A pair's command (a switchover) is answered, refused, not left to expire.
+    const cmd = await api('POST', `/api/v1/sites/${site_id}/commands`, {
+      command: 'switchover',
+      wait_ms: 10_000,
+    });
+    assert.equal((cmd.json as { status: string }).status, 'refused', JSON.stringify(cmd.json));
+    assert.equal((cmd.json as { reason: string }).reason, 'not-supported-by-pathwatch');
     // Later reports repeat nothing: still one event of each.
     await new Promise((r) => setTimeout(r, 1200));
     assert.equal((await events('path-failover')).length, 1);
