@@ -121,6 +121,12 @@ describe('tandem azure-role and preflight on an Azure pathwatch config', () => {
     assert.ok(role.Actions.includes('Microsoft.Network/routeTables/routes/write'));
     assert.ok(!role.Actions.includes('Microsoft.Network/networkInterfaces/write'));
     assert.deepEqual(role.AssignableScopes, ['/subscriptions/<subscription-id>/resourceGroups/hybrid-rg']);
+    const shipped = new URL('../../deploy/azure/role-pathwatch.json', import.meta.url).pathname;
+    assert.deepEqual(
+      role,
+      JSON.parse(readFileSync(shipped, 'utf8')),
+      'the shipped role is the generated one',
+    );
     const aws = await tandem(['iam-policy', '--config', AZURE_EXAMPLE]);
     assert.equal(aws.status, 2);
     assert.match(aws.stderr, /routes: expected a aws-route-table entry for this command, found none/);
