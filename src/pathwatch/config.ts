@@ -8,6 +8,7 @@ import { schemaIssues as specIssues } from '../actions/kit/spec-issues.js';
 import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
 import { type Family, parseAddress, parseCidr } from '../net/address.js';
 import { controllerUrlProblem } from '../net/http-post.js';
+import { type LogFormat, logFormatOf } from '../obs/log-format.js';
 import {
   AllRuleSchema,
   AnyRuleSchema,
@@ -65,6 +66,7 @@ export interface PathwatchConfig {
   /** Null: no reports. Paths are absolute; the token and the CA are read when reporting starts. */
   readonly controller: ControllerPlan | null;
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  readonly log_format: LogFormat;
 }
 
 /** Whether a YAML file is a pathwatch config (a primary path and routes) rather than an agent's. */
@@ -146,6 +148,7 @@ function resolve(
     status: listen,
     controller: controllerPlan(file, cfg),
     log_level: cfg.log_level ?? 'info',
+    log_format: logFormatOf(cfg.log_format),
   };
 }
 

@@ -31,7 +31,12 @@ export function registerPathwatch(program: Command): void {
       const { createPathRoutes } = await import('../../pathwatch/registry.js');
       const { Watcher } = await import('../../pathwatch/watcher.js');
       const { serveStatus } = await import('../../pathwatch/status-server.js');
-      const log = pino({ level: cfg.log_level, base: { pathwatch: cfg.name } });
+      const { logOptions } = await import('../../obs/log.js');
+      const log = pino({
+        level: cfg.log_level,
+        base: { pathwatch: cfg.name },
+        ...logOptions(cfg.log_format),
+      });
       const reports =
         cfg.controller === null
           ? null
@@ -41,6 +46,8 @@ export function registerPathwatch(program: Command): void {
         routes: await createPathRoutes(cfg.routes, { azure: { log } }),
         ...(reports ? { onEvent: (ev) => reports.event(ev) } : {}),
       });
+      const { registerRuntimeMetrics } = await import('../../obs/runtime-metrics.js');
+      registerRuntimeMetrics(watcher.metrics.registry);
       let server: Awaited<ReturnType<typeof serveStatus>>;
       try {
         server = await serveStatus(watcher, cfg.status.host, cfg.status.port);
