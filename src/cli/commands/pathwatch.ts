@@ -64,8 +64,9 @@ export function registerPathwatch(program: Command): void {
         return;
       }
       log.info({ config: opts.config, status: `${cfg.status.host}:${cfg.status.port}` }, 'pathwatch started');
-      watcher.start();
+      // Reporting first: the watcher's first events (the route reading) find it listening.
       reports?.start(() => watcher.status());
+      watcher.start();
       const stop = (signal: string): void => {
         log.info({ signal }, 'signal');
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
