@@ -17,6 +17,12 @@ export const EVENT_TYPES = [
   'node-removed',
   'settings-refused',
   'operator-command',
+  // From a pathwatch's reports: a switch of the routes (done or failed), a refused failover, an edit by hand.
+  'path-failover',
+  'path-failback',
+  'path-failover-vetoed',
+  'path-routes-changed',
+  'path-route-conflict',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -113,6 +119,7 @@ export interface NodeFacts {
 
 /** The part of a site's status its health word is made from. */
 export interface SiteFacts {
+  readonly kind: string;
   readonly ha_enabled: boolean;
   readonly ready: boolean;
   readonly split_brain: boolean;
@@ -149,12 +156,14 @@ export function nodeBrief(n: NodeFacts | null): NodeBrief | null {
 /**
  * HA off is a word for a lone primary that is fine (Ready, but nothing to fail over to); a lone
  * primary in trouble is Not Ready (or Stale) like any site, so an outage is never filed under HA off.
- * A site with no node at all has nothing to be in trouble: HA off.
+ * A site with no node at all has nothing to be in trouble: HA off. A pathwatch site is Ready or Not Ready.
  */
 export function healthOf(s: SiteFacts): Health {
   if (s.split_brain) return 'split-brain';
   const nodes = [s.nodes.primary, s.nodes.secondary];
   if (nodes.some((n) => n !== null && n.last_report_at !== null && n.stale)) return 'stale';
+  // A pathwatch has one node by design: HA off does not apply; Ready means it could fail over now.
+  if (s.kind === 'pathwatch') return s.ready ? 'ready' : 'not-ready';
   if (!s.ha_enabled) return s.ready || s.nodes.primary === null ? 'ha-off' : 'not-ready';
   return s.ready ? 'ready' : 'not-ready';
 }

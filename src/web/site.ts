@@ -31,12 +31,19 @@ function alone(site: SiteView): HTMLElement {
     h(
       'div',
       { id: 'ha-off', class: `card alone ${site.status.ready ? 'ok' : 'bad'}` },
-      h(
-        'p',
-        {},
-        h('strong', {}, 'HA is off: '),
-        'no secondary node, so nothing takes over if the primary fails. Keepalive and Same version do not apply; add a secondary to turn HA on.',
-      ),
+      site.kind === 'pathwatch'
+        ? h(
+            'p',
+            {},
+            h('strong', {}, 'Path failover: '),
+            'one tandem pathwatch node, no peer. It is Ready when it could fail over now: heard and running, the route tables read, no route pointing elsewhere, the backup path not known to be down.',
+          )
+        : h(
+            'p',
+            {},
+            h('strong', {}, 'HA is off: '),
+            'no secondary node, so nothing takes over if the primary fails. Keepalive and Same version do not apply; add a secondary to turn HA on.',
+          ),
       h(
         'p',
         {},

@@ -80,7 +80,7 @@ export const sitesPage: Page = (main, params) => {
   const kind = h(
     'select',
     { id: 'site-kind' },
-    ...['', 'physical', 'aws', 'azure'].map((k) =>
+    ...['', 'physical', 'aws', 'azure', 'pathwatch'].map((k) =>
       h('option', { value: k, selected: k === f.kind }, k === '' ? 'every kind' : k),
     ),
   );

@@ -95,7 +95,7 @@ export interface NetworkView {
 export interface SiteView {
   readonly id: string;
   readonly name: string;
-  readonly kind: 'physical' | 'aws' | 'azure';
+  readonly kind: 'physical' | 'aws' | 'azure' | 'pathwatch';
   readonly ha_enabled: boolean;
   readonly cloud: CloudSettings;
   /** The managed settings' version: a node whose applied_version is lower has not taken it yet. */

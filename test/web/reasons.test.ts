@@ -117,6 +117,7 @@ describe('reasons', () => {
 
 describe('health words (the controller’s own, compiled into the dashboard)', () => {
   const facts = (over: Partial<SiteFacts> = {}): SiteFacts => ({
+    kind: 'aws',
     ha_enabled: true,
     ready: true,
     split_brain: false,
@@ -143,6 +144,12 @@ describe('health words (the controller’s own, compiled into the dashboard)', (
       'ha-off',
     );
     assert.equal(healthOf(facts({ ready: false })), 'not-ready');
+    // A pathwatch runs alone by design: Ready or Not Ready, never HA off.
+    assert.equal(healthOf(facts({ kind: 'pathwatch', ha_enabled: false, nodes: lone })), 'ready');
+    assert.equal(
+      healthOf(facts({ kind: 'pathwatch', ha_enabled: false, ready: false, nodes: lone })),
+      'not-ready',
+    );
     assert.equal(healthOf(facts({ ready: false, split_brain: true })), 'split-brain');
   });
 
