@@ -6,6 +6,8 @@ const root = new URL('../..', import.meta.url).pathname;
 export interface ControllerProcess {
   readonly url: string;
   readonly child: ChildProcess;
+  /** What the controller wrote to stderr so far (its log). */
+  stderr(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export async function spawnController(
   return {
     url,
     child,
+    stderr: () => stderr,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
