@@ -49,7 +49,7 @@ export async function spawnController(
     const timer = setTimeout(() => reject(new Error(`controller did not start in 30 s: ${stderr}`)), 30_000);
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
