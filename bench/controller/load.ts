@@ -3,6 +3,7 @@
 // agent has at most one report in flight, as a real agent does; an agent whose turn comes while its
 // last report is still unanswered has fallen behind, and that turn is counted, not sent.
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Pool } from 'undici';
 import { type BenchNode, benchReport } from './fleet.js';
 
@@ -22,6 +23,11 @@ export interface Window {
   readonly errors: number;
   /** Turns that found the agent's previous report still unanswered. */
   readonly behind: number;
+  /**
+   * The generator's own longest event-loop stall in the window: a reply that arrives during one is
+   * timed late by that much, so a p99 near it says more about the host than the controller.
+   */
+  readonly client_lag_max_ms: number;
   /** Controller CPU per acknowledged report. */
   readonly cpu_us_per_report: number;
   readonly client_cpu_us_per_report: number;
@@ -166,7 +172,10 @@ export class Fleet {
     this.to = this.from + measure_ms;
     const cpu0 = cpuSeconds(this.controller_pid);
     const client0 = process.cpuUsage();
+    const lag = monitorEventLoopDelay({ resolution: 10 });
+    lag.enable();
     await sleep(measure_ms);
+    lag.disable();
     const cpu_s = cpuSeconds(this.controller_pid) - cpu0;
     const client = process.cpuUsage(client0);
     // Reports sent inside the window and still unanswered at its end are waited for (bounded), so
@@ -187,6 +196,7 @@ export class Fleet {
       max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
       errors: this.errors + unanswered,
       behind: this.behind,
+      client_lag_max_ms: Math.round(lag.max / 1e6),
       cpu_us_per_report: Math.round((cpu_s * 1e6) / acked),
       client_cpu_us_per_report: Math.round((client.user + client.system) / acked),
     };

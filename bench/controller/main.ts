@@ -89,6 +89,7 @@ function row(store: string, w: Window): string {
     w.behind,
     w.cpu_us_per_report,
     w.client_cpu_us_per_report,
+    w.client_lag_max_ms,
   ].map((c) => String(c).padStart(9));
   return `${store.padEnd(9)}${cells.join('')}   ${held(w) ? 'held' : 'NOT held'}`;
 }
@@ -152,7 +153,7 @@ console.log(
     `(${MEASURE_MS / 1000} s measured, each capacity step ${STEP_MS / 1000} s); load average ${load_before.toFixed(1)} → ${load_after.toFixed(1)} (the host is shared)`,
 );
 console.log(
-  `store      offered/s   acked/s   p50 ms   p99 ms   max ms   errors   behind  ctl µs/r  cli µs/r`,
+  `store      offered/s   acked/s   p50 ms   p99 ms   max ms   errors   behind  ctl µs/r  cli µs/r  cli lag`,
 );
 for (const r of results) {
   for (const w of [r.bar, ...r.steps].sort((a, b) => a.rate_per_s - b.rate_per_s))
@@ -179,5 +180,6 @@ for (const r of results) {
   figures[`${r.store}_cpu_us_per_report`] = r.bar.cpu_us_per_report;
   figures[`${r.store}_boot_storm_ms`] = r.boot_storm_ms;
   figures[`${r.store}_capacity_per_s`] = r.capacity_per_s;
+  figures[`${r.store}_client_lag_max_ms`] = r.bar.client_lag_max_ms;
 }
 console.log(JSON.stringify(figures));
