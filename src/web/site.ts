@@ -11,7 +11,15 @@ import { recentEvents } from './site-events.js';
 import { operations } from './site-operations.js';
 import { timelineSection } from './site-timeline.js';
 import { badge } from './sites.js';
-import { healthOf, type NodeConfig, type NodeStatus, nodeBrief, type SiteView } from './types.js';
+import {
+  healthOf,
+  type NodeConfig,
+  type NodeStatus,
+  nodeBrief,
+  type PathView,
+  type PathwatchView,
+  type SiteView,
+} from './types.js';
 
 const POLL_MS = 5000;
 
@@ -54,6 +62,74 @@ function alone(site: SiteView): HTMLElement {
       why.length === 0 ? null : h('ul', { class: 'reasons' }, ...why.map((r) => h('li', {}, r))),
     ),
   );
+}
+
+function pathText(p: PathView | null): string {
+  if (p === null) return 'not watched';
+  if (p.up === null) return 'no round yet';
+  const figures = [
+    p.loss_pct === null ? null : `loss ${p.loss_pct.toFixed(0)} %`,
+    p.rtt_ms === null ? null : `RTT ${p.rtt_ms.toFixed(1)} ms`,
+  ].filter((x) => x !== null);
+  return `${p.up ? 'up' : 'down'}${figures.length > 0 ? ` · ${figures.join(' · ')}` : ''}`;
+}
+
+/** A pathwatch site: which path carries the traffic, each path's health, the routes and the way back. */
+function pathsSection(pw: PathwatchView | null | undefined): HTMLElement {
+  const body =
+    pw === null || pw === undefined
+      ? [h('p', { class: 'muted' }, 'The pathwatch has not reported its paths yet.')]
+      : [
+          h(
+            'p',
+            {},
+            'Traffic goes over ',
+            h(
+              'strong',
+              { id: 'active-path' },
+              pw.active_path === 'unknown'
+                ? 'an unknown path'
+                : `the ${pw.active_path} path (${pw[pw.active_path]?.label ?? '?'})`,
+            ),
+            pw.active_path === 'backup'
+              ? ` · back to the primary after ${pw.failback_rounds} healthy rounds (${pw.healthy_rounds} so far)`
+              : '',
+          ),
+          h(
+            'table',
+            { class: 'pair', id: 'paths' },
+            h('caption', { class: 'sr-only' }, 'The paths'),
+            h(
+              'thead',
+              {},
+              h('tr', {}, h('th', { scope: 'col' }, 'Path'), h('th', { scope: 'col' }, 'Health')),
+            ),
+            h(
+              'tbody',
+              {},
+              ...(['primary', 'backup'] as const).map((name) =>
+                h(
+                  'tr',
+                  { 'data-path': name },
+                  h('th', { scope: 'row' }, `${name}${pw[name] === null ? '' : ` (${pw[name]?.label})`}`),
+                  h('td', { class: pw[name]?.up === false ? 'bad' : '' }, pathText(pw[name])),
+                ),
+              ),
+            ),
+          ),
+          h(
+            'p',
+            { id: 'path-routes' },
+            pw.routes === null
+              ? 'Route tables not read yet.'
+              : `Routes: ${pw.routes.ours} ours, ${pw.routes.missing} missing` +
+                  (pw.routes.conflicts.length > 0
+                    ? `, pointing elsewhere: ${pw.routes.conflicts.join(', ')}`
+                    : ''),
+          ),
+          h('p', { class: 'muted' }, `${pw.failovers} failovers, ${pw.failbacks} failbacks since start.`),
+        ];
+  return h('section', { 'aria-labelledby': 'paths-title' }, h('h2', { id: 'paths-title' }, 'Paths'), ...body);
 }
 
 function indicators(site: SiteView, reasons: Reasons): HTMLElement {
@@ -279,6 +355,7 @@ export const sitePage: Page = (main, params) => {
         h('a', { href: `#/events?site_id=${encodeURIComponent(id)}`, class: 'side' }, 'Events of this site'),
       ),
       indicators(site, reasons),
+      ...(site.kind === 'pathwatch' ? [pathsSection(site.status.nodes.primary?.pathwatch)] : []),
       h(
         'div',
         { class: 'two' },

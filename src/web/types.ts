@@ -44,6 +44,34 @@ export interface NodeStatus {
   readonly hears_peer: boolean | null;
   readonly wan: readonly { name: string; up: boolean }[] | null;
   readonly last_keepalive_at: number | null;
+  /** A pathwatch node's view of its paths and routes (schema.ts PathwatchReport); null on a pair's nodes. */
+  readonly pathwatch?: PathwatchView | null;
+}
+
+export interface PathView {
+  /** As the pathwatch's logs say it: `direct-connect`, `vpn`. */
+  readonly label: string;
+  /** Null until the first round. */
+  readonly up: boolean | null;
+  readonly loss_pct: number | null;
+  readonly rtt_ms: number | null;
+}
+
+export interface PathwatchView {
+  readonly active_path: 'primary' | 'backup' | 'unknown';
+  readonly primary: PathView;
+  /** Null without a backup watcher. */
+  readonly backup: PathView | null;
+  /** Null until the route tables were read once. */
+  readonly routes: {
+    readonly ours: number;
+    readonly missing: number;
+    readonly conflicts: readonly string[];
+  } | null;
+  readonly healthy_rounds: number;
+  readonly failback_rounds: number;
+  readonly failovers: number;
+  readonly failbacks: number;
 }
 
 export interface SiteStatus {
