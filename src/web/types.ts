@@ -77,7 +77,11 @@ export interface SiteStatus {
 
 export interface CloudSettings {
   readonly aws?: { readonly route_tables: readonly string[]; readonly destinations: readonly string[] };
-  readonly azure?: { readonly floating_ip: string | null };
+  readonly azure?: {
+    readonly floating_ip: string | null;
+    readonly route_tables?: readonly string[];
+    readonly prefixes?: readonly string[];
+  };
 }
 
 export interface NodeConfig {
