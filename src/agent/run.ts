@@ -102,6 +102,7 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
       ? {
           reporter: reporting.reporter,
           onAction: (o) => reporting.actionDone(o),
+          onPhase: () => reporting.changed(),
           onRepair: (r) => reporting.repairDone(r),
         }
       : {}),
@@ -186,6 +187,7 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
       readiness: agent.shell.readiness,
       wan: agent.wan(),
       settings: settings(),
+      progress: agent.inFlight(),
     }),
     {
       enrolled: () => {

@@ -27,6 +27,8 @@ export interface NodeStatus {
   readonly indicators: unknown;
   readonly last_keepalive_at: number | null;
   readonly action_results: unknown;
+  /** Claims and releases running at the node's latest report (phase, elapsed): a floating-IP move. */
+  readonly progress: unknown;
 }
 
 export interface SiteStatus {
@@ -102,6 +104,7 @@ export function nodeStatus(node: NodeRow, now_ms: number, settings: StatusSettin
     indicators: parseJson(node.indicators),
     last_keepalive_at: node.last_keepalive_at,
     action_results: parseJson(node.action_results),
+    progress: parseJson(node.progress) ?? [],
   };
 }
 

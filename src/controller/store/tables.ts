@@ -78,6 +78,8 @@ export interface NodesTable {
   settings_state: string | null;
   /** JSON PreflightResult: the node's latest preflight. */
   preflight: string | null;
+  /** JSON ActionInFlight[]: the claims and releases running at the latest report; null when none. */
+  progress: string | null;
 }
 
 export type CommandState = 'pending' | 'done' | 'refused' | 'failed' | 'expired';
