@@ -2,7 +2,7 @@
 // Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
 import type { Logger } from 'pino';
 import { type ActionChecks, preflightAll } from '../actions/kit/preflight-report.js';
-import { Notifier, type StateChange } from '../actions/linux/notify.js';
+import { Notifier, type StateChange } from '../actions/notify.js';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
 import {
