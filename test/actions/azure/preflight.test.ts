@@ -108,6 +108,26 @@ describe('azure preflight', () => {
 });
 
 describe('azure config and role', () => {
+  it('one imds_url per node: a second azure-* action naming another one is refused', () => {
+    const route = {
+      kind: 'azure-route-table',
+      route_tables: ['rt'],
+      prefixes: ['0.0.0.0/0'],
+      peer_next_hop: '10.1.1.11',
+    };
+    const floating = { kind: 'azure-floating-ip', address: '10.1.1.100', peer_nic: 'b-nic' };
+    const ctx = (siblings: object[]) => ({ local_addresses: [], siblings: siblings as never });
+    const other = { ...floating, imds_url: 'http://127.0.0.1:9' };
+    assert.deepEqual(validateAzureAction(route, ctx([route, floating])), []);
+    const issues = validateAzureAction(route, ctx([route, other]));
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['imds_url'],
+    );
+    assert.match(issues[0]!.message, /process-wide/);
+    assert.equal(validateAzureAction({ ...route, route_tables: ['bad name'] })[0]?.path, 'route_tables[0]');
+  });
+
   it('validation names the path and what is expected', () => {
     const issues = validateAzureAction({
       kind: 'azure-route-table',
