@@ -160,8 +160,7 @@ export class ActionRunner {
       };
     }
     slot.controller = null;
-    if (slot.progress !== null)
-      this.#metrics.actionInFlight.remove({ action: action.name, verb, phase: slot.progress.phase });
+    if (slot.progress !== null) this.#metrics.actionPhase(action.name, verb, null, 0);
     slot.progress = null;
     const outcome: ActionOutcome = {
       action: action.name,
@@ -184,14 +183,12 @@ export class ActionRunner {
   #progress(slot: Slot, verb: Verb, p: ActionProgress): void {
     const name = slot.action.name;
     const fresh = slot.progress?.phase !== p.phase;
-    if (slot.progress !== null && fresh)
-      this.#metrics.actionInFlight.remove({ action: name, verb, phase: slot.progress.phase });
     slot.progress = p;
     if (fresh) {
       if (slot.phases.length >= PHASES_MAX) slot.phases.pop();
       slot.phases.push(p);
     }
-    this.#metrics.actionInFlight.set({ action: name, verb, phase: p.phase }, p.elapsed_ms / 1000);
+    this.#metrics.actionPhase(name, verb, p.phase, p.elapsed_ms);
     this.#log.info(
       { action: name, verb, phase: p.phase, elapsed_ms: Math.round(p.elapsed_ms), detail: p.detail },
       'action progress',
@@ -214,13 +211,15 @@ export class ActionRunner {
   }
 
   #record(o: ActionOutcome): void {
-    this.#metrics.actionDuration.observe(
-      { action: o.action, verb: o.verb, outcome: o.ok ? 'ok' : 'failed' },
-      o.duration_ms / 1000,
-    );
+    this.#metrics.actionDone({
+      action: o.action,
+      verb: o.verb,
+      ok: o.ok,
+      duration_ms: o.duration_ms,
+      code: o.error?.code ?? null,
+    });
     if (o.ok) this.#log.info({ action: o.action, verb: o.verb, duration_ms: o.duration_ms }, 'action done');
     else {
-      this.#metrics.actionFailures.inc({ action: o.action, verb: o.verb, code: o.error?.code ?? 'UNKNOWN' });
       this.#log.error(
         { action: o.action, verb: o.verb, duration_ms: o.duration_ms, error: o.error },
         'action failed',
