@@ -41,14 +41,13 @@ export interface ControllerSettings {
   readonly settle_ms: number;
 }
 
-/** What a report reads from the running node when it is due. */
+/** What a report reads from the running node when it is due: an agent's (reportOf) or a pathwatch's. */
 export interface ReportSource {
-  readonly status: NodeStatus;
-  readonly readiness: Readiness | null;
-  readonly wan: readonly { name: string; up: boolean }[];
+  /** The node's facts; the results since the last report are added to it. */
+  readonly report: Omit<NodeReport, 'action_results'>;
   readonly settings: SettingsState | undefined;
-  /** Claims and releases running now (a floating-IP move), at their latest phase. */
-  readonly progress: readonly InFlight[];
+  /** Claims and releases running now (a floating-IP move), at their latest phase; a pathwatch has none. */
+  readonly progress?: readonly InFlight[];
 }
 
 export interface ReportingEvents {
@@ -108,9 +107,11 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
       ...(src.settings !== undefined ? { settings: src.settings } : {}),
       ...(preflight !== undefined ? { preflight } : {}),
       ...(commands.length > 0 ? { command_results: commands } : {}),
-      ...(src.progress.length > 0 ? { progress: src.progress.slice(0, 16).map(inFlightOf) } : {}),
+      ...(src.progress !== undefined && src.progress.length > 0
+        ? { progress: src.progress.slice(0, 16).map(inFlightOf) }
+        : {}),
     };
-    client.report({ ...reportOf(src.status, src.readiness, src.wan, actions), ...extras });
+    client.report({ ...src.report, action_results: actions, ...extras });
     actions = [];
     commands = [];
     preflight = undefined;

@@ -8,7 +8,7 @@ import { ControllerError } from './errors.js';
 import { evaluateSite } from './evaluate.js';
 import { recordEvent } from './events.js';
 import { completeCommands } from './model/commands.js';
-import type { ActionResult, Report } from './schema.js';
+import type { ActionResult, PathwatchReport, Report } from './schema.js';
 import type { Settings } from './settings.js';
 import type { LoggedReport, ReportingNode, Touch } from './store/batch.js';
 import type { Store } from './store/open.js';
@@ -49,6 +49,8 @@ export function touchInterval(settings: Settings): number {
 /** A report that repeats the node's stored facts: the log gets it, nothing is derived from it. */
 function isPeriodic(node: ReportingNode, r: Report): boolean {
   return (
+    // A pathwatch's loss and RTT change every round: its (few) reports always update the row.
+    r.pathwatch === undefined &&
     r.action_results.length === 0 &&
     r.command_results === undefined &&
     r.preflight === undefined &&
@@ -178,12 +180,14 @@ async function applyChange(
   });
   const wan_ok = r.wan_ok ? 1 : 0;
   const hears_peer = r.hears_peer ? 1 : 0;
+  const pathwatch = r.pathwatch === undefined ? null : pathwatchText(r.pathwatch);
   const changed =
     node.state !== r.state ||
     node.wan_ok !== wan_ok ||
     node.hears_peer !== hears_peer ||
     node.version !== r.version ||
-    node.stale === 1;
+    node.stale === 1 ||
+    (pathwatch !== null && pathwatchShape(node.pathwatch) !== pathwatchShape(pathwatch));
   const settings_state = settingsText(r);
   await db
     .updateTable('nodes')
@@ -199,6 +203,7 @@ async function applyChange(
       ...(settings_state !== null ? { settings_state } : {}),
       progress: progressText(r),
       ...(r.preflight !== undefined ? { preflight: JSON.stringify(r.preflight) } : {}),
+      ...(pathwatch !== null ? { pathwatch } : {}),
       state: r.state,
       wan_ok,
       hears_peer,
@@ -247,12 +252,35 @@ async function applyChange(
     };
     await recordEvent(db, { ...base, key: `action:${node_id}:${a.id}`, type, details });
   }
+  for (const e of r.pathwatch?.events ?? []) {
+    const details = {
+      active_path: e.active_path,
+      ok: e.ok ?? null,
+      duration_ms: e.duration_ms ?? null,
+      message: e.message ?? null,
+      node_at: e.at,
+    };
+    await recordEvent(db, { ...base, key: `path:${node_id}:${e.id}`, type: `path-${e.kind}`, details });
+  }
   return { duplicate: false, changed };
 }
 
 /** The running claims and releases as stored; null when none, so an idle node's reports stay periodic. */
 function progressText(r: Report): string | null {
   return r.progress === undefined || r.progress.length === 0 ? null : JSON.stringify(r.progress);
+}
+
+/** What the node row keeps of a pathwatch report: all but the events (they become events). */
+function pathwatchText(p: PathwatchReport): string {
+  const { events: _events, ...rest } = p;
+  return JSON.stringify(rest);
+}
+
+/** The parts a pathwatch site's readiness is judged on: a change there re-evaluates the site. */
+function pathwatchShape(text: string | null): string {
+  if (text === null) return '';
+  const p = JSON.parse(text) as Omit<PathwatchReport, 'events'>;
+  return JSON.stringify([p.active_path, p.routes, p.primary.up, p.backup?.up ?? null]);
 }
 
 /** The settings part of a report as stored (compared as text to tell a periodic report). */

@@ -12,8 +12,8 @@ import type { ActionContext, PreflightCheck } from '../types.js';
 import { granted, listPermissions, withRetry } from './client.js';
 import { classify } from './errors.js';
 import { Nics, nicRef, primaryOf } from './nic.js';
-import { writesFor } from './role.js';
-import type { AzureActionSpec, FloatingIpSpec, RouteTableSpec } from './schema.js';
+import { ROUTE_WRITE, writesFor } from './role.js';
+import type { FloatingIpSpec, RouteTableSpec } from './schema.js';
 import { type AzureSession, nameOf, type Where } from './session.js';
 
 export function failed(check: string, err: unknown): PreflightCheck {
@@ -70,7 +70,7 @@ async function resolved(s: AzureSession, b: CallBudget, out: PreflightCheck[]): 
 async function permissions(
   s: AzureSession,
   w: Where,
-  specs: readonly AzureActionSpec[],
+  wanted: readonly string[],
   b: CallBudget,
 ): Promise<PreflightCheck> {
   const scope = s.resourceGroupScope(w);
@@ -80,7 +80,7 @@ async function permissions(
       listPermissions(w.client, s.endpoint, scope, signal),
     );
     // The operation reads are granted at the subscription's locations scope, not here: only the writes are checked.
-    const missing = writesFor(specs).filter((a) => !granted(a, perms));
+    const missing = wanted.filter((a) => !granted(a, perms));
     if (missing.length === 0) return { check, status: 'ok' };
     return {
       check,
@@ -118,7 +118,7 @@ export async function floatingIpChecks(
   await step(out, `read the peer NIC ${nameOf(spec.peer_nic)}`, () =>
     withRetry('read the peer NIC', b, (signal) => nics.get(w, nicRef(spec.peer_nic, w), signal)),
   );
-  out.push(await permissions(s, w, [spec], b));
+  out.push(await permissions(s, w, writesFor([spec]), b));
   if (own === null) return out;
   out.push(forwarding(w.nic, own.enableIPForwarding));
   if (!primaryOf(own)?.subnet?.id)
@@ -132,10 +132,19 @@ export async function floatingIpChecks(
   return out;
 }
 
+/** What a route-table preflight checks beyond reading the tables: a pair node forwards; pathwatch deletes. */
+export interface RouteTableCheckOptions {
+  /** The write-side actions the identity needs at the resource group. */
+  readonly writes: readonly string[];
+  /** Whether our own NIC must forward (a pair node is the next hop; pathwatch points at an appliance). */
+  readonly own_forwarding: boolean;
+}
+
 export async function routeTableChecks(
   s: AzureSession,
-  spec: RouteTableSpec,
+  spec: Pick<RouteTableSpec, 'route_tables'>,
   ctx: ActionContext,
+  o: RouteTableCheckOptions = { writes: ROUTE_WRITE, own_forwarding: true },
 ): Promise<PreflightCheck[]> {
   const b = budget(ctx.deadline_ms, ctx.signal, s.retry);
   const out: PreflightCheck[] = [];
@@ -156,8 +165,8 @@ export async function routeTableChecks(
     );
     if (table !== null) tables.push(table);
   }
-  out.push(await permissions(s, w, [spec], b));
-  if (own !== null) out.push(forwarding(w.nic, own.enableIPForwarding));
+  out.push(await permissions(s, w, o.writes, b));
+  if (own !== null && o.own_forwarding) out.push(forwarding(w.nic, own.enableIPForwarding));
   out.push(...tables.map(associated));
   return out;
 }

@@ -192,6 +192,13 @@ function managed(dialect: Dialect): Migration {
   };
 }
 
+/** A pathwatch node's latest paths, active path and routes (a site of kind `pathwatch`). */
+const pathwatch: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('nodes').addColumn('pathwatch', 'text').execute();
+  },
+};
+
 /** The claims and releases a node reports as running (a floating-IP move), for the site view. */
 const progress: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -204,6 +211,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_both_active_since': bothActiveSince(dialect),
     '0003_managed': managed(dialect),
-    '0004_progress': progress,
+    '0004_pathwatch': pathwatch,
+    '0005_progress': progress,
   };
 }
