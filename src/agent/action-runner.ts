@@ -16,7 +16,21 @@ export interface ActionOutcome {
   readonly error: ActionError | null;
   /** Wall-clock time the outcome was known, for the status page. */
   readonly at: string;
+  /** The phases a long verb reported, in order (an Azure floating-IP move: remove, add, confirmed). */
+  readonly phases: readonly ActionProgress[];
 }
+
+/** A verb running now, at its latest phase: what a report says of a long operation while it lasts. */
+export interface InFlight {
+  readonly name: string;
+  readonly verb: Verb;
+  readonly phase: string;
+  readonly elapsed_ms: number;
+  readonly detail?: string;
+}
+
+/** Bound on the phases kept per verb; a driver reporting more keeps its first ones and its latest. */
+const PHASES_MAX = 16;
 
 function slotOf(action: Action): Slot {
   return {
@@ -26,6 +40,8 @@ function slotOf(action: Action): Slot {
     controller: null,
     last: null,
     progress: null,
+    phases: [],
+    started_ms: 0,
     done: Promise.resolve(),
   };
 }
@@ -38,6 +54,9 @@ interface Slot {
   last: ActionOutcome | null;
   /** Where the running verb stands (phase, elapsed), for /status; null when idle. */
   progress: ActionProgress | null;
+  /** Every phase of the running verb so far (bounded). */
+  phases: ActionProgress[];
+  started_ms: number;
   done: Promise<void>;
 }
 
@@ -49,6 +68,7 @@ export class ActionRunner {
   readonly #metrics: AgentMetrics;
   readonly #log: Logger;
   readonly #onOutcome: ((o: ActionOutcome) => void) | undefined;
+  readonly #onPhase: (() => void) | undefined;
 
   constructor(
     actions: readonly Action[],
@@ -56,12 +76,15 @@ export class ActionRunner {
     metrics: AgentMetrics,
     log: Logger,
     onOutcome?: (o: ActionOutcome) => void,
+    /** A running verb entered a new phase (not called for a mere elapsed-time update). */
+    onPhase?: () => void,
   ) {
     this.#slots = actions.map(slotOf);
     this.#deadline_ms = deadline_ms;
     this.#metrics = metrics;
     this.#log = log;
     this.#onOutcome = onOutcome;
+    this.#onPhase = onPhase;
   }
 
   /** The actions in force now (a reconfiguration may have replaced them). */
@@ -116,6 +139,8 @@ export class ActionRunner {
     const { action } = slot;
     slot.controller = new AbortController();
     const started = performance.now();
+    slot.started_ms = started;
+    slot.phases = [];
     let result: ActionResult;
     try {
       // An action that needs longer than the agent-wide deadline (an Azure NIC update) says so itself.
@@ -145,7 +170,9 @@ export class ActionRunner {
       duration_ms: Math.round(result.duration_ms),
       error: result.ok ? null : result.error,
       at: new Date().toISOString(),
+      phases: slot.phases,
     };
+    slot.phases = [];
     slot.last = outcome;
     this.#record(outcome);
     this.#onOutcome?.(outcome);
@@ -155,12 +182,32 @@ export class ActionRunner {
   /** Progress of a long verb: logged, on /status and as a gauge. Never awaited by the driver. */
   #progress(slot: Slot, verb: Verb, p: ActionProgress): void {
     const name = slot.action.name;
+    const fresh = slot.progress?.phase !== p.phase;
     slot.progress = p;
+    if (fresh) {
+      if (slot.phases.length >= PHASES_MAX) slot.phases.pop();
+      slot.phases.push(p);
+    }
     this.#metrics.actionPhase(name, verb, p.phase, p.elapsed_ms);
     this.#log.info(
       { action: name, verb, phase: p.phase, elapsed_ms: Math.round(p.elapsed_ms), detail: p.detail },
       'action progress',
     );
+    if (fresh) this.#onPhase?.();
+  }
+
+  /** The verbs running now with their latest phase (elapsed counted to now), for the controller's report. */
+  inFlight(): InFlight[] {
+    const now = performance.now();
+    return this.#slots
+      .filter((s) => s.running !== null)
+      .map((s) => ({
+        name: s.action.name,
+        verb: s.running!,
+        phase: s.progress?.phase ?? 'started',
+        elapsed_ms: Math.round(now - s.started_ms),
+        ...(s.progress?.detail !== undefined ? { detail: s.progress.detail } : {}),
+      }));
   }
 
   #record(o: ActionOutcome): void {

@@ -99,6 +99,7 @@ export async function summaries(ctx: Ctx, site_ids?: readonly string[]): Promise
     action_results: null,
     settings_state: null,
     preflight: null,
+    progress: null,
   }));
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const failovers = await lastFailovers(db, site_ids);

@@ -1,5 +1,6 @@
 // The API's shapes, declared once: TypeScript types, request validation and the OpenAPI document.
 import { type Static, Type } from '@sinclair/typebox';
+import { ROUTE_TABLE_REF_DESCRIPTION, ROUTE_TABLE_REF_PATTERN } from '../actions/azure/schema.js';
 import type { PreflightStatus } from '../actions/types.js';
 import {
   CHECK_STATUSES,
@@ -52,6 +53,19 @@ export const AwsSettings = Type.Object(
 export const AzureSettings = Type.Object(
   {
     floating_ip: Type.Union([Type.Null(), Ip], { description: 'replaces the local IP in the native range' }),
+    /** Route tables whose next hops follow the active node; omitted: the nodes' YAML keeps its own. */
+    route_tables: Type.Optional(
+      Type.Array(
+        Type.String({
+          maxLength: 300,
+          pattern: ROUTE_TABLE_REF_PATTERN,
+          description: ROUTE_TABLE_REF_DESCRIPTION,
+        }),
+        { maxItems: 50 },
+      ),
+    ),
+    /** The route prefixes (IPv4 CIDR) in those tables; omitted: the nodes' YAML keeps its own. */
+    prefixes: Type.Optional(Type.Array(Cidr, { maxItems: 100 })),
   },
   closed,
 );
@@ -98,6 +112,29 @@ export const Enroll = Type.Object(
   closed,
 );
 
+/** One phase of a long claim or release (an Azure NIC update): where it stood, since the verb started. */
+export const ActionPhase = Type.Object(
+  {
+    /** Short and stable: `peer-nic-update`, `own-nic-update`, `confirmed`, ... */
+    phase: Type.String({ minLength: 1, maxLength: 64 }),
+    elapsed_ms: Type.Number({ minimum: 0, maximum: 86_400_000 }),
+    detail: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  closed,
+);
+export type ActionPhase = Static<typeof ActionPhase>;
+
+/** A claim or release still running when the report was sent, at its latest phase. */
+export const ActionInFlight = Type.Object(
+  {
+    name: Type.String({ maxLength: 256 }),
+    verb: Type.Union([Type.Literal('claim'), Type.Literal('release')]),
+    ...ActionPhase.properties,
+  },
+  closed,
+);
+export type ActionInFlight = Static<typeof ActionInFlight>;
+
 export const ActionResult = Type.Object(
   {
     id: Id,
@@ -109,6 +146,8 @@ export const ActionResult = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 256 })),
     message: Type.Optional(Type.String({ maxLength: 2000 })),
     duration_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400_000 })),
+    /** The phases a long verb went through, in order (the last is `confirmed` when it succeeded). */
+    phases: Type.Optional(Type.Array(ActionPhase, { maxItems: 16 })),
     at: Type.Integer({ ...EpochMs, description: 'epoch ms on the node' }),
   },
   closed,
@@ -285,6 +324,8 @@ export const Report = Type.Object(
     /** The latest preflight (at start and on demand), sent once after it ran. */
     preflight: Type.Optional(PreflightResult),
     command_results: Type.Optional(Type.Array(CommandResult, { maxItems: 16 })),
+    /** Claims and releases running now (a floating-IP move takes tens of seconds), at their latest phase. */
+    progress: Type.Optional(Type.Array(ActionInFlight, { maxItems: 16 })),
     /** Sent by `tandem pathwatch` (a node of a pathwatch site) in every report. */
     pathwatch: Type.Optional(PathwatchReport),
   },

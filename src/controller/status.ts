@@ -2,7 +2,7 @@
 // agents use, so that agent and controller never disagree on Ready.
 import { type NodeView, parseSemVer, readiness } from '../core/readiness.js';
 import type { ActiveNode, NodeState, Role } from '../core/types.js';
-import type { PathwatchReport, Report } from './schema.js';
+import type { ActionInFlight, PathwatchReport, Report } from './schema.js';
 import type { NodeRow, SiteRow } from './store/tables.js';
 
 export interface StatusSettings {
@@ -29,6 +29,8 @@ export interface NodeStatus {
   readonly indicators: Report['indicators'] | null;
   readonly last_keepalive_at: number | null;
   readonly action_results: Report['action_results'] | null;
+  /** Claims and releases running at the node's latest report (phase, elapsed): a floating-IP move. */
+  readonly progress: readonly ActionInFlight[];
   /** A pathwatch node's paths (up, loss, RTT), active path and routes; null on a pair's nodes. */
   readonly pathwatch: Omit<PathwatchReport, 'events'> | null;
 }
@@ -107,6 +109,7 @@ export function nodeStatus(node: NodeRow, now_ms: number, settings: StatusSettin
     indicators: parseJson<Report['indicators']>(node.indicators),
     last_keepalive_at: node.last_keepalive_at,
     action_results: parseJson<Report['action_results']>(node.action_results),
+    progress: parseJson<ActionInFlight[]>(node.progress) ?? [],
     pathwatch: parseJson<Omit<PathwatchReport, 'events'>>(node.pathwatch),
   };
 }

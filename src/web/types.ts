@@ -88,7 +88,11 @@ export interface SiteStatus {
 
 export interface CloudSettings {
   readonly aws?: { readonly route_tables: readonly string[]; readonly destinations: readonly string[] };
-  readonly azure?: { readonly floating_ip: string | null };
+  readonly azure?: {
+    readonly floating_ip: string | null;
+    readonly route_tables?: readonly string[];
+    readonly prefixes?: readonly string[];
+  };
 }
 
 /** What a node says it runs of the site's managed settings (schema.ts SettingsState). */
