@@ -33,6 +33,8 @@ export interface TandemNodeHandle extends NodeHandle {
 }
 
 const TAIL_LINES = 200;
+/** The unit's Environment=NODE_OPTIONS line. */
+const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
 
 export function tandemConfig(plan: NodePlan): Record<string, unknown> {
   const paths = [{ name: 'lan', local_address: plan.address, peer_address: plan.peer_address }];
@@ -67,13 +69,18 @@ export const tandemSystem: SystemUnderTest = {
     const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
     const built = spawnSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json')], { encoding: 'utf8' });
     if (built.status !== 0) return `npm run build failed: ${built.stdout.slice(0, 500)}`;
+    const bundled = spawnSync(process.execPath, [join(REPO, 'scripts/bundle-agent.js')], {
+      encoding: 'utf8',
+    });
+    if (bundled.status !== 0) return `the agent bundle failed: ${bundled.stderr.slice(0, 500)}`;
     return existsSync(CLI) ? undefined : `${CLI} is missing after the build`;
   },
   async startNode(plan: NodePlan): Promise<TandemNodeHandle> {
     const file = join(plan.dir, `tandem-${plan.name}.yaml`);
     writeFileSync(file, stringify(tandemConfig(plan)));
     const proc = spawnInNs(plan.ns, [process.execPath, CLI, 'agent', '--config', file], {
-      env: { ...process.env, [KEY_ENV]: BENCH_KEY },
+      // As the systemd unit runs it (deploy/systemd/tandem-agent.service).
+      env: { ...process.env, [KEY_ENV]: BENCH_KEY, NODE_OPTIONS: AGENT_NODE_OPTIONS },
     });
     const changes: RoleChange[] = [];
     const tail: string[] = [];

@@ -185,6 +185,8 @@ export class Shell {
   }
 
   #arm(at_ms: number): void {
+    // Every keepalive heard steps the core, which mostly asks for the deadline already armed: keep it.
+    if (this.#timer !== null && this.#timerAt_ms === at_ms) return;
     this.#clearTimer();
     this.#timerAt_ms = at_ms;
     const delay_ms = Math.max(0, at_ms - this.#opts.clock.now_ms());

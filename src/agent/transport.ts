@@ -221,7 +221,9 @@ export class Transport {
 
   #receive(path: PathConfig, msg: Buffer, rinfo: RemoteInfo, onHeard: (heard: Heard) => void): void {
     const { metrics } = this.#opts;
-    if (!sameAddress(rinfo.address, path.peer_address)) {
+    // The kernel's spelling of the peer's address is the config's almost always: compare the strings
+    // first, and parse both only when they differ (this runs for every packet).
+    if (rinfo.address !== path.peer_address && !sameAddress(rinfo.address, path.peer_address)) {
       metrics.rejected.inc({ path: path.name, reason: UNKNOWN_SOURCE });
       return;
     }
