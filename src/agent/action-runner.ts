@@ -27,6 +27,7 @@ function slotOf(action: Action): Slot {
     last: null,
     progress: null,
     done: Promise.resolve(),
+    claimed_ms: null,
   };
 }
 
@@ -39,6 +40,8 @@ interface Slot {
   /** Where the running verb stands (phase, elapsed), for /status; null when idle. */
   progress: ActionProgress | null;
   done: Promise<void>;
+  /** When the latest claim was asked for (monotonic ms): its latency counts from there, queueing included. */
+  claimed_ms: number | null;
 }
 
 export class ActionRunner {
@@ -70,7 +73,9 @@ export class ActionRunner {
   }
 
   intend(verb: Verb): void {
+    const now_ms = performance.now();
     for (const slot of this.#slots) {
+      if (verb === 'claim') slot.claimed_ms = now_ms;
       if (slot.running !== null) {
         slot.pending = verb;
         continue;
@@ -148,7 +153,7 @@ export class ActionRunner {
       at: new Date().toISOString(),
     };
     slot.last = outcome;
-    this.#record(outcome);
+    this.#record(outcome, verb === 'claim' ? this.#claimLatency(slot, result.ok) : undefined);
     this.#onOutcome?.(outcome);
     return outcome;
   }
@@ -166,12 +171,27 @@ export class ActionRunner {
     );
   }
 
-  #record(o: ActionOutcome): void {
+  /** From the claim's intent to its end state, when it succeeded (ms, 0.01 precision). */
+  #claimLatency(slot: Slot, ok: boolean): number | undefined {
+    const since = slot.claimed_ms;
+    slot.claimed_ms = null;
+    if (!ok || since === null) return undefined;
+    const ms = performance.now() - since;
+    this.#metrics.claimLatency.observe({ action: slot.action.name }, ms / 1000);
+    return Math.round(ms * 100) / 100;
+  }
+
+  #record(o: ActionOutcome, claim_ms: number | undefined): void {
     this.#metrics.actionDuration.observe(
       { action: o.action, verb: o.verb, outcome: o.ok ? 'ok' : 'failed' },
       o.duration_ms / 1000,
     );
-    if (o.ok) this.#log.info({ action: o.action, verb: o.verb, duration_ms: o.duration_ms }, 'action done');
+    const latency = claim_ms === undefined ? {} : { claim_ms };
+    if (o.ok)
+      this.#log.info(
+        { action: o.action, verb: o.verb, duration_ms: o.duration_ms, ...latency },
+        'action done',
+      );
     else {
       this.#metrics.actionFailures.inc({ action: o.action, verb: o.verb, code: o.error?.code ?? 'UNKNOWN' });
       this.#log.error(

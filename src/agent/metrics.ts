@@ -14,7 +14,12 @@ export interface AgentMetrics {
   readonly actionFailures: Counter<'action' | 'verb' | 'code'>;
   readonly actionInFlight: Gauge<'action' | 'verb' | 'phase'>;
   readonly stalls: Counter;
+  readonly claimLateness: Histogram;
+  readonly claimLatency: Histogram<'action'>;
 }
+
+/** Sub-millisecond to seconds: the LAN goal is 2 ms to start a claim and 5 ms to announce it. */
+const CLAIM_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1, 5, 30, 120];
 
 /** `peerSilence` gives, per path, seconds since the peer's last keepalive (null: never heard). */
 export function createMetrics(peerSilence: () => Record<string, number | null>): AgentMetrics {
@@ -74,6 +79,19 @@ export function createMetrics(peerSilence: () => Record<string, number | null>):
     stalls: new Counter({
       name: 'tandem_event_loop_stalls_total',
       help: 'Times our own timer fired a dead interval late (a paused process): deaf meanwhile',
+      ...opts,
+    }),
+    claimLateness: new Histogram({
+      name: 'tandem_claim_lateness_seconds',
+      help: 'From the deadline that made this node claim (the peer silent a dead interval) to the claim start',
+      buckets: CLAIM_BUCKETS,
+      ...opts,
+    }),
+    claimLatency: new Histogram({
+      name: 'tandem_claim_latency_seconds',
+      help: 'From the claim start to the action holding the traffic (a VIP: added and its first announcement out)',
+      labelNames: ['action'],
+      buckets: CLAIM_BUCKETS,
       ...opts,
     }),
     actionFailures: new Counter({

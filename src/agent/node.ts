@@ -213,6 +213,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     monitors = next.monitors.map(
       (spec) => keptMonitors.find((m) => sameSpec(m.spec, spec)) ?? startMonitor(plugins, spec, readings),
     );
+    const dropped = actions.filter((a) => !next.actions.some((spec) => sameSpec(spec, a.spec)));
     actions = next.actions.map(
       (spec) =>
         actions.find((a) => sameSpec(a.spec, spec)) ?? { spec, action: plugins.createAction(spec, hooks) },
@@ -223,6 +224,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       holding,
       next.action_deadline_ms,
     );
+    // A dropped action lets go of its clients and armed processes once its release has run.
+    void runner.idle(next.action_deadline_ms).then(() => {
+      for (const a of dropped) a.action.close?.();
+    });
     transport.reconfigure({
       key: next.pair_key,
       next_key: next.pair_key_next,
@@ -257,6 +262,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     started.stop();
     notifyChange(notifier, { from: started.status().state, to: 'stopped', reason: 'agent stopping' }, log);
     await notifier?.drain(NOTIFY_AT_STOP_MS);
+    for (const action of runner.actions) action.close?.();
     await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.monitor.stop())]);
     log.info('stopped');
   };
