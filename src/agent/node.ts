@@ -152,6 +152,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       max_clock_skew_ms: cfg.max_clock_skew_ms,
       metrics,
       log,
+      onPathDeaf: (path, deaf) => push({ kind: 'path-deaf', path, deaf }),
     },
     // Keepalives heard before the core starts are dropped: the core's first input must be `start`.
     (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
