@@ -3,6 +3,7 @@
 // intent that arrived meanwhile runs next (claim, release, claim ⇒ one more claim).
 import type { Logger } from 'pino';
 import type { Action, ActionError, ActionProgress, ActionResult } from '../actions/types.js';
+import { labelValue } from '../obs/runtime-metrics.js';
 import type { AgentMetrics } from './metrics.js';
 
 export type Verb = 'claim' | 'release';
@@ -140,8 +141,7 @@ export class ActionRunner {
       };
     }
     slot.controller = null;
-    if (slot.progress !== null)
-      this.#metrics.actionInFlight.remove({ action: action.name, verb, phase: slot.progress.phase });
+    if (slot.progress !== null) this.#metrics.actionPhase(action.name, verb, null, 0);
     slot.progress = null;
     const outcome: ActionOutcome = {
       action: action.name,
@@ -161,10 +161,8 @@ export class ActionRunner {
   /** Progress of a long verb: logged, on /status and as a gauge. Never awaited by the driver. */
   #progress(slot: Slot, verb: Verb, p: ActionProgress): void {
     const name = slot.action.name;
-    if (slot.progress !== null && slot.progress.phase !== p.phase)
-      this.#metrics.actionInFlight.remove({ action: name, verb, phase: slot.progress.phase });
     slot.progress = p;
-    this.#metrics.actionInFlight.set({ action: name, verb, phase: p.phase }, p.elapsed_ms / 1000);
+    this.#metrics.actionPhase(name, verb, p.phase, p.elapsed_ms);
     this.#log.info(
       { action: name, verb, phase: p.phase, elapsed_ms: Math.round(p.elapsed_ms), detail: p.detail },
       'action progress',
@@ -177,15 +175,18 @@ export class ActionRunner {
     slot.claimed_ms = null;
     if (!ok || since === null) return undefined;
     const ms = performance.now() - since;
-    this.#metrics.claimLatency.observe({ action: slot.action.name }, ms / 1000);
+    this.#metrics.claimLatency.observe({ action: labelValue(slot.action.name) }, ms / 1000);
     return Math.round(ms * 100) / 100;
   }
 
   #record(o: ActionOutcome, claim_ms: number | undefined): void {
-    this.#metrics.actionDuration.observe(
-      { action: o.action, verb: o.verb, outcome: o.ok ? 'ok' : 'failed' },
-      o.duration_ms / 1000,
-    );
+    this.#metrics.actionDone({
+      action: o.action,
+      verb: o.verb,
+      ok: o.ok,
+      duration_ms: o.duration_ms,
+      code: o.error?.code ?? null,
+    });
     const latency = claim_ms === undefined ? {} : { claim_ms };
     if (o.ok)
       this.#log.info(
@@ -193,7 +194,6 @@ export class ActionRunner {
         'action done',
       );
     else {
-      this.#metrics.actionFailures.inc({ action: o.action, verb: o.verb, code: o.error?.code ?? 'UNKNOWN' });
       this.#log.error(
         { action: o.action, verb: o.verb, duration_ms: o.duration_ms, error: o.error },
         'action failed',

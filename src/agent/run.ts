@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type Logger, pino } from 'pino';
 import type { CommandResult, PendingCommand, SettingsState } from '../controller/schema.js';
 import type { AdminCommand } from '../core/index.js';
+import { logOptions } from '../obs/log.js';
 import { type AgentConfig, ConfigError, type LoadOptions } from './config.js';
 import {
   type Effective,
@@ -64,7 +65,11 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
   let copy: SettingsCopy = copyPath === null ? EMPTY_COPY : loadCopy(copyPath);
   const log =
     options.log ??
-    pino({ level: local.config.log_level, base: { pair: local.config.pair, node: local.config.node } });
+    pino({
+      level: local.config.log_level,
+      base: { pair: local.config.pair, node: local.config.node },
+      ...logOptions(local.config.log_format),
+    });
   let effective: Effective = startingConfig(file, text, local, copy, load, log);
   const cfg = effective.config;
   const plugins = await loadAgentPlugins(log, cfg.actions);

@@ -1,5 +1,6 @@
 // The pathwatch YAML config, declared once: this schema is the type, the validator and the documented shape.
 import { type Static, Type } from '@sinclair/typebox';
+import { LogFormatSchema } from '../obs/log-format.js';
 
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20482';
 
@@ -145,6 +146,7 @@ export const PathwatchConfigSchema = Type.Object(
         Type.Literal('trace'),
       ]),
     ),
+    log_format: Type.Optional(LogFormatSchema),
   },
   { additionalProperties: false },
 );

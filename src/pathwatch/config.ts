@@ -6,6 +6,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import { schemaIssues as specIssues } from '../actions/kit/spec-issues.js';
 import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
 import { type Family, parseAddress, parseCidr } from '../net/address.js';
+import { type LogFormat, logFormatOf } from '../obs/log-format.js';
 import {
   AllRuleSchema,
   AnyRuleSchema,
@@ -50,6 +51,7 @@ export interface PathwatchConfig {
   readonly observe_interval_ms: number;
   readonly status: { readonly host: string; readonly port: number };
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  readonly log_format: LogFormat;
 }
 
 /** Whether a YAML file is a pathwatch config (a primary path and routes) rather than an agent's. */
@@ -129,6 +131,7 @@ function resolve(
     observe_interval_ms: cfg.observe_interval_ms ?? 30_000,
     status: listen,
     log_level: cfg.log_level ?? 'info',
+    log_format: logFormatOf(cfg.log_format),
   };
 }
 

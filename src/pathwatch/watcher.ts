@@ -40,7 +40,7 @@ export interface PathwatchStatus {
 }
 
 export class Watcher {
-  readonly metrics: PathMetrics = createPathMetrics();
+  readonly metrics: PathMetrics;
   #s: WatchState;
   readonly #cfg: PathwatchConfig;
   readonly #o: WatcherOptions;
@@ -53,6 +53,7 @@ export class Watcher {
 
   constructor(cfg: PathwatchConfig, o: WatcherOptions) {
     this.#cfg = cfg;
+    this.metrics = createPathMetrics(cfg);
     this.#o = o;
     this.#now = o.now ?? (() => performance.now());
     this.#s = initialState(cfg.watch);

@@ -31,8 +31,15 @@ export function registerPathwatch(program: Command): void {
       const { createPathRoutes } = await import('../../pathwatch/registry.js');
       const { Watcher } = await import('../../pathwatch/watcher.js');
       const { serveStatus } = await import('../../pathwatch/status-server.js');
-      const log = pino({ level: cfg.log_level, base: { pathwatch: cfg.name } });
+      const { logOptions } = await import('../../obs/log.js');
+      const log = pino({
+        level: cfg.log_level,
+        base: { pathwatch: cfg.name },
+        ...logOptions(cfg.log_format),
+      });
       const watcher = new Watcher(cfg, { log, routes: await createPathRoutes(cfg.routes) });
+      const { registerRuntimeMetrics } = await import('../../obs/runtime-metrics.js');
+      registerRuntimeMetrics(watcher.metrics.registry);
       let server: Awaited<ReturnType<typeof serveStatus>>;
       try {
         server = await serveStatus(watcher, cfg.status.host, cfg.status.port);
