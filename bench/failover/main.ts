@@ -201,10 +201,15 @@ function reportTimings(systems: readonly SystemUnderTest[]): void {
     const claim = ts.flatMap((t) => (t.claim_ms === undefined ? [] : [t.claim_ms]));
     const l = percentiles(late);
     const c = percentiles(claim);
-    figures[`${sut.name}_deadline_to_claim_p50_ms`] = l.p50;
-    figures[`${sut.name}_deadline_to_claim_p99_ms`] = l.p99;
-    figures[`${sut.name}_claim_to_announced_p50_ms`] = c.p50;
-    figures[`${sut.name}_claim_to_announced_p99_ms`] = c.p99;
+    // Claims a deadline did not cause (the peer said it failed) have no lateness: no figure then.
+    if (late.length > 0) {
+      figures[`${sut.name}_deadline_to_claim_p50_ms`] = l.p50;
+      figures[`${sut.name}_deadline_to_claim_p99_ms`] = l.p99;
+    }
+    if (claim.length > 0) {
+      figures[`${sut.name}_claim_to_announced_p50_ms`] = c.p50;
+      figures[`${sut.name}_claim_to_announced_p99_ms`] = c.p99;
+    }
     rows.push([sut.name, `${late.length}`, `${l.p50} / ${l.p99}`, `${claim.length}`, `${c.p50} / ${c.p99}`]);
   }
   if (rows.length === 0) return;
