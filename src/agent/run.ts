@@ -21,7 +21,7 @@ import {
 } from './managed.js';
 import { type RunningAgent, startAgent } from './node.js';
 import { agentPlugins, loadAgentPlugins } from './plugins.js';
-import { type ControllerReporting, controllerReporting } from './reporting.js';
+import { type ControllerReporting, controllerReporting, reportOf } from './reporting.js';
 
 export interface RunOptions {
   /** Reach the controller through this unix socket (a node in another network namespace). */
@@ -187,9 +187,7 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
 
   reporting?.start(
     () => ({
-      status: agent.shell.status(),
-      readiness: agent.shell.readiness,
-      wan: agent.wan(),
+      report: reportOf(agent.shell.status(), agent.shell.readiness, agent.wan()),
       settings: settings(),
     }),
     {

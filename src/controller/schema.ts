@@ -1,5 +1,18 @@
 // The API's shapes, declared once: TypeScript types, request validation and the OpenAPI document.
 import { type Static, Type } from '@sinclair/typebox';
+import type { PreflightStatus } from '../actions/types.js';
+import {
+  CHECK_STATUSES,
+  type CheckStatus,
+  COMMAND_KINDS,
+  COMMAND_STATUSES,
+  type CommandKind,
+  EVENT_TYPES,
+  type EventType,
+  NODE_STATES,
+  NODE_TEST_STATUSES,
+  OPERATOR_COMMANDS,
+} from './api-words.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -16,27 +29,16 @@ export const Cidr = Type.String({
   description: 'IPv4 subnet, e.g. 10.0.3.0/24',
 });
 export const Role = Type.Union([Type.Literal('primary'), Type.Literal('secondary')]);
-export const SiteKind = Type.Union([Type.Literal('physical'), Type.Literal('aws'), Type.Literal('azure')]);
-export const NodeState = Type.Union(
-  ['init', 'standby', 'active', 'fault', 'maintenance', 'disabled'].map((s) => Type.Literal(s)),
-);
+/** `pathwatch`: one `tandem pathwatch` (path failover, Direct Connect → VPN), one node and no peer. */
+export const SiteKind = Type.Union([
+  Type.Literal('physical'),
+  Type.Literal('aws'),
+  Type.Literal('azure'),
+  Type.Literal('pathwatch'),
+]);
+export const NodeState = Type.Union(NODE_STATES.map((s) => Type.Literal(s)));
 
-export const EVENT_TYPES = [
-  'state-change',
-  'failover',
-  'split-brain',
-  'split-brain-resolved',
-  'not-ready',
-  'ready',
-  'stale',
-  'preflight-failure',
-  'drift-repaired',
-  'node-enrolled',
-  'node-removed',
-  'settings-refused',
-  'operator-command',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType };
 export const EventTypeSchema = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));
 
 export const AwsSettings = Type.Object(
@@ -117,9 +119,7 @@ export type ActionResult = Static<typeof ActionResult>;
 export const PreflightCheck = Type.Object(
   {
     check: Type.String({ maxLength: 500 }),
-    status: Type.Union(
-      ['ok', 'missing-permission', 'wrong-id', 'unreachable', 'error'].map((s) => Type.Literal(s)),
-    ),
+    status: Type.Union(CHECK_STATUSES.map((s) => Type.Literal(s))),
     detail: Type.Optional(Type.String({ maxLength: 2000 })),
     /** What to do: the IAM statement to add, the id to correct. */
     fix: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -127,6 +127,10 @@ export const PreflightCheck = Type.Object(
   closed,
 );
 export type PreflightCheck = Static<typeof PreflightCheck>;
+/** Every verdict an agent's check can give is one a report may carry, and no other (else reports get 400). */
+const _sameCheckStatuses: [PreflightStatus, CheckStatus] extends [CheckStatus, PreflightStatus]
+  ? true
+  : never = true;
 export const PreflightResult = Type.Object(
   {
     at: Type.Number({ description: 'epoch ms on the node' }),
@@ -171,8 +175,7 @@ export const SettingsState = Type.Object(
 );
 export type SettingsState = Static<typeof SettingsState>;
 
-export const COMMAND_KINDS = ['preflight', 'switchover', 'maintenance-on', 'maintenance-off'] as const;
-export type CommandKind = (typeof COMMAND_KINDS)[number];
+export { COMMAND_KINDS, type CommandKind };
 export const CommandKindSchema = Type.Union(COMMAND_KINDS.map((k) => Type.Literal(k)));
 
 /** How a node carried out a command from the controller. */
@@ -189,6 +192,77 @@ export const CommandResult = Type.Object(
   closed,
 );
 export type CommandResult = Static<typeof CommandResult>;
+
+const PathName = Type.Union([Type.Literal('primary'), Type.Literal('backup')]);
+
+/** One probed path's latest round. */
+export const PathwatchPath = Type.Object(
+  {
+    /** As the logs say it: `direct-connect`, `vpn`. */
+    label: Type.String({ minLength: 1, maxLength: 64 }),
+    /** Null until the first round. */
+    up: Type.Union([Type.Null(), Type.Boolean()]),
+    loss_pct: Type.Union([Type.Null(), Type.Number({ minimum: 0, maximum: 100 })]),
+    rtt_ms: Type.Union([Type.Null(), Type.Number({ minimum: 0, maximum: 600_000 })]),
+  },
+  closed,
+);
+
+export const PATHWATCH_EVENT_KINDS = [
+  'failover',
+  'failback',
+  'failover-vetoed',
+  'routes-changed',
+  'route-conflict',
+] as const;
+
+/** Something that happened on the pathwatch since its last report. */
+export const PathwatchEvent = Type.Object(
+  {
+    /** Chosen by the pathwatch: a report sent twice records its events once. */
+    id: Id,
+    kind: Type.Union(PATHWATCH_EVENT_KINDS.map((k) => Type.Literal(k))),
+    /** Where the traffic goes after it, as the route tables say. */
+    active_path: Type.Union([PathName, Type.Literal('unknown')]),
+    /** A switch: whether its routes were written and read back. */
+    ok: Type.Optional(Type.Boolean()),
+    duration_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400_000 })),
+    /** Why a switch failed, why a failover was refused, which routes point elsewhere. */
+    message: Type.Optional(Type.String({ maxLength: 2000 })),
+    at: Type.Integer({ ...EpochMs, description: 'epoch ms on the node' }),
+  },
+  closed,
+);
+export type PathwatchEvent = Static<typeof PathwatchEvent>;
+
+/** A pathwatch's own part of its report: which path carries the traffic, each path's health, the routes. */
+export const PathwatchReport = Type.Object(
+  {
+    active_path: Type.Union([PathName, Type.Literal('unknown')]),
+    primary: PathwatchPath,
+    /** Null without a backup watcher. */
+    backup: Type.Union([Type.Null(), PathwatchPath]),
+    /** Null until the route tables were read once. */
+    routes: Type.Union([
+      Type.Null(),
+      Type.Object(
+        {
+          ours: Type.Integer({ minimum: 0, maximum: 100_000 }),
+          missing: Type.Integer({ minimum: 0, maximum: 100_000 }),
+          conflicts: Type.Array(Type.String({ maxLength: 500 }), { maxItems: 50 }),
+        },
+        closed,
+      ),
+    ]),
+    healthy_rounds: Type.Integer({ minimum: 0 }),
+    failback_rounds: Type.Integer({ minimum: 1 }),
+    failovers: Type.Integer({ minimum: 0 }),
+    failbacks: Type.Integer({ minimum: 0 }),
+    events: Type.Array(PathwatchEvent, { maxItems: 32 }),
+  },
+  closed,
+);
+export type PathwatchReport = Static<typeof PathwatchReport>;
 
 export const Report = Type.Object(
   {
@@ -211,6 +285,8 @@ export const Report = Type.Object(
     /** The latest preflight (at start and on demand), sent once after it ran. */
     preflight: Type.Optional(PreflightResult),
     command_results: Type.Optional(Type.Array(CommandResult, { maxItems: 16 })),
+    /** Sent by `tandem pathwatch` (a node of a pathwatch site) in every report. */
+    pathwatch: Type.Optional(PathwatchReport),
   },
   closed,
 );
@@ -232,11 +308,7 @@ export const ReportAck = Type.Object({
 /** An operator command for one node of a site. */
 export const SiteCommand = Type.Object(
   {
-    command: Type.Union([
-      Type.Literal('switchover'),
-      Type.Literal('maintenance-on'),
-      Type.Literal('maintenance-off'),
-    ]),
+    command: Type.Union(OPERATOR_COMMANDS.map((c) => Type.Literal(c))),
     /** Which node; a switchover defaults to the active one. */
     role: Type.Optional(Role),
     /** How long to wait for the node's answer (bounded long poll). */
@@ -246,9 +318,7 @@ export const SiteCommand = Type.Object(
 );
 export type SiteCommand = Static<typeof SiteCommand>;
 
-export const CommandStatus = Type.Union(
-  ['pending', 'done', 'refused', 'failed', 'expired', 'offline'].map((s) => Type.Literal(s)),
-);
+export const CommandStatus = Type.Union(COMMAND_STATUSES.map((s) => Type.Literal(s)));
 export const CommandView = Type.Object({
   id: Id,
   site_id: Id,
@@ -257,6 +327,8 @@ export const CommandView = Type.Object({
   kind: CommandKindSchema,
   status: CommandStatus,
   reason: Type.Union([Type.Null(), Type.String()]),
+  /** The reason in plain words, with what to do. */
+  message: Type.Union([Type.Null(), Type.String()]),
   created_at: Type.Number(),
   done_at: Type.Union([Type.Null(), Type.Number()]),
 });
@@ -270,7 +342,7 @@ export type ApiTestRequest = Static<typeof ApiTestRequest>;
 const NodeApiTest = Type.Object({
   node_id: Id,
   /** offline: not heard within the stale time, so not asked; pending: asked, no answer yet. */
-  status: Type.Union(['ok', 'failed', 'offline', 'pending'].map((s) => Type.Literal(s))),
+  status: Type.Union(NODE_TEST_STATUSES.map((s) => Type.Literal(s))),
   checks: Type.Array(Type.Object({ ...PreflightCheck.properties, action: Type.String() })),
   at: Type.Union([Type.Null(), Type.Number()]),
 });
@@ -288,7 +360,7 @@ export const ApiTestView = Type.Object({
   prerequisites: Type.Array(
     Type.Object({
       check: Type.String(),
-      status: Type.Union(['ok', 'failed', 'unknown'].map((s) => Type.Literal(s))),
+      status: Type.Union((['ok', 'failed', 'unknown'] as const).map((s) => Type.Literal(s))),
       detail: Type.Optional(Type.String()),
       fix: Type.Optional(Type.String()),
     }),

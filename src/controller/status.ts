@@ -2,6 +2,7 @@
 // agents use, so that agent and controller never disagree on Ready.
 import { type NodeView, parseSemVer, readiness } from '../core/readiness.js';
 import type { ActiveNode, NodeState, Role } from '../core/types.js';
+import type { PathwatchReport, Report } from './schema.js';
 import type { NodeRow, SiteRow } from './store/tables.js';
 
 export interface StatusSettings {
@@ -23,10 +24,13 @@ export interface NodeStatus {
   readonly version: string | null;
   readonly wan_ok: boolean | null;
   readonly hears_peer: boolean | null;
-  readonly wan: unknown;
-  readonly indicators: unknown;
+  /** Each WAN probe's latest verdict, as reported (validated by the report's schema before it was stored). */
+  readonly wan: readonly { readonly name: string; readonly up: boolean }[] | null;
+  readonly indicators: Report['indicators'] | null;
   readonly last_keepalive_at: number | null;
-  readonly action_results: unknown;
+  readonly action_results: Report['action_results'] | null;
+  /** A pathwatch node's paths (up, loss, RTT), active path and routes; null on a pair's nodes. */
+  readonly pathwatch: Omit<PathwatchReport, 'events'> | null;
 }
 
 export interface SiteStatus {
@@ -81,8 +85,9 @@ export function nodeView(node: NodeRow | null, now_ms: number, settings: StatusS
   };
 }
 
-function parseJson(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
+/** A JSON column the report's schema validated before it was stored. */
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
 }
 
 export function nodeStatus(node: NodeRow, now_ms: number, settings: StatusSettings): NodeStatus {
@@ -98,11 +103,27 @@ export function nodeStatus(node: NodeRow, now_ms: number, settings: StatusSettin
     version: node.version,
     wan_ok: node.wan_ok === null ? null : node.wan_ok === 1,
     hears_peer: node.hears_peer === null ? null : node.hears_peer === 1,
-    wan: parseJson(node.wan),
-    indicators: parseJson(node.indicators),
+    wan: parseJson<Report['wan']>(node.wan),
+    indicators: parseJson<Report['indicators']>(node.indicators),
     last_keepalive_at: node.last_keepalive_at,
-    action_results: parseJson(node.action_results),
+    action_results: parseJson<Report['action_results']>(node.action_results),
+    pathwatch: parseJson<Omit<PathwatchReport, 'events'>>(node.pathwatch),
   };
+}
+
+/**
+ * A pathwatch site is Ready when it could fail over now: heard and running, the route tables read, no route
+ * pointing elsewhere (it would be left alone), and the backup path not known to be down.
+ */
+function pathwatchReady(node: NodeRow | null, pv: NodeView | null): boolean {
+  if (node === null || pv === null || pv.state !== 'active' || node.pathwatch === null) return false;
+  const pw = JSON.parse(node.pathwatch) as Omit<PathwatchReport, 'events'>;
+  return (
+    pw.active_path !== 'unknown' &&
+    pw.routes !== null &&
+    pw.routes.conflicts.length === 0 &&
+    pw.backup?.up !== false
+  );
 }
 
 export function siteStatus(
@@ -117,7 +138,11 @@ export function siteStatus(
   // HA off (the secondary removed, or never added): the primary runs alone and nobody expects a peer,
   // so the site is Ready when the primary is heard and active — never Not Ready for a missing peer.
   const r =
-    site.ha_enabled === 1 ? paired : { ...paired, ready: pv !== null && pv.state === 'active' && pv.wan_ok };
+    site.kind === 'pathwatch'
+      ? { ...paired, ready: pathwatchReady(primary, pv) }
+      : site.ha_enabled === 1
+        ? paired
+        : { ...paired, ready: pv !== null && pv.state === 'active' && pv.wan_ok };
   return {
     site_id: site.id,
     name: site.name,

@@ -13,6 +13,8 @@ export interface WatcherOptions {
   readonly routes: readonly PathRoutes[];
   /** Monotonic ms; injected so that tests and the bench can read the machine's time. */
   readonly now?: () => number;
+  /** Every event, after it is logged (the controller reports take the switches from here). */
+  readonly onEvent?: (event: PathEvent) => void;
 }
 
 export interface PathStatus {
@@ -107,6 +109,7 @@ export class Watcher {
     switch (e.kind) {
       case 'event':
         this.#logEvent(e.event);
+        this.#o.onEvent?.(e.event);
         return;
       case 'observe':
         this.#track(this.#observe());
@@ -136,11 +139,13 @@ export class Watcher {
     const outcome = await runAll(this.#o.routes, op === 'failover' ? 'claim' : 'release', { deadline_ms });
     // The reading after the writes is what the machine adopts: partial successes included.
     const read = await viewAll(this.#o.routes, { deadline_ms });
-    this.metrics.switched(op, outcome.ok, (performance.now() - started) / 1000);
+    const duration_ms = performance.now() - started;
+    this.metrics.switched(op, outcome.ok, duration_ms / 1000);
     this.feed({
       kind: 'switched',
       op,
       ok: outcome.ok,
+      duration_ms,
       routes: 'view' in read ? read.view : null,
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
     });

@@ -242,7 +242,8 @@ export function pairSection(site: SiteView, changed: Changed): HTMLElement {
   const admin = session.admin;
   const panel = shownToken?.site_id === site.id ? tokenPanel(changed) : null;
   let body: HTMLElement | null = null;
-  if (admin && site.nodes.secondary === null && site.nodes.primary !== null)
+  // A pathwatch runs alone by design: the controller refuses a secondary.
+  if (admin && site.nodes.secondary === null && site.nodes.primary !== null && site.kind !== 'pathwatch')
     body = addSecondaryForm(site, changed);
   else if (admin && site.nodes.secondary !== null) body = removeSecondary(site, changed);
   if (panel === null && body === null) return h('div', {});

@@ -291,6 +291,34 @@ for (const kind of STORES) {
       assert.equal((await events('drift-repaired')).length, 1);
     });
 
+    test('a preflight with every verdict an agent gives is stored and shown on the site (none refused by the schema)', async () => {
+      const statuses = [
+        'ok',
+        'cannot-authenticate',
+        'missing-permission',
+        'wrong-id',
+        'wrong-setting',
+        'unreachable',
+        'error',
+      ] as const;
+      const preflight = {
+        at: clock.now(),
+        actions: [
+          {
+            action: 'fip',
+            kind: 'azure-floating-ip',
+            checks: statuses.map((status) => ({ check: status, status })),
+          },
+        ],
+      };
+      await send('primary', { state: 'active', preflight });
+      const site = await h.api('GET', `/api/v1/sites/${s.site_id}`);
+      const stored = site.body.nodes.primary.preflight.actions[0].checks.map(
+        (c: { status: string }) => c.status,
+      );
+      assert.deepEqual(stored, [...statuses]);
+    });
+
     test('events are filtered by type, node and time and paged newest first', async () => {
       for (let i = 0; i < 6; i++) {
         clock.advance(1000);

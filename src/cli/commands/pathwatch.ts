@@ -37,7 +37,15 @@ export function registerPathwatch(program: Command): void {
         base: { pathwatch: cfg.name },
         ...logOptions(cfg.log_format),
       });
-      const watcher = new Watcher(cfg, { log, routes: await createPathRoutes(cfg.routes) });
+      const reports =
+        cfg.controller === null
+          ? null
+          : (await import('../../agent/pathwatch-reporting.js')).pathwatchReporting(cfg.controller, log);
+      const watcher = new Watcher(cfg, {
+        log,
+        routes: await createPathRoutes(cfg.routes, { azure: { log } }),
+        ...(reports ? { onEvent: (ev) => reports.event(ev) } : {}),
+      });
       const { registerRuntimeMetrics } = await import('../../obs/runtime-metrics.js');
       registerRuntimeMetrics(watcher.metrics.registry);
       let server: Awaited<ReturnType<typeof serveStatus>>;
@@ -56,11 +64,14 @@ export function registerPathwatch(program: Command): void {
         return;
       }
       log.info({ config: opts.config, status: `${cfg.status.host}:${cfg.status.port}` }, 'pathwatch started');
+      // Reporting first: the watcher's first events (the route reading) find it listening.
+      reports?.start(() => watcher.status());
       watcher.start();
       const stop = (signal: string): void => {
         log.info({ signal }, 'signal');
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
         server.close();
+        reports?.close();
         void watcher.stop().then(() => process.exit(0));
       };
       process.once('SIGTERM', () => stop('SIGTERM'));

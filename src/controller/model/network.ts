@@ -112,7 +112,12 @@ export function validateNetwork(net: SiteNet): void {
 }
 
 export interface NetworkView {
-  readonly native: readonly { role: string; subnet: string; local_ip: string; gateway: string }[];
+  readonly native: readonly {
+    role: 'primary' | 'secondary';
+    subnet: string;
+    local_ip: string;
+    gateway: string;
+  }[];
   readonly routed: readonly { id: string | null; name: string; subnet: string; gateway: string | null }[];
   /** Whose native gateway the routed ranges use now. */
   readonly routed_via: 'primary' | 'secondary' | null;
