@@ -3,6 +3,7 @@
 // intent that arrived meanwhile runs next (claim, release, claim ⇒ one more claim).
 import type { Logger } from 'pino';
 import type { Action, ActionError, ActionProgress, ActionResult } from '../actions/types.js';
+import { labelValue } from '../obs/runtime-metrics.js';
 import type { AgentMetrics } from './metrics.js';
 
 export type Verb = 'claim' | 'release';
@@ -43,6 +44,7 @@ function slotOf(action: Action): Slot {
     phases: [],
     started_ms: 0,
     done: Promise.resolve(),
+    claimed_ms: null,
   };
 }
 
@@ -58,6 +60,8 @@ interface Slot {
   phases: ActionProgress[];
   started_ms: number;
   done: Promise<void>;
+  /** When the latest claim was asked for (monotonic ms): its latency counts from there, queueing included. */
+  claimed_ms: number | null;
 }
 
 export class ActionRunner {
@@ -93,7 +97,9 @@ export class ActionRunner {
   }
 
   intend(verb: Verb): void {
+    const now_ms = performance.now();
     for (const slot of this.#slots) {
+      if (verb === 'claim') slot.claimed_ms = now_ms;
       if (slot.running !== null) {
         slot.pending = verb;
         continue;
@@ -174,7 +180,7 @@ export class ActionRunner {
     };
     slot.phases = [];
     slot.last = outcome;
-    this.#record(outcome);
+    this.#record(outcome, verb === 'claim' ? this.#claimLatency(slot, result.ok) : undefined);
     this.#onOutcome?.(outcome);
     return outcome;
   }
@@ -210,7 +216,17 @@ export class ActionRunner {
       }));
   }
 
-  #record(o: ActionOutcome): void {
+  /** From the claim's intent to its end state, when it succeeded (ms, 0.01 precision). */
+  #claimLatency(slot: Slot, ok: boolean): number | undefined {
+    const since = slot.claimed_ms;
+    slot.claimed_ms = null;
+    if (!ok || since === null) return undefined;
+    const ms = performance.now() - since;
+    this.#metrics.claimLatency.observe({ action: labelValue(slot.action.name) }, ms / 1000);
+    return Math.round(ms * 100) / 100;
+  }
+
+  #record(o: ActionOutcome, claim_ms: number | undefined): void {
     this.#metrics.actionDone({
       action: o.action,
       verb: o.verb,
@@ -218,7 +234,12 @@ export class ActionRunner {
       duration_ms: o.duration_ms,
       code: o.error?.code ?? null,
     });
-    if (o.ok) this.#log.info({ action: o.action, verb: o.verb, duration_ms: o.duration_ms }, 'action done');
+    const latency = claim_ms === undefined ? {} : { claim_ms };
+    if (o.ok)
+      this.#log.info(
+        { action: o.action, verb: o.verb, duration_ms: o.duration_ms, ...latency },
+        'action done',
+      );
     else {
       this.#log.error(
         { action: o.action, verb: o.verb, duration_ms: o.duration_ms, error: o.error },

@@ -166,6 +166,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       max_clock_skew_ms: cfg.max_clock_skew_ms,
       metrics,
       log,
+      onPathDeaf: (path, deaf) => push({ kind: 'path-deaf', path, deaf }),
     },
     // Keepalives heard before the core starts are dropped: the core's first input must be `start`.
     (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
@@ -231,6 +232,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     monitors = next.monitors.map(
       (spec) => keptMonitors.find((m) => sameSpec(m.spec, spec)) ?? startMonitor(plugins, spec, onReading),
     );
+    const dropped = actions.filter((a) => !next.actions.some((spec) => sameSpec(spec, a.spec)));
     actions = next.actions.map(
       (spec) =>
         actions.find((a) => sameSpec(a.spec, spec)) ?? { spec, action: plugins.createAction(spec, hooks) },
@@ -241,6 +243,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       holding,
       next.action_deadline_ms,
     );
+    // A dropped action lets go of its clients and armed processes once its release has run.
+    void runner.idle(next.action_deadline_ms).then(() => {
+      for (const a of dropped) a.action.close?.();
+    });
     transport.reconfigure({
       key: next.pair_key,
       next_key: next.pair_key_next,
@@ -276,6 +282,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     started.stop();
     notifyChange(notifier, { from: started.status().state, to: 'stopped', reason: 'agent stopping' }, log);
     await notifier?.drain(NOTIFY_AT_STOP_MS);
+    for (const action of runner.actions) action.close?.();
     await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.monitor.stop())]);
     log.info('stopped');
   };
