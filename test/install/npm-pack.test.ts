@@ -1,0 +1,117 @@
+// The npm tarball: `npm pack` ships the built dist/ (TypeBox and yaml bundles included), the bin, the units
+// and examples, and nothing of the sources, tests or tools; unpacked where `npm install -g --prefix` puts a
+// package, its `tandem` runs `--version` and `agent --check`.
+//
+// Its dependencies come from this checkout's node_modules (linked beside it): the suite runs without a
+// registry (network stays on loopback), and a real `npm install -g` would fetch ~200 packages.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'tandem-pack-test-'));
+const PKG = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  scripts: Record<string, string>;
+  files: string[];
+};
+
+let files: string[] = [];
+let tarball = '';
+before(() => {
+  assert.ok(existsSync(join(ROOT, 'dist/cli/main.js')), 'dist/ is missing: run `npm run build` first');
+  // --ignore-scripts: the prepack build (a clean tsc run) takes a minute; dist/ is built by the set-up.
+  const packed = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  assert.equal(packed.status, 0, packed.stderr);
+  const info = JSON.parse(packed.stdout) as { filename: string; files: { path: string }[] }[];
+  files = info[0]!.files.map((f) => f.path);
+  tarball = join(dir, info[0]!.filename);
+});
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('the npm tarball', () => {
+  test('a clean build before packing: prepack empties dist/ and builds', () => {
+    assert.equal(PKG.scripts.prepack, 'rm -rf dist && npm run build');
+    assert.match(PKG.scripts.build!, /^tsc -p tsconfig\.json && node scripts\/build-vendor\.js && /);
+  });
+
+  test('holds the runtime files and nothing else', () => {
+    for (const f of [
+      'package.json',
+      'README.md',
+      'bin/tandem.js',
+      'dist/cli/main.js',
+      'dist/agent/run.js',
+      'dist/vendor/typebox/index.js',
+      'dist/vendor/typebox/value.js',
+      'dist/vendor/yaml/index.js',
+      'dist/web/index.html',
+      'deploy/systemd/tandem-agent@.service',
+      'deploy/systemd/tandem-controller.service',
+      'examples/node.yaml',
+    ])
+      assert.ok(files.includes(f), `${f} is packed`);
+    const stray = files.filter(
+      (f) => /^(src|test|bench|scripts|standby|node_modules)\//.test(f) || f.endsWith('.map'),
+    );
+    assert.deepEqual(stray, []);
+    // The compiled modules import the bundles, never the many-file packages (start-up time).
+    const config = readFileSync(join(ROOT, 'dist/agent/config.js'), 'utf8');
+    assert.match(config, /from '\.\.\/vendor\/typebox\/value\.js'/);
+    assert.match(config, /from '\.\.\/vendor\/yaml\/index\.js'/);
+  });
+
+  test('unpacked in a global prefix, `tandem --version` and `tandem agent --check` run', () => {
+    const prefix = join(dir, 'prefix');
+    const pkgDir = join(prefix, 'lib', 'node_modules', 'tandem');
+    mkdirSync(pkgDir, { recursive: true });
+    const untar = spawnSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1']);
+    assert.equal(untar.status, 0, String(untar.stderr));
+    symlinkSync(join(ROOT, 'node_modules'), join(pkgDir, 'node_modules'));
+    mkdirSync(join(prefix, 'bin'));
+    symlinkSync('../lib/node_modules/tandem/bin/tandem.js', join(prefix, 'bin', 'tandem'));
+    const tandem = join(prefix, 'bin', 'tandem');
+
+    const version = spawnSync(tandem, ['--version'], { encoding: 'utf8' });
+    assert.equal(version.status, 0, version.stderr);
+    assert.equal(version.stdout.trim(), PKG.version);
+
+    const etc = join(dir, 'etc');
+    mkdirSync(etc);
+    cpSync(join(pkgDir, 'examples', 'node.yaml'), join(etc, 'node.yaml'));
+    const yaml = readFileSync(join(etc, 'node.yaml'), 'utf8')
+      .replaceAll('/etc/tandem/pair.key', 'pair.key')
+      .replaceAll('/var/lib/tandem/admin.token', 'admin.token');
+    writeFileSync(join(etc, 'node.yaml'), yaml);
+    writeFileSync(join(etc, 'pair.key'), randomBytes(32).toString('base64'), { mode: 0o600 });
+    const check = spawnSync(tandem, ['agent', '--config', join(etc, 'node.yaml'), '--check'], {
+      encoding: 'utf8',
+    });
+    assert.equal(check.status, 0, check.stderr);
+    assert.equal(
+      check.stdout,
+      `${join(etc, 'node.yaml')}: OK (pair edge-1, node fw-a, 2 path(s), 1 monitor(s), 1 action(s))\n`,
+    );
+
+    const bad = spawnSync(tandem, ['agent', '--config', join(etc, 'missing.yaml'), '--check'], {
+      encoding: 'utf8',
+    });
+    assert.equal(bad.status, 2);
+  });
+});
