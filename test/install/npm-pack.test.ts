@@ -51,6 +51,12 @@ describe('the npm tarball', () => {
     assert.match(PKG.scripts.build!, /^tsc -p tsconfig\.json && node scripts\/build-vendor\.js && /);
   });
 
+  test('the lock agrees with package.json: the set-up runs npm ci, which never rewrites it', () => {
+    const ci = spawnSync('npm', ['ci', '--dry-run', '--no-audit', '--no-fund'], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(ci.status, 0, ci.stderr);
+    assert.match(readFileSync(join(ROOT, 'scripts/setup.sh'), 'utf8'), /^  npm ci /m);
+  });
+
   test('holds the runtime files and nothing else', () => {
     for (const f of [
       'package.json',
