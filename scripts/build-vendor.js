@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Bundles TypeBox and yaml into dist/vendor/ and points the compiled modules at the bundles. Why: TypeBox
-// ships as ~250 small ES modules and yaml as ~70 CommonJS files, and Node's loaders pay per file; on a loaded
-// host that was most of `tandem agent --check` (goal: 300 ms in all). One bundle each loads in a tenth of it.
+// Bundles TypeBox, yaml, commander and ipaddr.js into dist/vendor/ and points the compiled modules at the
+// bundles. Why: TypeBox ships as ~250 small ES modules, yaml as ~70 CommonJS files, and an ES import of a
+// CommonJS package makes Node lex its source for export names; the loaders pay per file, and on a loaded host
+// that was most of `tandem agent --check` (goal: 300 ms in all). One bundle each loads in a fraction of it.
 // Same code, same versions (package-lock), only fewer files; the source and tests keep importing the packages.
 // yaml's ES build (its "browser" folder) is plain ES2020 that also runs on Node: Buffer is used when present.
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,14 @@ const dist = join(root, 'dist');
 const modulesDir = join(root, 'node_modules');
 const typebox = join(modulesDir, '@sinclair', 'typebox', 'build', 'esm');
 
-/** Each bundle: its folder under dist/vendor/, and per package specifier the source imports, its entry. */
+/** esbuild turns the require() calls of CommonJS code into a shim that needs a `require` in scope. */
+const REQUIRE_BANNER =
+  "import { createRequire as vendorRequire } from 'node:module';\nconst require = vendorRequire(import.meta.url);";
+
+/**
+ * Each bundle: its folder under dist/vendor/, per package specifier the source imports its entry, and whether
+ * it holds CommonJS code (then it gets `require`).
+ */
 const BUNDLES = [
   {
     dir: 'typebox',
@@ -21,10 +29,23 @@ const BUNDLES = [
       '@sinclair/typebox': { name: 'index', file: join(typebox, 'index.mjs') },
       '@sinclair/typebox/value': { name: 'value', file: join(typebox, 'value', 'index.mjs') },
     },
+    cjs: false,
   },
   {
     dir: 'yaml',
     entries: { yaml: { name: 'index', file: join(modulesDir, 'yaml', 'browser', 'index.js') } },
+    cjs: false,
+  },
+  // commander's own ES wrapper (esm.mjs) gives the named exports; ipaddr.js is imported as a default.
+  {
+    dir: 'commander',
+    entries: { commander: { name: 'index', file: join(modulesDir, 'commander', 'esm.mjs') } },
+    cjs: true,
+  },
+  {
+    dir: 'ipaddr',
+    entries: { 'ipaddr.js': { name: 'index', file: join(modulesDir, 'ipaddr.js', 'lib', 'ipaddr.js') } },
+    cjs: true,
   },
 ];
 
@@ -44,6 +65,7 @@ for (const b of BUNDLES) {
     outdir: out,
     legalComments: 'inline',
     logLevel: 'warning',
+    ...(b.cjs ? { banner: { js: REQUIRE_BANNER } } : {}),
   });
   for (const [spec, e] of Object.entries(b.entries)) target.set(spec, join(out, `${e.name}.js`));
 }
@@ -57,9 +79,10 @@ function* modules(dir) {
   }
 }
 
-// tsc writes `from 'yaml'` verbatim (type-only imports are already gone); only quoted
-// specifiers in import/export statements are rewritten, so a string in the code cannot be touched by chance.
-const pattern = /(\bfrom\s*|\bimport\s*\(\s*)(['"])(@sinclair\/typebox(?:\/value)?|yaml)\2/g;
+// tsc writes `from 'yaml'` verbatim (type-only imports are already gone); only quoted specifiers in
+// import/export statements and import() calls are rewritten, so a string in the code cannot be touched by chance.
+const escaped = [...target.keys()].map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+const pattern = new RegExp(`(\\bfrom\\s*|\\bimport\\s*\\(\\s*)(['"])(${escaped.join('|')})\\2`, 'g');
 let rewritten = 0;
 for (const file of modules(dist)) {
   const text = readFileSync(file, 'utf8');

@@ -67,6 +67,8 @@ describe('the npm tarball', () => {
       'dist/vendor/typebox/index.js',
       'dist/vendor/typebox/value.js',
       'dist/vendor/yaml/index.js',
+      'dist/vendor/commander/index.js',
+      'dist/vendor/ipaddr/index.js',
       'dist/web/index.html',
       'deploy/systemd/tandem-agent@.service',
       'deploy/systemd/tandem-controller.service',
