@@ -90,7 +90,7 @@ test('http probe fails on a 503 by default and passes when 503 is the expected s
     name: 'h',
     url,
     interval_ms: 100,
-    timeout_ms: 500,
+    timeout_ms: 3000, // generous: a loaded host must not turn the 503 into a timeout
   });
   const lenient = runMonitorIn(lan.host('node').ns, {
     kind: 'http',
@@ -98,7 +98,7 @@ test('http probe fails on a 503 by default and passes when 503 is the expected s
     url,
     expect_status: [503],
     interval_ms: 100,
-    timeout_ms: 500,
+    timeout_ms: 3000, // generous: a loaded host must not turn the 503 into a timeout
   });
   try {
     const a = await strict.waitFor((x) => x.kind === 'wan-probe', 15_000);

@@ -89,7 +89,8 @@ describe('aws-eni', () => {
   it('gives up at the deadline when the detach never completes', async () => {
     sim.state.aws.data.detach_delay_ms = 60_000;
     const b = driver(sim, 'node-b', eniSpec('b'));
-    const result = await b.claim({ deadline_ms: 1000 });
+    // A deadline long enough for the calls themselves on a loaded host, far shorter than the detach.
+    const result = await b.claim({ deadline_ms: 4000 });
     assert.equal(result.ok ? '' : result.error.code, 'AWS_NOT_CONFIRMED');
     assert.match(result.ok ? '' : result.error.message, /not available/);
     b.close();
