@@ -52,9 +52,12 @@ describe('the npm tarball', () => {
   });
 
   test('the lock agrees with package.json: the set-up runs npm ci, which never rewrites it', () => {
-    const ci = spawnSync('npm', ['ci', '--dry-run', '--no-audit', '--no-fund'], { cwd: ROOT, encoding: 'utf8' });
+    const ci = spawnSync('npm', ['ci', '--dry-run', '--no-audit', '--no-fund'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
     assert.equal(ci.status, 0, ci.stderr);
-    assert.match(readFileSync(join(ROOT, 'scripts/setup.sh'), 'utf8'), /^  npm ci /m);
+    assert.match(readFileSync(join(ROOT, 'scripts/setup.sh'), 'utf8'), /^ {2}npm ci /m);
   });
 
   test('holds the runtime files and nothing else', () => {
