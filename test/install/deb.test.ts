@@ -95,6 +95,35 @@ describe('the Debian package', () => {
     assert.equal(check.status, 0, check.stderr);
     assert.match(check.stdout, /node\.yaml: OK \(pair edge-1, node fw-a/);
 
+    // What the agent writes must go where the unit lets it write: /etc/tandem is not the tandem user's.
+    const managed = join('/etc/tandem', 'managed.yaml');
+    const base = readFileSync('/etc/tandem/node.yaml', 'utf8');
+    const asAgent = (yaml: string) => {
+      writeFileSync(managed, yaml, { mode: 0o640 });
+      execFileSync('chgrp', ['tandem', managed]);
+      return sh('runuser', ['-u', 'tandem', '--', 'tandem', 'agent', '--config', managed, '--check'], {
+        env: { ...process.env, ENROLL: 'token' },
+      });
+    };
+    const controller =
+      'controller_url: https://controller.example\ncontroller_enrollment_token_env: ENROLL\n';
+    const inEtc = asAgent(
+      `${base.replace('/var/lib/tandem/admin.token', '/etc/tandem/admin.token')}${controller}`,
+    );
+    assert.equal(inEtc.status, 2, inEtc.stdout);
+    assert.match(
+      inEtc.stderr,
+      /controller_url: expected the credential's directory to be writable .*\/etc\/tandem is not/,
+    );
+    assert.match(
+      inEtc.stderr,
+      /status\.admin_token_file: expected a writable directory .*\/etc\/tandem is not/,
+    );
+    const inState = asAgent(
+      `${base}${controller}controller_credential_file: /var/lib/tandem/fw-a.credential.json\n`,
+    );
+    assert.equal(inState.status, 0, inState.stderr);
+
     // The heavy dependencies load from /usr/lib/tandem: the cloud SDKs and the controller's native SQLite.
     const sdks = sh(
       '/usr/bin/node',
