@@ -1,25 +1,15 @@
-// The npm tarball: `npm pack` ships the built dist/ (TypeBox and yaml bundles included), the bin, the units
-// and examples, and nothing of the sources, tests or tools; unpacked where `npm install -g --prefix` puts a
-// package, its `tandem` runs `--version` and `agent --check`.
-//
-// Its dependencies come from this checkout's node_modules (linked beside it): the suite runs without a
-// registry (network stays on loopback), and a real `npm install -g` would fetch ~200 packages.
+// The npm tarball: `npm pack` ships the built dist/ (the vendored bundles included), the bin, the units and
+// examples, and nothing of the sources, tests or tools; `npm install -g --prefix` installs it and its
+// `tandem` runs `--version` and `agent --check`. The dependencies come from a registry on loopback that
+// serves this checkout's node_modules (test/helpers/registry.ts): npm's real install, no network.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import {
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { serveModules } from '../helpers/registry.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tandem-pack-test-'));
@@ -88,25 +78,47 @@ describe('the npm tarball', () => {
     assert.match(config, /from '\.\.\/vendor\/yaml\/index\.js'/);
   });
 
-  test('unpacked in a global prefix, `tandem --version` and `tandem agent --check` run', () => {
+  test('npm install -g --prefix installs it (dependencies from a loopback registry); tandem --version and agent --check run', async () => {
+    const registry = await serveModules(join(ROOT, 'node_modules'));
     const prefix = join(dir, 'prefix');
-    const pkgDir = join(prefix, 'lib', 'node_modules', 'tandem');
-    mkdirSync(pkgDir, { recursive: true });
-    const untar = spawnSync('tar', ['-xzf', tarball, '-C', pkgDir, '--strip-components=1']);
-    assert.equal(untar.status, 0, String(untar.stderr));
-    symlinkSync(join(ROOT, 'node_modules'), join(pkgDir, 'node_modules'));
-    mkdirSync(join(prefix, 'bin'));
-    symlinkSync('../lib/node_modules/tandem/bin/tandem.js', join(prefix, 'bin', 'tandem'));
+    try {
+      // --ignore-scripts: better-sqlite3's install script would download a prebuilt binary; the registry
+      // serves the one this checkout built.
+      // Asynchronous: the registry answers from this very process, so its event loop must keep running.
+      const install = await npm(
+        [
+          'install',
+          '-g',
+          '--prefix',
+          prefix,
+          '--registry',
+          registry.url,
+          '--cache',
+          join(dir, 'cache'),
+          '--ignore-scripts',
+          '--no-audit',
+          '--no-fund',
+          '--loglevel=error',
+          tarball,
+        ],
+        dir,
+      );
+      assert.equal(install.code, 0, install.stderr);
+      // npm really resolved the dependencies through the registry, the heavy ones included.
+      for (const name of ['commander', 'pino', '@aws-sdk/client-ec2', 'better-sqlite3'])
+        assert.ok(registry.served.has(name), name);
+    } finally {
+      await registry.close();
+    }
     const tandem = join(prefix, 'bin', 'tandem');
-
     const version = spawnSync(tandem, ['--version'], { encoding: 'utf8' });
     assert.equal(version.status, 0, version.stderr);
     assert.equal(version.stdout.trim(), PKG.version);
 
+    const pkgDir = join(prefix, 'lib', 'node_modules', 'tandem');
     const etc = join(dir, 'etc');
     mkdirSync(etc);
-    cpSync(join(pkgDir, 'examples', 'node.yaml'), join(etc, 'node.yaml'));
-    const yaml = readFileSync(join(etc, 'node.yaml'), 'utf8')
+    const yaml = readFileSync(join(pkgDir, 'examples', 'node.yaml'), 'utf8')
       .replaceAll('/etc/tandem/pair.key', 'pair.key')
       .replaceAll('/var/lib/tandem/admin.token', 'admin.token');
     writeFileSync(join(etc, 'node.yaml'), yaml);
@@ -119,10 +131,17 @@ describe('the npm tarball', () => {
       check.stdout,
       `${join(etc, 'node.yaml')}: OK (pair edge-1, node fw-a, 2 path(s), 1 monitor(s), 1 action(s))\n`,
     );
-
     const bad = spawnSync(tandem, ['agent', '--config', join(etc, 'missing.yaml'), '--check'], {
       encoding: 'utf8',
     });
     assert.equal(bad.status, 2);
   });
 });
+
+function npm(args: readonly string[], cwd: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('npm', args, { cwd, encoding: 'utf8', maxBuffer: 16 << 20 }, (err, _stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: unknown }).code ?? 1) : 0, stderr });
+    });
+  });
+}
