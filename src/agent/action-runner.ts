@@ -135,8 +135,7 @@ export class ActionRunner {
       };
     }
     slot.controller = null;
-    if (slot.progress !== null)
-      this.#metrics.actionInFlight.remove({ action: action.name, verb, phase: slot.progress.phase });
+    if (slot.progress !== null) this.#metrics.actionPhase(action.name, verb, null, 0);
     slot.progress = null;
     const outcome: ActionOutcome = {
       action: action.name,
@@ -156,10 +155,8 @@ export class ActionRunner {
   /** Progress of a long verb: logged, on /status and as a gauge. Never awaited by the driver. */
   #progress(slot: Slot, verb: Verb, p: ActionProgress): void {
     const name = slot.action.name;
-    if (slot.progress !== null && slot.progress.phase !== p.phase)
-      this.#metrics.actionInFlight.remove({ action: name, verb, phase: slot.progress.phase });
     slot.progress = p;
-    this.#metrics.actionInFlight.set({ action: name, verb, phase: p.phase }, p.elapsed_ms / 1000);
+    this.#metrics.actionPhase(name, verb, p.phase, p.elapsed_ms);
     this.#log.info(
       { action: name, verb, phase: p.phase, elapsed_ms: Math.round(p.elapsed_ms), detail: p.detail },
       'action progress',
@@ -167,13 +164,15 @@ export class ActionRunner {
   }
 
   #record(o: ActionOutcome): void {
-    this.#metrics.actionDuration.observe(
-      { action: o.action, verb: o.verb, outcome: o.ok ? 'ok' : 'failed' },
-      o.duration_ms / 1000,
-    );
+    this.#metrics.actionDone({
+      action: o.action,
+      verb: o.verb,
+      ok: o.ok,
+      duration_ms: o.duration_ms,
+      code: o.error?.code ?? null,
+    });
     if (o.ok) this.#log.info({ action: o.action, verb: o.verb, duration_ms: o.duration_ms }, 'action done');
     else {
-      this.#metrics.actionFailures.inc({ action: o.action, verb: o.verb, code: o.error?.code ?? 'UNKNOWN' });
       this.#log.error(
         { action: o.action, verb: o.verb, duration_ms: o.duration_ms, error: o.error },
         'action failed',

@@ -1,5 +1,6 @@
 // The agent's YAML config, declared once: this schema is the type, the validator and the documented shape.
 import { type Static, Type } from '@sinclair/typebox';
+import { LogFormatSchema } from '../obs/log-format.js';
 
 export const DEFAULT_PORT = 20480;
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20481';
@@ -318,6 +319,8 @@ export const AgentConfigSchema = Type.Object(
         { default: 'info' },
       ),
     ),
+    /** ISO timestamps and level names in the JSON log lines (docs/agent.md). */
+    log_format: Type.Optional(LogFormatSchema),
   },
   { additionalProperties: false },
 );

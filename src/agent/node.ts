@@ -13,12 +13,12 @@ import {
   parseSemVer,
   type Readiness,
 } from '../core/index.js';
-import type { Monitor } from '../monitors/types.js';
+import type { Monitor, Reading } from '../monitors/types.js';
 import { nodeIdOf } from '../wire/index.js';
 import { type ActionOutcome, ActionRunner } from './action-runner.js';
 import type { AgentConfig, ConfigIssue } from './config.js';
 import type { PluginSpec } from './config-schema.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Inventory } from './metrics.js';
 import { raisePriority } from './priority.js';
 import { Readings } from './readings.js';
 import { reloadIssues, sameSpec } from './reload.js';
@@ -132,7 +132,16 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
   // Before anything else: a VIP left by a killed predecessor would answer ARP next to the real owner.
   await plugins.removeStaleClaims?.(cfg.actions, log);
 
-  const metrics = createMetrics(() => silenceSeconds(shell, clock));
+  const started_ms = clock.now_ms();
+  const metrics = createMetrics(
+    {
+      status: () => shell?.status() ?? null,
+      inState_ms: () => shell?.inState_ms() ?? 0,
+      peerSilence: () => silenceSeconds(shell, clock, started_ms),
+    },
+    inventoryOf(cfg, actions, monitors),
+    { runtime: true },
+  );
   const runner = new ActionRunner(
     actions.map((a) => a.action),
     cfg.action_deadline_ms,
@@ -157,7 +166,11 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
   );
   const readings = new Readings(cfg.ha_port_monitor, push);
-  for (const m of monitors) m.monitor.start((r) => readings.onReading(r));
+  const onReading = (r: Reading): void => {
+    metrics.monitorReading(r.name, r.kind === 'link' ? r.up : r.ok);
+    readings.onReading(r);
+  };
+  for (const m of monitors) m.monitor.start(onReading);
   let current = cfg;
   let notifier = notifierOf(cfg);
 
@@ -211,7 +224,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       readings.forget(m.monitor.name);
     }
     monitors = next.monitors.map(
-      (spec) => keptMonitors.find((m) => sameSpec(m.spec, spec)) ?? startMonitor(plugins, spec, readings),
+      (spec) => keptMonitors.find((m) => sameSpec(m.spec, spec)) ?? startMonitor(plugins, spec, onReading),
     );
     actions = next.actions.map(
       (spec) =>
@@ -231,6 +244,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       max_clock_skew_ms: next.max_clock_skew_ms,
     });
     notifier = notifierOf(next);
+    metrics.inventory(inventoryOf(next, actions, monitors));
     log.level = next.log_level;
     started.input({ kind: 'reconfigure', config: coreConfigOf(next) });
     current = next;
@@ -287,11 +301,24 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
 function startMonitor(
   plugins: Plugins,
   spec: PluginSpec,
-  readings: Readings,
+  onReading: (r: Reading) => void,
 ): { spec: PluginSpec; monitor: Monitor } {
   const monitor = plugins.createMonitor(spec);
-  monitor.start((r) => readings.onReading(r));
+  monitor.start(onReading);
   return { spec, monitor };
+}
+
+/** The names the metrics initialise at zero: paths, actions and monitors as they run now. */
+function inventoryOf(
+  cfg: AgentConfig,
+  actions: readonly { action: Action }[],
+  monitors: readonly { spec: PluginSpec; monitor: Monitor }[],
+): Inventory {
+  return {
+    paths: cfg.paths.map((p) => p.name),
+    actions: actions.map((a) => a.action.name),
+    monitors: monitors.map((m) => ({ name: m.monitor.name, kind: m.spec.kind })),
+  };
 }
 
 function notifierOf(cfg: AgentConfig): Notifier | null {
@@ -362,12 +389,13 @@ function readinessReasons(r: Readiness | null, authFailing: boolean): string[] {
   return out;
 }
 
-function silenceSeconds(shell: Shell | null, clock: Clock): Record<string, number | null> {
+/** Never heard counts from our start, so that "silent for more than N s" also fires for a peer never seen. */
+function silenceSeconds(shell: Shell | null, clock: Clock, started_ms: number): Record<string, number> {
   if (shell === null) return {};
   const now = clock.now_ms();
-  const out: Record<string, number | null> = {};
+  const out: Record<string, number> = {};
   for (const [path, at] of Object.entries(shell.status().peer.last_seen_ms))
-    out[path] = at === null ? null : (now - at) / 1000;
+    out[path] = (now - (at ?? started_ms)) / 1000;
   return out;
 }
 

@@ -14,6 +14,8 @@ const RESTART_KEYS = [
   'ha_port_monitor',
   'nice',
   'realtime_priority',
+  // pino fixes its time and level writers when the logger is made.
+  'log_format',
 ] as const satisfies readonly (keyof AgentConfig)[];
 
 export function reloadIssues(running: AgentConfig, next: AgentConfig): ConfigIssue[] {

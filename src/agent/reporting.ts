@@ -33,11 +33,10 @@ export interface ControllerSettings {
   readonly settle_ms: number;
 }
 
-/** What a report reads from the running node when it is due. */
+/** What a report reads from the running node when it is due: an agent's (reportOf) or a pathwatch's. */
 export interface ReportSource {
-  readonly status: NodeStatus;
-  readonly readiness: Readiness | null;
-  readonly wan: readonly { name: string; up: boolean }[];
+  /** The node's facts; the results since the last report are added to it. */
+  readonly report: Omit<NodeReport, 'action_results'>;
   readonly settings: SettingsState | undefined;
 }
 
@@ -99,7 +98,7 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
       ...(preflight !== undefined ? { preflight } : {}),
       ...(commands.length > 0 ? { command_results: commands } : {}),
     };
-    client.report({ ...reportOf(src.status, src.readiness, src.wan, actions), ...extras });
+    client.report({ ...src.report, action_results: actions, ...extras });
     actions = [];
     commands = [];
     preflight = undefined;

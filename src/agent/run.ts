@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { type Logger, pino } from 'pino';
 import type { CommandResult, PendingCommand, SettingsState } from '../controller/schema.js';
 import type { AdminCommand } from '../core/index.js';
+import { logOptions } from '../obs/log.js';
 import { type AgentConfig, ConfigError, type LoadOptions } from './config.js';
 import {
   type Effective,
@@ -20,7 +21,7 @@ import {
 } from './managed.js';
 import { type RunningAgent, startAgent } from './node.js';
 import { agentValidators, loadAgentPlugins } from './plugins.js';
-import { type ControllerReporting, controllerReporting } from './reporting.js';
+import { type ControllerReporting, controllerReporting, reportOf } from './reporting.js';
 
 export interface RunOptions {
   /** Reach the controller through this unix socket (a node in another network namespace). */
@@ -64,7 +65,11 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
   let copy: SettingsCopy = copyPath === null ? EMPTY_COPY : loadCopy(copyPath);
   const log =
     options.log ??
-    pino({ level: local.config.log_level, base: { pair: local.config.pair, node: local.config.node } });
+    pino({
+      level: local.config.log_level,
+      base: { pair: local.config.pair, node: local.config.node },
+      ...logOptions(local.config.log_format),
+    });
   let effective: Effective = startingConfig(file, text, local, copy, load, log);
   const cfg = effective.config;
   const plugins = await loadAgentPlugins(log, cfg.actions);
@@ -182,9 +187,7 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
 
   reporting?.start(
     () => ({
-      status: agent.shell.status(),
-      readiness: agent.shell.readiness,
-      wan: agent.wan(),
+      report: reportOf(agent.shell.status(), agent.shell.readiness, agent.wan()),
       settings: settings(),
     }),
     {

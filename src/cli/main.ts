@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<Register>> = {
   switchover: async () => (await import('./commands/switchover.js')).registerSwitchover,
   sim: async () => (await import('./commands/sim.js')).registerSim,
   schema: async () => (await import('./commands/schema.js')).registerSchema,
+  import: async () => (await import('./commands/import.js')).registerImport,
 };
 
 // The least-privilege policy commands come from the registries (`tandem iam-policy`, `tandem azure-role`); they

@@ -158,6 +158,8 @@ export async function summaries(ctx: Ctx, site_ids?: readonly string[]): Promise
       'stale',
       'settings_version',
       'commands_pending',
+      // Null but on pathwatch nodes (few), whose readiness is read from it.
+      'pathwatch',
     ])
     .where('removed_at', 'is', null)
     .$if(site_ids !== undefined, (q) => q.where('site_id', 'in', site_ids!))

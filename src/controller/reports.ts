@@ -8,12 +8,12 @@ import { ControllerError } from './errors.js';
 import { evaluateSite } from './evaluate.js';
 import { recordEvent } from './events.js';
 import { completeCommands } from './model/commands.js';
-import type { ActionResult, Report } from './schema.js';
+import type { ActionResult, PathwatchReport, Report } from './schema.js';
 import type { Settings } from './settings.js';
 import type { LoggedReport, ReportingNode, Touch } from './store/batch.js';
 import type { Store } from './store/open.js';
 import type { Database } from './store/tables.js';
-import { transact } from './store/transact.js';
+import { isRetryable, type TransactOptions, transact } from './store/transact.js';
 
 export interface ReportJob {
   /** SHA-256 of the bearer credential: the batch finds the reporting node by it. */
@@ -49,6 +49,8 @@ export function touchInterval(settings: Settings): number {
 /** A report that repeats the node's stored facts: the log gets it, nothing is derived from it. */
 function isPeriodic(node: ReportingNode, r: Report): boolean {
   return (
+    // A pathwatch's loss and RTT change every round: its (few) reports always update the row.
+    r.pathwatch === undefined &&
     r.action_results.length === 0 &&
     r.command_results === undefined &&
     r.preflight === undefined &&
@@ -61,54 +63,52 @@ function isPeriodic(node: ReportingNode, r: Report): boolean {
   );
 }
 
+interface Plan {
+  readonly out: ReportResult[];
+  /** Periodic reports: logged in one statement. */
+  readonly logged: LoggedReport[];
+  /** Periodic reports whose node row is due a refresh. */
+  readonly touches: Touch[];
+  /** Reports that change their node, in arrival order. */
+  readonly changes: { i: number; node: ReportingNode }[];
+}
+
 /**
- * Applies a batch: one read finds every report's node by its credential (authentication and the
- * comparison in one statement). Reports that change something are applied in arrival order with
- * their sites locked; then one insert logs the periodic reports (the common case) and one update
- * refreshes the node rows that are due.
+ * Sorts a batch by what it needs, given the nodes its credentials name: refused (answered now), a
+ * resend (answered now), periodic (logged; the node row refreshed when due), or a change.
  */
-export async function applyBatch(
-  db: Kysely<Database>,
-  q: Queries,
-  ctx: BatchContext,
-  jobs: readonly ReportJob[],
-): Promise<ReportResult[]> {
-  const hashes = new Map<string, number>();
-  for (const j of jobs) hashes.set(j.credential_hash, (hashes.get(j.credential_hash) ?? 0) + 1);
-  const found = new Map(
-    (await q.batch.nodesByCredential(db, [...hashes.keys()])).map((n) => [n.credential_hash, n]),
-  );
-  const out: ReportResult[] = new Array(jobs.length);
-  const logged: LoggedReport[] = [];
-  const touches: Touch[] = [];
-  const changes: { i: number; node: ReportingNode }[] = [];
+function planBatch(ctx: BatchContext, jobs: readonly ReportJob[], nodes: readonly ReportingNode[]): Plan {
+  const found = new Map(nodes.map((n) => [n.credential_hash, n]));
+  const perCredential = new Map<string, number>();
+  for (const j of jobs) perCredential.set(j.credential_hash, (perCredential.get(j.credential_hash) ?? 0) + 1);
+  const plan: Plan = { out: new Array(jobs.length), logged: [], touches: [], changes: [] };
   const touch_ms = touchInterval(ctx.settings);
   for (const [i, job] of jobs.entries()) {
     let node: ReportingNode;
+    try {
+      node = liveNode(job.credential_hash, found.get(job.credential_hash));
+      authorize(nodePrincipal(node), { node_id: job.node_id });
+    } catch (err) {
+      plan.out[i] = err as ControllerError;
+      continue;
+    }
+    const r = job.report;
     const facts = (duplicate: boolean): ReportOutcome => ({
       duplicate,
       settings_version: node.settings_version,
       commands_pending: node.commands_pending,
     });
-    try {
-      node = liveNode(job.credential_hash, found.get(job.credential_hash));
-      authorize(nodePrincipal(node), { node_id: job.node_id });
-    } catch (err) {
-      out[i] = err as ControllerError;
-      continue;
-    }
-    const r = job.report;
     // A node with several reports in one batch (a resend racing its original) takes the ordered
     // path for all of them, each against the row the one before left.
-    if (hashes.get(job.credential_hash)! > 1) changes.push({ i, node });
-    else if (node.last_report_id === r.id) out[i] = facts(true);
+    if (perCredential.get(job.credential_hash)! > 1) plan.changes.push({ i, node });
+    else if (node.last_report_id === r.id) plan.out[i] = facts(true);
     else if (isPeriodic(node, r)) {
-      out[i] = facts(false);
-      logged.push({ node_id: node.id, report_id: r.id, body: JSON.stringify(r) });
+      plan.out[i] = facts(false);
+      plan.logged.push({ node_id: node.id, report_id: r.id, body: JSON.stringify(r) });
       // The node row (one random page written per update) is refreshed only every touch interval,
       // which keeps staleness exact to within that interval; the log has every report.
       if (node.last_report_at === null || ctx.now_ms - node.last_report_at >= touch_ms) {
-        touches.push({
+        plan.touches.push({
           node_id: node.id,
           report_id: r.id,
           indicators: JSON.stringify(r.indicators),
@@ -116,14 +116,92 @@ export async function applyBatch(
           last_keepalive_at: r.last_keepalive_at,
         });
       }
-    } else changes.push({ i, node });
+    } else plan.changes.push({ i, node });
   }
-  // Changes first: they lock their sites before any node row (the order every writer follows, see
-  // store/locks.ts); the touches after them lock only nodes and wait for nothing else.
-  if (changes.length > 0) await applyChanges(db, q, ctx, jobs, changes, out);
-  if (logged.length > 0) await q.batch.logReports(db, ctx.now_ms, logged);
-  if (touches.length > 0) await q.batch.touchNodes(db, ctx.now_ms, touches);
+  return plan;
+}
+
+/**
+ * Writes a batch. One read finds every report's node by its credential (authentication and the
+ * comparison in one statement). The periodic reports (the common case) are then written in one
+ * statement on PostgreSQL (the log insert and the due node refreshes together, committed on its own:
+ * two round trips in all for a batch of them) and one short transaction on SQLite.
+ *
+ * Reports that change something are applied in arrival order with their site locked. On PostgreSQL
+ * each site gets its own transaction: a pair's two nodes may sit in different lanes, and one
+ * transaction holding the locks of every site in a batch would make the other lanes wait for all of
+ * it (in a boot storm, where every report is a change, they queued behind each other for minutes).
+ * SQLite has one writer and one lane, so one transaction there serves the whole batch.
+ *
+ * Reading outside a transaction decides nothing a concurrent writer could make wrong: a report
+ * judged periodic only logs itself and refreshes columns no other writer sets, and a change reads
+ * its node again inside its transaction.
+ */
+export async function writeBatch(
+  store: Queries & { readonly db: Kysely<Database> },
+  ctx: BatchContext,
+  jobs: readonly ReportJob[],
+  log?: TransactOptions['log'],
+): Promise<ReportResult[]> {
+  const hashes = [...new Set(jobs.map((j) => j.credential_hash))];
+  const plan = planBatch(ctx, jobs, await store.batch.nodesByCredential(store.db, hashes));
+  const { out, logged, touches, changes } = plan;
+  const options = { ...(log !== undefined ? { log } : {}), what: 'report batch' };
+  if (store.dialect === 'sqlite' && changes.length > 0) {
+    await transact(
+      store,
+      async (trx) => {
+        await applyChanges(trx, store, ctx, jobs, changes, out);
+        if (logged.length > 0) await store.batch.writePeriodic(trx, ctx.now_ms, logged, touches);
+      },
+      options,
+    );
+    return out;
+  }
+  if (logged.length > 0) await writePeriodic(store, ctx.now_ms, logged, touches, log);
+  for (const site of bySite(changes)) {
+    await transact(store, (trx) => applyChanges(trx, store, ctx, jobs, site, out), options);
+  }
   return out;
+}
+
+/** Attempts for the periodic statement: it is atomic, so one that lost a deadlock wrote nothing. */
+const PERIODIC_ATTEMPTS = 3;
+
+/**
+ * The periodic write on its own. Its node refreshes lock rows in the join's order, not by id, so on
+ * PostgreSQL it can, rarely, lose a deadlock against a transaction locking a site's two nodes by id;
+ * it is then simply run again.
+ */
+async function writePeriodic(
+  store: Queries & { readonly db: Kysely<Database> },
+  now_ms: number,
+  logged: readonly LoggedReport[],
+  touches: readonly Touch[],
+  log: TransactOptions['log'],
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await store.batch.writePeriodic(store.db, now_ms, logged, touches);
+    } catch (err) {
+      if (attempt >= PERIODIC_ATTEMPTS || !isRetryable(err)) throw err;
+      log?.warn(
+        { attempt, code: (err as { code: string }).code, what: 'periodic reports' },
+        'statement retried',
+      );
+    }
+  }
+}
+
+/** Changes grouped by site, each group in arrival order. */
+function bySite(changes: Plan['changes']): Plan['changes'][] {
+  const groups = new Map<string, { i: number; node: ReportingNode }[]>();
+  for (const c of changes) {
+    const group = groups.get(c.node.site_id);
+    if (group === undefined) groups.set(c.node.site_id, [c]);
+    else group.push(c);
+  }
+  return [...groups.values()];
 }
 
 async function applyChanges(
@@ -177,12 +255,14 @@ async function applyChange(
   });
   const wan_ok = r.wan_ok ? 1 : 0;
   const hears_peer = r.hears_peer ? 1 : 0;
+  const pathwatch = r.pathwatch === undefined ? null : pathwatchText(r.pathwatch);
   const changed =
     node.state !== r.state ||
     node.wan_ok !== wan_ok ||
     node.hears_peer !== hears_peer ||
     node.version !== r.version ||
-    node.stale === 1;
+    node.stale === 1 ||
+    (pathwatch !== null && pathwatchShape(node.pathwatch) !== pathwatchShape(pathwatch));
   const settings_state = settingsText(r);
   await db
     .updateTable('nodes')
@@ -197,6 +277,7 @@ async function applyChange(
         : {}),
       ...(settings_state !== null ? { settings_state } : {}),
       ...(r.preflight !== undefined ? { preflight: JSON.stringify(r.preflight) } : {}),
+      ...(pathwatch !== null ? { pathwatch } : {}),
       state: r.state,
       wan_ok,
       hears_peer,
@@ -245,7 +326,30 @@ async function applyChange(
     };
     await recordEvent(db, { ...base, key: `action:${node_id}:${a.id}`, type, details });
   }
+  for (const e of r.pathwatch?.events ?? []) {
+    const details = {
+      active_path: e.active_path,
+      ok: e.ok ?? null,
+      duration_ms: e.duration_ms ?? null,
+      message: e.message ?? null,
+      node_at: e.at,
+    };
+    await recordEvent(db, { ...base, key: `path:${node_id}:${e.id}`, type: `path-${e.kind}`, details });
+  }
   return { duplicate: false, changed };
+}
+
+/** What the node row keeps of a pathwatch report: all but the events (they become events). */
+function pathwatchText(p: PathwatchReport): string {
+  const { events: _events, ...rest } = p;
+  return JSON.stringify(rest);
+}
+
+/** The parts a pathwatch site's readiness is judged on: a change there re-evaluates the site. */
+function pathwatchShape(text: string | null): string {
+  if (text === null) return '';
+  const p = JSON.parse(text) as Omit<PathwatchReport, 'events'>;
+  return JSON.stringify([p.active_path, p.routes, p.primary.up, p.backup?.up ?? null]);
 }
 
 /** The settings part of a report as stored (compared as text to tell a periodic report). */
@@ -331,13 +435,9 @@ export class ReportWriter {
     lane.flushing = false;
   }
 
-  private async write(jobs: readonly ReportJob[]): Promise<ReportResult[]> {
+  private write(jobs: readonly ReportJob[]): Promise<ReportResult[]> {
     const { store, settings, log } = this.options;
-    const now_ms = this.options.now();
-    return transact(store, (trx) => applyBatch(trx, store, { settings, now_ms }, jobs), {
-      log,
-      what: 'report batch',
-    });
+    return writeBatch(store, { settings, now_ms: this.options.now() }, jobs, log);
   }
 }
 

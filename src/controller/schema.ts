@@ -16,7 +16,13 @@ export const Cidr = Type.String({
   description: 'IPv4 subnet, e.g. 10.0.3.0/24',
 });
 export const Role = Type.Union([Type.Literal('primary'), Type.Literal('secondary')]);
-export const SiteKind = Type.Union([Type.Literal('physical'), Type.Literal('aws'), Type.Literal('azure')]);
+/** `pathwatch`: one `tandem pathwatch` (path failover, Direct Connect → VPN), one node and no peer. */
+export const SiteKind = Type.Union([
+  Type.Literal('physical'),
+  Type.Literal('aws'),
+  Type.Literal('azure'),
+  Type.Literal('pathwatch'),
+]);
 export const NodeState = Type.Union(
   ['init', 'standby', 'active', 'fault', 'maintenance', 'disabled'].map((s) => Type.Literal(s)),
 );
@@ -35,6 +41,12 @@ export const EVENT_TYPES = [
   'node-removed',
   'settings-refused',
   'operator-command',
+  // From a pathwatch's reports: a switch of the routes (done or failed), a refused failover, an edit by hand.
+  'path-failover',
+  'path-failback',
+  'path-failover-vetoed',
+  'path-routes-changed',
+  'path-route-conflict',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 export const EventTypeSchema = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));
@@ -190,6 +202,77 @@ export const CommandResult = Type.Object(
 );
 export type CommandResult = Static<typeof CommandResult>;
 
+const PathName = Type.Union([Type.Literal('primary'), Type.Literal('backup')]);
+
+/** One probed path's latest round. */
+export const PathwatchPath = Type.Object(
+  {
+    /** As the logs say it: `direct-connect`, `vpn`. */
+    label: Type.String({ minLength: 1, maxLength: 64 }),
+    /** Null until the first round. */
+    up: Type.Union([Type.Null(), Type.Boolean()]),
+    loss_pct: Type.Union([Type.Null(), Type.Number({ minimum: 0, maximum: 100 })]),
+    rtt_ms: Type.Union([Type.Null(), Type.Number({ minimum: 0, maximum: 600_000 })]),
+  },
+  closed,
+);
+
+export const PATHWATCH_EVENT_KINDS = [
+  'failover',
+  'failback',
+  'failover-vetoed',
+  'routes-changed',
+  'route-conflict',
+] as const;
+
+/** Something that happened on the pathwatch since its last report. */
+export const PathwatchEvent = Type.Object(
+  {
+    /** Chosen by the pathwatch: a report sent twice records its events once. */
+    id: Id,
+    kind: Type.Union(PATHWATCH_EVENT_KINDS.map((k) => Type.Literal(k))),
+    /** Where the traffic goes after it, as the route tables say. */
+    active_path: Type.Union([PathName, Type.Literal('unknown')]),
+    /** A switch: whether its routes were written and read back. */
+    ok: Type.Optional(Type.Boolean()),
+    duration_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400_000 })),
+    /** Why a switch failed, why a failover was refused, which routes point elsewhere. */
+    message: Type.Optional(Type.String({ maxLength: 2000 })),
+    at: Type.Integer({ ...EpochMs, description: 'epoch ms on the node' }),
+  },
+  closed,
+);
+export type PathwatchEvent = Static<typeof PathwatchEvent>;
+
+/** A pathwatch's own part of its report: which path carries the traffic, each path's health, the routes. */
+export const PathwatchReport = Type.Object(
+  {
+    active_path: Type.Union([PathName, Type.Literal('unknown')]),
+    primary: PathwatchPath,
+    /** Null without a backup watcher. */
+    backup: Type.Union([Type.Null(), PathwatchPath]),
+    /** Null until the route tables were read once. */
+    routes: Type.Union([
+      Type.Null(),
+      Type.Object(
+        {
+          ours: Type.Integer({ minimum: 0, maximum: 100_000 }),
+          missing: Type.Integer({ minimum: 0, maximum: 100_000 }),
+          conflicts: Type.Array(Type.String({ maxLength: 500 }), { maxItems: 50 }),
+        },
+        closed,
+      ),
+    ]),
+    healthy_rounds: Type.Integer({ minimum: 0 }),
+    failback_rounds: Type.Integer({ minimum: 1 }),
+    failovers: Type.Integer({ minimum: 0 }),
+    failbacks: Type.Integer({ minimum: 0 }),
+    events: Type.Array(PathwatchEvent, { maxItems: 32 }),
+  },
+  closed,
+);
+export type PathwatchReport = Static<typeof PathwatchReport>;
+
 export const Report = Type.Object(
   {
     /** Chosen by the agent; a report sent twice is stored once. */
@@ -211,6 +294,8 @@ export const Report = Type.Object(
     /** The latest preflight (at start and on demand), sent once after it ran. */
     preflight: Type.Optional(PreflightResult),
     command_results: Type.Optional(Type.Array(CommandResult, { maxItems: 16 })),
+    /** Sent by `tandem pathwatch` (a node of a pathwatch site) in every report. */
+    pathwatch: Type.Optional(PathwatchReport),
   },
   closed,
 );

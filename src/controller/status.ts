@@ -2,6 +2,7 @@
 // agents use, so that agent and controller never disagree on Ready.
 import { type NodeView, parseSemVer, readiness } from '../core/readiness.js';
 import type { ActiveNode, NodeState, Role } from '../core/types.js';
+import type { PathwatchReport } from './schema.js';
 import type { NodeRow, SiteRow } from './store/tables.js';
 
 export interface StatusSettings {
@@ -27,6 +28,8 @@ export interface NodeStatus {
   readonly indicators: unknown;
   readonly last_keepalive_at: number | null;
   readonly action_results: unknown;
+  /** A pathwatch node's paths (up, loss, RTT), active path and routes; null on a pair's nodes. */
+  readonly pathwatch: unknown;
 }
 
 export interface SiteStatus {
@@ -102,7 +105,23 @@ export function nodeStatus(node: NodeRow, now_ms: number, settings: StatusSettin
     indicators: parseJson(node.indicators),
     last_keepalive_at: node.last_keepalive_at,
     action_results: parseJson(node.action_results),
+    pathwatch: parseJson(node.pathwatch),
   };
+}
+
+/**
+ * A pathwatch site is Ready when it could fail over now: heard and running, the route tables read, no route
+ * pointing elsewhere (it would be left alone), and the backup path not known to be down.
+ */
+function pathwatchReady(node: NodeRow | null, pv: NodeView | null): boolean {
+  if (node === null || pv === null || pv.state !== 'active' || node.pathwatch === null) return false;
+  const pw = JSON.parse(node.pathwatch) as Omit<PathwatchReport, 'events'>;
+  return (
+    pw.active_path !== 'unknown' &&
+    pw.routes !== null &&
+    pw.routes.conflicts.length === 0 &&
+    pw.backup?.up !== false
+  );
 }
 
 export function siteStatus(
@@ -117,7 +136,11 @@ export function siteStatus(
   // HA off (the secondary removed, or never added): the primary runs alone and nobody expects a peer,
   // so the site is Ready when the primary is heard and active — never Not Ready for a missing peer.
   const r =
-    site.ha_enabled === 1 ? paired : { ...paired, ready: pv !== null && pv.state === 'active' && pv.wan_ok };
+    site.kind === 'pathwatch'
+      ? { ...paired, ready: pathwatchReady(primary, pv) }
+      : site.ha_enabled === 1
+        ? paired
+        : { ...paired, ready: pv !== null && pv.state === 'active' && pv.wan_ok };
   return {
     site_id: site.id,
     name: site.name,

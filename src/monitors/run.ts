@@ -34,13 +34,30 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
   return new Promise((resolve) => {
     const [file, ...args] = argv;
     if (file === undefined) throw new Error('runCommand needs a command');
-    const child = spawn(file, args, {
-      detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: options.env ?? process.env,
-      ...(options.uid === undefined ? {} : { uid: options.uid }),
-      ...(options.gid === undefined ? {} : { gid: options.gid }),
-    });
+    let child: ReturnType<typeof spawn>;
+    try {
+      child = spawn(file, args, {
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: options.env ?? process.env,
+        ...(options.uid === undefined ? {} : { uid: options.uid }),
+        ...(options.gid === undefined ? {} : { gid: options.gid }),
+      });
+    } catch (err) {
+      // Some exec failures throw at once instead of emitting 'error' (EPERM: a file capability the bounding
+      // set cannot grant, as ping's cap_net_raw under a service without CAP_NET_RAW).
+      const spawn_error = (err as Error).message;
+      resolve({
+        code: null,
+        timed_out: false,
+        aborted: false,
+        spawn_error,
+        stdout: '',
+        stderr: '',
+        duration_ms: 0,
+      });
+      return;
+    }
     let stdout = '';
     let stderr = '';
     let timed_out = false;
@@ -63,10 +80,10 @@ export function runCommand(argv: readonly string[], options: RunOptions): Promis
     };
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) onAbort();
-    child.stdout.on('data', (b: Buffer) => {
+    child.stdout!.on('data', (b: Buffer) => {
       if (stdout.length < limit) stdout += b.toString('utf8').slice(0, limit - stdout.length);
     });
-    child.stderr.on('data', (b: Buffer) => {
+    child.stderr!.on('data', (b: Buffer) => {
       if (stderr.length < limit) stderr += b.toString('utf8').slice(0, limit - stderr.length);
     });
     child.on('error', (err) => {

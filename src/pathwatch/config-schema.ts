@@ -1,5 +1,7 @@
 // The pathwatch YAML config, declared once: this schema is the type, the validator and the documented shape.
 import { type Static, Type } from '@sinclair/typebox';
+import { AZURE_CONNECTION } from '../actions/azure/schema.js';
+import { LogFormatSchema } from '../obs/log-format.js';
 
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20482';
 
@@ -101,7 +103,30 @@ export const LinuxRouteSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const RouteSchema = Type.Union([AwsRouteSchema, LinuxRouteSchema]);
+/** Where ARM is and who we are; a pathwatch has no peer, no arbiter and no deadline of its own per set. */
+const {
+  name: _name,
+  deadline_ms: _deadline,
+  observe_interval_ms: _observe,
+  ...AZURE_WHERE
+} = AZURE_CONNECTION;
+
+export const AzureRouteSchema = Type.Object(
+  {
+    kind: Type.Literal('azure-route-table'),
+    /** Route tables (names in the resource group, or ARM ids). */
+    route_tables: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 50 }),
+    /** The remote (on-premises) networks: a user-defined route beats the ExpressRoute gateway's BGP route. */
+    destinations: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 50 }),
+    /** The backup appliance's (VPN's) private IP: the routes' VirtualAppliance next hop. */
+    next_hop: Type.String({ minLength: 1 }),
+    on_conflict: Type.Optional(OnConflict),
+    ...AZURE_WHERE,
+  },
+  { additionalProperties: false },
+);
+
+export const RouteSchema = Type.Union([AwsRouteSchema, AzureRouteSchema, LinuxRouteSchema]);
 
 export const PathwatchConfigSchema = Type.Object(
   {
@@ -125,6 +150,25 @@ export const PathwatchConfigSchema = Type.Object(
     action_deadline_ms: Type.Optional(Type.Integer({ minimum: 100, maximum: 300_000 })),
     /** The route tables are read again this often (drift, hand edits). */
     observe_interval_ms: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+    /** Reports to the fleet controller (a node of a site of kind pathwatch), as the agent's. */
+    controller: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ pattern: '^https?://' }),
+          /** The one-time enrollment token, from a file or an environment variable (never printed). */
+          enrollment_token_file: Type.Optional(Type.String({ minLength: 1 })),
+          enrollment_token_env: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+          /** Where the node credential the token is exchanged for is kept (0600); default beside the config. */
+          credential_file: Type.Optional(Type.String({ minLength: 1 })),
+          report_interval_ms: Type.Optional(Type.Integer({ minimum: 500, maximum: 3_600_000 })),
+          /** PEM CA certificate(s) the controller's certificate must chain to (a private CA). */
+          ca_file: Type.Optional(Type.String({ minLength: 1 })),
+          /** Allow http:// to a controller that is not on loopback (a TLS-terminating proxy on the way). */
+          allow_cleartext: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     status: Type.Optional(
       Type.Object(
         {
@@ -145,6 +189,7 @@ export const PathwatchConfigSchema = Type.Object(
         Type.Literal('trace'),
       ]),
     ),
+    log_format: Type.Optional(LogFormatSchema),
   },
   { additionalProperties: false },
 );
@@ -153,5 +198,6 @@ export type PathwatchConfigFile = Static<typeof PathwatchConfigSchema>;
 export type PathFile = Static<typeof PathSchema>;
 export type TargetSpec = Static<typeof TargetSchema>;
 export type AwsRouteSpec = Static<typeof AwsRouteSchema>;
+export type AzureRouteSpec = Static<typeof AzureRouteSchema>;
 export type LinuxRouteSpec = Static<typeof LinuxRouteSchema>;
 export type RouteSpec = Static<typeof RouteSchema>;

@@ -1,15 +1,19 @@
 // Loads and checks a pathwatch YAML config. Every problem is reported at once, each as
 // `<file>:<line>: <path>: <what was expected, got what>`; a bad config is refused, never patched.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import type { TSchema } from '@sinclair/typebox';
 import { LineCounter, parseDocument } from 'yaml';
 import { schemaIssues as specIssues } from '../actions/kit/spec-issues.js';
 import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
 import { type Family, parseAddress, parseCidr } from '../net/address.js';
+import { controllerUrlProblem } from '../net/http-post.js';
+import { type LogFormat, logFormatOf } from '../obs/log-format.js';
 import {
   AllRuleSchema,
   AnyRuleSchema,
   AwsRouteSchema,
+  AzureRouteSchema,
   DEFAULT_STATUS_LISTEN,
   FAILBACK_DEFAULTS,
   HttpTargetSchema,
@@ -38,6 +42,16 @@ export interface ProbePlan {
   readonly source: string | null;
 }
 
+export interface ControllerPlan {
+  readonly url: string;
+  readonly enrollment_token_file: string | null;
+  readonly enrollment_token_env: string | null;
+  readonly credential_file: string;
+  readonly report_interval_ms: number;
+  readonly ca_file: string | null;
+  readonly allow_cleartext: boolean;
+}
+
 export interface PathwatchConfig {
   readonly file: string;
   readonly name: string;
@@ -49,7 +63,10 @@ export interface PathwatchConfig {
   readonly action_deadline_ms: number;
   readonly observe_interval_ms: number;
   readonly status: { readonly host: string; readonly port: number };
+  /** Null: no reports. Paths are absolute; the token and the CA are read when reporting starts. */
+  readonly controller: ControllerPlan | null;
   readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  readonly log_format: LogFormat;
 }
 
 /** Whether a YAML file is a pathwatch config (a primary path and routes) rather than an agent's. */
@@ -94,6 +111,7 @@ export function parsePathwatchConfig(file: string, text: string): PathwatchConfi
     ...pathIssues('primary', cfg.primary),
     ...(cfg.backup ? pathIssues('backup', cfg.backup) : []),
     ...cfg.routes.flatMap((r, i) => routeIssues(`routes[${i}]`, r)),
+    ...controllerIssues(file, cfg),
   ];
   const listen = parseListen(cfg.status?.listen ?? DEFAULT_STATUS_LISTEN);
   if (listen === null)
@@ -128,8 +146,54 @@ function resolve(
     action_deadline_ms: cfg.action_deadline_ms ?? 10_000,
     observe_interval_ms: cfg.observe_interval_ms ?? 30_000,
     status: listen,
+    controller: controllerPlan(file, cfg),
     log_level: cfg.log_level ?? 'info',
+    log_format: logFormatOf(cfg.log_format),
   };
+}
+
+function controllerPlan(file: string, cfg: PathwatchConfigFile): ControllerPlan | null {
+  const c = cfg.controller;
+  if (c === undefined) return null;
+  const at = (p: string): string => resolvePath(dirname(file), p);
+  return {
+    url: c.url.replace(/\/+$/, ''),
+    enrollment_token_file: c.enrollment_token_file === undefined ? null : at(c.enrollment_token_file),
+    enrollment_token_env: c.enrollment_token_env ?? null,
+    credential_file: at(c.credential_file ?? `${cfg.name}.controller-credential.json`),
+    report_interval_ms: c.report_interval_ms ?? 10_000,
+    ca_file: c.ca_file === undefined ? null : at(c.ca_file),
+    allow_cleartext: c.allow_cleartext ?? false,
+  };
+}
+
+/** As the agent's: a URL that keeps the credential off the wire in clear, one token source, files that exist. */
+function controllerIssues(file: string, cfg: PathwatchConfigFile): ConfigIssue[] {
+  const plan = controllerPlan(file, cfg);
+  if (plan === null) return [];
+  const out: ConfigIssue[] = [];
+  const problem = controllerUrlProblem(plan.url, plan.allow_cleartext);
+  if (problem !== null) out.push({ path: 'controller.url', message: problem });
+  if (plan.enrollment_token_file !== null && plan.enrollment_token_env !== null)
+    out.push({
+      path: 'controller.enrollment_token_file',
+      message: 'expected at most one of enrollment_token_file or enrollment_token_env',
+    });
+  if (
+    plan.enrollment_token_file !== null &&
+    !existsSync(plan.credential_file) &&
+    !existsSync(plan.enrollment_token_file)
+  )
+    out.push({
+      path: 'controller.enrollment_token_file',
+      message: `expected a file holding the enrollment token, ${plan.enrollment_token_file} does not exist (and no credential is stored yet at ${plan.credential_file})`,
+    });
+  if (plan.ca_file !== null) {
+    const pem = existsSync(plan.ca_file) ? readFileSync(plan.ca_file, 'utf8') : '';
+    if (!pem.includes('-----BEGIN CERTIFICATE-----'))
+      out.push({ path: 'controller.ca_file', message: `expected a PEM CA certificate in ${plan.ca_file}` });
+  }
+  return out;
 }
 
 function planOf(p: PathFile, fallback: string): ProbePlan {
@@ -155,14 +219,20 @@ function canonicalRoute(r: RouteSpec): RouteSpec {
     const c = parseCidr(t, { network: true });
     return c.ok ? c.value.text : t;
   };
-  return r.kind === 'aws-route-table'
-    ? { ...r, destinations: r.destinations.map(net) }
-    : { ...r, destination: net(r.destination) };
+  if (r.kind === 'linux-route') return { ...r, destination: net(r.destination) };
+  return { ...r, destinations: r.destinations.map(net) };
 }
 
 /** Lists of several kinds: the member named by `kind` explains what is wrong, not "expected union value". */
 const UNIONS: readonly { readonly at: RegExp; readonly members: Readonly<Record<string, TSchema>> }[] = [
-  { at: /^routes\[\d+\]$/, members: { 'aws-route-table': AwsRouteSchema, 'linux-route': LinuxRouteSchema } },
+  {
+    at: /^routes\[\d+\]$/,
+    members: {
+      'aws-route-table': AwsRouteSchema,
+      'azure-route-table': AzureRouteSchema,
+      'linux-route': LinuxRouteSchema,
+    },
+  },
   {
     at: /^(primary|backup)\.targets\[\d+\]$/,
     members: { icmp: IcmpTargetSchema, tcp: TcpTargetSchema, http: HttpTargetSchema },
@@ -255,10 +325,19 @@ function pathIssues(at: string, p: PathFile): ConfigIssue[] {
 
 function routeIssues(at: string, r: RouteSpec): ConfigIssue[] {
   const out: ConfigIssue[] = [];
-  const cidr = (path: string, text: string): void => {
-    const c = parseCidr(text, { network: true });
+  const cidr = (path: string, text: string, family?: 4): void => {
+    const c = parseCidr(text, { network: true, ...(family ? { family } : {}) });
     if (!c.ok) out.push({ path, message: c.expected });
   };
+  if (r.kind === 'azure-route-table') {
+    // Azure's VirtualAppliance next hop and the simulator's route prefixes are IPv4.
+    r.destinations.forEach((d, i) => {
+      cidr(`${at}.destinations[${i}]`, d, 4);
+    });
+    const hop = parseAddress(r.next_hop, 4);
+    if (!hop.ok) out.push({ path: `${at}.next_hop`, message: hop.expected });
+    return out;
+  }
   if (r.kind === 'aws-route-table') {
     r.destinations.forEach((d, i) => {
       cidr(`${at}.destinations[${i}]`, d);

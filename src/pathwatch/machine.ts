@@ -197,6 +197,7 @@ function applySwitched(
     ok: input.ok,
     active_path: next.active,
     ...(input.error === undefined ? {} : { error: input.error }),
+    ...(input.duration_ms === undefined ? {} : { duration_ms: input.duration_ms }),
   });
   if (input.ok && input.op === 'failover') next = { ...next, failovers: next.failovers + 1 };
   if (input.ok && input.op === 'failback') next = { ...next, failbacks: next.failbacks + 1 };

@@ -1,6 +1,9 @@
 // Prometheus metrics of one pathwatch, on its own registry: loss and RTT per path, the active path, switches.
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ActivePath, PathVerdict, Round, SwitchOp } from './types.js';
+import { labelValue } from '../obs/runtime-metrics.js';
+import type { ProbePlan } from './config.js';
+import { targetName } from './probe.js';
+import type { ActivePath, PathName, PathVerdict, Round, SwitchOp } from './types.js';
 
 export interface PathMetrics {
   readonly registry: Registry;
@@ -12,7 +15,15 @@ export interface PathMetrics {
 
 const ACTIVE: readonly ActivePath[] = ['primary', 'backup', 'unknown'];
 
-export function createPathMetrics(): PathMetrics {
+const OPS: readonly SwitchOp[] = ['failover', 'failback'];
+
+/** The paths and targets configured: their series exist from the start at zero. */
+export interface PathPlans {
+  readonly primary: ProbePlan;
+  readonly backup: ProbePlan | null;
+}
+
+export function createPathMetrics(plans?: PathPlans): PathMetrics {
   const registry = new Registry();
   const registers = [registry];
   const up = new Gauge({
@@ -74,12 +85,29 @@ export function createPathMetrics(): PathMetrics {
     help: 'Consecutive healthy primary rounds while on the backup path (failback at the configured count)',
     registers,
   });
+  const paths: [PathName, ProbePlan | null][] = [
+    ['primary', plans?.primary ?? null],
+    ['backup', plans?.backup ?? null],
+  ];
+  for (const [path, plan] of paths) {
+    if (plan === null) continue;
+    up.set({ path }, 0);
+    loss.set({ path }, 0);
+    for (const t of plan.targets) {
+      sent.inc({ path, target: labelValue(targetName(t)) }, 0);
+      lost.inc({ path, target: labelValue(targetName(t)) }, 0);
+    }
+  }
+  for (const op of OPS) {
+    for (const outcome of ['ok', 'failed']) switches.inc({ op, outcome }, 0);
+    switchSeconds.zero({ op });
+  }
   return {
     registry,
     round(r, v) {
       for (const t of r.targets) {
-        sent.inc({ path: r.path, target: t.target }, t.sent);
-        lost.inc({ path: r.path, target: t.target }, t.sent - t.received);
+        sent.inc({ path: r.path, target: labelValue(t.target) }, t.sent);
+        lost.inc({ path: r.path, target: labelValue(t.target) }, t.sent - t.received);
       }
       if (v === null) return;
       up.set({ path: r.path }, v.up ? 1 : 0);

@@ -64,6 +64,8 @@ export type Input =
       readonly ok: boolean;
       readonly routes: RouteView | null;
       readonly error?: string;
+      /** From the first write to the reading after the last. */
+      readonly duration_ms?: number;
     };
 
 export type SwitchOp = 'failover' | 'failback';
@@ -110,6 +112,7 @@ export type PathEvent =
       readonly ok: boolean;
       readonly active_path: ActivePath;
       readonly error?: string;
+      readonly duration_ms?: number;
     }
   | { readonly kind: 'route-conflict'; readonly conflicts: readonly string[] };
 

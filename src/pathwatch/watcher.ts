@@ -13,6 +13,8 @@ export interface WatcherOptions {
   readonly routes: readonly PathRoutes[];
   /** Monotonic ms; injected so that tests and the bench can read the machine's time. */
   readonly now?: () => number;
+  /** Every event, after it is logged (the controller reports take the switches from here). */
+  readonly onEvent?: (event: PathEvent) => void;
 }
 
 export interface PathStatus {
@@ -40,7 +42,7 @@ export interface PathwatchStatus {
 }
 
 export class Watcher {
-  readonly metrics: PathMetrics = createPathMetrics();
+  readonly metrics: PathMetrics;
   #s: WatchState;
   readonly #cfg: PathwatchConfig;
   readonly #o: WatcherOptions;
@@ -53,6 +55,7 @@ export class Watcher {
 
   constructor(cfg: PathwatchConfig, o: WatcherOptions) {
     this.#cfg = cfg;
+    this.metrics = createPathMetrics(cfg);
     this.#o = o;
     this.#now = o.now ?? (() => performance.now());
     this.#s = initialState(cfg.watch);
@@ -106,6 +109,7 @@ export class Watcher {
     switch (e.kind) {
       case 'event':
         this.#logEvent(e.event);
+        this.#o.onEvent?.(e.event);
         return;
       case 'observe':
         this.#track(this.#observe());
@@ -135,11 +139,13 @@ export class Watcher {
     const outcome = await runAll(this.#o.routes, op === 'failover' ? 'claim' : 'release', { deadline_ms });
     // The reading after the writes is what the machine adopts: partial successes included.
     const read = await viewAll(this.#o.routes, { deadline_ms });
-    this.metrics.switched(op, outcome.ok, (performance.now() - started) / 1000);
+    const duration_ms = performance.now() - started;
+    this.metrics.switched(op, outcome.ok, duration_ms / 1000);
     this.feed({
       kind: 'switched',
       op,
       ok: outcome.ok,
+      duration_ms,
       routes: 'view' in read ? read.view : null,
       ...(outcome.error === undefined ? {} : { error: outcome.error }),
     });

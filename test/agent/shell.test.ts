@@ -50,7 +50,7 @@ function harness() {
     },
   };
   const verbs: string[] = [];
-  const metrics = createMetrics(() => ({}));
+  const metrics = createMetrics({ status: () => null, inState_ms: () => 0, peerSilence: () => ({}) });
   const shell = new Shell({
     core: SECONDARY,
     clock: { now_ms: () => now },

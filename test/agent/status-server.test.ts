@@ -19,7 +19,7 @@ before(async () => {
   server = await startStatusServer({
     listen: { host: '127.0.0.1', port: 0 },
     admin_token_file: file,
-    metrics: createMetrics(() => ({})),
+    metrics: createMetrics({ status: () => null, inState_ms: () => 0, peerSilence: () => ({}) }),
     source: {
       snapshot: () => ({ state: 'standby' }),
       admin: (command) => {

@@ -5,10 +5,10 @@ import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import { hashSecret } from '../../src/controller/auth.js';
 import { ControllerError } from '../../src/controller/errors.js';
 import {
-  applyBatch,
   type ReportJob,
   type ReportResult,
   touchInterval,
+  writeBatch,
 } from '../../src/controller/reports.js';
 import type { Report } from '../../src/controller/schema.js';
 import { DEFAULT_SETTINGS } from '../../src/controller/settings.js';
@@ -32,10 +32,7 @@ for (const kind of STORES) {
       node_id,
       report: r,
     });
-    const apply = (jobs: ReportJob[]) =>
-      h.c.store.db
-        .transaction()
-        .execute((trx) => applyBatch(trx, h.c.store, { settings, now_ms: clock.now() }, jobs));
+    const apply = (jobs: ReportJob[]) => writeBatch(h.c.store, { settings, now_ms: clock.now() }, jobs);
     const node = (id: string) =>
       h.c.store.db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     const logged = async (id: string) =>
@@ -125,6 +122,40 @@ for (const kind of STORES) {
       assert.equal(p.last_keepalive_at, 9);
       assert.deepEqual(JSON.parse(p.indicators ?? 'null'), due.indicators);
       assert.deepEqual(await logged(a.primary.id), [up.id, early.id, due.id]);
+    });
+
+    test('periodic reports batched with a change are written with it, each node once', async () => {
+      const up = [report({ state: 'active' }), report({ state: 'standby' }), report({ state: 'active' })];
+      const first = await apply([
+        job(a.primary.cred, a.primary.id, up[0]!),
+        job(a.secondary.cred, a.secondary.id, up[1]!),
+        job(b.primary.cred, b.primary.id, up[2]!),
+      ]);
+      assert.deepEqual(first.map(codeOf), ['stored', 'stored', 'stored']);
+      clock.advance(touchInterval(settings));
+      // a's nodes repeat themselves (periodic, due a refresh); b's primary goes standby (a change).
+      const next = [
+        report({ state: 'active', last_keepalive_at: 11 }),
+        report({ state: 'standby', last_keepalive_at: 12 }),
+        report({ state: 'standby' }),
+      ];
+      const results = await apply([
+        job(a.primary.cred, a.primary.id, next[0]!),
+        job(b.primary.cred, b.primary.id, next[2]!),
+        job(a.secondary.cred, a.secondary.id, next[1]!),
+      ]);
+      assert.deepEqual(results.map(codeOf), ['stored', 'stored', 'stored']);
+      assert.deepEqual(await logged(a.primary.id), [up[0]!.id, next[0]!.id]);
+      assert.deepEqual(await logged(a.secondary.id), [up[1]!.id, next[1]!.id]);
+      assert.deepEqual(await logged(b.primary.id), [up[2]!.id, next[2]!.id]);
+      assert.equal((await node(a.primary.id)).last_keepalive_at, 11);
+      assert.equal((await node(a.secondary.id)).last_report_id, next[1]!.id);
+      const bp = await node(b.primary.id);
+      assert.equal(bp.state, 'standby');
+      assert.equal(bp.last_report_at, clock.now());
+      const events = (await h.api('GET', `/api/v1/events?site_id=${b.site_id}&type=state-change`)).body
+        .events;
+      assert.equal(events.length, 2, 'the change is judged; the periodic reports are not');
     });
   });
 }

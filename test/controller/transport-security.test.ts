@@ -5,7 +5,7 @@
 // a revoked one is refused at start; the store file is readable by its owner only.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,6 +17,16 @@ import { createMailer, parseSmtpUrl, smtpCredentials } from '../../src/controlle
 import { startController } from '../../src/controller/server.js';
 import { makeCertificate } from '../../src/sim/azure/tls.js';
 import { apiFor, harness, Stores } from '../helpers/controller.js';
+import { spawnController } from '../helpers/controller-process.js';
+
+/** Waits for a condition the controller process shows in its log (generous: the host is shared). */
+async function until(cond: () => boolean, timeout_ms = 20_000): Promise<void> {
+  const deadline = Date.now() + timeout_ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'tdsec-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,12 +94,42 @@ describe('controller TLS', () => {
       assert.equal(await servedFingerprint(h.c.url, first.pem), fingerprintOf(first.pem));
       const second = await certFiles('second');
       writeFileSync(first.cert_path, second.pem);
-      writeFileSync(first.key_path, (await import('node:fs')).readFileSync(second.key_path));
+      writeFileSync(first.key_path, readFileSync(second.key_path));
       h.c.reloadTls();
       assert.equal(await servedFingerprint(h.c.url, second.pem), fingerprintOf(second.pem));
       client.close();
     } finally {
       await h.c.close();
+    }
+  });
+
+  test('the controller process reloads its certificate on SIGHUP without a restart; a mismatched pair keeps the old one', async () => {
+    const first = await certFiles('proc-first');
+    const proc = await spawnController(await stores.url(), `tdk_${'p'.repeat(40)}`, [
+      '--tls-cert',
+      first.cert_path,
+      '--tls-key',
+      first.key_path,
+      // The reload is logged at info: the last --log-level given wins.
+      '--log-level',
+      'info',
+    ]);
+    try {
+      assert.match(proc.url, /^https:\/\//);
+      assert.equal(await servedFingerprint(proc.url, first.pem), fingerprintOf(first.pem));
+      const second = await certFiles('proc-second');
+      // A half-written pair (the new certificate, the old key) is refused; the old pair stays served.
+      writeFileSync(first.cert_path, second.pem);
+      proc.child.kill('SIGHUP');
+      await until(() => /TLS reload failed/.test(proc.stderr()));
+      assert.equal(await servedFingerprint(proc.url, first.pem), fingerprintOf(first.pem));
+      writeFileSync(first.key_path, readFileSync(second.key_path));
+      proc.child.kill('SIGHUP');
+      await until(() => /TLS certificate and key reloaded/.test(proc.stderr()));
+      assert.equal(await servedFingerprint(proc.url, second.pem), fingerprintOf(second.pem));
+      assert.equal(proc.child.exitCode, null, 'still the same process');
+    } finally {
+      await proc.kill('SIGTERM');
     }
   });
 
@@ -249,6 +289,28 @@ describe('admin tokens from the environment and the store file', () => {
     await h.c.close();
     await assert.rejects(startController({ store_url: url, admin_token: token }), {
       code: 'admin-token-revoked',
+    });
+  });
+
+  test('the controller process exits at once, saying why, on a short or revoked TANDEM_ADMIN_TOKEN', async () => {
+    const url = await stores.url();
+    await assert.rejects(spawnController(url, 'tdk_short'), (err: Error) => {
+      assert.match(err.message, /exited with 2/);
+      assert.match(err.message, /TANDEM_ADMIN_TOKEN has 9 characters; use at least 32/);
+      return true;
+    });
+    const token = `tdk_${'r'.repeat(40)}`;
+    const h = await harness(url, { admin_token: token });
+    const other = await h.api('POST', '/api/v1/tokens', { name: 'second admin', scope: 'admin' });
+    assert.equal(
+      (await apiFor(h.c.url, other.body.token)('DELETE', '/api/v1/tokens/bootstrap-admin')).status,
+      204,
+    );
+    await h.c.close();
+    await assert.rejects(spawnController(url, token), (err: Error) => {
+      assert.match(err.message, /exited with 2/);
+      assert.match(err.message, /TANDEM_ADMIN_TOKEN was revoked through the API/);
+      return true;
     });
   });
 

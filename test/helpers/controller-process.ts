@@ -6,6 +6,8 @@ const root = new URL('../..', import.meta.url).pathname;
 export interface ControllerProcess {
   readonly url: string;
   readonly child: ChildProcess;
+  /** What the controller wrote to stderr so far (its log). */
+  stderr(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
@@ -47,7 +49,7 @@ export async function spawnController(
     const timer = setTimeout(() => reject(new Error(`controller did not start in 30 s: ${stderr}`)), 30_000);
     child.stdout!.on('data', (c: Buffer) => {
       out += c.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(out);
+      const m = /listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);
@@ -61,6 +63,7 @@ export async function spawnController(
   return {
     url,
     child,
+    stderr: () => stderr,
     async kill(signal) {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;

@@ -60,6 +60,22 @@ describe('pathwatch aws routes', () => {
     for (const t of [RTB_1, RTB_2]) assert.equal(effective(sim, t), `${VGW} EnableVgwRoutePropagation`);
   });
 
+  it('several remote networks in several tables: every route created, then every one deleted', async () => {
+    const SECOND = '172.20.0.0/16';
+    const r = routes({ destinations: [ONPREM, SECOND] });
+    assert.deepEqual(await r.view(CTX), { ours: 0, missing: 4, conflicts: [] });
+    assert.equal((await r.claim(CTX)).ok, true);
+    for (const t of [RTB_1, RTB_2]) {
+      assert.equal(effective(sim, t), `${ENI_VPN} CreateRoute`, t);
+      assert.equal(effective(sim, t, '172.20.1.1'), `${ENI_VPN} CreateRoute`, t);
+    }
+    assert.equal((await r.release(CTX)).ok, true);
+    for (const t of [RTB_1, RTB_2]) {
+      assert.equal(effective(sim, t), `${VGW} EnableVgwRoutePropagation`, t);
+      assert.equal(effective(sim, t, '172.20.1.1'), 'none', t);
+    }
+  });
+
   it('a route already at our ENI counts as done: a second failover writes nothing', async () => {
     const r = routes();
     await r.claim(CTX);

@@ -8,11 +8,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import type { Sim } from '../../src/sim/server.js';
+import { azureRoutes, caFileOf, startAzureSim } from './azure-fixtures.js';
 import { keysOf, startPathSim } from './fixtures.js';
 
 const run = promisify(execFile);
 const CLI = new URL('../../src/cli/main.ts', import.meta.url).pathname;
 const EXAMPLE = new URL('../../examples/pathwatch-dx-vpn.yaml', import.meta.url).pathname;
+const AZURE_EXAMPLE = new URL('../../examples/pathwatch-er-vpn-azure.yaml', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'tandem-pw-cli-'));
 
 async function tandem(args: string[], env: NodeJS.ProcessEnv = {}) {
@@ -33,6 +35,8 @@ function write(name: string, text: string): string {
   return file;
 }
 
+after(() => rmSync(dir, { recursive: true, force: true }));
+
 describe('tandem pathwatch, preflight and iam-policy on a pathwatch config', () => {
   let sim: Sim;
   before(async () => {
@@ -40,7 +44,6 @@ describe('tandem pathwatch, preflight and iam-policy on a pathwatch config', () 
   });
   after(async () => {
     await sim?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('--check accepts the example and refuses a bad file with file:line, path and what was expected', async () => {
@@ -98,5 +101,61 @@ routes:
     });
     assert.equal(denied.status, 1);
     assert.match(denied.stdout, /MISSING PERMISSION +ec2:DeleteRoute on rtb-0000000000000a001/);
+  });
+});
+
+describe('tandem azure-role and preflight on an Azure pathwatch config', () => {
+  let sim: Sim;
+  before(async () => {
+    sim = await startAzureSim();
+  });
+  after(() => sim?.close());
+
+  it('azure-role prints the pathwatch role: route read, write and delete, scoped to the resource group', async () => {
+    const ok = await tandem(['pathwatch', '--config', AZURE_EXAMPLE, '--check']);
+    assert.equal(ok.status, 0, ok.stderr);
+    const out = await tandem(['azure-role', '--config', AZURE_EXAMPLE]);
+    assert.equal(out.status, 0, out.stderr);
+    const role = JSON.parse(out.stdout) as { Actions: string[]; AssignableScopes: string[] };
+    assert.ok(role.Actions.includes('Microsoft.Network/routeTables/routes/delete'));
+    assert.ok(role.Actions.includes('Microsoft.Network/routeTables/routes/write'));
+    assert.ok(!role.Actions.includes('Microsoft.Network/networkInterfaces/write'));
+    assert.deepEqual(role.AssignableScopes, ['/subscriptions/<subscription-id>/resourceGroups/hybrid-rg']);
+    const shipped = new URL('../../deploy/azure/role-pathwatch.json', import.meta.url).pathname;
+    assert.deepEqual(
+      role,
+      JSON.parse(readFileSync(shipped, 'utf8')),
+      'the shipped role is the generated one',
+    );
+    const aws = await tandem(['iam-policy', '--config', AZURE_EXAMPLE]);
+    assert.equal(aws.status, 2);
+    assert.match(aws.stderr, /routes: expected a aws-route-table entry for this command, found none/);
+  });
+
+  it('preflight reads the tables and lists the permissions with the VM’s managed identity (IMDS)', async () => {
+    const r = azureRoutes(sim, caFileOf(sim));
+    const cfg = `name: pf
+primary:
+  targets: [{ kind: tcp, address: 192.168.10.10, port: 443 }]
+routes:
+  - kind: azure-route-table
+    route_tables: [${r.route_tables.join(', ')}]
+    destinations: [${r.destinations.join(', ')}]
+    next_hop: ${r.next_hop}
+    subscription_id: ${r.subscription_id}
+    resource_group: ${r.resource_group}
+    arm_endpoint: ${r.arm_endpoint}
+    arm_ca_file: ${r.arm_ca_file}
+    imds_url: ${r.imds_url}
+`;
+    const out = await tandem(['preflight', '--config', write('pf-azure.yaml', cfg)]);
+    assert.equal(out.status, 0, out.stdout + out.stderr);
+    assert.match(out.stdout, /OK +read route table rt-app-2/);
+    assert.match(
+      out.stdout,
+      /OK +permissions for the writes at \/subscriptions\/.*\/resourceGroups\/hybrid-rg/,
+    );
+    assert.doesNotMatch(out.stdout, /probes \(icmp\)/, 'tcp probes need no ICMP rights');
+    assert.match(out.stdout, /Ready: every check passed\./);
   });
 });

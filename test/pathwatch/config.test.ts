@@ -5,6 +5,7 @@ import { ConfigError } from '../../src/config/issues.js';
 import { parsePathwatchConfig } from '../../src/pathwatch/config.js';
 
 const EXAMPLE = new URL('../../examples/pathwatch-dx-vpn.yaml', import.meta.url).pathname;
+const AZURE_EXAMPLE = new URL('../../examples/pathwatch-er-vpn-azure.yaml', import.meta.url).pathname;
 
 function refused(text: string): ConfigError {
   try {
@@ -127,5 +128,37 @@ describe('pathwatch config: lists of several kinds', () => {
   it('a loss rule needs its window', () => {
     const err = refused(MINIMAL.replace('primary:\n', 'primary:\n  rule: { kind: loss, percent: 30 }\n'));
     assert.match(err.message, /primary\.rule\.window_rounds: a required key is missing/);
+  });
+});
+
+describe('pathwatch config: azure-route-table', () => {
+  it('the shipped Azure example loads: two tables, two prefixes, the VPN as next hop', () => {
+    const cfg = parsePathwatchConfig(AZURE_EXAMPLE, readFileSync(AZURE_EXAMPLE, 'utf8'));
+    const [r] = cfg.routes;
+    assert.equal(r?.kind, 'azure-route-table');
+    assert.ok(r?.kind === 'azure-route-table');
+    assert.deepEqual(r.route_tables, ['rt-app-1', 'rt-app-2']);
+    assert.deepEqual(r.destinations, ['192.168.0.0/16', '172.20.0.0/16']);
+    assert.equal(r.next_hop, '10.2.2.10');
+  });
+
+  it('a next hop that is not an IPv4 address, an IPv6 prefix and a pair-only key are refused by line', () => {
+    const text = readFileSync(AZURE_EXAMPLE, 'utf8')
+      .replace('next_hop: 10.2.2.10', 'next_hop: vpn.example')
+      .replace('172.20.0.0/16]', '2001:db8::/32]')
+      .replace('resource_group: hybrid-rg', 'resource_group: hybrid-rg\n    peer_next_hop: 10.2.2.11');
+    const err = refused(text);
+    assert.deepEqual(
+      err.issues.map((i) => [i.line, i.path]),
+      [[27, 'routes[0].peer_next_hop']],
+    );
+    const semantic = refused(text.replace('\n    peer_next_hop: 10.2.2.11', ''));
+    assert.deepEqual(
+      semantic.issues.map((i) => [i.line, i.path]),
+      [
+        [21, 'routes[0].destinations[1]'],
+        [23, 'routes[0].next_hop'],
+      ],
+    );
   });
 });

@@ -110,4 +110,30 @@ describe('pathwatch on namespaces (200 ms rounds)', { timeout: 120_000 }, () => 
       'DeleteRoute 200',
     ]);
   });
+
+  it('with the backup path down too, a dead primary moves nothing; once the backup answers, it fails over', async () => {
+    const since = rig.sim.calls.last_seq();
+    await rig.blockBackup();
+    await eventually(
+      () =>
+        pw
+          .events('probe')
+          .filter((l) => l.path === 'backup')
+          .at(-1)?.reachable === false,
+      5000,
+      'the backup seen down',
+    );
+    await rig.blockPrimary();
+    await eventually(() => pw.events('failover-vetoed').length === 1, 5000, 'the failover refused');
+    // Rounds go by with both down: refused once, nothing written.
+    const rounds = primaryRounds(pw).length;
+    await eventually(() => primaryRounds(pw).length >= rounds + 5, 5000, 'rounds with both down');
+    assert.equal(pw.events('failover-vetoed').length, 1);
+    assert.deepEqual(writes(since), []);
+    assert.deepEqual(tables(), [VIA_DX, VIA_DX]);
+    await rig.unblockBackup();
+    await eventually(() => tables().every((t) => t === VIA_VPN), 15_000, 'failover once the backup answers');
+    assert.deepEqual(writes(since), ['CreateRoute 200', 'CreateRoute 200']);
+    await rig.unblockPrimary();
+  });
 });

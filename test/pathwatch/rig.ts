@@ -53,6 +53,7 @@ export interface Pathwatch {
 
 export class Rig {
   #block: NftRule | null = null;
+  #backupBlock: NftRule | null = null;
   #forwarder: Spawned | null = null;
   #socketServer: Server | null = null;
   private constructor(
@@ -190,6 +191,20 @@ status:
   async unblockPrimary(): Promise<void> {
     await this.#block?.remove();
     this.#block = null;
+  }
+
+  /** Drops the backup link (the VPN) too, for the backup watcher's veto. */
+  async blockBackup(): Promise<void> {
+    if (this.#backupBlock !== null) return;
+    this.#backupBlock = await nftApply(
+      this.lan.host('onprem').ns,
+      'chain in { type filter hook input priority -10; policy accept; iifname "ha0" drop; }',
+    );
+  }
+
+  async unblockBackup(): Promise<void> {
+    await this.#backupBlock?.remove();
+    this.#backupBlock = null;
   }
 
   async destroy(): Promise<void> {

@@ -62,6 +62,7 @@ status: { listen: 127.0.0.1:0 }
     );
     const routes = await createPathRoutes(cfg.routes, {
       aws: { retry: FAST_RETRY, credentials: keysOf(sim) },
+      azure: { log: pino({ level: 'silent' }) },
     });
     const watcher = new Watcher(cfg, {
       log: pino({ level: process.env.TANDEM_TEST_LOG ?? 'silent' }),

@@ -121,7 +121,7 @@ export async function listPermissions(
 export async function armRequest(
   client: NetworkManagementClient,
   endpoint: string,
-  method: 'GET' | 'PUT',
+  method: 'GET' | 'PUT' | 'DELETE',
   path: string,
   o: { api_version?: string; body?: unknown; signal: AbortSignal; timeout_ms?: number },
 ): Promise<unknown> {

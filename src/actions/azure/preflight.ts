@@ -8,8 +8,8 @@ import type { ActionContext, PreflightCheck } from '../types.js';
 import { granted, listPermissions, withRetry } from './client.js';
 import { classify } from './errors.js';
 import { Nics, nicRef, primaryOf } from './nic.js';
-import { writesFor } from './role.js';
-import type { AzureActionSpec, FloatingIpSpec, RouteTableSpec } from './schema.js';
+import { ROUTE_WRITE, writesFor } from './role.js';
+import type { FloatingIpSpec, RouteTableSpec } from './schema.js';
 import { type AzureSession, nameOf, type Where } from './session.js';
 
 export function failed(check: string, err: unknown): PreflightCheck {
@@ -66,7 +66,7 @@ async function resolved(s: AzureSession, b: CallBudget, out: PreflightCheck[]): 
 async function permissions(
   s: AzureSession,
   w: Where,
-  specs: readonly AzureActionSpec[],
+  wanted: readonly string[],
   b: CallBudget,
 ): Promise<PreflightCheck> {
   const scope = s.resourceGroupScope(w);
@@ -76,7 +76,7 @@ async function permissions(
       listPermissions(w.client, s.endpoint, scope, signal),
     );
     // The operation reads are granted at the subscription's locations scope, not here: only the writes are checked.
-    const missing = writesFor(specs).filter((a) => !granted(a, perms));
+    const missing = wanted.filter((a) => !granted(a, perms));
     if (missing.length === 0) return { check, status: 'ok' };
     return {
       check,
@@ -114,7 +114,7 @@ export async function floatingIpChecks(
   await step(out, `read the peer NIC ${nameOf(spec.peer_nic)}`, () =>
     withRetry('read the peer NIC', b, (signal) => nics.get(w, nicRef(spec.peer_nic, w), signal)),
   );
-  out.push(await permissions(s, w, [spec], b));
+  out.push(await permissions(s, w, writesFor([spec]), b));
   if (own === null) return out;
   out.push(forwarding(w.nic, own.enableIPForwarding));
   if (!primaryOf(own)?.subnet?.id)
@@ -128,10 +128,19 @@ export async function floatingIpChecks(
   return out;
 }
 
+/** What a route-table preflight checks beyond reading the tables: a pair node forwards; pathwatch deletes. */
+export interface RouteTableCheckOptions {
+  /** The write-side actions the identity needs at the resource group. */
+  readonly writes: readonly string[];
+  /** Whether our own NIC must forward (a pair node is the next hop; pathwatch points at an appliance). */
+  readonly own_forwarding: boolean;
+}
+
 export async function routeTableChecks(
   s: AzureSession,
-  spec: RouteTableSpec,
+  spec: Pick<RouteTableSpec, 'route_tables'>,
   ctx: ActionContext,
+  o: RouteTableCheckOptions = { writes: ROUTE_WRITE, own_forwarding: true },
 ): Promise<PreflightCheck[]> {
   const b = budget(ctx.deadline_ms, ctx.signal, s.retry);
   const out: PreflightCheck[] = [];
@@ -149,8 +158,8 @@ export async function routeTableChecks(
         w.client.routeTables.get(w.resource_group, nameOf(t), s.opts(signal)),
       ),
     );
-  out.push(await permissions(s, w, [spec], b));
-  if (own !== null) out.push(forwarding(w.nic, own.enableIPForwarding));
+  out.push(await permissions(s, w, o.writes, b));
+  if (own !== null && o.own_forwarding) out.push(forwarding(w.nic, own.enableIPForwarding));
   return out;
 }
 

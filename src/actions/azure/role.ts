@@ -14,7 +14,7 @@ export interface RoleDefinition {
 const N = 'Microsoft.Network';
 
 /** Every kind reads NICs (discovery by MAC, observe) and follows operations (LRO status). */
-const COMMON = [
+export const COMMON = [
   `${N}/networkInterfaces/read`,
   `${N}/locations/operations/read`,
   `${N}/locations/operationResults/read`,
@@ -26,6 +26,9 @@ export const ROUTE_WRITE = [
   `${N}/routeTables/routes/read`,
   `${N}/routeTables/routes/write`,
 ];
+
+/** Pathwatch deletes its failover routes on failback (a pair node only ever rewrites next hops). */
+export const ROUTE_DELETE = `${N}/routeTables/routes/delete`;
 
 /** The write-side actions (checked by preflight at the resource group). */
 export function writesFor(specs: readonly AzureActionSpec[]): string[] {

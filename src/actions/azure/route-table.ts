@@ -1,6 +1,8 @@
 // azure-route-table (the fast path, CLOUD.md §2.5): the next hop (VirtualAppliance, our LAN IP) of the routes
 // for the configured prefixes, in every configured route table, rewritten in parallel, one route PUT each
 // (a PUT of the whole table would replace every other route). Done when every route reads back at us.
+// Pathwatch uses the same driver one slot at a time: `write` only the routes it picks (missing ones, not a
+// third party's), `remove` its own (the ExpressRoute gateway's BGP route then carries the traffic again).
 import type { Route, RouteTable } from '@azure/arm-network';
 import { parseCidr } from '../../net/address.js';
 import type { Driver } from '../kit/arbiter.js';
@@ -12,7 +14,7 @@ import { armRequest, withRetry } from './client.js';
 import { AzureError, toActionError } from './errors.js';
 import { PREPARE_DEADLINE_MS } from './floating-ip.js';
 import { Nics, primaryOf } from './nic.js';
-import { routeTableChecks } from './preflight.js';
+import { type RouteTableCheckOptions, routeTableChecks } from './preflight.js';
 import { DEFAULT_ROUTE_DEADLINE_MS, type RouteTableSpec } from './schema.js';
 import { type AzureContext, AzureSession, nameOf, type Where } from './session.js';
 
@@ -37,17 +39,31 @@ interface Prepared {
   readonly slots: readonly RouteSlot[];
 }
 
-type Reading = { readonly slot: RouteSlot; readonly target: Observation['target']; readonly seen: string };
+/** One configured route as read: at us (`self`), at the peer, at something else, or missing (`none`). */
+export interface SlotReading {
+  readonly slot: RouteSlot;
+  readonly target: Observation['target'];
+  /** `VirtualAppliance 10.1.2.10`, or `missing`. */
+  readonly seen: string;
+  /** The existing route's name: it may differ from the slot's when it appeared after start-up. */
+  readonly route: string | null;
+  /** A VirtualAppliance route's next hop, whatever its provisioning state. */
+  readonly next_hop: string | null;
+}
+type Reading = SlotReading;
+
+/** The driver's spec; without a peer (pathwatch) no next hop reads as the peer's. */
+export type RouteTableTarget = Omit<RouteTableSpec, 'peer_next_hop'> & { readonly peer_next_hop?: string };
 
 export class AzureRouteTableAction implements Driver {
   readonly kind = 'azure-route-table';
   readonly name: string;
   readonly deadline_ms: number;
-  readonly spec: RouteTableSpec;
+  readonly spec: RouteTableTarget;
   readonly #s: AzureSession;
   readonly #prepared = new Resolved<Prepared>();
 
-  constructor(spec: RouteTableSpec, ctx: AzureContext) {
+  constructor(spec: RouteTableTarget, ctx: AzureContext) {
     this.spec = spec;
     this.name = spec.name ?? `azure-route-table ${spec.route_tables.map(nameOf).join(',')}`;
     this.deadline_ms = spec.deadline_ms ?? DEFAULT_ROUTE_DEADLINE_MS;
@@ -62,6 +78,46 @@ export class AzureRouteTableAction implements Driver {
 
   preflight(ctx: ActionContext): Promise<readonly PreflightCheck[]> {
     return routeTableChecks(this.#s, this.spec, ctx);
+  }
+
+  /** The same checks with other write permissions and no own-NIC forwarding check (pathwatch's). */
+  preflightWith(ctx: ActionContext, o: RouteTableCheckOptions): Promise<readonly PreflightCheck[]> {
+    return routeTableChecks(this.#s, this.spec, ctx, o);
+  }
+
+  /** Every configured route, read once (pathwatch decides from these). Throws when they cannot be read. */
+  async readings(ctx: ActionContext): Promise<SlotReading[]> {
+    const b = budget(ctx.deadline_ms, ctx.signal, this.#s.retry);
+    return this.#read(await this.prepare(b), b);
+  }
+
+  /** Points the routes `pick` chooses at our next hop (a fresh reading decides), then reads them back. */
+  write(ctx: ActionContext, pick: (r: SlotReading) => boolean): Promise<ActionResult> {
+    return runVerb(ctx, this.#s.retry, toActionError, async (b) => {
+      const p = await this.prepare(b);
+      const todo = (await this.#read(p, b)).filter(pick);
+      await parallel(
+        todo.map((r) => () => this.#write(p, { ...r.slot, route: r.route ?? r.slot.route }, b)),
+        PARALLEL_WRITES,
+      );
+      const mine = (r: SlotReading): boolean => todo.some((t) => sameSlot(t.slot, r.slot));
+      await this.#settle(p, b, (r) => !mine(r) || r.target === 'self', `at ${p.next_hop}`);
+    });
+  }
+
+  /** Deletes the routes `pick` chooses (only ever ours), then reads until they are gone. */
+  remove(ctx: ActionContext, pick: (r: SlotReading) => boolean): Promise<ActionResult> {
+    return runVerb(ctx, this.#s.retry, toActionError, async (b) => {
+      const p = await this.prepare(b);
+      const todo = (await this.#read(p, b)).filter((r) => r.route !== null && pick(r));
+      await parallel(
+        todo.map((r) => () => this.#delete(p, r.slot, r.route!, b)),
+        PARALLEL_WRITES,
+      );
+      const mine = (r: SlotReading): boolean => todo.some((t) => sameSlot(t.slot, r.slot));
+      // Deleting: the route reads `other` (provisioning Deleting) until the operation completes.
+      await this.#settle(p, b, (r) => !mine(r) || r.target === 'none', 'deleted');
+    });
   }
 
   claim(ctx: ActionContext): Promise<ActionResult> {
@@ -161,19 +217,19 @@ export class AzureRouteTableAction implements Driver {
     const r =
       routes.find((x) => x.name === slot.route) ??
       routes.find((x) => samePrefix(x.addressPrefix, slot.prefix));
-    if (!r) return { slot, target: 'none', seen: 'missing' };
+    if (!r) return { slot, target: 'none', seen: 'missing', route: null, next_hop: null };
     const hop = r.nextHopType === 'VirtualAppliance' ? r.nextHopIpAddress : undefined;
     const seen = `${r.nextHopType ?? '?'} ${hop ?? ''}`.trim();
+    const found = { seen, route: r.name ?? null, next_hop: hop ?? null };
     // A route still Updating is not ours yet: the data plane uses it only once its operation succeeded.
-    if (hop === ours) return { slot, target: r.provisioningState === 'Succeeded' ? 'self' : 'other', seen };
-    if (hop === this.spec.peer_next_hop) return { slot, target: 'peer', seen };
-    return { slot, target: 'other', seen };
+    if (hop === ours)
+      return { slot, target: r.provisioningState === 'Succeeded' ? 'self' : 'other', ...found };
+    if (hop !== undefined && hop === this.spec.peer_next_hop) return { slot, target: 'peer', ...found };
+    return { slot, target: 'other', ...found };
   }
 
   #write(p: Prepared, slot: RouteSlot, b: CallBudget): Promise<unknown> {
-    const path =
-      `/subscriptions/${p.w.subscription_id}/resourceGroups/${slot.resource_group}` +
-      `/providers/Microsoft.Network/routeTables/${slot.table}/routes/${slot.route}`;
+    const path = routePath(p, slot, slot.route);
     const body = {
       properties: {
         addressPrefix: slot.prefix,
@@ -184,6 +240,35 @@ export class AzureRouteTableAction implements Driver {
     return withRetry(`route ${slot.prefix} in ${slot.table} → ${p.next_hop}`, b, (signal) =>
       armRequest(p.w.client, this.#s.endpoint, 'PUT', path, { body, signal, timeout_ms: this.#s.timeout_ms }),
     );
+  }
+
+  #delete(p: Prepared, slot: RouteSlot, route: string, b: CallBudget): Promise<unknown> {
+    // A 404 is not retried by the classifier: the route is already gone, which is the end state.
+    return withRetry(`delete route ${slot.prefix} in ${slot.table}`, b, (signal) =>
+      armRequest(p.w.client, this.#s.endpoint, 'DELETE', routePath(p, slot, route), {
+        signal,
+        timeout_ms: this.#s.timeout_ms,
+      }).catch((err: unknown) => {
+        if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+        throw err;
+      }),
+    );
+  }
+
+  /** Reads until every route satisfies `done` (ARM applies a route write as an operation of its own). */
+  async #settle(p: Prepared, b: CallBudget, done: (r: SlotReading) => boolean, what: string): Promise<void> {
+    await confirm(b, {
+      first_ms: CONFIRM_FIRST_MS,
+      max_ms: CONFIRM_MAX_MS,
+      read: () => this.#read(p, b),
+      done: (readings) => readings.every(done),
+      notConfirmed: (readings) =>
+        new AzureError(
+          'AZURE_NOT_CONFIRMED',
+          'NotConfirmed',
+          `routes not ${what} before the deadline: ${listed(readings.filter((r) => !done(r)))}`,
+        ),
+    });
   }
 
   async #confirm(p: Prepared, b: CallBudget): Promise<void> {
@@ -212,6 +297,17 @@ export class AzureRouteTableAction implements Driver {
         ),
     });
   }
+}
+
+function routePath(p: Prepared, slot: RouteSlot, route: string): string {
+  return (
+    `/subscriptions/${p.w.subscription_id}/resourceGroups/${slot.resource_group}` +
+    `/providers/Microsoft.Network/routeTables/${slot.table}/routes/${route}`
+  );
+}
+
+function sameSlot(a: RouteSlot, b: RouteSlot): boolean {
+  return a.resource_group === b.resource_group && a.table === b.table && a.prefix === b.prefix;
 }
 
 function summarise(readings: readonly Reading[]): Observation {

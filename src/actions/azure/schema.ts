@@ -7,7 +7,8 @@ export const DEFAULT_FLOATING_DEADLINE_MS = 180_000;
 export const DEFAULT_ROUTE_DEADLINE_MS = 60_000;
 export const DEFAULT_OBSERVE_INTERVAL_MS = 10_000;
 
-const connection = {
+/** Where ARM and our NIC are: every azure-* kind has these keys (pathwatch's Azure routes too). */
+export const AZURE_CONNECTION = {
   name: Type.Optional(Type.String({ minLength: 1 })),
   /** Default: from the instance metadata (IMDS). */
   subscription_id: Type.Optional(Type.String({ minLength: 1 })),
@@ -39,7 +40,7 @@ export const FloatingIpSpecSchema = Type.Object(
     peer_nic: Type.String({ minLength: 1 }),
     /** The name given to the ipConfiguration we add; default `tandem-floating`. */
     ipconfig_name: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$' })),
-    ...connection,
+    ...AZURE_CONNECTION,
   },
   { additionalProperties: false },
 );
@@ -55,7 +56,7 @@ export const RouteTableSpecSchema = Type.Object(
     peer_next_hop: Type.String({ minLength: 1 }),
     /** Our next hop; default: our NIC's primary private IP. */
     next_hop: Type.Optional(Type.String({ minLength: 1 })),
-    ...connection,
+    ...AZURE_CONNECTION,
   },
   { additionalProperties: false },
 );

@@ -31,8 +31,23 @@ export function registerPathwatch(program: Command): void {
       const { createPathRoutes } = await import('../../pathwatch/registry.js');
       const { Watcher } = await import('../../pathwatch/watcher.js');
       const { serveStatus } = await import('../../pathwatch/status-server.js');
-      const log = pino({ level: cfg.log_level, base: { pathwatch: cfg.name } });
-      const watcher = new Watcher(cfg, { log, routes: await createPathRoutes(cfg.routes) });
+      const { logOptions } = await import('../../obs/log.js');
+      const log = pino({
+        level: cfg.log_level,
+        base: { pathwatch: cfg.name },
+        ...logOptions(cfg.log_format),
+      });
+      const reports =
+        cfg.controller === null
+          ? null
+          : (await import('../../agent/pathwatch-reporting.js')).pathwatchReporting(cfg.controller, log);
+      const watcher = new Watcher(cfg, {
+        log,
+        routes: await createPathRoutes(cfg.routes, { azure: { log } }),
+        ...(reports ? { onEvent: (ev) => reports.event(ev) } : {}),
+      });
+      const { registerRuntimeMetrics } = await import('../../obs/runtime-metrics.js');
+      registerRuntimeMetrics(watcher.metrics.registry);
       let server: Awaited<ReturnType<typeof serveStatus>>;
       try {
         server = await serveStatus(watcher, cfg.status.host, cfg.status.port);
@@ -49,11 +64,14 @@ export function registerPathwatch(program: Command): void {
         return;
       }
       log.info({ config: opts.config, status: `${cfg.status.host}:${cfg.status.port}` }, 'pathwatch started');
+      // Reporting first: the watcher's first events (the route reading) find it listening.
+      reports?.start(() => watcher.status());
       watcher.start();
       const stop = (signal: string): void => {
         log.info({ signal }, 'signal');
         setTimeout(() => process.exit(1), HARD_EXIT_MS).unref();
         server.close();
+        reports?.close();
         void watcher.stop().then(() => process.exit(0));
       };
       process.once('SIGTERM', () => stop('SIGTERM'));

@@ -39,7 +39,7 @@ function registerPolicy(program: Command, registry: Registry, policy: PolicyComm
         return;
       }
       try {
-        if (registry.mechanism === 'aws' && (await printPathwatchPolicy(opts.config!))) return;
+        if (await printPathwatchPolicy(opts.config!, registry.mechanism)) return;
         console.log(JSON.stringify(policy.generate(readSpecsOf(opts.config!, registry)), null, 2));
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
@@ -49,16 +49,29 @@ function registerPolicy(program: Command, registry: Registry, policy: PolicyComm
     });
 }
 
-/** A pathwatch config's AWS routes have their own, smaller policy (no ReplaceRoute unless overwrite). */
-async function printPathwatchPolicy(file: string): Promise<boolean> {
+/** A pathwatch config's cloud routes have their own, smaller documents (they create and delete routes only). */
+async function printPathwatchPolicy(file: string, mechanism: string): Promise<boolean> {
   const { isPathwatchFile, loadPathwatchConfig } = await import('../../pathwatch/config.js');
   if (!isPathwatchFile(file)) return false;
-  const { pathwatchPolicy } = await import('../../pathwatch/iam-policy.js');
-  const aws = loadPathwatchConfig(file).routes.filter((r) => r.kind === 'aws-route-table');
-  if (aws.length === 0)
-    throw new ConfigError(file, [
-      { path: 'routes', message: 'expected an aws-route-table entry for an IAM policy, found none' },
+  const routes = loadPathwatchConfig(file).routes;
+  const kind = `${mechanism}-route-table`;
+  const none = (): ConfigError =>
+    new ConfigError(file, [
+      { path: 'routes', message: `expected a ${kind} entry for this command, found none` },
     ]);
-  console.log(JSON.stringify(pathwatchPolicy(aws), null, 2));
-  return true;
+  if (mechanism === 'aws') {
+    const { pathwatchPolicy } = await import('../../pathwatch/iam-policy.js');
+    const aws = routes.filter((r) => r.kind === 'aws-route-table');
+    if (aws.length === 0) throw none();
+    console.log(JSON.stringify(pathwatchPolicy(aws), null, 2));
+    return true;
+  }
+  if (mechanism === 'azure') {
+    const { pathwatchRole } = await import('../../pathwatch/azure-role.js');
+    const azure = routes.filter((r) => r.kind === 'azure-route-table');
+    if (azure.length === 0) throw none();
+    console.log(JSON.stringify(pathwatchRole(azure), null, 2));
+    return true;
+  }
+  throw none();
 }

@@ -8,7 +8,7 @@ import { ConfigError, loadConfig } from '../../agent/config.js';
 import { openFactories } from '../../agent/plugins.js';
 import { validateAnyAction } from '../action-specs.js';
 
-/** The same report for a pathwatch config: every route set's reads and dry-run writes. */
+/** The same report for a pathwatch config: the probes' rights, then every route set's reads and dry-run writes. */
 async function preflightPathwatch(opts: {
   config: string;
   json?: boolean;
@@ -16,6 +16,7 @@ async function preflightPathwatch(opts: {
 }): Promise<void> {
   const { loadPathwatchConfig } = await import('../../pathwatch/config.js');
   const { createPathRoutes } = await import('../../pathwatch/registry.js');
+  const { probeChecks } = await import('../../pathwatch/probe-preflight.js');
   let cfg: ReturnType<typeof loadPathwatchConfig>;
   try {
     cfg = loadPathwatchConfig(opts.config);
@@ -25,12 +26,17 @@ async function preflightPathwatch(opts: {
     process.exitCode = 2;
     return;
   }
-  const routes = await createPathRoutes(cfg.routes);
-  const results = await preflightAll(routes, Number(opts.deadlineMs) || 15_000);
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const routes = await createPathRoutes(cfg.routes, { azure: { log } });
+  const [probes, results] = await Promise.all([
+    probeChecks(cfg),
+    preflightAll(routes, Number(opts.deadlineMs) || 15_000),
+  ]);
   for (const r of routes) r.close();
-  if (opts.json) console.log(JSON.stringify({ ok: allOk(results), results, skipped: [] }, null, 2));
-  else console.log(formatPreflight(results));
-  process.exitCode = allOk(results) ? 0 : 1;
+  const all = [...probes, ...results];
+  if (opts.json) console.log(JSON.stringify({ ok: allOk(all), results: all, skipped: [] }, null, 2));
+  else console.log(formatPreflight(all));
+  process.exitCode = allOk(all) ? 0 : 1;
 }
 
 export function registerPreflight(program: Command): void {

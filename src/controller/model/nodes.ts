@@ -36,6 +36,13 @@ export async function addNode(
         '/role',
       );
     }
+    if (body.role === 'secondary' && s.site.kind === 'pathwatch') {
+      throw new ControllerError(
+        'conflict',
+        'a pathwatch site has one node (tandem pathwatch runs alone, with no peer); add it as primary',
+        '/role',
+      );
+    }
     if (body.role === 'secondary' && s.primary === null) {
       throw new ControllerError('conflict', 'add the primary node before the secondary', '/role');
     }

@@ -1,7 +1,9 @@
-// The report path's set-based statements: a batch of reports is authenticated, logged and touched
-// in three statements whatever its size. Each has one fixed SQL text per dialect (the rows travel
-// as one JSON parameter on SQLite, as arrays on PostgreSQL), so the text is prepared once and a
-// batch costs three round trips to PostgreSQL instead of one or two per report.
+// The report path's set-based statements: a batch of periodic reports is authenticated, logged and
+// touched in a fixed number of statements whatever its size. Each has one fixed SQL text per dialect
+// (the rows travel as one JSON parameter on SQLite, as arrays on PostgreSQL), so the text is
+// prepared once. On PostgreSQL the log insert and the node refreshes are one statement (a
+// data-modifying WITH) committed on its own: a batch costs two round trips, not one or two per
+// report nor five for a read, BEGIN, two writes and COMMIT.
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Dialect } from './migrations.js';
 import type { Database } from './tables.js';
@@ -45,8 +47,16 @@ export interface Touch {
 
 export interface BatchQueries {
   nodesByCredential(db: Kysely<Database>, hashes: readonly string[]): Promise<ReportingNode[]>;
-  logReports(db: Kysely<Database>, received_at: number, rows: readonly LoggedReport[]): Promise<void>;
-  touchNodes(db: Kysely<Database>, last_report_at: number, rows: readonly Touch[]): Promise<void>;
+  /**
+   * Logs the reports and refreshes the nodes due it (`touches` names a subset of the logged
+   * reports' nodes), atomically: in the caller's transaction when `db` is one, else on its own.
+   */
+  writePeriodic(
+    db: Kysely<Database>,
+    received_at: number,
+    logged: readonly LoggedReport[],
+    touches: readonly Touch[],
+  ): Promise<void>;
 }
 
 const NODE_COLUMNS =
@@ -63,12 +73,13 @@ const SQLITE = {
 
 const POSTGRES = {
   nodes: `SELECT ${NODE_COLUMNS} FROM nodes WHERE credential_hash = ANY($1::text[])`,
-  log: `INSERT INTO reports (node_id, report_id, received_at, body)
-        SELECT n, r, $1, b FROM unnest($2::text[], $3::text[], $4::text[]) AS t(n, r, b)`,
-  touch: `UPDATE nodes SET last_report_at = $1, indicators = t.i, wan = t.w, last_keepalive_at = t.k,
-            last_report_id = t.r
-          FROM unnest($2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[]) AS t(id, i, w, k, r)
-          WHERE nodes.id = t.id`,
+  periodic: `WITH logged AS (
+          INSERT INTO reports (node_id, report_id, received_at, body)
+          SELECT n, r, $1::bigint, b FROM unnest($2::text[], $3::text[], $4::text[]) AS l(n, r, b))
+        UPDATE nodes SET last_report_at = $1::bigint, indicators = t.i, wan = t.w, last_keepalive_at = t.k,
+          last_report_id = t.r
+        FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[]) AS t(id, i, w, k, r)
+        WHERE nodes.id = t.id`,
 };
 
 async function run<R>(db: Kysely<Database>, sql: string, parameters: readonly unknown[]): Promise<R[]> {
@@ -77,35 +88,46 @@ async function run<R>(db: Kysely<Database>, sql: string, parameters: readonly un
 
 export function batchQueries(dialect: Dialect): BatchQueries {
   if (dialect === 'sqlite') {
+    const write = async (
+      db: Kysely<Database>,
+      received_at: number,
+      logged: readonly LoggedReport[],
+      touches: readonly Touch[],
+    ): Promise<void> => {
+      await run(db, SQLITE.log, [
+        received_at,
+        JSON.stringify(logged.map((r) => [r.node_id, r.report_id, r.body])),
+      ]);
+      if (touches.length === 0) return;
+      const json = JSON.stringify(
+        touches.map((t) => [t.node_id, t.indicators, t.wan, t.last_keepalive_at, t.report_id]),
+      );
+      await run(db, SQLITE.touch, [received_at, json]);
+    };
     return {
       nodesByCredential: (db, hashes) => run(db, SQLITE.nodes, [JSON.stringify(hashes)]),
-      async logReports(db, received_at, rows) {
-        const json = JSON.stringify(rows.map((r) => [r.node_id, r.report_id, r.body]));
-        await run(db, SQLITE.log, [received_at, json]);
-      },
-      async touchNodes(db, last_report_at, rows) {
-        const json = JSON.stringify(
-          rows.map((t) => [t.node_id, t.indicators, t.wan, t.last_keepalive_at, t.report_id]),
-        );
-        await run(db, SQLITE.touch, [last_report_at, json]);
+      async writePeriodic(db, received_at, logged, touches) {
+        // One transaction for both statements: one commit, and all or nothing.
+        if (db.isTransaction || touches.length === 0) await write(db, received_at, logged, touches);
+        else await db.transaction().execute((trx) => write(trx, received_at, logged, touches));
       },
     };
   }
   return {
     nodesByCredential: (db, hashes) => run(db, POSTGRES.nodes, [hashes]),
-    async logReports(db, received_at, rows) {
-      const column = <K extends keyof LoggedReport>(k: K) => rows.map((r) => r[k]);
-      await run(db, POSTGRES.log, [received_at, column('node_id'), column('report_id'), column('body')]);
-    },
-    async touchNodes(db, last_report_at, rows) {
-      const column = <K extends keyof Touch>(k: K) => rows.map((t) => t[k]);
-      await run(db, POSTGRES.touch, [
-        last_report_at,
-        column('node_id'),
-        column('indicators'),
-        column('wan'),
-        column('last_keepalive_at'),
-        column('report_id'),
+    async writePeriodic(db, received_at, logged, touches) {
+      const l = <K extends keyof LoggedReport>(k: K) => logged.map((r) => r[k]);
+      const t = <K extends keyof Touch>(k: K) => touches.map((r) => r[k]);
+      await run(db, POSTGRES.periodic, [
+        received_at,
+        l('node_id'),
+        l('report_id'),
+        l('body'),
+        t('node_id'),
+        t('indicators'),
+        t('wan'),
+        t('last_keepalive_at'),
+        t('report_id'),
       ]);
     },
   };

@@ -28,6 +28,7 @@ export interface HotQueries {
       last_report_id: string | null;
       action_results: string | null;
       settings_state: string | null;
+      pathwatch: string | null;
     }
   >;
 }
@@ -60,6 +61,7 @@ export function hotQueries(db: Kysely<Database>): HotQueries {
           'last_report_id',
           'action_results',
           'settings_state',
+          'pathwatch',
         ])
         .where('id', '=', p.id),
     ),

@@ -192,10 +192,18 @@ function managed(dialect: Dialect): Migration {
   };
 }
 
+/** A pathwatch node's latest paths, active path and routes (a site of kind `pathwatch`). */
+const pathwatch: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('nodes').addColumn('pathwatch', 'text').execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_both_active_since': bothActiveSince(dialect),
     '0003_managed': managed(dialect),
+    '0004_pathwatch': pathwatch,
   };
 }

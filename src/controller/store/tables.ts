@@ -3,7 +3,7 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 export type Scope = 'admin' | 'viewer';
-export type SiteKind = 'physical' | 'aws' | 'azure';
+export type SiteKind = 'physical' | 'aws' | 'azure' | 'pathwatch';
 export type DeliveryStatus = 'pending' | 'sent' | 'failed';
 export type ChannelKind = 'webhook' | 'email';
 
@@ -78,6 +78,8 @@ export interface NodesTable {
   settings_state: string | null;
   /** JSON PreflightResult: the node's latest preflight. */
   preflight: string | null;
+  /** JSON PathwatchReport without its events: a pathwatch node's paths, active path and routes. */
+  pathwatch: string | null;
 }
 
 export type CommandState = 'pending' | 'done' | 'refused' | 'failed' | 'expired';
