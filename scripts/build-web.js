@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds the dashboard into dist/web/: the browser modules with tsc (src/web/tsconfig.json: ES
-// modules with DOM types, no bundler), then the static files (index.html, style.css) beside them.
+// modules with DOM types, no bundler) into dist/web/web/, with the controller's API words
+// (src/controller/api-words.ts, shared so the two cannot drift) into dist/web/controller/; then the
+// static files (index.html, style.css) at dist/web/.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';

@@ -54,7 +54,8 @@ try {
   const packed = JSON.parse(run('npm', ['pack', '--dry-run', '--json', '--ignore-scripts']));
   for (const { path } of packed[0].files) {
     mkdirSync(dirname(join(lib, path)), { recursive: true });
-    cpSync(join(root, path), join(lib, path));
+    // Times kept: the CLI loads dist/agent-bundle/ only when it is not older than the modules it bundles.
+    cpSync(join(root, path), join(lib, path), { preserveTimestamps: true });
   }
 
   // 2. The production dependencies, each package folder without its own node_modules (nested packages are

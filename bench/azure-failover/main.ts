@@ -101,6 +101,11 @@ try {
   for (const [what, ms, goal] of rows)
     console.log(`${what.padEnd(42)} ${String(Math.round(ms)).padStart(12)} ${String(goal).padStart(10)}`);
   console.log(
+    'floating IP: the goal is out of reach by this method. ARM refuses our add (PrivateIPAddressIsAllocated) ' +
+      "until the peer's remove completes, so a move is 2 NIC updates. The one-call moveIpConfigurations " +
+      'exists only in @azure/arm-network >= 37, which needs Node >= 22 (tandem runs on Node 20, pins 36.0.0).',
+  );
+  console.log(
     JSON.stringify({
       dead_interval_ms: DEAD_INTERVAL_MS,
       api_latency_ms: API_LATENCY_MS,

@@ -1,6 +1,7 @@
 // The dashboard with a fleet of 10,000 sites, in headless Chromium against a real controller on a
 // real SQLite store: time to first render and to interactive of the sites page, filtering (search
 // and a status), a jump to the middle of the list, and how long a status change takes to appear.
+// Each run is a first visit (a new tab, the browser's cache emptied).
 // Usage: npm run bench:dashboard [-- --sites 10000 --runs 3]
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { startController } from '../../src/controller/server.js';
-import { openBrowser } from '../../test/helpers/browser.js';
+import { type Browser, openBrowser } from '../../test/helpers/browser.js';
 import { report } from '../../test/helpers/controller.js';
 import { credentialOf, nodeId, seedFleet, siteName } from './seed.js';
 
@@ -21,6 +22,7 @@ const { values } = parseArgs({
 const SITES = Number(values.sites);
 const RUNS = Number(values.runs);
 const ADMIN = 'tdk_bench-dashboard-admin-0123456789';
+const IDLE_MS = 1500;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -48,7 +50,12 @@ interface Load {
   overview_fetch_ms: number;
 }
 
-async function load(page: Page, url: string): Promise<Load> {
+/** A first visit: a new tab with the browser's cache emptied, so every file comes over the wire. */
+async function load(browser: Browser, url: string): Promise<{ page: Page; load: Load }> {
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send('Network.clearBrowserCache');
+  await cdp.detach();
   await page.goto(`${url}/#/sites`);
   const rendered = await markAfter(page, 'tandem:sites-rendered', 0);
   const live = await markAfter(page, 'tandem:live', 0);
@@ -57,10 +64,13 @@ async function load(page: Page, url: string): Promise<Load> {
     (() => { const r = performance.getEntriesByType('resource').find((e) => e.name.includes('/api/v1/overview')); return r ? r.responseEnd - r.startTime : -1; })(),
   ]`)) as [number, number];
   return {
-    first_render_ms: rendered,
-    interactive_ms: Math.max(rendered, live),
-    modules_ms,
-    overview_fetch_ms,
+    page,
+    load: {
+      first_render_ms: rendered,
+      interactive_ms: Math.max(rendered, live),
+      modules_ms,
+      overview_fetch_ms,
+    },
   };
 }
 
@@ -73,17 +83,33 @@ async function timed(page: Page, act: () => Promise<void>): Promise<number> {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tdbench-web-'));
   const now = Date.now();
-  const c = await startController({
-    store_url: join(dir, 'controller.db'),
+  const store_url = join(dir, 'controller.db');
+  const options = {
+    store_url,
     admin_token: ADMIN,
     // Seeded nodes report once; keep them fresh for the length of the run.
     settings: { stale_after_ms: 3_600_000 },
-  });
+    // The overview's view stops being kept current this long after its last use (60 s in production):
+    // short here, so a run can start on an idle controller without waiting a minute.
+    live: { keep_ms: IDLE_MS },
+  };
+  // The fleet is written by one controller, then measured through a new one started on it (as after a
+  // restart): rows written behind a running controller's back record no event.
+  const seeder = await startController(options);
+  const t_seed = performance.now();
+  await seedFleet(seeder.store, SITES, now);
+  const seed_ms = performance.now() - t_seed;
+  await seeder.close();
   const browser = await openBrowser();
+  await browser.context.addInitScript({
+    content: `sessionStorage.setItem('tandem-token', ${JSON.stringify(ADMIN)})`,
+  });
+  const c = await startController(options);
   try {
-    const t_seed = performance.now();
-    await seedFleet(c.store, SITES, now);
-    const seed_ms = performance.now() - t_seed;
+    // The first tab of a browser that just started, on a controller that just started: the renderer's
+    // start-up and the controller's first whole read of the fleet (begun at its start) are in it.
+    const first = await load(browser, c.url);
+    await first.page.close();
     const t_api = performance.now();
     const api = await fetch(`${c.url}/api/v1/overview?limit=100`, {
       headers: { authorization: `Bearer ${ADMIN}` },
@@ -91,11 +117,6 @@ async function main(): Promise<void> {
     const total = ((await api.json()) as { total: number }).total;
     const overview_api_ms = performance.now() - t_api;
     if (total !== SITES) throw new Error(`seeded ${total} sites, expected ${SITES}`);
-
-    const page = await browser.context.newPage();
-    await page.addInitScript({ content: `sessionStorage.setItem('tandem-token', ${JSON.stringify(ADMIN)})` });
-    await page.goto(c.url);
-    await page.waitForSelector('#sites-grid');
     const loads: Load[] = [];
     const search: number[] = [];
     const status: number[] = [];
@@ -103,7 +124,10 @@ async function main(): Promise<void> {
     const live: number[] = [];
     let dom_rows = 0;
     for (let r = 0; r < RUNS; r++) {
-      loads.push(await load(page, c.url));
+      // A controller nobody has looked at for a while (its feed stopped): an operator's first visit.
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS + 1000));
+      const { page, load: l } = await load(browser, c.url);
+      loads.push(l);
       dom_rows = await page.locator('#sites-grid .spacer .row').count();
       scroll.push(
         await timed(page, async () => {
@@ -134,11 +158,13 @@ async function main(): Promise<void> {
       search.push(await timed(page, () => page.locator('#site-search').fill('site-042')));
       await timed(page, () => page.locator('#site-search').fill(''));
       status.push(await timed(page, () => page.locator('.count[data-health="not-ready"]').click()));
+      await page.close();
     }
     const figures = {
       sites: SITES,
       runs: RUNS,
       first_render_ms: Math.round(median(loads.map((l) => l.first_render_ms))),
+      first_render_just_started_ms: Math.round(first.load.first_render_ms),
       interactive_ms: Math.round(median(loads.map((l) => l.interactive_ms))),
       modules_loaded_ms: Math.round(median(loads.map((l) => l.modules_ms))),
       first_page_fetch_ms: Math.round(median(loads.map((l) => l.overview_fetch_ms))),
@@ -152,7 +178,12 @@ async function main(): Promise<void> {
     };
     const rows: [string, string, string][] = [
       ['sites', String(SITES), ''],
-      ['first render of the sites page', `${figures.first_render_ms} ms`, 'goal ≤ 1000 ms'],
+      ['first render of the sites page (empty cache)', `${figures.first_render_ms} ms`, 'goal ≤ 1000 ms'],
+      [
+        '  just after the browser and the controller started',
+        `${figures.first_render_just_started_ms} ms`,
+        'renderer start, whole fleet read',
+      ],
       ['interactive (rows drawn, live stream open)', `${figures.interactive_ms} ms`, 'goal ≤ 2000 ms'],
       ['  of which: page and modules loaded', `${figures.modules_loaded_ms} ms`, ''],
       ['  of which: first 100 sites fetched', `${figures.first_page_fetch_ms} ms`, ''],
@@ -160,7 +191,7 @@ async function main(): Promise<void> {
       ['search filter (incl. 120 ms typing pause)', `${figures.search_filter_ms} ms`, ''],
       ['status filter (Not Ready)', `${figures.status_filter_ms} ms`, ''],
       ['scroll to the middle (fetch + draw)', `${figures.scroll_to_middle_ms} ms`, ''],
-      ['GET /api/v1/overview, cold (first read of the store)', `${figures.overview_api_ms} ms`, ''],
+      ['GET /api/v1/overview (100 sites)', `${figures.overview_api_ms} ms`, ''],
       ['rows in the DOM', String(dom_rows), 'virtualised'],
     ];
     console.log(

@@ -6,7 +6,9 @@ import type { Store } from '../../src/controller/store/open.js';
 import type { NewNode } from '../../src/controller/store/tables.js';
 
 export const siteName = (i: number): string => `site-${String(i).padStart(5, '0')}`;
-export const credentialOf = (i: number, role: 'primary' | 'secondary'): string => `tdn_bench_${i}_${role}`;
+/** Shaped as the controller's credentials are (tdn_ and 43 base64url characters), or it refuses them unread. */
+export const credentialOf = (i: number, role: 'primary' | 'secondary'): string =>
+  `tdn_${`bench_${i}_${role}`.padEnd(43, 'x')}`;
 export const nodeId = (i: number, role: 'primary' | 'secondary'): string => `node-${i}-${role}`;
 
 const BATCH = 400;

@@ -12,6 +12,8 @@ const ROLE_OF: Record<VrrpState, BenchRole | undefined> = {
 
 export const keepalivedSystem: SystemUnderTest = {
   name: 'keepalived',
+  // VRRP runs on the LAN interface only: one link per node, as most keepalived pairs run.
+  second_link: false,
   async unavailable() {
     const v = spawnSync('keepalived', ['--version']);
     return v.error ? 'keepalived is not installed (apt-get install keepalived)' : undefined;

@@ -3,6 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Lab } from '../../test/agent/lab.js';
+import { VipWatch } from '../../test/agent/vip-watch.js';
 import {
   createLan,
   eventually,
@@ -25,6 +27,8 @@ export interface Rig {
   readonly a: NodeHandle;
   readonly b: NodeHandle;
   readonly replies: Reply[];
+  /** With `watch`: `ip -ts monitor address` in both nodes' namespaces. */
+  readonly vipWatch?: VipWatch;
   destroy(): Promise<void>;
 }
 
@@ -37,12 +41,27 @@ function waitForLine(p: Spawned, wanted: (line: string) => boolean, what: string
   });
 }
 
-export async function startRig(sut: SystemUnderTest, interval_ms: number, preempt = true): Promise<Rig> {
+export async function startRig(
+  sut: SystemUnderTest,
+  interval_ms: number,
+  preempt = true,
+  watch = false,
+): Promise<Rig> {
+  const second_link = sut.second_link;
   const lan = await createLan({
-    hosts: [{ name: 'a', second_link: true }, { name: 'b', second_link: true }, 'client'],
+    hosts: [{ name: 'a', second_link }, { name: 'b', second_link }, 'client'],
   });
   const dir = await mkdtemp(join(tmpdir(), 'tdl-bench-'));
+  // The kernel's own account of who holds the VIP, subscribed before any node can claim it.
+  const vipWatch = watch
+    ? new VipWatch({ ns: (n: string) => lan.host(n).ns, vip: lan.vip(0) } as Pick<Lab, 'ns' | 'vip'>, [
+        'a',
+        'b',
+      ])
+    : undefined;
+  await vipWatch?.ready();
   const destroy = async (): Promise<void> => {
+    vipWatch?.stop();
     await lan.destroy();
     await rm(dir, { recursive: true, force: true });
   };
@@ -90,7 +109,7 @@ export async function startRig(sut: SystemUnderTest, interval_ms: number, preemp
     });
     const since = nowMs();
     await eventually(() => replies.some((r) => r.node === 'a' && r.t > since), 15_000, 'client served by a');
-    return { lan, a, b, replies, destroy };
+    return { lan, a, b, replies, destroy, ...(vipWatch ? { vipWatch } : {}) };
   } catch (err) {
     await destroy();
     throw err;

@@ -4,11 +4,13 @@ import { eventually, nft, setLink } from '../../test/helpers/netns.js';
 import { nowMs } from './keepalived.js';
 import { firstReplyFrom, longestGap, responderChanges } from './replies.js';
 import { startRig } from './rig.js';
-import type { SystemUnderTest } from './system.js';
+import type { ClaimTiming, SystemUnderTest } from './system.js';
 
 export type FaultScenario = 'kill' | 'linkdown';
 
 export interface FaultResult {
+  /** The claiming node's own timings (tandem), from the fault on. */
+  readonly timings?: readonly ClaimTiming[];
   /** kill: from the kill to the first reply from b. linkdown: the client's longest outage. */
   readonly figure_ms: number;
   readonly outage_ms: number;
@@ -67,7 +69,8 @@ export async function runFault(
     const first = firstReplyFrom(rig.replies, 'b', t0);
     const outage_ms = longestGap(rig.replies, t0, nowMs());
     const figure_ms = scenario === 'kill' ? (first?.t ?? Number.NaN) - t0 : outage_ms;
-    return { figure_ms, outage_ms, phase_ms };
+    const timings = rig.b.claimTimings?.().filter((t) => t.t_ms >= t0);
+    return { figure_ms, outage_ms, phase_ms, ...(timings ? { timings } : {}) };
   } finally {
     await rig.destroy();
   }
@@ -102,6 +105,59 @@ export async function runLoss(
       responder_changes: responderChanges(rig.replies, t0, t1),
       outage_ms: longestGap(rig.replies, t0, t1),
       baseline_outage_ms,
+    };
+  } finally {
+    await rig.destroy();
+  }
+}
+
+export interface RecoveryResult {
+  /** The longest time both nodes held the VIP at once, from `ip monitor address` in both namespaces. */
+  readonly overlap_ms: number;
+  /** From the port coming back up to the primary holding the VIP again (kernel's timestamps). */
+  readonly back_ms: number;
+  /** The client's longest gap over the whole cycle (down, failover, up, preemption). */
+  readonly outage_ms: number;
+}
+
+/**
+ * The active primary's switch port goes down, the standby takes over, the port comes back and the
+ * primary takes the role back (preempt): who holds the VIP is read from the kernel of both nodes.
+ */
+export async function runPortCycle(
+  sut: SystemUnderTest,
+  interval_ms: number,
+  random: () => number,
+): Promise<RecoveryResult> {
+  const rig = await startRig(sut, interval_ms, true, true);
+  const watch = rig.vipWatch;
+  try {
+    if (watch === undefined) throw new Error('the rig was started without its VIP watch');
+    await sleep(3 * interval_ms + 200 + random() * interval_ms);
+    const t0 = nowMs();
+    await setLink(rig.lan, 'a', 'down', 'switch');
+    const deadline_ms = 20 * interval_ms + 15_000;
+    await eventually(
+      () => firstReplyFrom(rig.replies, 'b', t0) !== undefined,
+      deadline_ms,
+      `${sut.name} port down: b serves`,
+    );
+    // Down long enough for the pair to settle on b, as after a real port flap.
+    await sleep(Math.max(500, 4 * interval_ms));
+    // `ip -ts` stamps events with the wall clock.
+    const up = Date.now();
+    await setLink(rig.lan, 'a', 'up', 'switch');
+    await eventually(
+      () => (watch.lastGain('a') ?? 0) > up,
+      deadline_ms,
+      `${sut.name} port up: a holds the VIP again`,
+    );
+    // Any overlap (the old holder letting go late) shows up within this.
+    await sleep(Math.max(500, 10 * interval_ms));
+    return {
+      overlap_ms: watch.overlap_ms(),
+      back_ms: (watch.lastGain('a') ?? Number.NaN) - up,
+      outage_ms: longestGap(rig.replies, t0, nowMs()),
     };
   } finally {
     await rig.destroy();

@@ -26,8 +26,17 @@ export interface NodePlan {
   readonly dir: string;
 }
 
+/** How fast a tandem node claimed: from the deadline to the claim's start, and from there to the VIP announced. */
+export interface ClaimTiming {
+  readonly t_ms: number;
+  readonly deadline_late_ms?: number;
+  readonly claim_ms?: number;
+}
+
 export interface NodeHandle {
   readonly name: string;
+  /** Each claim's timing from the node's own log (tandem only). */
+  claimTimings?(): readonly ClaimTiming[];
   roleChanges(): readonly RoleChange[];
   role(): BenchRole | 'init';
   /** Graceful stop (SIGTERM). */
@@ -38,6 +47,8 @@ export interface NodeHandle {
 
 export interface SystemUnderTest {
   readonly name: string;
+  /** Keepalives on a second link too (the LAN is built with one); false: one LAN link per node. */
+  readonly second_link: boolean;
   /** undefined when the system can run here, else why not (missing package, no agent yet). */
   unavailable(): Promise<string | undefined>;
   startNode(plan: NodePlan): Promise<NodeHandle>;

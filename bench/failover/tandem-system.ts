@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { spawnInNs } from '../../test/helpers/netns.js';
 import { nowMs } from './keepalived.js';
-import type { BenchRole, NodeHandle, NodePlan, RoleChange, SystemUnderTest } from './system.js';
+import type { BenchRole, ClaimTiming, NodeHandle, NodePlan, RoleChange, SystemUnderTest } from './system.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 // The compiled CLI, as deployed (`npm run build`): a smaller process than tsx's, so forking `ip`
@@ -33,6 +33,8 @@ export interface TandemNodeHandle extends NodeHandle {
 }
 
 const TAIL_LINES = 200;
+/** The unit's Environment=NODE_OPTIONS line. */
+const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
 
 export function tandemConfig(plan: NodePlan): Record<string, unknown> {
   const paths = [{ name: 'lan', local_address: plan.address, peer_address: plan.peer_address }];
@@ -60,48 +62,83 @@ export function tandemConfig(plan: NodePlan): Record<string, unknown> {
   };
 }
 
-export const tandemSystem: SystemUnderTest = {
-  name: 'tandem',
-  async unavailable() {
-    // Build now, so that the benchmark never measures a stale dist/.
-    const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
-    const built = spawnSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json')], { encoding: 'utf8' });
-    if (built.status !== 0) return `npm run build failed: ${built.stdout.slice(0, 500)}`;
-    return existsSync(CLI) ? undefined : `${CLI} is missing after the build`;
-  },
-  async startNode(plan: NodePlan): Promise<TandemNodeHandle> {
-    const file = join(plan.dir, `tandem-${plan.name}.yaml`);
-    writeFileSync(file, stringify(tandemConfig(plan)));
-    const proc = spawnInNs(plan.ns, [process.execPath, CLI, 'agent', '--config', file], {
-      env: { ...process.env, [KEY_ENV]: BENCH_KEY },
-    });
-    const changes: RoleChange[] = [];
-    const tail: string[] = [];
-    proc.onLine((line) => {
-      tail.push(line);
-      if (tail.length > TAIL_LINES) tail.shift();
-      if (!line.includes('"state change"')) return;
-      const to = (JSON.parse(line) as { to?: string }).to;
-      const role = to === undefined ? undefined : ROLE_OF[to];
-      if (role !== undefined) changes.push({ t_ms: nowMs(), role });
-    });
-    return {
-      name: plan.name,
-      pid: proc.pid,
-      logTail: () => tail,
-      roleChanges: () => changes,
-      role: () => changes.at(-1)?.role ?? 'init',
-      async stop() {
-        proc.kill('SIGTERM');
-        await proc.exited;
-      },
-      async kill9() {
-        proc.kill('SIGKILL');
-        await proc.exited;
-      },
-    };
-  },
-};
+/** `second_link`: keepalives on both links (tandem's advice); false: the one LAN link, like keepalived. */
+function tandemSystemOf(name: string, second_link: boolean): SystemUnderTest {
+  return {
+    name,
+    second_link,
+    unavailable: buildOnce,
+    startNode: startTandemNode,
+  };
+}
+
+let built: Promise<string | undefined> | null = null;
+/** Builds once per run (both tandem setups share it), so that the benchmark never measures a stale dist/. */
+function buildOnce(): Promise<string | undefined> {
+  built ??= build();
+  return built;
+}
+
+export const tandemSystem = tandemSystemOf('tandem', true);
+export const tandemSingleSystem = tandemSystemOf('tandem_single', false);
+
+async function build(): Promise<string | undefined> {
+  const tsc = join(REPO, 'node_modules/typescript/bin/tsc');
+  const built = spawnSync(process.execPath, [tsc, '-p', join(REPO, 'tsconfig.json')], { encoding: 'utf8' });
+  if (built.status !== 0) return `npm run build failed: ${built.stdout.slice(0, 500)}`;
+  const bundled = spawnSync(process.execPath, [join(REPO, 'scripts/bundle-agent.js')], {
+    encoding: 'utf8',
+  });
+  if (bundled.status !== 0) return `the agent bundle failed: ${bundled.stderr.slice(0, 500)}`;
+  return existsSync(CLI) ? undefined : `${CLI} is missing after the build`;
+}
+
+async function startTandemNode(plan: NodePlan): Promise<TandemNodeHandle> {
+  const file = join(plan.dir, `tandem-${plan.name}.yaml`);
+  writeFileSync(file, stringify(tandemConfig(plan)));
+  const proc = spawnInNs(plan.ns, [process.execPath, CLI, 'agent', '--config', file], {
+    // As the systemd unit runs it (deploy/systemd/tandem-agent.service).
+    env: { ...process.env, [KEY_ENV]: BENCH_KEY, NODE_OPTIONS: AGENT_NODE_OPTIONS },
+  });
+  const changes: RoleChange[] = [];
+  const timings: ClaimTiming[] = [];
+  const tail: string[] = [];
+  proc.onLine((line) => {
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    const timing = claimTimingOf(line);
+    if (timing !== undefined) timings.push({ t_ms: nowMs(), ...timing });
+    if (!line.includes('"state change"')) return;
+    const to = (JSON.parse(line) as { to?: string }).to;
+    const role = to === undefined ? undefined : ROLE_OF[to];
+    if (role !== undefined) changes.push({ t_ms: nowMs(), role });
+  });
+  return {
+    name: plan.name,
+    pid: proc.pid,
+    logTail: () => tail,
+    claimTimings: () => timings,
+    roleChanges: () => changes,
+    role: () => changes.at(-1)?.role ?? 'init',
+    async stop() {
+      proc.kill('SIGTERM');
+      await proc.exited;
+    },
+    async kill9() {
+      proc.kill('SIGKILL');
+      await proc.exited;
+    },
+  };
+}
+
+/** `claiming the traffic` carries deadline_late_ms (a claim a deadline caused); the claim's `action done`, claim_ms. */
+function claimTimingOf(line: string): Omit<ClaimTiming, 't_ms'> | undefined {
+  if (!line.includes('"claiming the traffic"') && !line.includes('"claim_ms"')) return undefined;
+  const o = JSON.parse(line) as { deadline_late_ms?: unknown; claim_ms?: unknown };
+  if (typeof o.deadline_late_ms === 'number') return { deadline_late_ms: o.deadline_late_ms };
+  if (typeof o.claim_ms === 'number') return { claim_ms: o.claim_ms };
+  return undefined;
+}
 
 /** Resident memory (MB) and CPU share (% of one core) of a process over `window_ms`. */
 export async function processUsage(

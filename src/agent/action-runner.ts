@@ -3,6 +3,7 @@
 // intent that arrived meanwhile runs next (claim, release, claim ⇒ one more claim).
 import type { Logger } from 'pino';
 import type { Action, ActionError, ActionProgress, ActionResult } from '../actions/types.js';
+import { labelValue } from '../obs/runtime-metrics.js';
 import type { AgentMetrics } from './metrics.js';
 
 export type Verb = 'claim' | 'release';
@@ -16,7 +17,21 @@ export interface ActionOutcome {
   readonly error: ActionError | null;
   /** Wall-clock time the outcome was known, for the status page. */
   readonly at: string;
+  /** The phases a long verb reported, in order (an Azure floating-IP move: remove, add, confirmed). */
+  readonly phases: readonly ActionProgress[];
 }
+
+/** A verb running now, at its latest phase: what a report says of a long operation while it lasts. */
+export interface InFlight {
+  readonly name: string;
+  readonly verb: Verb;
+  readonly phase: string;
+  readonly elapsed_ms: number;
+  readonly detail?: string;
+}
+
+/** Bound on the phases kept per verb; a driver reporting more keeps its first ones and its latest. */
+const PHASES_MAX = 16;
 
 function slotOf(action: Action): Slot {
   return {
@@ -26,7 +41,10 @@ function slotOf(action: Action): Slot {
     controller: null,
     last: null,
     progress: null,
+    phases: [],
+    started_ms: 0,
     done: Promise.resolve(),
+    claimed_ms: null,
   };
 }
 
@@ -38,7 +56,12 @@ interface Slot {
   last: ActionOutcome | null;
   /** Where the running verb stands (phase, elapsed), for /status; null when idle. */
   progress: ActionProgress | null;
+  /** Every phase of the running verb so far (bounded). */
+  phases: ActionProgress[];
+  started_ms: number;
   done: Promise<void>;
+  /** When the latest claim was asked for (monotonic ms): its latency counts from there, queueing included. */
+  claimed_ms: number | null;
 }
 
 export class ActionRunner {
@@ -49,6 +72,7 @@ export class ActionRunner {
   readonly #metrics: AgentMetrics;
   readonly #log: Logger;
   readonly #onOutcome: ((o: ActionOutcome) => void) | undefined;
+  readonly #onPhase: (() => void) | undefined;
 
   constructor(
     actions: readonly Action[],
@@ -56,12 +80,15 @@ export class ActionRunner {
     metrics: AgentMetrics,
     log: Logger,
     onOutcome?: (o: ActionOutcome) => void,
+    /** A running verb entered a new phase (not called for a mere elapsed-time update). */
+    onPhase?: () => void,
   ) {
     this.#slots = actions.map(slotOf);
     this.#deadline_ms = deadline_ms;
     this.#metrics = metrics;
     this.#log = log;
     this.#onOutcome = onOutcome;
+    this.#onPhase = onPhase;
   }
 
   /** The actions in force now (a reconfiguration may have replaced them). */
@@ -70,7 +97,9 @@ export class ActionRunner {
   }
 
   intend(verb: Verb): void {
+    const now_ms = performance.now();
     for (const slot of this.#slots) {
+      if (verb === 'claim') slot.claimed_ms = now_ms;
       if (slot.running !== null) {
         slot.pending = verb;
         continue;
@@ -116,6 +145,8 @@ export class ActionRunner {
     const { action } = slot;
     slot.controller = new AbortController();
     const started = performance.now();
+    slot.started_ms = started;
+    slot.phases = [];
     let result: ActionResult;
     try {
       // An action that needs longer than the agent-wide deadline (an Azure NIC update) says so itself.
@@ -145,9 +176,11 @@ export class ActionRunner {
       duration_ms: Math.round(result.duration_ms),
       error: result.ok ? null : result.error,
       at: new Date().toISOString(),
+      phases: slot.phases,
     };
+    slot.phases = [];
     slot.last = outcome;
-    this.#record(outcome);
+    this.#record(outcome, verb === 'claim' ? this.#claimLatency(slot, result.ok) : undefined);
     this.#onOutcome?.(outcome);
     return outcome;
   }
@@ -155,15 +188,45 @@ export class ActionRunner {
   /** Progress of a long verb: logged, on /status and as a gauge. Never awaited by the driver. */
   #progress(slot: Slot, verb: Verb, p: ActionProgress): void {
     const name = slot.action.name;
+    const fresh = slot.progress?.phase !== p.phase;
     slot.progress = p;
+    if (fresh) {
+      if (slot.phases.length >= PHASES_MAX) slot.phases.pop();
+      slot.phases.push(p);
+    }
     this.#metrics.actionPhase(name, verb, p.phase, p.elapsed_ms);
     this.#log.info(
       { action: name, verb, phase: p.phase, elapsed_ms: Math.round(p.elapsed_ms), detail: p.detail },
       'action progress',
     );
+    if (fresh) this.#onPhase?.();
   }
 
-  #record(o: ActionOutcome): void {
+  /** The verbs running now with their latest phase (elapsed counted to now), for the controller's report. */
+  inFlight(): InFlight[] {
+    const now = performance.now();
+    return this.#slots
+      .filter((s) => s.running !== null)
+      .map((s) => ({
+        name: s.action.name,
+        verb: s.running!,
+        phase: s.progress?.phase ?? 'started',
+        elapsed_ms: Math.round(now - s.started_ms),
+        ...(s.progress?.detail !== undefined ? { detail: s.progress.detail } : {}),
+      }));
+  }
+
+  /** From the claim's intent to its end state, when it succeeded (ms, 0.01 precision). */
+  #claimLatency(slot: Slot, ok: boolean): number | undefined {
+    const since = slot.claimed_ms;
+    slot.claimed_ms = null;
+    if (!ok || since === null) return undefined;
+    const ms = performance.now() - since;
+    this.#metrics.claimLatency.observe({ action: labelValue(slot.action.name) }, ms / 1000);
+    return Math.round(ms * 100) / 100;
+  }
+
+  #record(o: ActionOutcome, claim_ms: number | undefined): void {
     this.#metrics.actionDone({
       action: o.action,
       verb: o.verb,
@@ -171,7 +234,12 @@ export class ActionRunner {
       duration_ms: o.duration_ms,
       code: o.error?.code ?? null,
     });
-    if (o.ok) this.#log.info({ action: o.action, verb: o.verb, duration_ms: o.duration_ms }, 'action done');
+    const latency = claim_ms === undefined ? {} : { claim_ms };
+    if (o.ok)
+      this.#log.info(
+        { action: o.action, verb: o.verb, duration_ms: o.duration_ms, ...latency },
+        'action done',
+      );
     else {
       this.#log.error(
         { action: o.action, verb: o.verb, duration_ms: o.duration_ms, error: o.error },

@@ -5,14 +5,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
+import { registryOf } from '../actions/kit/registry.js';
+import { REGISTRIES } from '../actions/registries.js';
 import { type AgentConfig, ConfigError, type ConfigIssue, type LoadOptions, parseConfig } from './config.js';
 
-/** What GET /api/v1/nodes/:id/config returns under `managed`. */
+/**
+ * What GET /api/v1/nodes/:id/config returns under `managed`: the site's flags and ranges, and one object of
+ * cloud settings per mechanism (`aws`, `azure`), read through each registry's `managed` declaration.
+ */
 export interface ManagedSettings {
   readonly ha_enabled: boolean;
-  readonly aws?: { readonly route_tables: readonly string[]; readonly destinations: readonly string[] };
-  readonly azure?: { readonly floating_ip: string | null };
   readonly routed: readonly string[];
+  readonly [settings_key: string]: unknown;
 }
 
 /** The file next to the credential: the version in force, its settings, a refusal, an unassignment. */
@@ -80,17 +84,25 @@ function overlay(
   managed: ManagedSettings,
   parts: readonly 'cloud'[],
 ): Record<string, unknown> {
-  if (!parts.includes('cloud') || managed.aws === undefined) return raw;
-  const aws = managed.aws;
-  const actions = Array.isArray(raw.actions) ? (raw.actions as Record<string, unknown>[]) : [];
-  return {
-    ...raw,
-    actions: actions.map((a) =>
-      a.kind === 'aws-route-table'
-        ? { ...a, route_tables: [...aws.route_tables], destinations: [...aws.destinations] }
-        : a,
-    ),
-  };
+  if (!parts.includes('cloud') || !Array.isArray(raw.actions)) return raw;
+  return { ...raw, actions: (raw.actions as unknown[]).map((a) => overlayAction(a, managed)) };
+}
+
+/** One actions[] entry with the fields its mechanism declares managed taken from the controller's settings. */
+function overlayAction(action: unknown, managed: ManagedSettings): unknown {
+  if (!isRecord(action) || typeof action.kind !== 'string') return action;
+  const fields = registryOf(REGISTRIES, action.kind)?.managed;
+  const settings = fields === undefined ? undefined : managed[fields.settings_key];
+  const keys = fields?.kinds[action.kind];
+  if (keys === undefined || !isRecord(settings)) return action;
+  const laid: Record<string, unknown> = { ...action };
+  for (const [key, from] of Object.entries(keys))
+    if (settings[from] !== undefined) laid[key] = settings[from];
+  return laid;
+}
+
+function isRecord(v: unknown): v is Readonly<Record<string, unknown>> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 export function digestOf(text: string): string {

@@ -2,7 +2,7 @@
 // Stopping gracefully hands the role over at once (relinquish keepalive) instead of waiting for detection.
 import type { Logger } from 'pino';
 import { type ActionChecks, preflightAll } from '../actions/kit/preflight-report.js';
-import { Notifier, type StateChange } from '../actions/linux/notify.js';
+import { Notifier, type StateChange } from '../actions/notify.js';
 import type { Action } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../core/index.js';
 import type { Monitor, Reading } from '../monitors/types.js';
 import { nodeIdOf } from '../wire/index.js';
-import { type ActionOutcome, ActionRunner } from './action-runner.js';
+import { type ActionOutcome, ActionRunner, type InFlight } from './action-runner.js';
 import type { AgentConfig, ConfigIssue } from './config.js';
 import type { PluginSpec } from './config-schema.js';
 import { createMetrics, type Inventory } from './metrics.js';
@@ -48,6 +48,8 @@ export interface AgentDeps {
   readonly clock?: Clock;
   /** Every claim / release outcome (the controller reports them). */
   readonly onAction?: (outcome: ActionOutcome) => void;
+  /** A running claim or release entered a new phase (long operations): the controller hears of it now. */
+  readonly onPhase?: () => void;
   /** Every drift repair an action's arbiter made. */
   readonly onRepair?: (repair: { action: string; detail: string; ok: boolean }) => void;
   /** Start disabled (a node its controller unassigned): it never claims until enabled. */
@@ -72,6 +74,8 @@ export interface RunningAgent {
   admin(command: AdminCommand): AdminVerdict;
   /** Every WAN probe's latest verdict. */
   wan(): { name: string; up: boolean }[];
+  /** The claims and releases running now, at their latest phase. */
+  inFlight(): InFlight[];
   /** SIGTERM: if active, release and announce relinquish so the peer takes over now; then close. */
   shutdown(): Promise<void>;
   /**
@@ -148,6 +152,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     metrics,
     log,
     deps.onAction,
+    deps.onPhase,
   );
   const transport = await Transport.open(
     {
@@ -161,6 +166,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       max_clock_skew_ms: cfg.max_clock_skew_ms,
       metrics,
       log,
+      onPathDeaf: (path, deaf) => push({ kind: 'path-deaf', path, deaf }),
     },
     // Keepalives heard before the core starts are dropped: the core's first input must be `start`.
     (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
@@ -226,6 +232,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     monitors = next.monitors.map(
       (spec) => keptMonitors.find((m) => sameSpec(m.spec, spec)) ?? startMonitor(plugins, spec, onReading),
     );
+    const dropped = actions.filter((a) => !next.actions.some((spec) => sameSpec(spec, a.spec)));
     actions = next.actions.map(
       (spec) =>
         actions.find((a) => sameSpec(a.spec, spec)) ?? { spec, action: plugins.createAction(spec, hooks) },
@@ -236,6 +243,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       holding,
       next.action_deadline_ms,
     );
+    // A dropped action lets go of its clients and armed processes once its release has run.
+    void runner.idle(next.action_deadline_ms).then(() => {
+      for (const a of dropped) a.action.close?.();
+    });
     transport.reconfigure({
       key: next.pair_key,
       next_key: next.pair_key_next,
@@ -271,6 +282,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     started.stop();
     notifyChange(notifier, { from: started.status().state, to: 'stopped', reason: 'agent stopping' }, log);
     await notifier?.drain(NOTIFY_AT_STOP_MS);
+    for (const action of runner.actions) action.close?.();
     await Promise.allSettled([transport.close(), server.close(), ...monitors.map((m) => m.monitor.stop())]);
     log.info('stopped');
   };
@@ -290,6 +302,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       return started.admin(command);
     },
     wan: () => Object.entries(readings.snapshot().wan).map(([name, up]) => ({ name, up })),
+    inFlight: () => runner.inFlight(),
     shutdown: () => {
       stopping ??= shutdown();
       return stopping;

@@ -4,10 +4,18 @@
 // codes, preflights, command results) and what the node runs (settings version, config digest).
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { ActionProgress } from '../actions/types.js';
 import { VERSION } from '../cli/version.js';
-import type { ActionResult, CommandResult, PreflightResult, SettingsState } from '../controller/schema.js';
+import type {
+  ActionInFlight,
+  ActionPhase,
+  ActionResult,
+  CommandResult,
+  PreflightResult,
+  SettingsState,
+} from '../controller/schema.js';
 import type { NodeStatus, Readiness } from '../core/index.js';
-import type { ActionOutcome } from './action-runner.js';
+import type { ActionOutcome, InFlight } from './action-runner.js';
 import {
   ControllerClient,
   ControllerClientError,
@@ -38,6 +46,8 @@ export interface ReportSource {
   /** The node's facts; the results since the last report are added to it. */
   readonly report: Omit<NodeReport, 'action_results'>;
   readonly settings: SettingsState | undefined;
+  /** Claims and releases running now (a floating-IP move), at their latest phase; a pathwatch has none. */
+  readonly progress?: readonly InFlight[];
 }
 
 export interface ReportingEvents {
@@ -97,6 +107,9 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
       ...(src.settings !== undefined ? { settings: src.settings } : {}),
       ...(preflight !== undefined ? { preflight } : {}),
       ...(commands.length > 0 ? { command_results: commands } : {}),
+      ...(src.progress !== undefined && src.progress.length > 0
+        ? { progress: src.progress.slice(0, 16).map(inFlightOf) }
+        : {}),
     };
     client.report({ ...src.report, action_results: actions, ...extras });
     actions = [];
@@ -153,6 +166,7 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
         name: o.action.slice(0, 256),
         ...(o.error !== null ? { code: o.error.code, message: o.error.message.slice(0, 2000) } : {}),
         duration_ms: o.duration_ms,
+        ...(o.phases.length > 0 ? { phases: o.phases.map(phaseOf) } : {}),
         at: Date.parse(o.at),
       });
       // A claim is reported with the state it led to; the settle timer (if running) sends it.
@@ -197,6 +211,19 @@ export function controllerReporting(settings: ControllerSettings, log: Logger): 
       client.close();
     },
   };
+}
+
+/** A phase in the report's bounds (the driver's detail may be long). */
+function phaseOf(p: ActionProgress): ActionPhase {
+  return {
+    phase: p.phase.slice(0, 64),
+    elapsed_ms: Math.max(0, Math.round(p.elapsed_ms)),
+    ...(p.detail !== undefined ? { detail: p.detail.slice(0, 500) } : {}),
+  };
+}
+
+function inFlightOf(f: InFlight): ActionInFlight {
+  return { name: f.name.slice(0, 256), verb: f.verb, ...phaseOf(f) };
 }
 
 /** The core's view of this node in the controller's report shape. */

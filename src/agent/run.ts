@@ -107,6 +107,7 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
       ? {
           reporter: reporting.reporter,
           onAction: (o) => reporting.actionDone(o),
+          onPhase: () => reporting.changed(),
           onRepair: (r) => reporting.repairDone(r),
         }
       : {}),
@@ -189,6 +190,7 @@ export async function runAgent(file: string, options: RunOptions = {}): Promise<
     () => ({
       report: reportOf(agent.shell.status(), agent.shell.readiness, agent.wan()),
       settings: settings(),
+      progress: agent.inFlight(),
     }),
     {
       enrolled: () => {

@@ -59,8 +59,31 @@ export type AdminVerdict =
       readonly reason: SwitchoverRefusal;
     };
 
+/**
+ * Node's timers count whole milliseconds of a loop clock that is already stale when they are armed,
+ * so a deadline fired 0.5–2 ms late; the claim must start within 2 ms of it. So the timer is armed
+ * EARLY_MS ahead, and the rest is slept off exactly (a futex wait: no CPU, the loop blocked for at most
+ * that long, and keepalives that arrived meanwhile are still read before the tick, see #arm).
+ */
+const EARLY_MS = 1;
+const slept = new Int32Array(new SharedArrayBuffer(4));
+
+function sleepUntil(due_ms: number): void {
+  const left_ms = due_ms - performance.now();
+  if (left_ms > 0) Atomics.wait(slept, 0, 0, Math.min(left_ms, 2 * EARLY_MS));
+}
+
 const realTimers: Timers = {
-  set: (fn, delay_ms) => setTimeout(fn, delay_ms),
+  set: (fn, delay_ms) => {
+    const due_ms = performance.now() + delay_ms;
+    return setTimeout(
+      () => {
+        sleepUntil(due_ms);
+        fn();
+      },
+      Math.max(0, delay_ms - EARLY_MS),
+    );
+  },
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
@@ -74,6 +97,8 @@ export class Shell {
   #stopped = false;
   /** Monotonic time of the last state change (or of the start), for "time in state". */
   #since_ms: number;
+  /** The deadline whose tick is being stepped, so that a claim it causes can say how late it started. */
+  #tickDue_ms: number | null = null;
   /** Set when our own timer fired a dead interval late: we were stalled or stopped since then. */
   #deafSince_ms: number | null = null;
   readonly #stall_ms: number;
@@ -99,7 +124,11 @@ export class Shell {
     this.#noticeStall(now_ms);
     const result = step(this.#state, input, now_ms);
     this.#state = result.state;
-    for (const effect of result.effects) this.#apply(effect);
+    // A claim goes first: the logs, reports and notifications of the step that caused it are not on
+    // the traffic's critical path (everything else keeps the core's order).
+    const claim = result.effects.find((e) => e.kind === 'claim');
+    if (claim !== undefined) this.#apply(claim);
+    for (const effect of result.effects) if (effect !== claim) this.#apply(effect);
     return result.effects;
   }
 
@@ -148,11 +177,10 @@ export class Shell {
         this.#arm(effect.at_ms);
         return;
       case 'claim':
+        this.#claim();
+        return;
       case 'release':
-        this.#opts.log.info(
-          { verb: effect.kind },
-          effect.kind === 'claim' ? 'claiming the traffic' : 'releasing the traffic',
-        );
+        this.#opts.log.info({ verb: effect.kind }, 'releasing the traffic');
         this.#opts.act(effect.kind);
         return;
       case 'event':
@@ -164,6 +192,21 @@ export class Shell {
         this.#opts.reporter?.statusChanged(this.status(), effect.readiness);
         return;
     }
+  }
+
+  /** Starts the claim first, then says how long after its deadline it started (when a deadline caused it). */
+  #claim(): void {
+    const due = this.#tickDue_ms;
+    const late_ms = due === null ? undefined : this.#opts.clock.now_ms() - due;
+    this.#opts.act('claim');
+    if (late_ms !== undefined) this.#opts.metrics.claimLateness.observe(Math.max(0, late_ms) / 1000);
+    this.#opts.log.info(
+      {
+        verb: 'claim',
+        ...(late_ms === undefined ? {} : { deadline_late_ms: Math.round(late_ms * 100) / 100 }),
+      },
+      'claiming the traffic',
+    );
   }
 
   /** Tells core it was deaf before anything else reaches it, so that no input is judged on that silence. */
@@ -185,6 +228,8 @@ export class Shell {
   }
 
   #arm(at_ms: number): void {
+    // Every keepalive heard steps the core, which mostly asks for the deadline already armed: keep it.
+    if (this.#timer !== null && this.#timerAt_ms === at_ms) return;
     this.#clearTimer();
     this.#timerAt_ms = at_ms;
     const delay_ms = Math.max(0, at_ms - this.#opts.clock.now_ms());
@@ -195,7 +240,14 @@ export class Shell {
       // Timers run before I/O in an event-loop turn: after a stall (a busy host), keepalives that arrived
       // meanwhile still sit in the socket. Read them first (setImmediate runs after the poll phase), so
       // that our own lateness is never taken for the peer's silence.
-      setImmediate(() => this.input({ kind: 'tick' }));
+      setImmediate(() => {
+        this.#tickDue_ms = at_ms;
+        try {
+          this.input({ kind: 'tick' });
+        } finally {
+          this.#tickDue_ms = null;
+        }
+      });
     }, delay_ms);
   }
 

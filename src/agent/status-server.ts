@@ -5,7 +5,8 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Counter } from 'prom-client';
-import type { AdminCommand, SwitchoverRefusal } from '../core/index.js';
+import type { AdminCommand } from '../core/index.js';
+import { REFUSAL_TEXT } from '../core/refusals.js';
 import { ADMIN_COMMANDS } from './admin.js';
 import type { ListenAddress } from './config.js';
 import type { AgentMetrics } from './metrics.js';
@@ -123,18 +124,6 @@ async function route(req: IncomingMessage, opts: StatusServerOptions, token: str
     body: { error: 'NOT_FOUND', message: 'GET /status, GET /metrics, POST /admin/<command>' },
   };
 }
-
-/** What a refusal means and what to do, for the operator at the console. */
-const REFUSAL_TEXT: Readonly<Record<SwitchoverRefusal, string>> = {
-  'peer-silent':
-    'the peer is not heard: it cannot take the role (check it is running and the keepalive paths)',
-  'peer-unfit': 'the peer is not a fit standby (a check failed, or it is in maintenance or fault)',
-  'peer-wan-down': "the peer's WAN probes fail: it would not pass traffic",
-  'self-unfit': 'this node is unfit (a check failed, maintenance or disabled): fix it first',
-  'self-wan-down': "this node's WAN probes fail: it would not pass traffic",
-  'not-in-a-pair-state': 'switchover needs one active and one standby node',
-  'already-in-progress': 'a switchover is already in progress; wait for it',
-};
 
 /** A path segment with its % escapes decoded, or null when an escape is malformed (a client's mistake). */
 function decodeSegment(segment: string): string | null {

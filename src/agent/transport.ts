@@ -51,6 +51,12 @@ export interface TransportOptions {
   readonly log: Logger;
   /** Wall clock for `sent_at_ms` and freshness only; detection runs on the monotonic clock. */
   readonly wallNow?: () => number;
+  /**
+   * A path's local address is gone (deaf) or back. Checked when a send fails, and on every send while
+   * deaf: an admin link down flushes IPv6 addresses (keep_addr_on_down=0), and the socket, still bound,
+   * hears nothing and cannot send.
+   */
+  readonly onPathDeaf?: (path: string, deaf: boolean) => void;
 }
 
 /** What a reload may change without rebinding a socket. */
@@ -104,6 +110,8 @@ export class Transport {
   #authLast_ms: number | null = null;
   #authWarned_ms: number | null = null;
   #authSinceWarn = 0;
+  /** Paths whose local address is gone. */
+  readonly #deaf = new Set<string>();
 
   private constructor(opts: TransportOptions) {
     this.#opts = opts;
@@ -221,7 +229,9 @@ export class Transport {
 
   #receive(path: PathConfig, msg: Buffer, rinfo: RemoteInfo, onHeard: (heard: Heard) => void): void {
     const { metrics } = this.#opts;
-    if (!sameAddress(rinfo.address, path.peer_address)) {
+    // The kernel's spelling of the peer's address is the config's almost always: compare the strings
+    // first, and parse both only when they differ (this runs for every packet).
+    if (rinfo.address !== path.peer_address && !sameAddress(rinfo.address, path.peer_address)) {
       metrics.rejected.inc({ path: path.name, reason: UNKNOWN_SOURCE });
       return;
     }
@@ -297,8 +307,29 @@ export class Transport {
           this.#opts.metrics.sendErrors.inc({ path: link.path.name });
           this.#opts.log.debug({ path: link.path.name, err: err.message }, 'keepalive send failed');
         } else this.#opts.metrics.sent.inc({ path: link.path.name });
+        if (err || this.#deaf.has(link.path.name)) this.#checkAddress(link.path);
       });
     }
+  }
+
+  /** Is the path's local address still on an interface? Tells the agent when the answer changes. */
+  #checkAddress(path: PathConfig): void {
+    if (this.#closed) return;
+    const deaf = interfaceHolding(path.local_address) === undefined;
+    if (deaf === this.#deaf.has(path.name)) return;
+    if (deaf) this.#deaf.add(path.name);
+    else this.#deaf.delete(path.name);
+    if (deaf)
+      this.#opts.log.warn(
+        { path: path.name, local_address: path.local_address },
+        'keepalive path deaf: its local address is gone from every interface (IPv6 flushed by a link down?)',
+      );
+    else
+      this.#opts.log.info(
+        { path: path.name, local_address: path.local_address },
+        'keepalive path hears again',
+      );
+    this.#opts.onPathDeaf?.(path.name, deaf);
   }
 
   /** Resolves once every scheduled copy has gone out (bounded by copies × spacing). */

@@ -12,8 +12,27 @@ const { Command } = await import('commander');
 
 type Register = (program: InstanceType<typeof Command>) => void;
 
+/**
+ * The agent's bundle (scripts/bundle-agent.js, part of `npm run build`) when it sits beside this
+ * file's directory: the same code in a few modules instead of a thousand, which keeps the agent's
+ * memory small. A source checkout run through tsx has none, and a bundle older than the compiled
+ * modules (a build by tsc alone) is stale: the modules themselves are loaded then.
+ */
+async function agentEntry(): Promise<string> {
+  const modules = './commands/agent.js';
+  const bundle = new URL('../agent-bundle/agent.mjs', import.meta.url);
+  if (bundle.protocol !== 'file:') return modules;
+  const { statSync } = await import('node:fs');
+  const built = statSync(bundle, { throwIfNoEntry: false });
+  const compiled = statSync(new URL(modules, import.meta.url), { throwIfNoEntry: false });
+  return built !== undefined && compiled !== undefined && built.mtimeMs >= compiled.mtimeMs
+    ? bundle.href
+    : modules;
+}
+
 const COMMANDS: Record<string, () => Promise<Register>> = {
-  agent: async () => (await import('./commands/agent.js')).registerAgent,
+  agent: async () =>
+    ((await import(await agentEntry())) as typeof import('./commands/agent.js')).registerAgent,
   controller: async () => (await import('./commands/controller.js')).registerController,
   lab: async () => (await import('./commands/lab.js')).registerLab,
   pathwatch: async () => (await import('./commands/pathwatch.js')).registerPathwatch,

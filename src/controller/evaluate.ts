@@ -3,6 +3,7 @@
 // evaluating one site serialise and record each transition once.
 import type { Kysely } from 'kysely';
 import { recordEvent } from './events.js';
+import type { ActionInFlight, ActionResult } from './schema.js';
 import type { Settings } from './settings.js';
 import { isSplitBrain, isStale, siteStatus } from './status.js';
 import type { Dialect } from './store/migrations.js';
@@ -88,9 +89,15 @@ export async function evaluateSite(ctx: EvalContext, site_id: string): Promise<v
   if (since !== site.secondary_active_since) update.secondary_active_since = since;
   // The reference's rule: a failover is an event only when the secondary stays active longer than
   // the threshold, so a 20 s primary upgrade leaves a state-change trail but no failover event.
+  const claims = claimsOf(secondary);
+  // A claim still running (a floating-IP move) is waited for, within a bound, so the event says how long it took.
+  const waited =
+    claims.claims_running.length === 0 ||
+    now_ms - since! > ctx.settings.failover_after_ms + ctx.settings.failover_claim_wait_ms;
   if (
     since !== null &&
     now_ms - since > ctx.settings.failover_after_ms &&
+    waited &&
     site.failover_recorded_for !== since
   ) {
     update.failover_recorded_for = since;
@@ -105,7 +112,7 @@ export async function evaluateSite(ctx: EvalContext, site_id: string): Promise<v
         active_since: since,
         active_for_ms: now_ms - since,
         primary_state: primary?.state ?? null,
-        claim_ms: claimDuration(secondary),
+        ...claims,
       },
     });
   }
@@ -125,9 +132,28 @@ function secondaryActiveSince(
   return current ?? secondary.last_report_at ?? ctx.now_ms;
 }
 
-function claimDuration(node: NodeRow | null): number | null {
-  if (node?.action_results == null) return null;
-  const results = JSON.parse(node.action_results) as { action: string; ok: boolean; duration_ms?: number }[];
-  const claim = results.find((r) => r.action === 'claim' && r.ok);
-  return claim?.duration_ms ?? null;
+/**
+ * What the node reported of its claims: each action's latest claim (with the time its phases say the end state
+ * was confirmed, e.g. the floating IP on our NIC), those still running at their latest phase, and `claim_ms`, the
+ * longest finished claim: the time until all the traffic the node had claimed by then pointed at it.
+ */
+function claimsOf(node: NodeRow | null): {
+  claim_ms: number | null;
+  claims: { name: string | null; ok: boolean; duration_ms: number | null; confirmed_ms: number | null }[];
+  claims_running: ActionInFlight[];
+} {
+  const running = node?.progress == null ? [] : (JSON.parse(node.progress) as ActionInFlight[]);
+  const results = node?.action_results == null ? [] : (JSON.parse(node.action_results) as ActionResult[]);
+  const claims_running = running.filter((p) => p.verb === 'claim');
+  // A claim of an action that is claiming again belongs to an earlier activation.
+  const claims = results
+    .filter((r) => r.action === 'claim' && !claims_running.some((p) => p.name === r.name))
+    .map((r) => ({
+      name: r.name ?? null,
+      ok: r.ok,
+      duration_ms: r.duration_ms ?? null,
+      confirmed_ms: r.phases?.find((p) => p.phase === 'confirmed')?.elapsed_ms ?? null,
+    }));
+  const done = claims.filter((c) => c.ok && c.duration_ms !== null).map((c) => c.duration_ms!);
+  return { claim_ms: done.length === 0 ? null : Math.max(...done), claims, claims_running };
 }

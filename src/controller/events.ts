@@ -16,7 +16,7 @@ export interface NewEvent {
 
 export interface EventView {
   readonly id: number;
-  readonly type: string;
+  readonly type: EventType;
   readonly site_id: string | null;
   readonly node_id: string | null;
   readonly at: number;
@@ -76,7 +76,8 @@ async function enqueueDeliveries(db: Kysely<Database>, event_id: number, event: 
 export function eventView(row: EventRow): EventView {
   return {
     id: row.id,
-    type: row.type,
+    // Only recordEvent writes the column, with an EventType.
+    type: row.type as EventType,
     site_id: row.site_id,
     node_id: row.node_id,
     at: row.at,

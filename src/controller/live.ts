@@ -4,10 +4,11 @@
 // reload its view (`resync`) instead of making the controller hold an unbounded backlog.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
+import type { SiteSummary } from './api-words.js';
 import { authenticate } from './auth.js';
 import { type EventView, eventView } from './events.js';
 import type { Ctx } from './model/context.js';
-import { type FleetView, type SiteSummary, summaries } from './overview.js';
+import { type FleetView, summaries } from './overview.js';
 import type { Database } from './store/tables.js';
 
 export interface LiveOptions {
@@ -26,6 +27,8 @@ export interface LiveOptions {
 }
 
 const READ_MAX = 500;
+/** Back from idle, at most this many pages of missed events are caught up; more: the view is read whole. */
+const CATCH_UP_PAGES = 20;
 const SEEN_MAX = 5000;
 
 /**
@@ -44,7 +47,14 @@ export class EventTail {
     private readonly gap_ms: number,
   ) {}
 
+  /** Whether start() ran: the tail knows where it stopped and can resume from there. */
+  get begun(): boolean {
+    return this.has_begun;
+  }
+  private has_begun = false;
+
   async start(): Promise<void> {
+    this.has_begun = true;
     const row = await this.db
       .selectFrom('events')
       .select((eb) => eb.fn.max('id').as('id'))
@@ -136,20 +146,16 @@ export class LiveHub {
     return this.clients.size >= this.max_clients;
   }
 
-  /** Whether the view is being kept current by the tail right now. */
-  get fed(): boolean {
-    return this.feeding;
-  }
-
   /**
-   * Starts reading the tail from the newest event. Whatever the view held was not kept current
-   * while nobody read the tail, so it is read again whole at its next use.
+   * Reads the tail again. The first time from the newest event (the view is read whole at its first
+   * use); back from idle, from where it stopped: the events missed meanwhile name the sites the view
+   * reads again, so coming back costs a few rows, not the whole fleet.
    */
   private feed(): Promise<void> {
     if (!this.feeding) {
       this.feeding = true;
-      this.started = this.tail.start().then(
-        () => this.view?.invalidate(),
+      const resume = this.tail.begun;
+      this.started = (resume ? this.catchUp() : this.tail.start().then(() => this.view?.invalidate())).catch(
         (err: unknown) => {
           this.feeding = false;
           throw err;
@@ -157,6 +163,12 @@ export class LiveHub {
       );
     }
     return this.started!;
+  }
+
+  private async catchUp(): Promise<void> {
+    for (let page = 0; page < CATCH_UP_PAGES; page++) if ((await this.poll()) < READ_MAX) return;
+    this.view?.invalidate();
+    await this.tail.start();
   }
 
   /** The overview was used: keep its view current for a while. */
@@ -208,6 +220,7 @@ export class LiveHub {
     if (this.timer === null) {
       this.timer = setTimeout(() => {
         this.polling = this.poll()
+          .then(() => undefined)
           .catch((err: unknown) => this.ctx.log?.warn({ err }, 'live: reading events failed'))
           .finally(() => {
             this.timer = null;
@@ -229,9 +242,10 @@ export class LiveHub {
     this.feeding = false;
   }
 
-  private async poll(): Promise<void> {
+  /** Returns how many events it read (a full page means there may be more). */
+  private async poll(): Promise<number> {
     const events = await this.tail.next(this.ctx.now());
-    if (events.length === 0) return;
+    if (events.length === 0) return 0;
     const ids = [...new Set(events.map((e) => e.site_id).filter((s): s is string => s !== null))];
     const sites: SiteSummary[] = await summaries(this.ctx, ids);
     const gone = ids.filter((id) => !sites.some((s) => s.site_id === id));
@@ -242,6 +256,7 @@ export class LiveHub {
       for (const e of events) this.enqueue(c, `event:${e.id}`, frame('event', e));
       this.flush(c);
     }
+    return events.length;
   }
 
   private enqueue(c: Client, key: string, text: string): void {

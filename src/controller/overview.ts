@@ -1,42 +1,10 @@
 // The fleet at a glance for the dashboard: every site's health in one word, filtered, searched,
 // sorted and paged on the server, so a browser showing 10,000 sites only ever holds a page or two.
 import type { Kysely } from 'kysely';
+import { HEALTHS, type Health, healthOf, nodeBrief, type Overview, type SiteSummary } from './api-words.js';
 import type { Ctx } from './model/context.js';
-import { type NodeStatus, type SiteStatus, siteStatus } from './status.js';
+import { type SiteStatus, siteStatus } from './status.js';
 import type { Database, NodeRow, SiteRow } from './store/tables.js';
-
-/** One word for a site's HA status, in the order an operator should look at them. */
-export const HEALTHS = ['split-brain', 'not-ready', 'stale', 'ha-off', 'ready'] as const;
-export type Health = (typeof HEALTHS)[number];
-
-export interface NodeBrief {
-  readonly state: string | null;
-  /** Reported before and silent since: the controller's view is out of date. */
-  readonly stale: boolean;
-  readonly reported: boolean;
-  readonly enrolled: boolean;
-  readonly version: string | null;
-  readonly wan_ok: boolean | null;
-  readonly hears_peer: boolean | null;
-  /** Names of the WAN links the node reports down. */
-  readonly wan_down: readonly string[];
-  readonly last_report_at: number | null;
-}
-
-export interface SiteSummary {
-  readonly site_id: string;
-  readonly name: string;
-  readonly kind: string;
-  readonly health: Health;
-  readonly ha_enabled: boolean;
-  readonly ready: boolean;
-  readonly active: SiteStatus['active'];
-  readonly split_brain: boolean;
-  readonly indicators: SiteStatus['indicators'];
-  readonly last_failover_at: number | null;
-  readonly primary: NodeBrief | null;
-  readonly secondary: NodeBrief | null;
-}
 
 export type SortKey = 'name' | 'health' | 'kind' | 'last_failover';
 
@@ -48,46 +16,6 @@ export interface OverviewQuery {
   readonly order: 'asc' | 'desc';
   readonly offset: number;
   readonly limit: number;
-}
-
-export interface Overview {
-  readonly total: number;
-  /** Sites per health over the whole fleet (before the filter), for the summary bar. */
-  readonly counts: Record<Health, number>;
-  readonly sites: readonly SiteSummary[];
-  readonly as_of: number;
-}
-
-function wanDown(wan: unknown): string[] {
-  if (!Array.isArray(wan)) return [];
-  return wan
-    .filter((w): w is { name: string; up: boolean } => typeof w === 'object' && w !== null && 'up' in w)
-    .filter((w) => !w.up)
-    .map((w) => String(w.name));
-}
-
-export function nodeBrief(n: NodeStatus | null): NodeBrief | null {
-  if (n === null) return null;
-  const reported = n.last_report_at !== null;
-  return {
-    state: n.state,
-    stale: reported && n.stale,
-    reported,
-    enrolled: n.enrolled,
-    version: n.version,
-    wan_ok: n.wan_ok,
-    hears_peer: n.hears_peer,
-    wan_down: wanDown(n.wan),
-    last_report_at: n.last_report_at,
-  };
-}
-
-export function healthOf(s: SiteStatus): Health {
-  if (!s.ha_enabled) return 'ha-off';
-  if (s.split_brain) return 'split-brain';
-  const nodes = [s.nodes.primary, s.nodes.secondary];
-  if (nodes.some((n) => n !== null && n.last_report_at !== null && n.stale)) return 'stale';
-  return s.ready ? 'ready' : 'not-ready';
 }
 
 export function summarize(status: SiteStatus, last_failover_at: number | null): SiteSummary {
@@ -171,6 +99,7 @@ export async function summaries(ctx: Ctx, site_ids?: readonly string[]): Promise
     action_results: null,
     settings_state: null,
     preflight: null,
+    progress: null,
   }));
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const failovers = await lastFailovers(db, site_ids);
@@ -226,40 +155,60 @@ export function page(all: readonly SiteSummary[], q: OverviewQuery, now_ms: numb
 /**
  * The fleet's summaries kept in memory between requests, so a browser scrolling or filtering
  * 10,000 sites costs a sort of objects, not a read of 20,000 node rows. The live feed updates the
- * sites its events name as they arrive; writes through this controller mark it dirty; and it is
- * re-read whole when older than max_age_ms (changes that record no event: a rename on another
- * controller) — or at once while no live feed keeps it current.
+ * sites its events name (and catches up on the events it missed while idle, see LiveHub.touch);
+ * a write through this controller refreshes the site it names before the next answer. A request
+ * waits for a whole read only when there is no view yet (or after a write that names no site):
+ * the periodic whole read, for changes that record no event (a rename on another controller),
+ * runs in the background while the current view is served.
  */
 export class FleetView {
   private all: Map<string, SiteSummary> | null = null;
   private loaded_at = 0;
   private dirty = false;
   private loading: Promise<Map<string, SiteSummary>> | null = null;
+  /** Sites written through this controller since the last answer: re-read before the next one. */
+  private readonly written = new Set<string>();
+  /** Sites the feed updated while a whole read was under way: its rows may be older than theirs. */
+  private readonly touched = new Set<string>();
 
   constructor(
     private readonly ctx: Ctx,
-    /** Whether the live feed is running (it keeps the view current between full reads). */
-    private readonly fed: () => boolean,
     private readonly max_age_ms = 30_000,
-    private readonly unfed_max_age_ms = 1000,
   ) {}
 
   async sites(): Promise<SiteSummary[]> {
-    const age = this.ctx.now() - this.loaded_at;
-    const limit = this.fed() ? this.max_age_ms : this.unfed_max_age_ms;
-    if (this.all === null || this.dirty || age > limit) await this.reload();
+    if (this.all === null || this.dirty) await this.reload();
+    else if (this.ctx.now() - this.loaded_at > this.max_age_ms)
+      void this.reload().catch((err: unknown) =>
+        this.ctx.log?.warn({ err }, 'overview: reading the fleet failed'),
+      );
+    if (this.written.size > 0) {
+      const ids = [...this.written];
+      this.written.clear();
+      const fresh = await summaries(this.ctx, ids);
+      this.update(
+        fresh,
+        ids.filter((id) => !fresh.some((s) => s.site_id === id)),
+      );
+    }
     return [...this.all!.values()];
   }
 
   private reload(): Promise<Map<string, SiteSummary>> {
     if (this.loading === null) {
       this.dirty = false;
+      this.touched.clear();
       const started = this.ctx.now();
       this.loading = summaries(this.ctx)
-        .then((list) => {
-          this.all = new Map(list.map((s) => [s.site_id, s]));
+        .then(async (list) => {
+          const all = new Map(list.map((s) => [s.site_id, s]));
+          // The feed may have applied a newer summary than the whole read saw: read those again.
+          if (this.touched.size > 0)
+            for (const s of await summaries(this.ctx, [...this.touched])) all.set(s.site_id, s);
+          this.touched.clear();
+          this.all = all;
           this.loaded_at = started;
-          return this.all;
+          return all;
         })
         .finally(() => {
           this.loading = null;
@@ -270,11 +219,18 @@ export class FleetView {
 
   /** The live feed's fresh summaries (and the sites it found gone). */
   update(fresh: readonly SiteSummary[], removed: readonly string[]): void {
+    if (this.loading !== null) for (const s of fresh) this.touched.add(s.site_id);
     if (this.all === null) return;
     for (const s of fresh) this.all.set(s.site_id, s);
     for (const id of removed) this.all.delete(id);
   }
 
+  /** A write through this controller: the named site is read again before the next answer. */
+  siteWritten(site_id: string): void {
+    this.written.add(site_id);
+  }
+
+  /** A write that names no one site (a new site), or events the feed could not catch up on. */
   invalidate(): void {
     this.dirty = true;
   }

@@ -55,6 +55,7 @@ function isPeriodic(node: ReportingNode, r: Report): boolean {
     r.command_results === undefined &&
     r.preflight === undefined &&
     settingsText(r) === node.settings_state &&
+    progressText(r) === node.progress &&
     node.stale === 0 &&
     node.state === r.state &&
     node.wan_ok === (r.wan_ok ? 1 : 0) &&
@@ -276,6 +277,7 @@ async function applyChange(
         ? { action_results: JSON.stringify(latestPerAction(node.action_results, r.action_results)) }
         : {}),
       ...(settings_state !== null ? { settings_state } : {}),
+      progress: progressText(r),
       ...(r.preflight !== undefined ? { preflight: JSON.stringify(r.preflight) } : {}),
       ...(pathwatch !== null ? { pathwatch } : {}),
       state: r.state,
@@ -339,6 +341,11 @@ async function applyChange(
   return { duplicate: false, changed };
 }
 
+/** The running claims and releases as stored; null when none, so an idle node's reports stay periodic. */
+function progressText(r: Report): string | null {
+  return r.progress === undefined || r.progress.length === 0 ? null : JSON.stringify(r.progress);
+}
+
 /** What the node row keeps of a pathwatch report: all but the events (they become events). */
 function pathwatchText(p: PathwatchReport): string {
   const { events: _events, ...rest } = p;
@@ -357,15 +364,23 @@ function settingsText(r: Report): string | null {
   return r.settings === undefined ? null : JSON.stringify(r.settings);
 }
 
+/** Bound on the results kept per node: one per verb and configured action is far below it. */
+const KEPT_RESULTS_MAX = 64;
+
 /**
- * The node keeps the latest result of each action verb (claim, release, preflight, ...), so a claim's
- * duration survives the reports that follow it until the failover rule reads it.
+ * The node keeps the latest result of each verb of each action (the route tables' claim and the floating
+ * IP's), so a claim's duration survives the reports that follow it until the failover rule reads it.
  */
 function latestPerAction(stored: string | null, fresh: readonly ActionResult[]): ActionResult[] {
-  const byVerb = new Map<string, ActionResult>();
-  for (const a of stored === null ? [] : (JSON.parse(stored) as ActionResult[])) byVerb.set(a.action, a);
-  for (const a of fresh) byVerb.set(a.action, a);
-  return [...byVerb.values()];
+  const byKey = new Map<string, ActionResult>();
+  const put = (a: ActionResult): void => {
+    const key = `${a.action}\u0000${a.name ?? ''}`;
+    byKey.delete(key);
+    byKey.set(key, a);
+  };
+  for (const a of stored === null ? [] : (JSON.parse(stored) as ActionResult[])) put(a);
+  for (const a of fresh) put(a);
+  return [...byKey.values()].slice(-KEPT_RESULTS_MAX);
 }
 
 interface Pending {

@@ -1,5 +1,19 @@
 // The API's shapes, declared once: TypeScript types, request validation and the OpenAPI document.
 import { type Static, Type } from '@sinclair/typebox';
+import { ROUTE_TABLE_REF_DESCRIPTION, ROUTE_TABLE_REF_PATTERN } from '../actions/azure/schema.js';
+import type { PreflightStatus } from '../actions/types.js';
+import {
+  CHECK_STATUSES,
+  type CheckStatus,
+  COMMAND_KINDS,
+  COMMAND_STATUSES,
+  type CommandKind,
+  EVENT_TYPES,
+  type EventType,
+  NODE_STATES,
+  NODE_TEST_STATUSES,
+  OPERATOR_COMMANDS,
+} from './api-words.js';
 
 const closed = { additionalProperties: false } as const;
 
@@ -23,32 +37,9 @@ export const SiteKind = Type.Union([
   Type.Literal('azure'),
   Type.Literal('pathwatch'),
 ]);
-export const NodeState = Type.Union(
-  ['init', 'standby', 'active', 'fault', 'maintenance', 'disabled'].map((s) => Type.Literal(s)),
-);
+export const NodeState = Type.Union(NODE_STATES.map((s) => Type.Literal(s)));
 
-export const EVENT_TYPES = [
-  'state-change',
-  'failover',
-  'split-brain',
-  'split-brain-resolved',
-  'not-ready',
-  'ready',
-  'stale',
-  'preflight-failure',
-  'drift-repaired',
-  'node-enrolled',
-  'node-removed',
-  'settings-refused',
-  'operator-command',
-  // From a pathwatch's reports: a switch of the routes (done or failed), a refused failover, an edit by hand.
-  'path-failover',
-  'path-failback',
-  'path-failover-vetoed',
-  'path-routes-changed',
-  'path-route-conflict',
-] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
+export { EVENT_TYPES, type EventType };
 export const EventTypeSchema = Type.Union(EVENT_TYPES.map((t) => Type.Literal(t)));
 
 export const AwsSettings = Type.Object(
@@ -62,6 +53,19 @@ export const AwsSettings = Type.Object(
 export const AzureSettings = Type.Object(
   {
     floating_ip: Type.Union([Type.Null(), Ip], { description: 'replaces the local IP in the native range' }),
+    /** Route tables whose next hops follow the active node; omitted: the nodes' YAML keeps its own. */
+    route_tables: Type.Optional(
+      Type.Array(
+        Type.String({
+          maxLength: 300,
+          pattern: ROUTE_TABLE_REF_PATTERN,
+          description: ROUTE_TABLE_REF_DESCRIPTION,
+        }),
+        { maxItems: 50 },
+      ),
+    ),
+    /** The route prefixes (IPv4 CIDR) in those tables; omitted: the nodes' YAML keeps its own. */
+    prefixes: Type.Optional(Type.Array(Cidr, { maxItems: 100 })),
   },
   closed,
 );
@@ -108,6 +112,29 @@ export const Enroll = Type.Object(
   closed,
 );
 
+/** One phase of a long claim or release (an Azure NIC update): where it stood, since the verb started. */
+export const ActionPhase = Type.Object(
+  {
+    /** Short and stable: `peer-nic-update`, `own-nic-update`, `confirmed`, ... */
+    phase: Type.String({ minLength: 1, maxLength: 64 }),
+    elapsed_ms: Type.Number({ minimum: 0, maximum: 86_400_000 }),
+    detail: Type.Optional(Type.String({ maxLength: 500 })),
+  },
+  closed,
+);
+export type ActionPhase = Static<typeof ActionPhase>;
+
+/** A claim or release still running when the report was sent, at its latest phase. */
+export const ActionInFlight = Type.Object(
+  {
+    name: Type.String({ maxLength: 256 }),
+    verb: Type.Union([Type.Literal('claim'), Type.Literal('release')]),
+    ...ActionPhase.properties,
+  },
+  closed,
+);
+export type ActionInFlight = Static<typeof ActionInFlight>;
+
 export const ActionResult = Type.Object(
   {
     id: Id,
@@ -119,6 +146,8 @@ export const ActionResult = Type.Object(
     name: Type.Optional(Type.String({ maxLength: 256 })),
     message: Type.Optional(Type.String({ maxLength: 2000 })),
     duration_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 86_400_000 })),
+    /** The phases a long verb went through, in order (the last is `confirmed` when it succeeded). */
+    phases: Type.Optional(Type.Array(ActionPhase, { maxItems: 16 })),
     at: Type.Integer({ ...EpochMs, description: 'epoch ms on the node' }),
   },
   closed,
@@ -129,9 +158,7 @@ export type ActionResult = Static<typeof ActionResult>;
 export const PreflightCheck = Type.Object(
   {
     check: Type.String({ maxLength: 500 }),
-    status: Type.Union(
-      ['ok', 'missing-permission', 'wrong-id', 'unreachable', 'error'].map((s) => Type.Literal(s)),
-    ),
+    status: Type.Union(CHECK_STATUSES.map((s) => Type.Literal(s))),
     detail: Type.Optional(Type.String({ maxLength: 2000 })),
     /** What to do: the IAM statement to add, the id to correct. */
     fix: Type.Optional(Type.String({ maxLength: 2000 })),
@@ -139,6 +166,10 @@ export const PreflightCheck = Type.Object(
   closed,
 );
 export type PreflightCheck = Static<typeof PreflightCheck>;
+/** Every verdict an agent's check can give is one a report may carry, and no other (else reports get 400). */
+const _sameCheckStatuses: [PreflightStatus, CheckStatus] extends [CheckStatus, PreflightStatus]
+  ? true
+  : never = true;
 export const PreflightResult = Type.Object(
   {
     at: Type.Number({ description: 'epoch ms on the node' }),
@@ -183,8 +214,7 @@ export const SettingsState = Type.Object(
 );
 export type SettingsState = Static<typeof SettingsState>;
 
-export const COMMAND_KINDS = ['preflight', 'switchover', 'maintenance-on', 'maintenance-off'] as const;
-export type CommandKind = (typeof COMMAND_KINDS)[number];
+export { COMMAND_KINDS, type CommandKind };
 export const CommandKindSchema = Type.Union(COMMAND_KINDS.map((k) => Type.Literal(k)));
 
 /** How a node carried out a command from the controller. */
@@ -294,6 +324,8 @@ export const Report = Type.Object(
     /** The latest preflight (at start and on demand), sent once after it ran. */
     preflight: Type.Optional(PreflightResult),
     command_results: Type.Optional(Type.Array(CommandResult, { maxItems: 16 })),
+    /** Claims and releases running now (a floating-IP move takes tens of seconds), at their latest phase. */
+    progress: Type.Optional(Type.Array(ActionInFlight, { maxItems: 16 })),
     /** Sent by `tandem pathwatch` (a node of a pathwatch site) in every report. */
     pathwatch: Type.Optional(PathwatchReport),
   },
@@ -317,11 +349,7 @@ export const ReportAck = Type.Object({
 /** An operator command for one node of a site. */
 export const SiteCommand = Type.Object(
   {
-    command: Type.Union([
-      Type.Literal('switchover'),
-      Type.Literal('maintenance-on'),
-      Type.Literal('maintenance-off'),
-    ]),
+    command: Type.Union(OPERATOR_COMMANDS.map((c) => Type.Literal(c))),
     /** Which node; a switchover defaults to the active one. */
     role: Type.Optional(Role),
     /** How long to wait for the node's answer (bounded long poll). */
@@ -331,9 +359,7 @@ export const SiteCommand = Type.Object(
 );
 export type SiteCommand = Static<typeof SiteCommand>;
 
-export const CommandStatus = Type.Union(
-  ['pending', 'done', 'refused', 'failed', 'expired', 'offline'].map((s) => Type.Literal(s)),
-);
+export const CommandStatus = Type.Union(COMMAND_STATUSES.map((s) => Type.Literal(s)));
 export const CommandView = Type.Object({
   id: Id,
   site_id: Id,
@@ -342,6 +368,8 @@ export const CommandView = Type.Object({
   kind: CommandKindSchema,
   status: CommandStatus,
   reason: Type.Union([Type.Null(), Type.String()]),
+  /** The reason in plain words, with what to do. */
+  message: Type.Union([Type.Null(), Type.String()]),
   created_at: Type.Number(),
   done_at: Type.Union([Type.Null(), Type.Number()]),
 });
@@ -355,7 +383,7 @@ export type ApiTestRequest = Static<typeof ApiTestRequest>;
 const NodeApiTest = Type.Object({
   node_id: Id,
   /** offline: not heard within the stale time, so not asked; pending: asked, no answer yet. */
-  status: Type.Union(['ok', 'failed', 'offline', 'pending'].map((s) => Type.Literal(s))),
+  status: Type.Union(NODE_TEST_STATUSES.map((s) => Type.Literal(s))),
   checks: Type.Array(Type.Object({ ...PreflightCheck.properties, action: Type.String() })),
   at: Type.Union([Type.Null(), Type.Number()]),
 });
@@ -373,7 +401,7 @@ export const ApiTestView = Type.Object({
   prerequisites: Type.Array(
     Type.Object({
       check: Type.String(),
-      status: Type.Union(['ok', 'failed', 'unknown'].map((s) => Type.Literal(s))),
+      status: Type.Union((['ok', 'failed', 'unknown'] as const).map((s) => Type.Literal(s))),
       detail: Type.Optional(Type.String()),
       fix: Type.Optional(Type.String()),
     }),

@@ -5,6 +5,11 @@ export interface Settings {
   /** A failover event only when the secondary stays active longer than this (the 35 s rule). */
   readonly failover_after_ms: number;
   /**
+   * Past that, the failover event still waits this long for claims the secondary reports running (an Azure
+   * floating-IP move is two NIC updates of up to 120 s each), so that it says how long the move took.
+   */
+  readonly failover_claim_wait_ms: number;
+  /**
    * A split brain is an event only when both nodes stay active longer than this, so a
    * make-before-break switchover (the new active claims a moment before the old one releases) is not.
    */
@@ -18,6 +23,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   stale_after_ms: 30_000,
   failover_after_ms: 35_000,
+  failover_claim_wait_ms: 300_000,
   split_brain_after_ms: 5000,
   enrollment_ttl_ms: 7 * 24 * 3600_000,
   report_retention_ms: 3600_000,

@@ -2,7 +2,7 @@
 // agents use, so that agent and controller never disagree on Ready.
 import { type NodeView, parseSemVer, readiness } from '../core/readiness.js';
 import type { ActiveNode, NodeState, Role } from '../core/types.js';
-import type { PathwatchReport } from './schema.js';
+import type { ActionInFlight, PathwatchReport, Report } from './schema.js';
 import type { NodeRow, SiteRow } from './store/tables.js';
 
 export interface StatusSettings {
@@ -24,12 +24,15 @@ export interface NodeStatus {
   readonly version: string | null;
   readonly wan_ok: boolean | null;
   readonly hears_peer: boolean | null;
-  readonly wan: unknown;
-  readonly indicators: unknown;
+  /** Each WAN probe's latest verdict, as reported (validated by the report's schema before it was stored). */
+  readonly wan: readonly { readonly name: string; readonly up: boolean }[] | null;
+  readonly indicators: Report['indicators'] | null;
   readonly last_keepalive_at: number | null;
-  readonly action_results: unknown;
+  readonly action_results: Report['action_results'] | null;
+  /** Claims and releases running at the node's latest report (phase, elapsed): a floating-IP move. */
+  readonly progress: readonly ActionInFlight[];
   /** A pathwatch node's paths (up, loss, RTT), active path and routes; null on a pair's nodes. */
-  readonly pathwatch: unknown;
+  readonly pathwatch: Omit<PathwatchReport, 'events'> | null;
 }
 
 export interface SiteStatus {
@@ -84,8 +87,9 @@ export function nodeView(node: NodeRow | null, now_ms: number, settings: StatusS
   };
 }
 
-function parseJson(text: string | null): unknown {
-  return text === null ? null : JSON.parse(text);
+/** A JSON column the report's schema validated before it was stored. */
+function parseJson<T>(text: string | null): T | null {
+  return text === null ? null : (JSON.parse(text) as T);
 }
 
 export function nodeStatus(node: NodeRow, now_ms: number, settings: StatusSettings): NodeStatus {
@@ -101,11 +105,12 @@ export function nodeStatus(node: NodeRow, now_ms: number, settings: StatusSettin
     version: node.version,
     wan_ok: node.wan_ok === null ? null : node.wan_ok === 1,
     hears_peer: node.hears_peer === null ? null : node.hears_peer === 1,
-    wan: parseJson(node.wan),
-    indicators: parseJson(node.indicators),
+    wan: parseJson<Report['wan']>(node.wan),
+    indicators: parseJson<Report['indicators']>(node.indicators),
     last_keepalive_at: node.last_keepalive_at,
-    action_results: parseJson(node.action_results),
-    pathwatch: parseJson(node.pathwatch),
+    action_results: parseJson<Report['action_results']>(node.action_results),
+    progress: parseJson<ActionInFlight[]>(node.progress) ?? [],
+    pathwatch: parseJson<Omit<PathwatchReport, 'events'>>(node.pathwatch),
   };
 }
 

@@ -1,6 +1,14 @@
 // The one place that chooses this node's state. Every branch is a rule from PRODUCT.md.
 import { outranks, winsSplitBrain } from './rank.js';
-import { type CoreState, isFit, listening, livePeer, relinquishing, selfStanding } from './state.js';
+import {
+  type CoreState,
+  deafOnEveryPath,
+  isFit,
+  listening,
+  livePeer,
+  relinquishing,
+  selfStanding,
+} from './state.js';
 import type { NodeState } from './types.js';
 
 export interface Decision {
@@ -52,6 +60,12 @@ function elect(s: CoreState, now_ms: number): Decision {
   // know how long it has been down, and silence cannot tell a dead peer from a partition.
   const wanUp = s.wan_down_since_ms === null;
   if (peer === null) {
+    // Every path lost its local address: we cannot hear, so the silence says nothing about the peer.
+    if (deafOnEveryPath(s))
+      return {
+        state: s.state === 'init' ? 'init' : 'standby',
+        reason: 'deaf: no path has its local address',
+      };
     if (!wanUp) return { state: 'standby', reason: 'peer silent but own WAN down' };
     return { state: 'active', reason: s.peer_advert === null ? 'no peer heard' : 'peer dead' };
   }

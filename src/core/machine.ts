@@ -6,6 +6,7 @@ import { type Standing, winsSplitBrain } from './rank.js';
 import { type NodeView, readiness, sameReadiness } from './readiness.js';
 import {
   type CoreState,
+  deafOnEveryPath,
   isFit,
   lastHeard,
   livePeer,
@@ -48,6 +49,7 @@ export function initialState(config: CoreConfig): CoreState {
     listen_until_ms: 0,
     hearing_since_ms: 0,
     ha_port_ok: true,
+    deaf_paths: [],
     failed_checks: [],
     wan_down_since_ms: null,
     maintenance: false,
@@ -126,6 +128,8 @@ function applyInput(s: CoreState, input: Input, now_ms: number, out: Effect[]): 
     }
     case 'deaf':
       return s.started ? deafUntilHeard(s, 'paused', now_ms, out) : s;
+    case 'path-deaf':
+      return pathDeaf(s, input.path, input.deaf, now_ms, out);
     case 'wan':
       if (input.ok) return s.wan_down_since_ms === null ? s : { ...s, wan_down_since_ms: null };
       return s.wan_down_since_ms === null ? { ...s, wan_down_since_ms: now_ms } : s;
@@ -152,15 +156,31 @@ function reconfigure(s: CoreState, config: CoreConfig): CoreState {
     throw new Error('invalid core config: node id and role cannot change while running');
   const last_seen_ms = Object.fromEntries(config.paths.map((p) => [p, s.last_seen_ms[p] ?? null]));
   const path_up = Object.fromEntries(config.paths.map((p) => [p, s.path_up[p] ?? false]));
+  const deaf_paths = s.deaf_paths.filter((p) => config.paths.includes(p));
   return {
     ...s,
     config,
     dead_after_ms: config.interval_ms * config.dead_multiplier,
     last_seen_ms,
     path_up,
+    deaf_paths,
     // The next keepalive goes at once: the peer learns a new interval or priority without delay.
     next_send_ms: s.started ? Math.min(s.next_send_ms, 0) : s.next_send_ms,
   };
+}
+
+/**
+ * A path's local address went away or came back. While no path can hear, the peer's silence proves
+ * nothing (decide); when one can again, the node listens as after its own port down.
+ */
+function pathDeaf(s: CoreState, path: string, deaf: boolean, now_ms: number, out: Effect[]): CoreState {
+  if (!s.config.paths.includes(path) || s.deaf_paths.includes(path) === deaf) return s;
+  const wasDeaf = deafOnEveryPath(s);
+  const deaf_paths = deaf ? [...s.deaf_paths, path].sort() : s.deaf_paths.filter((p) => p !== path);
+  const next = { ...s, deaf_paths };
+  return wasDeaf && !deafOnEveryPath(next) && s.started
+    ? deafUntilHeard(next, 'address-gone', now_ms, out)
+    : next;
 }
 
 /**

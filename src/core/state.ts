@@ -15,6 +15,8 @@ export interface CoreState {
   /** Since when the node can hear (its start, or the end of its last deafness). */
   readonly hearing_since_ms: number;
   readonly ha_port_ok: boolean;
+  /** Paths whose local address is gone (an admin down flushed it): nothing reaches us on them. */
+  readonly deaf_paths: readonly string[];
   readonly failed_checks: readonly string[];
   /** Since when every WAN probe has been failing; null while any succeeds. */
   readonly wan_down_since_ms: number | null;
@@ -58,6 +60,11 @@ export function wanLost(s: CoreState, now_ms: number): boolean {
 /** When the peer was last heard on any path; -Infinity if never. */
 export function lastHeard(s: CoreState): number {
   return Math.max(...Object.values(s.last_seen_ms).map((v) => v ?? Number.NEGATIVE_INFINITY));
+}
+
+/** No path can hear the peer (every local address is gone): its silence is no evidence of anything. */
+export function deafOnEveryPath(s: CoreState): boolean {
+  return s.config.paths.every((p) => s.deaf_paths.includes(p));
 }
 
 /** Still listening after boot or deafness, and nothing heard since: silence proves nothing yet. */

@@ -81,6 +81,11 @@ export type Input =
    * event loop stalled): that silence is no evidence of the peer's death.
    */
   | { readonly kind: 'deaf'; readonly since_ms: number }
+  /**
+   * A keepalive path's local address is gone (deaf: true), or back. An admin link down flushes IPv6
+   * addresses (keep_addr_on_down=0): the socket is still bound, but nothing can reach it.
+   */
+  | { readonly kind: 'path-deaf'; readonly path: string; readonly deaf: boolean }
   /** ok=false when every WAN probe is failing right now; the machine applies the 10 s rule. */
   | { readonly kind: 'wan'; readonly ok: boolean }
   | { readonly kind: 'check'; readonly name: string; readonly ok: boolean }
@@ -106,7 +111,7 @@ export type SwitchoverRefusal =
   | 'already-in-progress';
 
 /** Why a node could not have heard its peer for a while. */
-export type DeafCause = 'ha-port-down' | 'fault' | 'paused';
+export type DeafCause = 'ha-port-down' | 'fault' | 'paused' | 'address-gone';
 
 export type CoreEvent =
   | {

@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { type RunningController, startController } from '../controller/server.js';
 import { REPORT_INTERVAL_MS } from './nodes.js';
-import type { LabTiming } from './types.js';
+import type { CloudSettings, LabTiming } from './types.js';
 
 export interface SiteStatusView {
   readonly ready: boolean;
@@ -24,8 +24,8 @@ export interface LabController {
   status(): Promise<SiteStatusView>;
   /** Events recorded for the site, oldest first. */
   events(): Promise<LabEvent[]>;
-  /** Changes the site's AWS settings (what the nodes' managed `cloud` part follows); the new version. */
-  patchAws(aws: Record<string, unknown>): Promise<number>;
+  /** Changes the site's cloud settings (what the nodes' managed `cloud` part follows); the new version. */
+  patchCloud(cloud: CloudSettings): Promise<number>;
   /** POST /sites/:id/api-test: both nodes run their preflight; each node's verdict. */
   apiTest(): Promise<{ primary: string | null; secondary: string | null; complete: boolean }>;
   /** Deliveries of events up to `last_event_id`: sent, still pending; and what the receiver got in all. */
@@ -42,7 +42,7 @@ export interface LabEvent {
 
 export interface LabSite {
   readonly kind: 'aws' | 'physical' | 'azure';
-  readonly aws?: Record<string, unknown>;
+  readonly cloud?: CloudSettings;
   readonly nodes: Record<'primary' | 'secondary', { mgmt_ip: string; subnet: string }>;
 }
 
@@ -90,7 +90,7 @@ export async function startLabController(
     const created = await api<{ id: string }>('POST', '/api/v1/sites', {
       name: 'lab-pair',
       kind: site.kind,
-      ...(site.aws ? { aws: site.aws } : {}),
+      ...site.cloud,
     });
     const site_id = created.id;
     const tokens: Record<string, string> = {};
@@ -130,8 +130,8 @@ export async function startLabController(
         const page = await api<{ events: LabEvent[] }>('GET', `/api/v1/events?site_id=${site_id}&limit=500`);
         return page.events.reverse();
       },
-      patchAws: async (aws) =>
-        (await api<{ settings_version: number }>('PATCH', `/api/v1/sites/${site_id}`, { aws }))
+      patchCloud: async (cloud) =>
+        (await api<{ settings_version: number }>('PATCH', `/api/v1/sites/${site_id}`, cloud))
           .settings_version,
       apiTest: async () => {
         type Node = { status: string } | null;

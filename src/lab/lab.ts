@@ -69,6 +69,7 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
     interval_ms: o.interval_ms,
     figures,
     events_by_type: {},
+    api_name: null,
     api_test: null,
     steps_failed: 0,
     failed_step: null,
@@ -92,10 +93,11 @@ export async function runLab(o: LabOptions, io: LabIo, signal: AbortSignal): Pro
         (o.scenario === 'wan-loss' ? `, WAN-loss relinquish after ${timing.wan_loss_relinquish_ms} ms` : ''),
     );
     rig = await cloud.start({ dir, timing, timeline, monitors: scenario.monitors ?? [] });
+    summary.api_name = rig.api_name;
     for (const line of rig.describe) timeline.line(line);
     controller = await startLabController(dir, timing, {
       kind: rig.site.kind,
-      ...(rig.site.aws ? { aws: rig.site.aws } : {}),
+      ...(rig.site.cloud ? { cloud: rig.site.cloud } : {}),
       nodes: {
         primary: { mgmt_ip: rig.nodeParts('a').mgmt_ip, subnet: rig.nodeParts('a').subnet },
         secondary: { mgmt_ip: rig.nodeParts('b').mgmt_ip, subnet: rig.nodeParts('b').subnet },
@@ -256,12 +258,10 @@ async function controllerSteps(
   agents: Record<NodeName, LabAgent>,
   summary: LabSummary,
 ): Promise<void> {
-  const aws = rig.site.aws as { route_tables: string[]; destinations: string[] } | undefined;
-  if (aws !== undefined) {
-    // One more destination routed via the pair: the active node writes it as soon as it applies it.
-    const next = { ...aws, destinations: [...aws.destinations, LAB_EXTRA_DESTINATION] };
-    const at = ctx.act(`controller: add ${LAB_EXTRA_DESTINATION} to the site's route destinations`);
-    const version = await controller.patchAws(next);
+  const change = rig.site.change;
+  if (change !== undefined) {
+    const at = ctx.act(`controller: ${change.what}`);
+    const version = await controller.patchCloud(change.cloud);
     const applied = (a: LabAgent): number | null => {
       const line = a.lines.find(
         (l) => l.msg === 'managed settings applied' && Number(l.settings_version) >= version,
@@ -281,9 +281,6 @@ async function controllerSteps(
     throw new StepFailedError('API test: both nodes OK', 15_000, JSON.stringify(test));
 }
 
-/** Routed via the pair once the lab changes the site's settings (not one the cloud's traffic check reads). */
-export const LAB_EXTRA_DESTINATION = '192.168.201.0/24';
-
 async function collect(
   ctx: { controller: LabController; rig: CloudRig },
   figures: Record<string, number>,
@@ -302,6 +299,11 @@ async function collect(
   // The claim time the controller recorded from the survivor's own report.
   const failover = events.find((e) => e.type === 'failover' && typeof e.details.claim_ms === 'number');
   if (failover !== undefined) figures.controller_claim_ms = failover.details.claim_ms as number;
+  // A long claim's confirmed phase (the floating IP on the survivor's NIC), as the agent reported it.
+  const confirmed = ((failover?.details.claims ?? []) as { confirmed_ms?: number | null }[])
+    .map((c) => c.confirmed_ms)
+    .filter((v): v is number => typeof v === 'number');
+  if (confirmed.length > 0) figures.controller_confirmed_ms = Math.max(...confirmed);
   figures.notifications = n.sent;
   figures.notifications_received = n.received;
   const calls = ctx.rig.apiCalls();

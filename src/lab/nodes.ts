@@ -64,8 +64,8 @@ export function writeNodes(
       controller_enrollment_token_file: token_file,
       controller_credential_file: join(dir, `credential-${node}.json`),
       controller_report_interval_ms: REPORT_INTERVAL_MS,
-      // The route tables and destinations come from the controller's site (the lab changes them).
-      ...(rig.site.kind === 'aws' ? { managed: ['cloud'] } : {}),
+      // The cloud settings come from the controller's site (the lab changes them).
+      ...(rig.site.cloud !== undefined ? { managed: ['cloud'] } : {}),
       log_level: 'info',
     };
     const config = join(dir, `${NODE_NAMES[node]}.yaml`);

@@ -6,23 +6,31 @@ export interface LabSummary {
   /** ms figures and counts, by their JSON names. */
   readonly figures: Record<string, number>;
   events_by_type: Record<string, number>;
+  /** The cloud API the rows name (`EC2`, `ARM`); null without one. */
+  api_name: string | null;
   /** Each node's verdict in the controller's API test (ok, failed, offline, pending). */
   api_test: { primary: string | null; secondary: string | null } | null;
   steps_failed: number;
   failed_step: string | null;
 }
 
+/** `{api}` in a label is the cloud's API (EC2, ARM). */
 const ROWS: readonly (readonly [string, string, 'ms' | 'n'])[] = [
   ['detection_ms', 'detection: failure → survivor active', 'ms'],
-  ['routes_confirmed_ms', 'routes confirmed: failure → every route at the survivor (EC2 read-back)', 'ms'],
+  ['routes_confirmed_ms', 'routes confirmed: failure → every route at the survivor ({api} read-back)', 'ms'],
   ['vip_moved_ms', "VIP moved: failure → the client's probe answered by the survivor", 'ms'],
   ['failback_ms', 'failback: recovery → traffic back at the primary', 'ms'],
   ['ready_again_ms', 'ready again: recovery → controller shows Ready', 'ms'],
   ['controller_claim_ms', "claim time in the controller's failover event (from the agent's report)", 'ms'],
+  [
+    'controller_confirmed_ms',
+    "a long claim's confirmed phase in that event (the floating IP on the NIC)",
+    'ms',
+  ],
   ['settings_applied_ms', 'settings: change in the controller → applied by both agents', 'ms'],
   ['route_writes_during_split', 'route writes while split (must be 0: no flapping)', 'n'],
   ['api_errors', 'API throttles / 5xx absorbed by retries', 'n'],
-  ['api_calls', 'API calls made (EC2, whole run)', 'n'],
+  ['api_calls', 'API calls made ({api}, whole run)', 'n'],
   ['events', 'events recorded (controller)', 'n'],
   ['notifications', 'notifications sent (webhook)', 'n'],
 ];
@@ -59,7 +67,10 @@ export function printSummary(
 ): void {
   const rows = ROWS.filter(([k]) => k in s.figures).map(([k, label, unit]) => {
     const v = s.figures[k] as number;
-    return [label, unit === 'ms' ? `${v.toLocaleString('en-US')} ms` : String(v)] as const;
+    return [
+      label.replace('{api}', s.api_name ?? 'API'),
+      unit === 'ms' ? `${v.toLocaleString('en-US')} ms` : String(v),
+    ] as const;
   });
   rows.push(['steps failed', String(s.steps_failed)] as const);
   const w0 = Math.max(...rows.map(([l]) => l.length));

@@ -59,10 +59,23 @@ export interface SpawnedProcess {
   readonly exited: Promise<void>;
 }
 
+/** A controller site's cloud settings by settings key (`aws`, `azure`): the nodes take them as managed. */
+export type CloudSettings = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+export interface LabSiteSettings {
+  readonly kind: 'aws' | 'physical' | 'azure';
+  /** The site's cloud settings; when set, the nodes' YAML says `managed: [cloud]`. */
+  readonly cloud?: CloudSettings;
+  /** The settings change the lab times from the controller to both agents: what it says, the new settings. */
+  readonly change?: { readonly what: string; readonly cloud: CloudSettings };
+}
+
 /** A running world: the cloud's side of one lab run. */
 export interface CloudRig {
-  /** The controller site this world is (`aws`, `physical`) and its cloud settings. */
-  readonly site: { readonly kind: 'aws' | 'physical' | 'azure'; readonly aws?: Record<string, unknown> };
+  /** The controller site this world is (`aws`, `physical`, `azure`). */
+  readonly site: LabSiteSettings;
+  /** The cloud API the summary names (`EC2`, `ARM`); null when there is none (a physical LAN). */
+  readonly api_name: string | null;
   /** `routes_confirmed_ms` (AWS) or `vip_moved_ms` (physical): the figure's name in the summary. */
   readonly traffic_figure: string;
   /** "every route at node-b's ENI", "the client's probe answered by node-b". */

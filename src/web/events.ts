@@ -20,7 +20,8 @@ async function nameOf(id: string): Promise<void> {
   }
 }
 
-function summary(e: EventView): string {
+/** One line for an event, in words (the events page and the site's recent events). */
+export function summary(e: EventView): string {
   const d = e.details;
   switch (e.type) {
     case 'state-change':
@@ -36,6 +37,18 @@ function summary(e: EventView): string {
       return ['connected', 'keepalive', 'same_version']
         .map((k) => `${k.replace('_', ' ')} ${d[k] ? 'OK' : 'not OK'}`)
         .join(', ');
+    case 'operator-command': {
+      const outcome = d.outcome === 'issued' ? 'asked' : String(d.outcome);
+      return `${String(d.command)} → ${String(d.role)}: ${outcome}${d.reason ? ` (${String(d.reason)})` : ''}`;
+    }
+    case 'settings-refused': {
+      const issues = Array.isArray(d.issues)
+        ? d.issues.map(
+            (i: { path?: unknown; message?: unknown }) => `${String(i.path)}: ${String(i.message)}`,
+          )
+        : [];
+      return `${String(d.role)} refused settings v${String(d.version)}${issues.length > 0 ? ` — ${issues.join('; ')}` : ''}`;
+    }
     default:
       return Object.entries(d)
         .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)

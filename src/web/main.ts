@@ -17,6 +17,8 @@ interface Route {
   readonly page: Page;
   readonly title: string;
   readonly nav: string;
+  /** Draws write controls for admins only, so it waits until the token's scope is known. */
+  readonly scoped: boolean;
 }
 
 function route(hash: string): { route: Route; params: URLSearchParams } {
@@ -25,15 +27,21 @@ function route(hash: string): { route: Route; params: URLSearchParams } {
   const site = /^\/site\/([^/]+)$/.exec(path);
   if (site) {
     params.set('site_id', decodeURIComponent(site[1]!));
-    return { route: { page: sitePage, title: 'Site', nav: 'sites' }, params };
+    return { route: { page: sitePage, title: 'Site', nav: 'sites', scoped: true }, params };
   }
-  if (path === '/events') return { route: { page: eventsPage, title: 'Events', nav: 'events' }, params };
+  if (path === '/events')
+    return { route: { page: eventsPage, title: 'Events', nav: 'events', scoped: false }, params };
   if (path === '/notifications')
-    return { route: { page: notificationsPage, title: 'Notifications', nav: 'notifications' }, params };
-  return { route: { page: sitesPage, title: 'Sites', nav: 'sites' }, params };
+    return {
+      route: { page: notificationsPage, title: 'Notifications', nav: 'notifications', scoped: true },
+      params,
+    };
+  return { route: { page: sitesPage, title: 'Sites', nav: 'sites', scoped: false }, params };
 }
 
 let leave: (() => void) | null = null;
+/** The token's scope, asked at start; the first view does not wait for it unless it draws write controls. */
+let scope: Promise<Whoami | null> = Promise.resolve(null);
 /** The header's listener on the live stream, dropped at sign-out. */
 let offLiveState: (() => void) | null = null;
 
@@ -58,9 +66,13 @@ function header(): HTMLElement {
       link('#/notifications', 'Notifications', 'notifications'),
     ),
     status,
-    h('span', { class: 'who' }, `${who?.name ?? 'token'} · ${who?.scope ?? ''}`),
+    h('span', { class: 'who', id: 'who' }, who === null ? '' : whoText(who)),
     h('button', { type: 'button', id: 'sign-out', onclick: () => signOut('signed out') }, 'Sign out'),
   );
+}
+
+function whoText(who: Whoami): string {
+  return `${who.name ?? 'token'} · ${who.scope}`;
 }
 
 function render(): void {
@@ -69,6 +81,14 @@ function render(): void {
   const main = document.getElementById('main')!;
   main.replaceChildren();
   const { route: r, params } = route(location.hash);
+  if (r.scoped && session.whoami === null) {
+    const hash = location.hash;
+    main.append(h('p', { class: 'muted' }, 'Loading…'));
+    void scope.then((who) => {
+      if (who !== null && location.hash === hash && leave === null) render();
+    });
+    return;
+  }
   document.title = `${r.title} · tandem`;
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) {
     if (a.dataset.nav === r.nav) a.setAttribute('aria-current', 'page');
@@ -77,19 +97,25 @@ function render(): void {
   leave = r.page(main, params);
 }
 
+/** A new view: drawn, and the focus moved to it, so keyboard and screen-reader users start there. */
+function navigate(): void {
+  render();
+  document.getElementById('main')?.focus({ preventScroll: true });
+}
+
 function signOut(reason: string): void {
   live.stop();
   leave?.();
   leave = null;
   session.forget();
-  window.removeEventListener('hashchange', render);
+  window.removeEventListener('hashchange', navigate);
   signInForm(reason);
 }
 
 function start(): void {
   document.getElementById('top')!.replaceChildren(header());
   live.start();
-  window.addEventListener('hashchange', render);
+  window.addEventListener('hashchange', navigate);
   render();
 }
 
@@ -124,6 +150,7 @@ function signInForm(notice: string | null): void {
     try {
       const who = await call<Whoami>('GET', '/api/v1/whoami', undefined, token);
       session.signIn(token, who, remember.checked);
+      scope = Promise.resolve(who);
       start();
     } catch (err) {
       error.textContent = err instanceof ApiError ? err.message : String(err);
@@ -135,17 +162,28 @@ function signInForm(notice: string | null): void {
   input.focus();
 }
 
-async function boot(): Promise<void> {
-  session.onExpired((reason) => signOut(`Signed out: ${reason}`));
-  const token = session.token();
-  if (token === null) return signInForm(null);
-  try {
-    session.resume(await call<Whoami>('GET', '/api/v1/whoami', undefined, token));
-    start();
-  } catch (err) {
-    session.forget();
-    signInForm(err instanceof ApiError ? `Signed out: ${err.message}` : null);
-  }
+/** A remembered token: the sites list is drawn at once while the controller says whose token it is. */
+function resume(token: string): void {
+  scope = call<Whoami>('GET', '/api/v1/whoami', undefined, token).then(
+    (who) => {
+      session.resume(who);
+      const el = document.getElementById('who');
+      if (el) el.textContent = whoText(who);
+      return who;
+    },
+    (err: unknown) => {
+      signOut(err instanceof ApiError ? `Signed out: ${err.message}` : `Signed out: ${String(err)}`);
+      return null;
+    },
+  );
+  start();
 }
 
-void boot();
+function boot(): void {
+  session.onExpired((reason) => signOut(`Signed out: ${reason}`));
+  const token = session.token();
+  if (token === null) signInForm(null);
+  else resume(token);
+}
+
+boot();

@@ -32,6 +32,21 @@ function silence(role: Role, n: NodeBrief | null): string | null {
   return null;
 }
 
+/** A node's state as a phrase: "the primary is in maintenance". */
+function stateText(state: string | null): string {
+  switch (state) {
+    case 'maintenance':
+    case 'fault':
+      return `in ${state}`;
+    case 'init':
+      return 'starting (init)';
+    case null:
+      return 'in an unknown state';
+    default:
+      return state;
+  }
+}
+
 function connected(role: Role, n: NodeBrief): string[] {
   if (n.wan_ok !== false) return [];
   if (n.wan_down.length === 0) return [`the ${role} has no WAN connectivity`];
@@ -47,7 +62,7 @@ function keepalive(p: NodeBrief, s: NodeBrief): string[] {
     ['primary', p, 'secondary'],
     ['secondary', s, 'primary'],
   ] as const) {
-    if (n.state !== 'active' && n.state !== 'standby') out.push(`the ${role} is ${n.state ?? 'unknown'}`);
+    if (n.state !== 'active' && n.state !== 'standby') out.push(`the ${role} is ${stateText(n.state)}`);
     if (n.hears_peer === false) out.push(`the ${role} does not hear the ${peer}'s keepalives`);
   }
   return out;
@@ -55,6 +70,18 @@ function keepalive(p: NodeBrief, s: NodeBrief): string[] {
 
 function major(version: string | null): string | null {
   return version === null ? null : (/^(\d+)\./.exec(version)?.[1] ?? null);
+}
+
+/**
+ * HA off: the primary runs alone and is Ready when heard, active and its WAN up (the controller's
+ * rule); what keeps it from that. No peer is expected, so a missing secondary is never a reason.
+ */
+export function aloneReasons(p: NodeBrief | null): string[] {
+  const silent = silence('primary', p);
+  if (silent !== null || p === null) return [silent ?? 'no primary node'];
+  const out = connected('primary', p);
+  if (p.state !== 'active') out.push(`the primary is ${stateText(p.state)}`);
+  return out;
 }
 
 export function reasonsOf(site: Pair): Reasons {
@@ -78,7 +105,10 @@ export function reasonsOf(site: Pair): Reasons {
 
 /** One line for the sites list: the first reason that matters. */
 export function headline(site: Pair & { readonly split_brain: boolean }): string {
-  if (!site.ha_enabled) return 'no secondary node: HA is off';
+  if (!site.ha_enabled) {
+    if (site.primary === null) return 'no node yet: add the primary';
+    return aloneReasons(site.primary)[0] ?? 'no secondary node: HA is off';
+  }
   if (site.split_brain) return 'both nodes are active';
   const r = reasonsOf(site);
   return r.connected[0] ?? r.keepalive[0] ?? r.same_version[0] ?? '';

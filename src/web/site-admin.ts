@@ -20,7 +20,14 @@ function readOnly(site: SiteView): HTMLElement {
       h('dd', {}, site.cloud.aws?.destinations.join(', ') || '0.0.0.0/0'),
     );
   } else if (site.kind === 'azure') {
-    dl.append(h('dt', {}, 'Floating IP'), h('dd', {}, site.cloud.azure?.floating_ip ?? 'none'));
+    dl.append(
+      h('dt', {}, 'Floating IP'),
+      h('dd', {}, site.cloud.azure?.floating_ip ?? 'none'),
+      h('dt', {}, 'Route tables'),
+      h('dd', {}, site.cloud.azure?.route_tables?.join(', ') ?? "the nodes' own"),
+      h('dt', {}, 'Prefixes'),
+      h('dd', {}, site.cloud.azure?.prefixes?.join(', ') ?? "the nodes' own"),
+    );
   }
   return dl;
 }
@@ -32,6 +39,10 @@ function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLEle
   const dests = h('textarea', { id: 'set-destinations', rows: 3 });
   dests.value = (site.cloud.aws?.destinations ?? ['0.0.0.0/0']).join('\n');
   const floating = h('input', { id: 'set-floating-ip', value: site.cloud.azure?.floating_ip ?? '' });
+  const azTables = h('textarea', { id: 'set-azure-route-tables', rows: 3 });
+  azTables.value = (site.cloud.azure?.route_tables ?? []).join('\n');
+  const azPrefixes = h('textarea', { id: 'set-azure-prefixes', rows: 3 });
+  azPrefixes.value = (site.cloud.azure?.prefixes ?? []).join('\n');
   const saved = h('p', { class: 'saved', role: 'status' }, notice);
   const form = h(
     'form',
@@ -44,7 +55,15 @@ function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLEle
         ]
       : null,
     site.kind === 'azure'
-      ? field('Floating IP', floating, 'inside both native ranges; empty for none')
+      ? [
+          field('Floating IP', floating, 'inside both native ranges; empty for none'),
+          field('Route tables', azTables, "names or ARM ids, one per line; empty: the nodes' own"),
+          field(
+            'Prefixes',
+            azPrefixes,
+            "CIDRs whose next hop follows the active node; empty: the nodes' own",
+          ),
+        ]
       : null,
     h('p', { class: 'form-error', role: 'alert' }),
     h('button', { type: 'submit', class: 'primary' }, 'Save settings'),
@@ -57,8 +76,14 @@ function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLEle
     const body: Record<string, unknown> = { name: name.value.trim() };
     if (site.kind === 'aws')
       body.aws = { route_tables: lines(tables.value), destinations: lines(dests.value) };
-    if (site.kind === 'azure')
-      body.azure = { floating_ip: floating.value.trim() === '' ? null : floating.value.trim() };
+    if (site.kind === 'azure') {
+      const [t, p] = [lines(azTables.value), lines(azPrefixes.value)];
+      body.azure = {
+        floating_ip: floating.value.trim() === '' ? null : floating.value.trim(),
+        ...(t.length > 0 ? { route_tables: t } : {}),
+        ...(p.length > 0 ? { prefixes: p } : {}),
+      };
+    }
     try {
       await call('PATCH', `/api/v1/sites/${encodeURIComponent(site.id)}`, body);
       changed('Saved.');
@@ -68,6 +93,8 @@ function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLEle
         '/aws/route_tables': 'set-route-tables',
         '/aws/destinations': 'set-destinations',
         '/azure/floating_ip': 'set-floating-ip',
+        '/azure/route_tables': 'set-azure-route-tables',
+        '/azure/prefixes': 'set-azure-prefixes',
         '/azure': 'set-floating-ip',
       });
     }
@@ -242,7 +269,8 @@ export function pairSection(site: SiteView, changed: Changed): HTMLElement {
   const admin = session.admin;
   const panel = shownToken?.site_id === site.id ? tokenPanel(changed) : null;
   let body: HTMLElement | null = null;
-  if (admin && site.nodes.secondary === null && site.nodes.primary !== null)
+  // A pathwatch runs alone by design: the controller refuses a secondary.
+  if (admin && site.nodes.secondary === null && site.nodes.primary !== null && site.kind !== 'pathwatch')
     body = addSecondaryForm(site, changed);
   else if (admin && site.nodes.secondary !== null) body = removeSecondary(site, changed);
   if (panel === null && body === null) return h('div', {});

@@ -80,7 +80,7 @@ export const sitesPage: Page = (main, params) => {
   const kind = h(
     'select',
     { id: 'site-kind' },
-    ...['', 'physical', 'aws', 'azure'].map((k) =>
+    ...['', 'physical', 'aws', 'azure', 'pathwatch'].map((k) =>
       h('option', { value: k, selected: k === f.kind }, k === '' ? 'every kind' : k),
     ),
   );
@@ -262,6 +262,8 @@ export const sitesPage: Page = (main, params) => {
     active = Math.min(active, Math.max(0, total - 1));
     drawCounts();
     draw();
+    // A refresh that overtook a filter's first load draws its result: the same mark as load's.
+    performance.mark('tandem:sites-loaded', { detail: { page: first } });
   }
 
   function reset(): void {

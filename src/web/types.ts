@@ -1,49 +1,34 @@
-// The API's JSON as the dashboard reads it (the controller's schema.ts and overview.ts are the source).
+// The API's JSON as the dashboard reads it. The words (event types, health, commands, check
+// verdicts) and the overview's shapes are the controller's own (controller/api-words.ts, compiled
+// into the dashboard); the rest mirrors the controller's site view (model/sites.ts, schema.ts).
+import type {
+  Active,
+  CheckStatus,
+  CommandKind,
+  CommandStatus,
+  EventType,
+  Indicators,
+  NodeStateWord,
+  NodeTestStatus,
+  RoleWord,
+} from '../controller/api-words.js';
 
-export type Health = 'split-brain' | 'not-ready' | 'stale' | 'ha-off' | 'ready';
-export const HEALTHS: readonly Health[] = ['split-brain', 'not-ready', 'stale', 'ha-off', 'ready'];
-export type Active = 'primary' | 'secondary' | 'none' | 'both';
-export type Role = 'primary' | 'secondary';
-
-export interface Indicators {
-  readonly connected: boolean;
-  readonly keepalive: boolean;
-  readonly same_version: boolean;
-}
-
-export interface NodeBrief {
-  readonly state: string | null;
-  readonly stale: boolean;
-  readonly reported: boolean;
-  readonly enrolled: boolean;
-  readonly version: string | null;
-  readonly wan_ok: boolean | null;
-  readonly hears_peer: boolean | null;
-  readonly wan_down: readonly string[];
-  readonly last_report_at: number | null;
-}
-
-export interface SiteSummary {
-  readonly site_id: string;
-  readonly name: string;
-  readonly kind: string;
-  readonly health: Health;
-  readonly ha_enabled: boolean;
-  readonly ready: boolean;
-  readonly active: Active;
-  readonly split_brain: boolean;
-  readonly indicators: Indicators;
-  readonly last_failover_at: number | null;
-  readonly primary: NodeBrief | null;
-  readonly secondary: NodeBrief | null;
-}
-
-export interface Overview {
-  readonly total: number;
-  readonly counts: Record<Health, number>;
-  readonly sites: readonly SiteSummary[];
-  readonly as_of: number;
-}
+export {
+  type Active,
+  EVENT_TYPES,
+  type EventType,
+  HEALTHS,
+  type Health,
+  healthOf,
+  type Indicators,
+  type NodeBrief,
+  nodeBrief,
+  OPERATOR_COMMANDS,
+  type OperatorCommand,
+  type Overview,
+  type SiteSummary,
+} from '../controller/api-words.js';
+export type Role = RoleWord;
 
 export interface NodeStatus {
   readonly node_id: string;
@@ -51,7 +36,7 @@ export interface NodeStatus {
   readonly model: string;
   readonly mgmt_ip: string;
   readonly enrolled: boolean;
-  readonly state: string | null;
+  readonly state: NodeStateWord | null;
   readonly stale: boolean;
   readonly last_report_at: number | null;
   readonly version: string | null;
@@ -59,8 +44,34 @@ export interface NodeStatus {
   readonly hears_peer: boolean | null;
   readonly wan: readonly { name: string; up: boolean }[] | null;
   readonly last_keepalive_at: number | null;
-  /** Reported by agents that apply managed settings; absent until they do. */
-  readonly config_digest?: string | null;
+  /** A pathwatch node's view of its paths and routes (schema.ts PathwatchReport); null on a pair's nodes. */
+  readonly pathwatch?: PathwatchView | null;
+}
+
+export interface PathView {
+  /** As the pathwatch's logs say it: `direct-connect`, `vpn`. */
+  readonly label: string;
+  /** Null until the first round. */
+  readonly up: boolean | null;
+  readonly loss_pct: number | null;
+  readonly rtt_ms: number | null;
+}
+
+export interface PathwatchView {
+  readonly active_path: 'primary' | 'backup' | 'unknown';
+  readonly primary: PathView;
+  /** Null without a backup watcher. */
+  readonly backup: PathView | null;
+  /** Null until the route tables were read once. */
+  readonly routes: {
+    readonly ours: number;
+    readonly missing: number;
+    readonly conflicts: readonly string[];
+  } | null;
+  readonly healthy_rounds: number;
+  readonly failback_rounds: number;
+  readonly failovers: number;
+  readonly failbacks: number;
 }
 
 export interface SiteStatus {
@@ -77,7 +88,22 @@ export interface SiteStatus {
 
 export interface CloudSettings {
   readonly aws?: { readonly route_tables: readonly string[]; readonly destinations: readonly string[] };
-  readonly azure?: { readonly floating_ip: string | null };
+  readonly azure?: {
+    readonly floating_ip: string | null;
+    readonly route_tables?: readonly string[];
+    readonly prefixes?: readonly string[];
+  };
+}
+
+/** What a node says it runs of the site's managed settings (schema.ts SettingsState). */
+export interface SettingsState {
+  /** The site settings version in force; null: the node runs on its local YAML only. */
+  readonly applied_version: number | null;
+  readonly refused: {
+    readonly version: number;
+    readonly issues: readonly { readonly path: string; readonly message: string }[];
+  } | null;
+  readonly config_digest: string;
 }
 
 export interface NodeConfig {
@@ -88,6 +114,8 @@ export interface NodeConfig {
   readonly subnet: string;
   readonly enrolled: boolean;
   readonly enrollment_expires_at: number | null;
+  /** Null until the node's agent reports its settings (an agent that is not managed never does). */
+  readonly settings: SettingsState | null;
 }
 
 export interface NetworkView {
@@ -99,9 +127,11 @@ export interface NetworkView {
 export interface SiteView {
   readonly id: string;
   readonly name: string;
-  readonly kind: 'physical' | 'aws' | 'azure';
+  readonly kind: 'physical' | 'aws' | 'azure' | 'pathwatch';
   readonly ha_enabled: boolean;
   readonly cloud: CloudSettings;
+  /** The managed settings' version: a node whose applied_version is lower has not taken it yet. */
+  readonly settings_version: number;
   readonly nodes: { readonly primary: NodeConfig | null; readonly secondary: NodeConfig | null };
   readonly network: NetworkView;
   readonly status: SiteStatus;
@@ -109,26 +139,12 @@ export interface SiteView {
 
 export interface EventView {
   readonly id: number;
-  readonly type: string;
+  readonly type: EventType;
   readonly site_id: string | null;
   readonly node_id: string | null;
   readonly at: number;
   readonly details: Record<string, unknown>;
 }
-
-export const EVENT_TYPES = [
-  'state-change',
-  'failover',
-  'split-brain',
-  'split-brain-resolved',
-  'not-ready',
-  'ready',
-  'stale',
-  'preflight-failure',
-  'drift-repaired',
-  'node-enrolled',
-  'node-removed',
-] as const;
 
 export interface Channel {
   readonly id: string;
@@ -150,4 +166,48 @@ export interface Whoami {
   readonly token_id: string;
   readonly name: string | null;
   readonly scope: 'admin' | 'viewer';
+}
+
+export interface CheckResult {
+  readonly action: string;
+  readonly check: string;
+  readonly status: CheckStatus;
+  readonly detail?: string;
+  readonly fix?: string;
+}
+
+export interface NodeApiTest {
+  readonly node_id: string;
+  readonly status: NodeTestStatus;
+  readonly checks: readonly CheckResult[];
+  readonly at: number | null;
+}
+
+export interface ApiTestView {
+  readonly id: string;
+  readonly site_id: string;
+  readonly complete: boolean;
+  readonly created_at: number;
+  readonly nodes: { readonly primary: NodeApiTest | null; readonly secondary: NodeApiTest | null };
+  readonly prerequisites: readonly {
+    readonly check: string;
+    readonly status: 'ok' | 'failed' | 'unknown';
+    readonly detail?: string;
+    readonly fix?: string;
+  }[];
+}
+
+export interface CommandView {
+  readonly id: string;
+  readonly site_id: string;
+  readonly node_id: string;
+  readonly role: Role;
+  readonly kind: CommandKind;
+  readonly status: CommandStatus;
+  /** The agent's reason code (peer-unfit, ...), or why the controller gave up. */
+  readonly reason: string | null;
+  /** The reason in plain words, with what to do. */
+  readonly message: string | null;
+  readonly created_at: number;
+  readonly done_at: number | null;
 }

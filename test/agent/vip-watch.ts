@@ -14,7 +14,8 @@ export class VipWatch {
   readonly events: AddressEvent[] = [];
   readonly #procs: Spawned[] = [];
 
-  constructor(lab: Lab, nodes: readonly NodeName[]) {
+  /** `lab`: a Lab, or any LAN that names each node's namespace and the VIP (bench:failover's rig). */
+  constructor(lab: Pick<Lab, 'ns' | 'vip'>, nodes: readonly NodeName[]) {
     for (const node of nodes) {
       // Real-time priority, above the agents' own: `ip` stamps each event when it reads it.
       const proc = spawnInNs(lab.ns(node), ['chrt', '-f', '90', 'ip', '-ts', '-o', 'monitor', 'address']);

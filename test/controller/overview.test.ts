@@ -128,6 +128,85 @@ describe('dashboard API', () => {
     }
   });
 
+  test('overview: HA off is a lone primary that is fine; a lone primary in trouble is Not Ready, not HA off', async () => {
+    const h = await harness(await stores.url());
+    try {
+      const send = (n: { id: string; cred: string }, r: Parameters<typeof report>[0]) =>
+        h.api('POST', `/api/v1/nodes/${n.id}/reports`, report(r), n.cred);
+      const fine = await pairSite(h.api, 'alone-fine');
+      const down = await pairSite(h.api, 'alone-down');
+      for (const s of [fine, down])
+        assert.equal((await h.api('DELETE', `/api/v1/sites/${s.site_id}/nodes/secondary`)).status, 200);
+      await send(fine.primary, { state: 'active' });
+      await send(down.primary, { state: 'fault' });
+      const all = await h.api('GET', '/api/v1/overview');
+      const health = Object.fromEntries(
+        all.body.sites.map((s: { name: string; health: string }) => [s.name, s.health]),
+      );
+      assert.deepEqual(health, { 'alone-fine': 'ha-off', 'alone-down': 'not-ready' });
+      const status = await h.api('GET', `/api/v1/sites/${fine.site_id}/status`);
+      assert.equal(status.body.ready, true, 'HA off and Ready: the primary is heard, active, WAN up');
+    } finally {
+      await h.c.close();
+    }
+  });
+
+  test('overview: back from idle it catches up on the events it missed; a whole read runs in the background and never holds an answer', async () => {
+    const clock = new FakeClock();
+    const url = await stores.url();
+    const ADMIN = 'tdk_overview-idle-admin-0123456789abcdef';
+    const live = { keep_ms: 1000, poll_ms: 20 };
+    const h = await harness(url, { clock, admin_token: ADMIN, live });
+    // Another controller on the same store: its writes reach this one only as events (or a whole read).
+    const other = await harness(url, { clock, admin_token: ADMIN });
+    try {
+      const send = (n: { id: string; cred: string }, r: Parameters<typeof report>[0]) =>
+        h.api('POST', `/api/v1/nodes/${n.id}/reports`, report(r), n.cred);
+      const s = await pairSite(h.api, 'a-quiet');
+      const t = (await h.api('POST', '/api/v1/sites', { name: 'b-still', kind: 'physical' })).body
+        .id as string;
+      await send(s.primary, { state: 'active' });
+      await send(s.secondary, { state: 'standby' });
+      const sites = async () =>
+        (await h.api('GET', '/api/v1/overview')).body.sites as {
+          site_id: string;
+          name: string;
+          health: string;
+        }[];
+      const quiet = async () => (await sites()).find((x) => x.site_id === s.site_id)!;
+      const still = async () => (await sites()).find((x) => x.site_id === t)!;
+      assert.equal((await quiet()).health, 'ready');
+      // Nobody looks for longer than keep_ms: the feed stops (its next poll sees nobody wants it).
+      clock.advance(2000);
+      await new Promise((r) => setTimeout(r, 200));
+      // Meanwhile a report that makes a site Not Ready (an event), and a rename elsewhere (no event).
+      await send(s.primary, { state: 'active', wan_ok: false, wan: [{ name: 'isp1', up: false }] });
+      assert.equal((await other.api('PATCH', `/api/v1/sites/${t}`, { name: 'b-renamed' })).status, 200);
+      const back = await sites();
+      assert.equal(
+        back.find((x) => x.site_id === s.site_id)?.health,
+        'not-ready',
+        'the missed event was caught up',
+      );
+      assert.equal(back.find((x) => x.site_id === t)?.name, 'b-still', 'no whole read held the answer');
+      // Past max age, an answer starts a whole read in the background; a later answer has its result.
+      clock.advance(31_000);
+      await sites();
+      let name = '';
+      for (let i = 0; i < 100 && name !== 'b-renamed'; i++) {
+        name = (await still()).name;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.equal(name, 'b-renamed');
+      // A write through this controller is in its very next answer.
+      assert.equal((await h.api('PATCH', `/api/v1/sites/${t}`, { name: 'b-mine' })).status, 200);
+      assert.equal((await still()).name, 'b-mine');
+    } finally {
+      await other.c.close();
+      await h.c.close();
+    }
+  });
+
   test('overview: the last failover per site, and sorting by it', async () => {
     const clock = new FakeClock();
     const h = await harness(await stores.url(), { clock, settings: { failover_after_ms: 1000 } });
@@ -207,7 +286,8 @@ describe('dashboard API', () => {
       );
       const frames = await reading;
       assert.equal(frames[0]!.event, 'hello');
-      const site = frames.find((f) => f.event === 'site')!.data as {
+      // A feed already running may deliver the site's earlier summary (Ready) after the hello: the latest counts.
+      const site = frames.filter((f) => f.event === 'site').at(-1)!.data as {
         name: string;
         health: string;
         site_id: string;

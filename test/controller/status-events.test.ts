@@ -238,6 +238,85 @@ for (const kind of STORES) {
       assert.equal(fo[0].details.claim_ms, 850);
     });
 
+    test('the failover event waits for a claim still running and then carries its confirmed time', async () => {
+      const move = { name: 'floating-ip', verb: 'claim' as const };
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      await send('primary', { state: 'fault' });
+      await send('secondary', {
+        state: 'active',
+        action_results: [
+          { id: 'rt-1', action: 'claim', name: 'routes', ok: true, duration_ms: 900, at: clock.now() },
+        ],
+        progress: [{ ...move, phase: 'peer-nic-update', elapsed_ms: 1000 }],
+      });
+      for (let i = 0; i < 5; i++) {
+        clock.advance(9_000);
+        await send('secondary', {
+          state: 'active',
+          progress: [{ ...move, phase: 'own-nic-update', elapsed_ms: 0 }],
+        });
+        await h.c.sweep();
+      }
+      assert.deepEqual(await events('failover'), [], 'past 35 s, but the move is still running');
+      clock.advance(1000);
+      await send('secondary', {
+        state: 'active',
+        action_results: [
+          {
+            id: 'fip-1',
+            action: 'claim',
+            name: 'floating-ip',
+            ok: true,
+            duration_ms: 61_000,
+            phases: [
+              { phase: 'peer-nic-update', elapsed_ms: 200 },
+              { phase: 'own-nic-update', elapsed_ms: 30_500 },
+              { phase: 'confirmed', elapsed_ms: 60_900 },
+            ],
+            at: clock.now(),
+          },
+        ],
+      });
+      await h.c.sweep();
+      const fo = await events('failover');
+      assert.equal(fo.length, 1);
+      assert.equal(fo[0].details.claim_ms, 61_000, 'until all the traffic pointed at the secondary');
+      assert.deepEqual(
+        fo[0].details.claims.map((c: { name: string; confirmed_ms: number | null }) => [
+          c.name,
+          c.confirmed_ms,
+        ]),
+        [
+          ['routes', null],
+          ['floating-ip', 60_900],
+        ],
+      );
+      assert.deepEqual(fo[0].details.claims_running, []);
+    });
+
+    test('a claim that never ends holds the failover event back only for failover_claim_wait_ms', async () => {
+      await h.c.close();
+      h = await harness(await stores.url(), {
+        clock,
+        settings: { stale_after_ms: 120_000, failover_after_ms: 35_000, failover_claim_wait_ms: 60_000 },
+      });
+      s = await pairSite(h.api, 'site-w');
+      const stuck = [{ name: 'floating-ip', verb: 'claim' as const, phase: 'own-nic-update', elapsed_ms: 5 }];
+      await send('primary', { state: 'active' });
+      await send('secondary', { state: 'standby' });
+      await send('secondary', { state: 'active', progress: stuck });
+      clock.advance(90_000);
+      await h.c.sweep();
+      assert.deepEqual(await events('failover'), []);
+      clock.advance(6_000);
+      await h.c.sweep();
+      const fo = await events('failover');
+      assert.equal(fo.length, 1);
+      assert.equal(fo[0].details.claims_running[0].name, 'floating-ip');
+      assert.equal(fo[0].details.claim_ms, null);
+    });
+
     test('the sweep alone records the failover when the secondary goes quiet about it', async () => {
       const h2settings = { stale_after_ms: 120_000 };
       await h.c.close();
@@ -289,6 +368,34 @@ for (const kind of STORES) {
       assert.equal(pf.length, 1);
       assert.equal(pf[0].details.message, 'ec2:ReplaceRoute denied');
       assert.equal((await events('drift-repaired')).length, 1);
+    });
+
+    test('a preflight with every verdict an agent gives is stored and shown on the site (none refused by the schema)', async () => {
+      const statuses = [
+        'ok',
+        'cannot-authenticate',
+        'missing-permission',
+        'wrong-id',
+        'wrong-setting',
+        'unreachable',
+        'error',
+      ] as const;
+      const preflight = {
+        at: clock.now(),
+        actions: [
+          {
+            action: 'fip',
+            kind: 'azure-floating-ip',
+            checks: statuses.map((status) => ({ check: status, status })),
+          },
+        ],
+      };
+      await send('primary', { state: 'active', preflight });
+      const site = await h.api('GET', `/api/v1/sites/${s.site_id}`);
+      const stored = site.body.nodes.primary.preflight.actions[0].checks.map(
+        (c: { status: string }) => c.status,
+      );
+      assert.deepEqual(stored, [...statuses]);
     });
 
     test('events are filtered by type, node and time and paged newest first', async () => {

@@ -270,6 +270,37 @@ describe('deafness: silence the node could not have heard', () => {
     assert.equal(n.state, 'active');
   });
 
+  it('a path whose local address is gone is deaf: no claim on its silence, then a dead interval of listening', () => {
+    const n = new Node(SECONDARY);
+    n.hear(activePrimary, 0, 5000);
+    // Our own admin down flushed the path's IPv6 address: the primary is last heard at 4000.
+    n.feed({ kind: 'path-deaf', path: 'lan', deaf: true }, 4500);
+    n.advance(30_000);
+    assert.equal(n.state, 'standby', 'dead at 7000 by the clock, but nothing could reach us');
+    assert.deepEqual(n.roleChanges(), []);
+    n.feed({ kind: 'path-deaf', path: 'lan', deaf: false }, 30_000);
+    assert.deepEqual(n.events('deaf'), [{ kind: 'deaf', cause: 'address-gone', until_ms: 33_000 }]);
+    n.advance(32_999);
+    assert.equal(n.state, 'standby', 'the address is back: it listens one dead interval first');
+    n.advance(33_000);
+    assert.equal(n.state, 'active', 'a whole dead interval of silence it could hear: the peer is dead');
+  });
+
+  it('with two paths, one losing its address changes nothing: the other one still hears', () => {
+    const n = new Node({ ...SECONDARY, paths: ['lan', 'ha'] });
+    for (let t = 0; t < 5000; t += 1000) {
+      n.feed({ kind: 'keepalive', path: 'lan', advert: activePrimary }, t);
+      n.feed({ kind: 'keepalive', path: 'ha', advert: activePrimary }, t);
+    }
+    n.feed({ kind: 'path-deaf', path: 'lan', deaf: true }, 4500);
+    n.advance(6999);
+    assert.equal(n.state, 'standby');
+    n.advance(7000);
+    assert.equal(n.state, 'active', 'silent on the path that can hear: dead');
+    n.feed({ kind: 'path-deaf', path: 'lan', deaf: false }, 9000);
+    assert.deepEqual(n.events('deaf'), [], 'never deaf on every path');
+  });
+
   it('a node that was deaf while active keeps the role (the split-brain rule settles any overlap)', () => {
     const n = new Node(PRIMARY);
     n.advance(3000);

@@ -94,7 +94,8 @@ export function azureScenario(): Scenario {
             },
           ],
         },
-        { name: RT_2, routes: [] },
+        // Used by a subnet: a table none uses is a failed prerequisite in the preflight.
+        { name: RT_2, subnets: ['vnet/edge'], routes: [] },
       ],
       vms: [
         vm('vpn', VPN_IP, undefined, true),

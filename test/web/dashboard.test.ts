@@ -121,7 +121,7 @@ describe('dashboard', () => {
       (await page.locator(`#ind-${id} .reasons li`).allTextContents()).sort();
     assert.deepEqual(await reasons('connected'), ["the primary's WAN probe wan1 failed"]);
     assert.deepEqual(await reasons('keepalive'), [
-      'the primary is fault',
+      'the primary is in fault',
       "the secondary does not hear the primary's keepalives",
     ]);
     assert.deepEqual(await reasons('same_version'), [
@@ -170,6 +170,13 @@ describe('dashboard', () => {
     await page.waitForSelector('#ind-connected');
     assert.match(await page.evaluate('location.hash'), /^#\/site\//);
     assert.match((await page.textContent('h1')) ?? '', /^branch-03/);
+    // The focus moves to the new view: the next Tab is the site's first link, not the header's.
+    assert.equal(await page.evaluate('document.activeElement.id'), 'main');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate('document.activeElement.textContent'), 'Sites');
+    assert.equal(await page.evaluate('document.activeElement.closest(".crumbs") !== null'), true);
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#sites-grid');
     await page.close();
   });
 });

@@ -1,9 +1,16 @@
 // The dashboard's plain-words reasons and its timeline maths, without a browser.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { headline, reasonsOf } from '../../src/web/reasons.js';
+import type { SiteFacts } from '../../src/controller/api-words.js';
+import { EVENT_TYPES as SCHEMA_EVENT_TYPES } from '../../src/controller/schema.js';
+import { aloneReasons, headline, reasonsOf } from '../../src/web/reasons.js';
 import { failovers, segments } from '../../src/web/timeline.js';
-import type { EventView, NodeBrief } from '../../src/web/types.js';
+import {
+  type EventView,
+  healthOf,
+  type NodeBrief,
+  EVENT_TYPES as WEB_EVENT_TYPES,
+} from '../../src/web/types.js';
 
 function node(over: Partial<NodeBrief> = {}): NodeBrief {
   return {
@@ -52,7 +59,7 @@ describe('reasons', () => {
     });
     assert.deepEqual(deaf.keepalive, [
       'no node is active',
-      'the primary is maintenance',
+      'the primary is in maintenance',
       "the secondary does not hear the primary's keepalives",
     ]);
   });
@@ -88,10 +95,67 @@ describe('reasons', () => {
       secondary: node({ enrolled: false, reported: false }),
     });
     assert.deepEqual(fresh.same_version, ['the secondary is not enrolled yet']);
+  });
+
+  test('HA off: a lone primary is judged alone; a missing secondary is never the reason', () => {
+    const alone = (p: NodeBrief | null) =>
+      headline({ ha_enabled: false, split_brain: false, primary: p, secondary: null });
+    assert.equal(alone(node({ state: 'active' })), 'no secondary node: HA is off');
+    assert.equal(alone(node({ state: 'fault' })), 'the primary is in fault');
     assert.equal(
-      headline({ ha_enabled: false, split_brain: false, primary: node(), secondary: null }),
-      'no secondary node: HA is off',
+      alone(node({ state: 'active', wan_ok: false, wan_down: ['isp1'] })),
+      "the primary's WAN probe isp1 failed",
     );
+    assert.equal(alone(node({ stale: true })), 'the primary stopped reporting (stale)');
+    assert.equal(alone(null), 'no node yet: add the primary');
+    assert.deepEqual(aloneReasons(node({ state: 'standby', wan_ok: false })), [
+      'the primary has no WAN connectivity',
+      'the primary is standby',
+    ]);
+  });
+});
+
+describe('health words (the controller’s own, compiled into the dashboard)', () => {
+  const facts = (over: Partial<SiteFacts> = {}): SiteFacts => ({
+    kind: 'aws',
+    ha_enabled: true,
+    ready: true,
+    split_brain: false,
+    nodes: { primary: { stale: false, last_report_at: 1 }, secondary: { stale: false, last_report_at: 1 } },
+    ...over,
+  });
+
+  test('a lone primary that is fine is HA off; in trouble it is Not Ready or Stale, never filed under HA off', () => {
+    const lone = { primary: { stale: false, last_report_at: 1 }, secondary: null };
+    assert.equal(healthOf(facts({ ha_enabled: false, nodes: lone })), 'ha-off');
+    assert.equal(healthOf(facts({ ha_enabled: false, ready: false, nodes: lone })), 'not-ready');
+    assert.equal(
+      healthOf(
+        facts({
+          ha_enabled: false,
+          ready: false,
+          nodes: { ...lone, primary: { stale: true, last_report_at: 1 } },
+        }),
+      ),
+      'stale',
+    );
+    assert.equal(
+      healthOf(facts({ ha_enabled: false, ready: false, nodes: { primary: null, secondary: null } })),
+      'ha-off',
+    );
+    assert.equal(healthOf(facts({ ready: false })), 'not-ready');
+    // A pathwatch runs alone by design: Ready or Not Ready, never HA off.
+    assert.equal(healthOf(facts({ kind: 'pathwatch', ha_enabled: false, nodes: lone })), 'ready');
+    assert.equal(
+      healthOf(facts({ kind: 'pathwatch', ha_enabled: false, ready: false, nodes: lone })),
+      'not-ready',
+    );
+    assert.equal(healthOf(facts({ ready: false, split_brain: true })), 'split-brain');
+  });
+
+  test('the dashboard offers every event type the controller records', () => {
+    assert.deepEqual([...WEB_EVENT_TYPES], [...SCHEMA_EVENT_TYPES]);
+    assert.ok(WEB_EVENT_TYPES.includes('settings-refused') && WEB_EVENT_TYPES.includes('operator-command'));
   });
 });
 

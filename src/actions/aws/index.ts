@@ -12,6 +12,11 @@ export const AWS_REGISTRY: Registry = {
   cloud: true,
   validate: (spec) => validateAwsAction(spec),
   schemas: AWS_SCHEMAS,
+  // The controller's AWS settings (src/controller/schema.ts AwsSettings) are exactly the route-table keys.
+  managed: {
+    settings_key: 'aws',
+    kinds: { 'aws-route-table': { route_tables: 'route_tables', destinations: 'destinations' } },
+  },
   load: async () => (await import('./registry.js')).AWS_MECHANISM,
   policy: {
     command: 'iam-policy',

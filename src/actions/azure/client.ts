@@ -8,7 +8,9 @@ import { type CallBudget, type ErrorClassifier, withRetry as kitRetry } from '..
 import { AzureError, classify } from './errors.js';
 
 export const ARM_PUBLIC = 'https://management.azure.com';
-export const DEFAULT_IMDS_URL = 'http://169.254.169.254';
+export { DEFAULT_IMDS_URL } from './schema.js';
+
+import { DEFAULT_IMDS_URL } from './schema.js';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 const SCOPE = 'https://management.azure.com/.default';
 /** What @azure/arm-network 36.0.0 sends (CLOUD.md §2.1); the raw route PUT uses the same. */

@@ -10,8 +10,17 @@ export const AZURE_REGISTRY: Registry = {
   mechanism: 'azure',
   kinds: AZURE_KINDS,
   cloud: true,
-  validate: validateAzureAction,
+  validate: (spec, context) => validateAzureAction(spec, context),
   schemas: AZURE_SCHEMAS,
+  // The controller's Azure settings (src/controller/schema.ts AzureSettings): the site's floating IP is the
+  // azure-floating-ip action's address; its route tables and prefixes are the azure-route-table action's.
+  managed: {
+    settings_key: 'azure',
+    kinds: {
+      'azure-floating-ip': { address: 'floating_ip' },
+      'azure-route-table': { route_tables: 'route_tables', prefixes: 'prefixes' },
+    },
+  },
   load: async () => (await import('./registry.js')).AZURE_MECHANISM,
   policy: {
     command: 'azure-role',

@@ -1,8 +1,12 @@
 // Preflight for azure-* actions: every NIC and route table exists and is readable; the identity may make the
 // writes (ARM's permissions listing, else "read OK, write not verified"); IP forwarding on our NIC; the floating
 // IP inside our subnet and not one Azure reserves. Each failure tells "cannot authenticate / no permission"
-// apart from "wrong NIC or subnet settings", as the reference's API test does.
+// apart from "wrong NIC or subnet settings", as the reference's API test does. The checks users most often get
+// wrong (IP forwarding off, a route table no subnet uses) carry the kit's PREREQUISITE prefix, so the
+// controller's API test lists them as the site's prerequisites.
+import type { RouteTable } from '@azure/arm-network';
 import { contains, lastOf, nthOf, parseAddress, parseCidr } from '../../net/address.js';
+import { PREREQUISITE } from '../kit/preflight-report.js';
 import { budget, type CallBudget } from '../kit/retry.js';
 import type { ActionContext, PreflightCheck } from '../types.js';
 import { granted, listPermissions, withRetry } from './client.js';
@@ -124,7 +128,7 @@ export async function floatingIpChecks(
       detail: 'no ipConfiguration has primary: true with a subnet',
       fix: 'check the NIC in the portal',
     });
-  out.push(inSubnet(spec.address, w.subnet_cidr));
+  out.push(inSubnet(spec.address, await s.subnetCidr(w)));
   return out;
 }
 
@@ -152,19 +156,41 @@ export async function routeTableChecks(
       nics.get(w, { resource_group: w.resource_group, name: w.nic }, signal),
     ),
   );
-  for (const t of spec.route_tables)
-    await step(out, `read route table ${nameOf(t)}`, () =>
+  const tables: RouteTable[] = [];
+  for (const t of spec.route_tables) {
+    const table = await step(out, `read route table ${nameOf(t)}`, () =>
       withRetry(`read route table ${nameOf(t)}`, b, (signal) =>
         w.client.routeTables.get(w.resource_group, nameOf(t), s.opts(signal)),
       ),
     );
+    if (table !== null) tables.push(table);
+  }
   out.push(await permissions(s, w, o.writes, b));
   if (own !== null && o.own_forwarding) out.push(forwarding(w.nic, own.enableIPForwarding));
+  out.push(...tables.map(associated));
   return out;
 }
 
+/**
+ * A route table steers the traffic of the subnets associated with it and of nothing else: one without a subnet
+ * makes a failover that rewrites it change nothing (the Azure analogue of AWS's "subnet associated").
+ */
+function associated(table: RouteTable): PreflightCheck {
+  const name = table.name ?? '?';
+  const check = `${PREREQUISITE}route table ${name} associated with a subnet`;
+  const subnets = (table.subnets ?? []).map((x) => nameOf(x.id ?? '')).filter((x) => x !== '');
+  if (subnets.length > 0) return { check, status: 'ok', detail: `used by ${subnets.join(', ')}` };
+  return {
+    check,
+    status: 'wrong-setting',
+    detail: `no subnet uses ${name}: rewriting its routes moves no traffic`,
+    fix: `az network vnet subnet update --vnet-name VNET -n SUBNET --route-table ${name}`,
+  };
+}
+
+/** The Azure analogue of AWS's source/destination check: without it the NIC drops what the node forwards. */
 function forwarding(nic: string, on: boolean | undefined): PreflightCheck {
-  const check = `IP forwarding on ${nic}`;
+  const check = `${PREREQUISITE}IP forwarding enabled on ${nic}`;
   return on
     ? { check, status: 'ok' }
     : {
@@ -181,7 +207,14 @@ export function inSubnet(address: string, subnet_cidr: string | null): Preflight
   const subnet = subnet_cidr === null ? null : parseCidr(subnet_cidr);
   const ip = parseAddress(address, 4);
   if (subnet === null || !subnet.ok || !ip.ok)
-    return { check, status: 'ok', detail: 'not verified: instance metadata gave no subnet for our NIC' };
+    return {
+      check,
+      status: 'ok',
+      detail:
+        'not verified: the instance metadata service gave no subnet for our NIC (unreachable from here); ' +
+        'ARM is not asked (that would need virtualNetworks/subnets/read in the role). A managed site checks the ' +
+        "floating IP against the nodes' native ranges in the controller",
+    };
   if (!contains(subnet.value, ip.value))
     return {
       check,

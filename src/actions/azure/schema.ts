@@ -6,6 +6,23 @@ export const DEFAULT_FLOATING_DEADLINE_MS = 180_000;
 /** Route writes are seconds; still longer than EC2's, because each is an operation with its own status. */
 export const DEFAULT_ROUTE_DEADLINE_MS = 60_000;
 export const DEFAULT_OBSERVE_INTERVAL_MS = 10_000;
+/** The Azure instance metadata service (and the managed identity's token endpoint). */
+export const DEFAULT_IMDS_URL = 'http://169.254.169.254';
+
+/**
+ * A route table by name in the resource group, or by ARM id. Azure names: 1-80 letters, digits, `_`, `.`, `-`,
+ * starting with a letter or digit and ending with one or `_`. Shared with the controller's site settings.
+ */
+export const ROUTE_TABLE_REF_PATTERN =
+  '^(/subscriptions/[0-9A-Fa-f-]{36}/resource[Gg]roups/[-\\w.()]{1,90}/providers/Microsoft\\.Network/routeTables/)?' +
+  '[A-Za-z0-9]([A-Za-z0-9_.-]{0,78}[A-Za-z0-9_])?$';
+
+export const ROUTE_TABLE_REF_DESCRIPTION =
+  'a route table name (1-80 letters, digits, _ . -; starts with a letter or digit) or its ARM id';
+const RouteTableRef = Type.String({
+  pattern: ROUTE_TABLE_REF_PATTERN,
+  description: ROUTE_TABLE_REF_DESCRIPTION,
+});
 
 /** Where ARM and our NIC are: every azure-* kind has these keys (pathwatch's Azure routes too). */
 export const AZURE_CONNECTION = {
@@ -49,7 +66,7 @@ export const RouteTableSpecSchema = Type.Object(
   {
     kind: Type.Literal('azure-route-table'),
     /** Route tables (names in the resource group, or ARM ids), rewritten in parallel. */
-    route_tables: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 50 }),
+    route_tables: Type.Array(RouteTableRef, { minItems: 1, maxItems: 50 }),
     /** The prefixes whose routes point at the active node (`0.0.0.0/0`, `10.9.0.0/16`). */
     prefixes: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 100 }),
     /** The peer's next hop, to tell "the peer holds it" from a third party's edit. */

@@ -90,6 +90,19 @@ export class AzureSession {
     return (this.ctx.discovery ?? shared).get(url, () => discoverSelf(url));
   }
 
+  /**
+   * Our NIC's subnet as the instance metadata gives it. A config that names subscription, resource group and NIC
+   * resolves without IMDS; the preflight still asks it here, and null means IMDS is not reachable from this node.
+   */
+  async subnetCidr(w: Where): Promise<string | null> {
+    if (w.subnet_cidr !== null) return w.subnet_cidr;
+    try {
+      return pickInterface(await this.self(), this.spec.interface_mac).subnet_cidr;
+    } catch {
+      return null;
+    }
+  }
+
   /** Where we are: from the config where it says, else from IMDS (and our NIC by MAC from ARM). */
   where(b: CallBudget): Promise<Where> {
     return this.#where.get(() => this.#resolve(b));

@@ -41,6 +41,20 @@ export interface Mechanism {
   open(log: Logger): Factory;
 }
 
+/**
+ * The fields a managed node (`managed: [cloud]`) takes from its controller's site settings instead of its YAML.
+ * Declared by each mechanism, so the agent lays settings over actions without naming a kind or a cloud.
+ */
+export interface ManagedFields {
+  /** The key of the controller's site settings this mechanism reads (`aws`, `azure`). */
+  readonly settings_key: string;
+  /**
+   * Per kind: action key ← settings key. A settings key the controller does not hold leaves the YAML's value;
+   * a value it holds replaces it as is (null too) and is then validated like any local config.
+   */
+  readonly kinds: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
 /** A least-privilege policy command (`tandem iam-policy`, `tandem azure-role`). */
 export interface PolicyCommand {
   readonly command: string;
@@ -64,6 +78,8 @@ export interface Registry {
   /** The drivers (and their SDK, tens of MB) only when a config uses one of `kinds`. */
   load(): Promise<Mechanism>;
   readonly policy?: PolicyCommand;
+  /** What the controller may own in this mechanism's actions; none: the controller manages nothing here. */
+  readonly managed?: ManagedFields;
 }
 
 export function registryOf(registries: readonly Registry[], kind: string): Registry | undefined {

@@ -4,10 +4,11 @@
 // Debian's ipv6toolkit — arping is IPv4 only, Node has no raw ICMPv6 socket, and the kernel's own NA
 // (`ndisc_notify`) did not announce a `nodad` address in our tests and is one packet, not a burst.
 // Each announcement is its own short-lived process, started on our own spacing; the claim waits only
-// for the first to start.
+// for the first to start. The first can be armed ahead (armed.ts): the claim then only wakes it.
 // A release cancels the rest: one sent after release would pull the traffic back to a node that no
 // longer holds the address.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { ArmedCommand } from './armed.js';
 import { inNetns } from './command.js';
 
 export type GarpMode = 'request' | 'reply' | 'both';
@@ -56,11 +57,37 @@ function announcement(plan: GarpPlan, index: number): Announcement {
   };
 }
 
+/** The argv of one announcement, as spawned (inside the plan's netns when it names one). */
+function argvOf(plan: GarpPlan, index: number): [string, string[]] {
+  const { tool, args } = announcement(plan, index);
+  return inNetns(plan.netns, tool, args);
+}
+
 export class GarpSender {
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly children = new Set<ChildProcess>();
+  private readonly children = new Set<{ kill(signal: 'SIGKILL'): unknown }>();
+  /** The first announcement of the planned claim, waiting to be fired. */
+  private armed: { readonly key: string; readonly command: ArmedCommand } | null = null;
 
   constructor(private readonly onOutcome: (o: GarpOutcome) => void = () => undefined) {}
+
+  /** Starts the first announcement of `plan` ahead, so that a claim only has to wake it. */
+  arm(plan: GarpPlan): void {
+    if (plan.count === 0) return;
+    const [file, args] = argvOf(plan, 0);
+    const key = [file, ...args].join('\0');
+    if (this.armed?.key === key) return;
+    this.armed?.command.close();
+    this.armed = { key, command: new ArmedCommand(file, args) };
+    this.armed.command.arm();
+  }
+
+  /** Lets the armed announcement go; nothing is armed again. */
+  close(): void {
+    this.cancel();
+    this.armed?.command.close();
+    this.armed = null;
+  }
 
   /** Starts the burst; resolves once the first arping is running (or failed to start). */
   start(plan: GarpPlan): Promise<{ ok: true } | { ok: false; error: string }> {
@@ -84,9 +111,31 @@ export class GarpSender {
     this.children.clear();
   }
 
+  /** The armed first announcement, fired now; null when it is not armed for this very plan. */
+  private fireArmed(plan: GarpPlan, index: number): { ok: true } | null {
+    if (index !== 0 || this.armed === null) return null;
+    const [file, args] = argvOf(plan, 0);
+    if (this.armed.key !== [file, ...args].join('\0')) return null;
+    const fired = this.armed.command.fire();
+    if (fired === null) return null;
+    const { tool, pkg, mode } = announcement(plan, index);
+    this.children.add(fired);
+    void fired.exited.then((out) => {
+      this.children.delete(fired);
+      if (out.code === 0) this.onOutcome({ kind: 'sent', index, mode });
+      else if (out.spawn_error !== undefined)
+        this.onOutcome({ kind: 'failed', index, error: `cannot run ${tool}: install ${pkg}` });
+      else if (out.code !== null)
+        this.onOutcome({ kind: 'failed', index, error: `${tool} exit ${out.code}: ${out.stderr.trim()}` });
+    });
+    return { ok: true };
+  }
+
   private sendOne(plan: GarpPlan, index: number): Promise<{ ok: true } | { ok: false; error: string }> {
-    const { tool, pkg, args: toolArgs, mode } = announcement(plan, index);
-    const [file, args] = inNetns(plan.netns, tool, toolArgs);
+    const armed = this.fireArmed(plan, index);
+    if (armed !== null) return Promise.resolve(armed);
+    const { tool, pkg, mode } = announcement(plan, index);
+    const [file, args] = argvOf(plan, index);
     return new Promise((resolve) => {
       const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       this.children.add(child);

@@ -45,7 +45,8 @@ async function removeStaleClaims(specs: readonly ActionSpec[], log: Logger): Pro
 
 export const LINUX_MECHANISM: Mechanism = {
   open: () => ({
-    create: (spec) => createLinuxAction(spec as unknown as LinuxActionSpec),
+    // The running agent's actions: a VIP claim keeps its commands started ahead (armed.ts).
+    create: (spec) => createLinuxAction(spec as unknown as LinuxActionSpec, { vip: { armed: true } }),
     removeStaleClaims,
   }),
 };

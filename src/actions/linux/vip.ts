@@ -16,8 +16,9 @@ import type {
   PreflightCheck,
 } from '../types.js';
 import { CAP_NET_ADMIN, CAP_NET_RAW, hasCapability } from './capabilities.js';
-import { actionError, inNetns, ip, ipFailure, runTool } from './command.js';
-import { type GarpOutcome, GarpSender } from './garp.js';
+import { actionError, inNetns, ip, ipFailure, runTool, type ToolOutcome } from './command.js';
+import { type GarpOutcome, type GarpPlan, GarpSender } from './garp.js';
+import { IpBatch } from './ip-batch.js';
 import { GARP_DEFAULTS, type VipSpec } from './spec.js';
 import { parseVipAddress, type VipAddress, vipRuntimeIssues } from './vip-address.js';
 
@@ -33,6 +34,11 @@ function checkedVip(spec: VipSpec): VipAddress | ActionError {
 export interface VipOptions {
   /** Each GARP's fate (sent or failed), after claim has returned. */
   readonly onGarp?: (outcome: GarpOutcome) => void;
+  /**
+   * Keep the claim's `ip addr replace` and first announcement started ahead (armed.ts), so that a
+   * claim forks nothing: the running agent's actions. Off for one-shot uses (stale VIP removal).
+   */
+  readonly armed?: boolean;
 }
 
 export class VipAction implements Action {
@@ -40,6 +46,8 @@ export class VipAction implements Action {
   readonly name: string;
   private readonly parsed: VipAddress | ActionError;
   private readonly garp: GarpSender;
+  /** Our long-lived `ip -batch`, when options.armed: a claim or release forks nothing. */
+  private readonly batch: IpBatch | null = null;
 
   constructor(
     private readonly spec: VipSpec,
@@ -48,6 +56,42 @@ export class VipAction implements Action {
     this.name = `vip ${spec.interface} ${spec.address}`;
     this.parsed = checkedVip(spec);
     this.garp = new GarpSender(options.onGarp);
+    const p = this.parsed;
+    if (options.armed === true && !('code' in p)) {
+      this.batch = new IpBatch(spec.netns);
+      this.batch.start();
+      this.garp.arm(this.garpPlan(p));
+    }
+  }
+
+  /** `ip addr replace` is idempotent: claiming twice is not an error. */
+  private addArgs(p: VipAddress): string[] {
+    const nodad = p.family === 6 ? ['nodad'] : [];
+    return ['addr', 'replace', `${p.address}/${p.prefix}`, 'dev', this.spec.interface, ...nodad];
+  }
+
+  private garpPlan(p: VipAddress): GarpPlan {
+    const garp = this.spec.garp ?? {};
+    return {
+      ifname: this.spec.interface,
+      family: p.family,
+      address: p.address,
+      count: garp.count ?? GARP_DEFAULTS.count,
+      spacing_ms: garp.spacing_ms ?? GARP_DEFAULTS.spacing_ms,
+      mode: garp.mode ?? GARP_DEFAULTS.mode,
+      ...(this.spec.netns === undefined ? {} : { netns: this.spec.netns }),
+    };
+  }
+
+  /** `ip args…` through the batch process when there is one, else an ordinary run. */
+  private ip(args: readonly string[]): Promise<ToolOutcome> {
+    return this.batch?.run(args) ?? ip(this.spec.netns, args);
+  }
+
+  /** Lets the long-lived processes go (the agent stops, or drops this action on a reload). */
+  close(): void {
+    this.batch?.close();
+    this.garp.close();
   }
 
   async preflight(_ctx: ActionContext): Promise<readonly PreflightCheck[]> {
@@ -104,30 +148,13 @@ export class VipAction implements Action {
   async claim(ctx: ActionContext): Promise<ActionResult> {
     const p = this.parsed;
     if ('code' in p) return { ok: false, duration_ms: 0, calls: 0, error: p };
-    const { address, prefix, family } = p;
+    const { address, prefix } = p;
     return retrySteps(ctx, this.name, async () => {
-      // `replace` is idempotent: claiming twice is not an error.
-      const add = await ip(this.spec.netns, [
-        'addr',
-        'replace',
-        `${address}/${prefix}`,
-        'dev',
-        this.spec.interface,
-        ...(family === 6 ? ['nodad'] : []),
-      ]);
+      const add = await this.ip(this.addArgs(p));
       if (add.code !== 0)
         return { ok: false, error: ipFailure('VIP_ADD_FAILED', `add ${address}/${prefix}`, add) };
       // Address first, then the announcement: it is sent from the VIP, which must be ours by now.
-      const garp = this.spec.garp ?? {};
-      const first = await this.garp.start({
-        ifname: this.spec.interface,
-        family,
-        address,
-        count: garp.count ?? GARP_DEFAULTS.count,
-        spacing_ms: garp.spacing_ms ?? GARP_DEFAULTS.spacing_ms,
-        mode: garp.mode ?? GARP_DEFAULTS.mode,
-        ...(this.spec.netns === undefined ? {} : { netns: this.spec.netns }),
-      });
+      const first = await this.garp.start(this.garpPlan(p));
       if (!first.ok) return { ok: false, error: actionError('GARP_FAILED', first.error, false) };
       return { ok: true };
     });
@@ -138,13 +165,7 @@ export class VipAction implements Action {
     const p = this.parsed;
     if ('code' in p) return { ok: false, duration_ms: 0, calls: 0, error: p };
     return retrySteps(ctx, this.name, async () => {
-      const del = await ip(this.spec.netns, [
-        'addr',
-        'del',
-        `${p.address}/${p.prefix}`,
-        'dev',
-        this.spec.interface,
-      ]);
+      const del = await this.ip(['addr', 'del', `${p.address}/${p.prefix}`, 'dev', this.spec.interface]);
       if (del.code === 0) return { ok: true };
       // Already absent (or the interface is gone with it): the end state holds.
       if (/Cannot assign requested address|Address not found|Cannot find device/i.test(del.stderr))

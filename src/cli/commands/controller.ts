@@ -11,6 +11,7 @@ interface Flags {
   listen: string;
   staleAfterMs?: string;
   failoverAfterMs?: string;
+  failoverClaimWaitMs?: string;
   splitBrainAfterMs?: string;
   enrollmentTtlMs?: string;
   reportRetentionMs?: string;
@@ -88,6 +89,10 @@ export function registerController(program: Command): void {
       'failover event only when the secondary stays active longer (default 35000)',
     )
     .option(
+      '--failover-claim-wait-ms <ms>',
+      'past that, the failover event waits this long for claims still running (default 300000)',
+    )
+    .option(
       '--split-brain-after-ms <ms>',
       'split-brain event only when both nodes stay active longer (default 5000)',
     )
@@ -126,6 +131,7 @@ async function run(flags: Flags): Promise<void> {
   };
   put('stale_after_ms', '--stale-after-ms', flags.staleAfterMs);
   put('failover_after_ms', '--failover-after-ms', flags.failoverAfterMs);
+  put('failover_claim_wait_ms', '--failover-claim-wait-ms', flags.failoverClaimWaitMs);
   put('split_brain_after_ms', '--split-brain-after-ms', flags.splitBrainAfterMs);
   put('enrollment_ttl_ms', '--enrollment-ttl-ms', flags.enrollmentTtlMs);
   put('report_retention_ms', '--report-retention-ms', flags.reportRetentionMs);

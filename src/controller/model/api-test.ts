@@ -9,6 +9,7 @@ import { isStale } from '../status.js';
 import type { CommandRow, NodeRow } from '../store/tables.js';
 import { queueCommand, sleepPoll } from './commands.js';
 import { type Ctx, inTransaction, type LoadedSite, loadSite } from './context.js';
+import type { CloudSettings } from './network.js';
 
 type NodeTest = NonNullable<ApiTestView['nodes']['primary']>;
 type Prerequisite = ApiTestView['prerequisites'][number];
@@ -72,6 +73,42 @@ function allOffline(s: LoadedSite, now: number, ctx: Ctx): boolean {
   return [s.primary, s.secondary].every((n) => n === null || isStale(n, now, ctx.settings));
 }
 
+/**
+ * AWS: a subnet lives in one availability zone, so a pair that survives a zone needs one subnet per node.
+ * Azure: the floating IP is a secondary ipConfiguration that must share the subnet of the NIC it moves to,
+ * so with a floating IP both nodes use the same subnet (the reference: "use the same subnets").
+ */
+function subnetRule(s: LoadedSite): Prerequisite | null {
+  const [p, q] = [s.primary, s.secondary];
+  if (p === null || q === null) return null;
+  if (s.site.kind === 'aws') {
+    const ok = p.subnet !== q.subnet;
+    return {
+      check: 'the two nodes are on separate subnets',
+      status: ok ? 'ok' : 'failed',
+      ...(ok
+        ? {}
+        : {
+            detail: `both nodes are on ${p.subnet}`,
+            fix: 'put each node in its own subnet (one per availability zone) and update the node in the controller',
+          }),
+    };
+  }
+  const floating = (JSON.parse(s.site.cloud) as CloudSettings).azure?.floating_ip ?? null;
+  if (s.site.kind !== 'azure' || floating === null) return null;
+  const ok = p.subnet === q.subnet;
+  return {
+    check: `the two nodes share one subnet (the floating IP ${floating} moves between their NICs)`,
+    status: ok ? 'ok' : 'failed',
+    ...(ok
+      ? {}
+      : {
+          detail: `the primary is on ${p.subnet}, the secondary on ${q.subnet}`,
+          fix: "put both nodes' LAN NICs in the floating IP's subnet and update the nodes in the controller",
+        }),
+  };
+}
+
 function nodeTest(node: NodeRow | null, rows: readonly CommandRow[], now: number): NodeTest | null {
   if (node === null) return null;
   const row = rows.find((r) => r.node_id === node.id);
@@ -88,35 +125,23 @@ function nodeTest(node: NodeRow | null, rows: readonly CommandRow[], now: number
 }
 
 /**
- * The prerequisites users most often get wrong. The nodes check what only they can see (their ENI's
- * source/destination check, their subnet's route table association) in their preflight; the
- * controller checks what the site says (two nodes on separate subnets where the cloud needs it).
+ * The prerequisites users most often get wrong. The nodes check what only they can see (AWS: their ENI's
+ * source/destination check and their subnet's route table association; Azure: IP forwarding on their NIC and
+ * a subnet on each route table) in their preflight; the controller checks what the site says (the subnets).
  */
 function prerequisites(s: LoadedSite, nodes: readonly (NodeTest | null)[]): Prerequisite[] {
   const out: Prerequisite[] = [];
-  const kind = s.site.kind;
-  if (kind === 'aws' || kind === 'azure') {
-    const [p, q] = [s.primary, s.secondary];
-    if (p !== null && q !== null) {
-      const separate = p.subnet !== q.subnet;
-      out.push({
-        check: 'the two nodes are on separate subnets',
-        status: separate ? 'ok' : 'failed',
-        ...(separate
-          ? {}
-          : {
-              detail: `both nodes are on ${p.subnet}`,
-              fix: 'put each node in its own subnet (one per availability zone) and update the node in the controller',
-            }),
-      });
-    }
-  }
+  const subnets = subnetRule(s);
+  if (subnets !== null) out.push(subnets);
   for (const n of nodes) {
     if (n === null) continue;
     const role = n.node_id === s.primary?.id ? 'primary' : 'secondary';
     for (const c of n.checks.filter((x: PreflightCheck) => x.check.startsWith(PREREQUISITE_PREFIX))) {
+      const check = `${role}: ${c.check.slice(PREREQUISITE_PREFIX.length)}`;
+      // Two actions on one NIC check its IP forwarding twice: the prerequisite is listed once.
+      if (out.some((p) => p.check === check)) continue;
       out.push({
-        check: `${role}: ${c.check.slice(PREREQUISITE_PREFIX.length)}`,
+        check,
         status: c.status === 'ok' ? 'ok' : 'failed',
         ...(c.detail !== undefined ? { detail: c.detail } : {}),
         ...(c.fix !== undefined ? { fix: c.fix } : {}),

@@ -3,6 +3,7 @@
 // the result in a later report. So a node behind NAT or a firewall needs no inbound port.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { isSwitchoverRefusal, REFUSAL_TEXT } from '../../core/refusals.js';
 import { ControllerError } from '../errors.js';
 import { recordEvent } from '../events.js';
 import type { CommandKind, CommandResult, PendingCommand, SiteCommand } from '../schema.js';
@@ -117,9 +118,22 @@ export interface CommandView {
   readonly role: 'primary' | 'secondary';
   readonly kind: CommandKind;
   readonly status: 'pending' | 'done' | 'refused' | 'failed' | 'expired';
+  /** The agent's reason code (peer-unfit, ...), or why the controller gave up. */
   readonly reason: string | null;
+  /** The reason in plain words, with what to do. */
+  readonly message: string | null;
   readonly created_at: number;
   readonly done_at: number | null;
+}
+
+const EXPIRED = 'the node did not answer in time';
+
+/** The agent sends a code; the operator reads what it means (the same words as `tandem switchover`). */
+export function reasonText(reason: string | null): string | null {
+  if (reason === null) return null;
+  if (isSwitchoverRefusal(reason)) return REFUSAL_TEXT[reason];
+  if (reason === 'unassigned') return 'the node was removed from its site: it takes no command';
+  return reason;
 }
 
 export function commandView(row: CommandRow, now: number): CommandView {
@@ -131,7 +145,8 @@ export function commandView(row: CommandRow, now: number): CommandView {
     role: row.role,
     kind: row.kind as CommandKind,
     status: expired ? 'expired' : row.status,
-    reason: expired ? 'the node did not answer in time' : row.reason,
+    reason: expired ? EXPIRED : row.reason,
+    message: expired ? `${EXPIRED}: is it running and reporting?` : reasonText(row.reason),
     created_at: row.created_at,
     done_at: row.done_at,
   };

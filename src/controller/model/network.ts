@@ -9,7 +9,11 @@ import { checkHostIp, checkNoOverlap, gatewayOf, type NamedSubnet, parseIp, pars
 
 export interface CloudSettings {
   readonly aws?: { readonly route_tables: readonly string[]; readonly destinations: readonly string[] };
-  readonly azure?: { readonly floating_ip: string | null };
+  readonly azure?: {
+    readonly floating_ip: string | null;
+    readonly route_tables?: readonly string[];
+    readonly prefixes?: readonly string[];
+  };
 }
 
 export interface NodeNet {
@@ -47,17 +51,32 @@ export function validateCloud(kind: SiteKind, cloud: CloudSettings): void {
       '/azure',
     );
   }
-  cloud.aws?.destinations.forEach((d, i) => {
-    const path = `/aws/destinations/${i}`;
-    const parsed = parseCidr(d, { family: 4, network: true });
-    if (!parsed.ok) throw new ControllerError('invalid-subnet', `destination: ${parsed.expected}`, path);
-    if (cloud.aws!.destinations.indexOf(d) !== i) {
-      throw new ControllerError('invalid-request', `destination ${d} is listed twice; list each once`, path);
-    }
+  if (cloud.aws !== undefined) checkCidrs(cloud.aws.destinations, '/aws/destinations', 'destination');
+  if (cloud.azure?.prefixes !== undefined) checkCidrs(cloud.azure.prefixes, '/azure/prefixes', 'prefix');
+  cloud.azure?.route_tables?.forEach((t, i, all) => {
+    // An ARM id and a bare name may name the same table; compare by name as the agent resolves them.
+    const name = (x: string): string => (x.split('/').pop() ?? x).toLowerCase();
+    if (all.findIndex((u) => name(u) === name(t)) !== i)
+      throw new ControllerError(
+        'invalid-request',
+        `route table ${t} is listed twice; list each once`,
+        `/azure/route_tables/${i}`,
+      );
   });
   const floating = cloud.azure?.floating_ip ?? null;
   // Checked here too, so that a site without nodes cannot store an address that is not one.
   if (floating !== null) parseIp(floating, '/azure/floating_ip');
+}
+
+/** Each an IPv4 network in CIDR form (no host bits), listed once. */
+function checkCidrs(list: readonly string[], base: string, what: string): void {
+  list.forEach((d, i) => {
+    const path = `${base}/${i}`;
+    const parsed = parseCidr(d, { family: 4, network: true });
+    if (!parsed.ok) throw new ControllerError('invalid-subnet', `${what}: ${parsed.expected}`, path);
+    if (list.indexOf(d) !== i)
+      throw new ControllerError('invalid-request', `${what} ${d} is listed twice; list each once`, path);
+  });
 }
 
 /** Refuses a network that breaks any rule, naming the rule and the field. */
@@ -112,7 +131,12 @@ export function validateNetwork(net: SiteNet): void {
 }
 
 export interface NetworkView {
-  readonly native: readonly { role: string; subnet: string; local_ip: string; gateway: string }[];
+  readonly native: readonly {
+    role: 'primary' | 'secondary';
+    subnet: string;
+    local_ip: string;
+    gateway: string;
+  }[];
   readonly routed: readonly { id: string | null; name: string; subnet: string; gateway: string | null }[];
   /** Whose native gateway the routed ranges use now. */
   readonly routed_via: 'primary' | 'secondary' | null;

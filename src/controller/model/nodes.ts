@@ -78,6 +78,7 @@ export async function addNode(
         wan: null,
         last_keepalive_at: null,
         action_results: null,
+        progress: null,
         last_report_id: null,
         stale: 0,
       })

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ControllerError } from '../errors.js';
 import { evaluateSite } from '../evaluate.js';
-import type { RangeCreate, SiteCreate, SitePatch } from '../schema.js';
+import type { PreflightResult, RangeCreate, SettingsState, SiteCreate, SitePatch } from '../schema.js';
 import { type SiteStatus, siteStatus } from '../status.js';
 import { lockSite } from '../store/locks.js';
-import type { Database, NodeRow } from '../store/tables.js';
+import type { Database, NodeRow, SiteKind } from '../store/tables.js';
 import { type Ctx, inTransaction, isUniqueViolation, type LoadedSite, loadSite } from './context.js';
 import {
   type CloudSettings,
@@ -31,7 +31,7 @@ export function siteNet(s: LoadedSite, override: Partial<SiteNet> = {}): SiteNet
 export interface SiteView {
   readonly id: string;
   readonly name: string;
-  readonly kind: string;
+  readonly kind: SiteKind;
   readonly ha_enabled: boolean;
   readonly cloud: CloudSettings;
   /** The managed settings' version; each node says which version it runs (nodes.*.settings). */
@@ -43,16 +43,16 @@ export interface SiteView {
 
 export interface NodeConfigView {
   readonly id: string;
-  readonly role: string;
+  readonly role: NodeRow['role'];
   readonly model: string;
   readonly mgmt_ip: string;
   readonly subnet: string;
   readonly enrolled: boolean;
   readonly enrollment_expires_at: number | null;
   /** What the node reports it runs: the settings version, a refused version with why, its config digest. */
-  readonly settings: unknown;
+  readonly settings: SettingsState | null;
   /** The node's latest preflight (at its start, or an API test). */
-  readonly preflight: unknown;
+  readonly preflight: PreflightResult | null;
 }
 
 function nodeConfig(n: NodeRow | null): NodeConfigView | null {
@@ -65,8 +65,9 @@ function nodeConfig(n: NodeRow | null): NodeConfigView | null {
     subnet: n.subnet,
     enrolled: n.enrolled_at !== null,
     enrollment_expires_at: n.enrolled_at === null ? n.enrollment_expires_at : null,
-    settings: n.settings_state === null ? null : (JSON.parse(n.settings_state) as unknown),
-    preflight: n.preflight === null ? null : (JSON.parse(n.preflight) as unknown),
+    // Both were validated by the report's schema before they were stored.
+    settings: n.settings_state === null ? null : (JSON.parse(n.settings_state) as SettingsState),
+    preflight: n.preflight === null ? null : (JSON.parse(n.preflight) as PreflightResult),
   };
 }
 

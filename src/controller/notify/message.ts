@@ -3,7 +3,8 @@ import type { EventView } from '../events.js';
 
 export interface Notification {
   readonly delivery_id: number;
-  readonly event: EventView;
+  /** A recorded event, or the channel's "send test" (type `test`, never stored). */
+  readonly event: Omit<EventView, 'type'> & { readonly type: EventView['type'] | 'test' };
   readonly site_name: string | null;
 }
 

@@ -3,10 +3,11 @@
 // live stream of changes.
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { HEALTHS } from '../api-words.js';
 import { ControllerError } from '../errors.js';
 import type { LiveHub } from '../live.js';
 import type { Ctx } from '../model/context.js';
-import { FleetView, HEALTHS, page } from '../overview.js';
+import { FleetView, page } from '../overview.js';
 import { SiteKind } from '../schema.js';
 import { BEARER, guard } from './guard.js';
 
@@ -30,11 +31,23 @@ type OverviewQuery = Static<typeof OverviewQuery>;
 export function dashboardRoutes(app: FastifyInstance, ctx: Ctx, hub: LiveHub): void {
   const read = guard(ctx.store, 'read');
   const tags = ['dashboard'];
-  const fleet = new FleetView(ctx, () => hub.fed);
+  const fleet = new FleetView(ctx);
   hub.view = fleet;
-  // A write through this controller is seen by its next overview at once.
+  // The first visit after a start does not wait for a whole read of the fleet: it is made now, in the
+  // background (and the feed then keeps it current).
+  app.addHook('onReady', async () => {
+    void hub
+      .touch()
+      .then(() => fleet.sites())
+      .catch((err: unknown) => ctx.log?.warn({ err }, 'overview: reading the fleet at start failed'));
+  });
+  // A write through this controller is seen by its next overview at once: the site it names is read
+  // again; a write that names none (a new site) has the view read whole.
   app.addHook('onResponse', async (req) => {
-    if (req.method !== 'GET' && req.url.startsWith('/api/v1/sites')) fleet.invalidate();
+    if (req.method === 'GET' || !req.url.startsWith('/api/v1/sites')) return;
+    const site_id = (req.params as { site_id?: unknown } | undefined)?.site_id;
+    if (typeof site_id === 'string') fleet.siteWritten(site_id);
+    else fleet.invalidate();
   });
 
   app.get<{ Querystring: OverviewQuery }>(

@@ -28,6 +28,8 @@ export interface ReportingNode {
   readonly commands_pending: number;
   /** JSON SettingsState as last reported. */
   readonly settings_state: string | null;
+  /** JSON ActionInFlight[] as last reported; null when nothing ran. */
+  readonly progress: string | null;
 }
 
 export interface LoggedReport {
@@ -60,7 +62,7 @@ export interface BatchQueries {
 }
 
 const NODE_COLUMNS =
-  'id, site_id, role, credential_hash, removed_at, state, wan_ok, hears_peer, version, stale, last_report_at, last_report_id, settings_version, commands_pending, settings_state';
+  'id, site_id, role, credential_hash, removed_at, state, wan_ok, hears_peer, version, stale, last_report_at, last_report_id, settings_version, commands_pending, settings_state, progress';
 
 const SQLITE = {
   nodes: `SELECT ${NODE_COLUMNS} FROM nodes WHERE credential_hash IN (SELECT value FROM json_each(?))`,

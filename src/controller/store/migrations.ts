@@ -199,11 +199,19 @@ const pathwatch: Migration = {
   },
 };
 
+/** The claims and releases a node reports as running (a floating-IP move), for the site view. */
+const progress: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('nodes').addColumn('progress', 'text').execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
     '0002_both_active_since': bothActiveSince(dialect),
     '0003_managed': managed(dialect),
     '0004_pathwatch': pathwatch,
+    '0005_progress': progress,
   };
 }

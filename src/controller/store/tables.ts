@@ -80,6 +80,8 @@ export interface NodesTable {
   preflight: string | null;
   /** JSON PathwatchReport without its events: a pathwatch node's paths, active path and routes. */
   pathwatch: string | null;
+  /** JSON ActionInFlight[]: the claims and releases running at the latest report; null when none. */
+  progress: string | null;
 }
 
 export type CommandState = 'pending' | 'done' | 'refused' | 'failed' | 'expired';

@@ -7,7 +7,7 @@ import { policyFor } from '../../actions/aws/iam-policy.js';
 import type { AwsActionSpec } from '../../actions/aws/schema.js';
 import type { Scenario, Sim } from '../../sim/index.js';
 import type { CloudRig, LabCloud, NodeName, StartContext, TrafficOwner } from '../types.js';
-import { startLoopback } from './loopback.js';
+import { LAB_EXTRA_DESTINATION, startLoopback } from './loopback.js';
 
 const RTB = 'rtb-0000000000000100';
 const ENI = { a: 'eni-0000000000000000a', b: 'eni-0000000000000000b' } as const;
@@ -95,7 +95,16 @@ async function startAws(ctx: StartContext): Promise<CloudRig> {
   let faultsSince = 0;
   return {
     ...world.rig,
-    site: { kind: 'aws', aws: { route_tables: [RTB], destinations: [...DESTINATIONS] } },
+    site: {
+      kind: 'aws',
+      cloud: { aws: { route_tables: [RTB], destinations: [...DESTINATIONS] } },
+      // One more destination routed via the pair: the active node writes it as soon as it applies it.
+      change: {
+        what: `add ${LAB_EXTRA_DESTINATION} to the site's route destinations`,
+        cloud: { aws: { route_tables: [RTB], destinations: [...DESTINATIONS, LAB_EXTRA_DESTINATION] } },
+      },
+    },
+    api_name: 'EC2',
     traffic_figure: 'routes_confirmed_ms',
     trafficText: (node) => `every route at node-${node}'s ENI ${ENI[node]} (read back from EC2)`,
     describe: [

@@ -9,7 +9,7 @@ import { roleFor } from '../../actions/azure/role.js';
 import type { AzureActionSpec } from '../../actions/azure/schema.js';
 import type { Scenario, Sim } from '../../sim/index.js';
 import type { CloudRig, LabCloud, NodeName, StartContext, TrafficOwner } from '../types.js';
-import { startLoopback } from './loopback.js';
+import { LAB_EXTRA_DESTINATION, startLoopback } from './loopback.js';
 
 const SUBNET = '10.1.1.0/24';
 const IP = { a: '10.1.1.10', b: '10.1.1.11' } as const;
@@ -118,7 +118,22 @@ async function startAzure(ctx: StartContext): Promise<CloudRig> {
   }
   return {
     ...world.rig,
-    site: { kind: 'azure' },
+    // The floating IP, the route table and its prefixes come from the controller's site (managed settings).
+    site: {
+      kind: 'azure',
+      cloud: { azure: { floating_ip: FLOAT, route_tables: ['rt-lan'], prefixes: [...PREFIXES] } },
+      change: {
+        what: `add ${LAB_EXTRA_DESTINATION} to the site's route prefixes`,
+        cloud: {
+          azure: {
+            floating_ip: FLOAT,
+            route_tables: ['rt-lan'],
+            prefixes: [...PREFIXES, LAB_EXTRA_DESTINATION],
+          },
+        },
+      },
+    },
+    api_name: 'ARM',
     traffic_figure: 'routes_confirmed_ms',
     trafficText: (node) => `every route's next hop at node-${node} (${IP[node]}); the floating IP follows`,
     describe: [

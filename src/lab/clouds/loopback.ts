@@ -139,3 +139,6 @@ export function spawnLocal(argv: readonly string[], env: NodeJS.ProcessEnv): Spa
     },
   };
 }
+
+/** Routed via the pair once the lab changes the site's settings (not one the cloud's traffic check reads). */
+export const LAB_EXTRA_DESTINATION = '192.168.201.0/24';

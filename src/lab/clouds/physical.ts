@@ -83,6 +83,7 @@ async function startPhysical(ctx: StartContext): Promise<CloudRig> {
     const host = (node: NodeName) => lan.host(node);
     const rig: CloudRig = {
       site: { kind: 'physical' },
+      api_name: null,
       traffic_figure: 'vip_moved_ms',
       trafficText: (node) => `the client's probe of the VIP ${vip} answered by node-${node}`,
       describe: [

@@ -173,6 +173,9 @@ describe('azure-floating-ip: the NIC delay on an injected clock', () => {
       assert.ok(!phases.includes('own-nic-update'), 'half way: still waiting');
       clock.advance(60_000);
       await until('our update started', () => phases.includes('own-nic-update'));
+      // The phase is reported just before the PUT: advance only once the simulator has the update running.
+      const ours = Object.values(sim.state.azure.data.nics).find((n) => n.name === 'node-b-nic')!;
+      await until('our update reached the simulator', () => ours.provisioning_state === 'Updating');
       clock.advance(120_000);
       const result = await pending;
       assert.equal(result.ok, true, JSON.stringify(result));

@@ -10,6 +10,7 @@ import { inSubnet } from '../../../src/actions/azure/preflight.js';
 import { roleFor } from '../../../src/actions/azure/role.js';
 import type { AzureKind } from '../../../src/actions/azure/schema.js';
 import { validateAzureAction } from '../../../src/actions/azure/validate.js';
+import { PREREQUISITE } from '../../../src/actions/kit/preflight-report.js';
 import type { PreflightCheck } from '../../../src/actions/types.js';
 import type { Sim } from '../../../src/sim/server.js';
 import { startTestSim } from '../../sim/helpers.js';
@@ -69,12 +70,33 @@ describe('azure preflight', () => {
     assert.ok(!statuses(checks).includes('missing-permission'));
   });
 
+  it('a route table no subnet uses is a wrong setting, listed as a prerequisite', async () => {
+    const table = Object.values(sim.state.azure.data.route_tables).find((t) => t.name === 'rt-lan')!;
+    const before = table.subnet_ids;
+    const check = (checks: readonly PreflightCheck[]) =>
+      checks.find((c) => c.check === `${PREREQUISITE}route table rt-lan associated with a subnet`);
+    assert.equal(
+      check(await driver(sim, 'node-a', routeSpec(sim, 'node-a', ca)).preflight(CTX))?.status,
+      'ok',
+    );
+    table.subnet_ids = [];
+    try {
+      const found = check(await driver(sim, 'node-a', routeSpec(sim, 'node-a', ca)).preflight(CTX));
+      assert.equal(found?.status, 'wrong-setting');
+      assert.match(found?.fix ?? '', /--route-table rt-lan/);
+    } finally {
+      table.subnet_ids = before;
+    }
+  });
+
   it('IP forwarding off and a reserved or outside floating IP are wrong settings', async () => {
     const nic = Object.values(sim.state.azure.data.nics).find((n) => n.name === 'node-a-nic')!;
     nic.enable_ip_forwarding = false;
     try {
       const checks = await driver(sim, 'node-a', routeSpec(sim, 'node-a', ca)).preflight(CTX);
-      assert.equal(checks.find((c) => c.check.startsWith('IP forwarding'))?.status, 'wrong-setting');
+      const fwd = checks.find((c) => c.check.includes('IP forwarding'));
+      assert.equal(fwd?.status, 'wrong-setting');
+      assert.ok(fwd?.check.startsWith(PREREQUISITE), 'listed as a prerequisite by the API test');
     } finally {
       nic.enable_ip_forwarding = true;
     }
@@ -86,6 +108,26 @@ describe('azure preflight', () => {
 });
 
 describe('azure config and role', () => {
+  it('one imds_url per node: a second azure-* action naming another one is refused', () => {
+    const route = {
+      kind: 'azure-route-table',
+      route_tables: ['rt'],
+      prefixes: ['0.0.0.0/0'],
+      peer_next_hop: '10.1.1.11',
+    };
+    const floating = { kind: 'azure-floating-ip', address: '10.1.1.100', peer_nic: 'b-nic' };
+    const ctx = (siblings: object[]) => ({ local_addresses: [], siblings: siblings as never });
+    const other = { ...floating, imds_url: 'http://127.0.0.1:9' };
+    assert.deepEqual(validateAzureAction(route, ctx([route, floating])), []);
+    const issues = validateAzureAction(route, ctx([route, other]));
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ['imds_url'],
+    );
+    assert.match(issues[0]!.message, /process-wide/);
+    assert.equal(validateAzureAction({ ...route, route_tables: ['bad name'] })[0]?.path, 'route_tables[0]');
+  });
+
   it('validation names the path and what is expected', () => {
     const issues = validateAzureAction({
       kind: 'azure-route-table',

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import type { GarpOutcome } from '../../../src/actions/linux/garp.js';
 import { removeStaleVip, VipAction } from '../../../src/actions/linux/vip.js';
@@ -153,3 +154,66 @@ test('claim with an invalid address fails at once with VIP_INVALID_ADDRESS', asy
   assert.equal(r.error.code, 'VIP_INVALID_ADDRESS');
   assert.equal(r.calls, 0);
 });
+
+test('armed (the agent): claim and release go through one ip batch process, the first GARP was waiting ahead', async () => {
+  const outcomes: GarpOutcome[] = [];
+  const a = new VipAction(
+    { kind: 'vip', interface: 'lan0', address: `${vip}/24`, netns: lan.host('a').ns, garp: { count: 2 } },
+    { armed: true, onGarp: (o) => outcomes.push(o) },
+  );
+  try {
+    await eventually(
+      async () =>
+        (await pgrepArgs(`tandem-armed ip netns exec ${lan.host('a').ns} arping -U -c 1 -I lan0 ${vip}`)) !==
+        '',
+      10_000,
+      'the first announcement waits at its shell before any claim',
+    );
+    const batch = await pgrepArgs(`ip -n ${lan.host('a').ns} -force -batch -`);
+    assert.notEqual(batch, '', 'the ip batch process runs before any claim');
+    const client = lan.host('client').ns;
+    assert.equal((await a.claim(ctx)).ok, true);
+    assert.ok((await addressesOf(lan.host('a').ns, 'lan0')).includes(`${vip}/24`));
+    await eventually(() => outcomes.length === 2, 10_000, 'both announcements reported');
+    assert.deepEqual(
+      outcomes.map((o) => o.kind),
+      ['sent', 'sent'],
+    );
+    await nsExec(client, ['ping', '-n', '-c', '1', '-W', '2', vip]);
+    assert.equal(await neighbourMac(client, vip), lan.host('a').lan.mac);
+    // The same batch process served the claim and serves the release; a new announcement waits again.
+    assert.equal((await a.release(ctx)).ok, true);
+    assert.equal(await pgrepArgs(`ip -n ${lan.host('a').ns} -force -batch -`), batch);
+    assert.ok(!(await addressesOf(lan.host('a').ns, 'lan0')).includes(`${vip}/24`));
+    await eventually(
+      async () =>
+        (await pgrepArgs(`tandem-armed ip netns exec ${lan.host('a').ns} arping -U -c 1 -I lan0 ${vip}`)) !==
+        '',
+      10_000,
+      'the next first announcement is armed again',
+    );
+    // An ip failure comes back through the batch as an ordinary failure, with ip's own words.
+    const wrong = new VipAction(
+      { kind: 'vip', interface: 'nosuch0', address: `${vip}/24`, netns: lan.host('a').ns },
+      { armed: true },
+    );
+    const failed = await wrong.claim({ deadline_ms: 300 });
+    wrong.close();
+    assert.equal(failed.ok, false);
+    assert.match(failed.ok ? '' : failed.error.message, /nosuch0/);
+  } finally {
+    a.close();
+  }
+  await eventually(
+    async () => (await pgrepArgs(`ip -n ${lan.host('a').ns} -force -batch -`)) === '',
+    10_000,
+    'close() ends the batch process',
+  );
+});
+
+/** Pids of this test process's children whose command line matches `pattern` ('' when none). */
+async function pgrepArgs(pattern: string): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('pgrep', ['-P', String(process.pid), '-f', pattern], (_err, stdout) => resolve(stdout.trim()));
+  });
+}

@@ -11,7 +11,7 @@
 // The commands of one change run concurrently, each with a timeout that kills its process group; the
 // changes run one after another, in order, so a script never sees `standby` after `active` out of turn.
 // notify() never blocks the failover path: the agent fires it and the outcome is logged when known.
-import { runCommand } from '../../monitors/run.js';
+import { runCommand } from '../monitors/run.js';
 
 export interface NotifyIdentity {
   readonly pair: string;

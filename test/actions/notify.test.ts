@@ -3,7 +3,7 @@ import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Notifier } from '../../../src/actions/linux/notify.js';
+import { Notifier } from '../../src/actions/notify.js';
 
 let dir: string;
 before(async () => {
