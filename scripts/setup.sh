@@ -24,7 +24,9 @@ fi
 
 if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages"
-  # `npm ci` refuses the lock npm 11 writes (it omits other platforms' optional binaries); install honours it.
-  npm install --no-audit --no-fund --loglevel=error
+  # `npm ci`, not `npm install`: it installs exactly the lock and never rewrites package-lock.json, so the
+  # work tree stays clean and a `git pull` upgrade does not conflict (a lock out of step with package.json
+  # fails here instead; test/install/npm-pack.test.ts checks they agree).
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 npm run --silent build

@@ -1,6 +1,6 @@
 // Loads and checks the agent's YAML config. Every problem is reported at once, each as
 // `<file>: <path>: <what was expected, got what>`; a bad config is refused, never patched with a default.
-import { existsSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
@@ -378,15 +378,37 @@ function fileIssues(file: string, cfg: AgentConfigFile): ConfigIssue[] {
         message: `expected a file holding the enrollment token, ${token} does not exist (and no credential is stored yet at ${credential})`,
       });
   }
+  // The agent writes the credential and the managed settings copy beside it: under the systemd unit only
+  // /var/lib/tandem is writable, and this check runs there too (ExecStartPre), before a start that would fail.
+  if (cfg.controller_url !== undefined && existsSync(dirname(credential)) && !writable(dirname(credential)))
+    out.push({
+      path: cfg.controller_credential_file === undefined ? 'controller_url' : 'controller_credential_file',
+      message: `expected the credential's directory to be writable (it and the settings copy are written there; under the systemd unit use /var/lib/tandem), ${dirname(credential)} is not`,
+    });
   if (cfg.status?.admin_token_file !== undefined) {
-    const tokenDir = dirname(resolve(dir, cfg.status.admin_token_file));
+    const token = resolve(dir, cfg.status.admin_token_file);
+    const tokenDir = dirname(token);
     if (!existsSync(tokenDir))
       out.push({
         path: 'status.admin_token_file',
         message: `expected a file in an existing directory (it is created there if missing), ${tokenDir} does not exist`,
       });
+    else if (!existsSync(token) && !writable(tokenDir))
+      out.push({
+        path: 'status.admin_token_file',
+        message: `expected a writable directory (the token is created there if missing; under the systemd unit use /var/lib/tandem), ${tokenDir} is not`,
+      });
   }
   return out;
+}
+
+function writable(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function notifyIssues(n: NotifyFile | undefined): ConfigIssue[] {

@@ -1,7 +1,7 @@
 // Where the agent finds its action and monitor drivers, by `kind`. Actions come from the mechanism registries
 // (src/actions/registries.ts), each validating its own kinds with exact paths; no kind is named here.
 import type { TSchema } from '@sinclair/typebox';
-import { type Logger, pino } from 'pino';
+import type { Logger } from 'pino';
 import type { ArbiterReport } from '../actions/kit/arbiter.js';
 import { allKinds, type Factory, type Registry, registryOf } from '../actions/kit/registry.js';
 import { REGISTRIES } from '../actions/registries.js';
@@ -20,10 +20,13 @@ import { type ConfigIssue, type PluginContext, type PluginValidator, schemaIssue
 import type { PluginSpec } from './config-schema.js';
 import type { ActionHooks, Plugins } from './node.js';
 
-export interface AgentPlugins extends Plugins {
+/** The checks of `actions[]` and `monitors[]` entries, by kind; what `--check` needs and nothing more. */
+export interface AgentValidators {
   readonly validateAction: PluginValidator;
   readonly validateMonitor: PluginValidator;
 }
+
+export interface AgentPlugins extends Plugins, AgentValidators {}
 
 export const MONITOR_SCHEMAS: Readonly<Record<string, TSchema>> = {
   link: LinkSpecSchema,
@@ -56,15 +59,27 @@ export async function loadAgentPlugins(log: Logger, actions: readonly PluginSpec
 }
 
 /**
+ * Validation only: no logger, no driver. Kept apart from agentPlugins so that `tandem agent --check` does not
+ * load the logging stack (part of its start-up goal).
+ */
+export function agentValidators(registries: readonly Registry[] = REGISTRIES): AgentValidators {
+  return {
+    validateAction: (spec, context) => validateAction(registries, spec, context),
+    validateMonitor: (spec) => validateMonitor(spec),
+  };
+}
+
+/**
  * `log` receives what the cloud drivers see (drift, split brain). Without opened factories every kind is still
  * validated but none can be created: use loadAgentPlugins to run them.
  */
 export function agentPlugins(
-  log: Logger = pino({ enabled: false }),
+  log: Logger,
   factories: OpenedFactories = new Map(),
   registries: readonly Registry[] = REGISTRIES,
 ): AgentPlugins {
   return {
+    ...agentValidators(registries),
     // Specs reach here only after validateAction / validateMonitor accepted them.
     createAction: (spec, hooks): Action => {
       const registry = registryOf(registries, spec.kind);
@@ -74,8 +89,6 @@ export function agentPlugins(
       return factory.create(spec, { watch: true, report: arbiterToCore(log, registry.mechanism, hooks) });
     },
     createMonitor: (spec): Monitor => createMonitor(spec as unknown as MonitorSpec),
-    validateAction: (spec, context) => validateAction(registries, spec, context),
-    validateMonitor: (spec) => validateMonitor(spec),
     removeStaleClaims: async (specs, l) => {
       for (const factory of factories.values()) await factory.removeStaleClaims?.(specs, l);
     },

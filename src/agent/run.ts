@@ -20,7 +20,7 @@ import {
   settingsCopyPath,
 } from './managed.js';
 import { type RunningAgent, startAgent } from './node.js';
-import { agentPlugins, loadAgentPlugins } from './plugins.js';
+import { agentValidators, loadAgentPlugins } from './plugins.js';
 import { type ControllerReporting, controllerReporting, reportOf } from './reporting.js';
 
 export interface RunOptions {
@@ -54,7 +54,7 @@ const SEEN_MAX = 256;
 /** Throws ConfigError when the local YAML is invalid (nothing is started then). */
 export async function runAgent(file: string, options: RunOptions = {}): Promise<RunningNode> {
   let text = readFileSync(file, 'utf8');
-  const validation = agentPlugins();
+  const validation = agentValidators();
   const load: LoadOptions = {
     validateAction: validation.validateAction,
     validateMonitor: validation.validateMonitor,

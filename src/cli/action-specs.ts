@@ -4,11 +4,11 @@ import { parse } from 'yaml';
 import type { ActionSpec, Registry } from '../actions/kit/registry.js';
 import { ConfigError, type ConfigIssue, type PluginContext } from '../agent/config.js';
 import type { PluginSpec } from '../agent/config-schema.js';
-import { agentPlugins } from '../agent/plugins.js';
+import { agentValidators } from '../agent/plugins.js';
 
 /** Validates `actions[]` entries of every kind (the agent's one list of registries). */
 export function validateAnyAction(spec: PluginSpec, context: PluginContext): readonly ConfigIssue[] {
-  return agentPlugins().validateAction(spec, context);
+  return agentValidators().validateAction(spec, context);
 }
 
 /**

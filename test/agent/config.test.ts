@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { inspect } from 'node:util';
 import { ConfigError, loadConfig, redactedConfig } from '../../src/agent/config.js';
-import { agentPlugins } from '../../src/agent/plugins.js';
+import { agentValidators } from '../../src/agent/plugins.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tda-config-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -190,7 +190,7 @@ paths: [{ name: lan, local_address: 10.0.0.1, peer_address: 10.0.0.2 }]
 `;
   const issuesIn = (text: string): ConfigError => {
     try {
-      loadConfig(write(text), { env: {}, validateAction: agentPlugins().validateAction });
+      loadConfig(write(text), { env: {}, validateAction: agentValidators().validateAction });
     } catch (err) {
       if (err instanceof ConfigError) return err;
       throw err;

@@ -11,7 +11,7 @@ import { after, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { type AgentConfig, loadConfig } from '../../src/agent/config.js';
-import { agentPlugins } from '../../src/agent/plugins.js';
+import { agentValidators } from '../../src/agent/plugins.js';
 import { type ImportFlags, importKeepalived } from '../../src/import/keepalived/command.js';
 import { tandemName } from '../../src/import/keepalived/convert.js';
 import { KeepalivedSyntaxError, parseKeepalived } from '../../src/import/keepalived/syntax.js';
@@ -59,7 +59,7 @@ async function tandemImport(file: string, ...args: string[]): Promise<Run> {
 }
 
 const fixture = (name: string): string => join(FIXTURES, name);
-const validation = agentPlugins();
+const validation = agentValidators();
 /** The agent's own loader and checker, as `tandem agent --check` runs them. */
 function load(file: string): AgentConfig {
   return loadConfig(file, {

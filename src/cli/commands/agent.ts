@@ -6,6 +6,8 @@ const HARD_EXIT_MS = 1500;
 interface AgentOptions {
   config: string;
   check?: boolean;
+  print?: boolean;
+  releaseVips?: boolean;
   controllerSocket?: string;
   statusSocket?: string;
 }
@@ -15,7 +17,12 @@ export function registerAgent(program: Command): void {
     .command('agent')
     .description('run the HA agent of one node (keepalives, monitors, actions)')
     .requiredOption('-c, --config <file>', 'the node config (YAML), see docs/agent.md')
-    .option('--check', 'validate the config and exit')
+    .option('--check', "validate the config and exit (one line on success: fit for a unit's ExecStartPre)")
+    .option('--print', 'with --check: also print the config as the agent reads it, secrets redacted')
+    .option(
+      '--release-vips',
+      "remove this node's VIPs from their interfaces and exit: the unit's ExecStopPost, so a crashed agent's VIP does not linger; never while the agent runs",
+    )
     .option(
       '--controller-socket <path>',
       'reach the controller through this unix socket (a node in another network namespace)',
@@ -27,16 +34,24 @@ export function registerAgent(program: Command): void {
       process.on('SIGHUP', () => onHangup());
       // Loaded here, not at the top: other commands should not pay for the agent's modules.
       const { ConfigError, loadConfig, redactedConfig } = await import('../../agent/config.js');
-      const { agentPlugins } = await import('../../agent/plugins.js');
+      const { agentValidators } = await import('../../agent/plugins.js');
+      if (opts.releaseVips) {
+        await releaseVips(opts.config);
+        return;
+      }
       if (opts.check) {
-        const validation = agentPlugins();
+        const validation = agentValidators();
         try {
           const cfg = loadConfig(opts.config, {
             validateAction: validation.validateAction,
             validateMonitor: validation.validateMonitor,
           });
-          console.log(`${opts.config}: OK`);
-          console.log(JSON.stringify(redactedConfig(cfg), null, 2));
+          // One line by default: the unit runs this before every start, and the journal is no place for a config.
+          console.log(
+            `${opts.config}: OK (pair ${cfg.pair}, node ${cfg.node}, ${cfg.paths.length} path(s), ` +
+              `${cfg.monitors.length} monitor(s), ${cfg.actions.length} action(s))`,
+          );
+          if (opts.print) console.log(JSON.stringify(redactedConfig(cfg), null, 2));
         } catch (err) {
           if (!(err instanceof ConfigError)) throw err;
           console.error(err.message);
@@ -71,4 +86,25 @@ export function registerAgent(program: Command): void {
       process.once('SIGTERM', () => stop('SIGTERM'));
       process.once('SIGINT', () => stop('SIGINT'));
     });
+}
+
+async function releaseVips(file: string): Promise<void> {
+  const { ConfigError } = await import('../../agent/config.js');
+  const { releaseHostClaims } = await import('../../agent/release.js');
+  const { pino } = await import('pino');
+  // Synchronous destination: the process exits right after, and the journal must get every line.
+  const log = pino({ base: { command: 'release-vips' } }, pino.destination({ sync: true }));
+  try {
+    const out = await releaseHostClaims(file, log);
+    if (out.kind === 'agent-running') {
+      console.error(
+        `tandem agent --release-vips: an agent answers on ${out.at}; stop it first (nothing removed)`,
+      );
+      process.exitCode = 1;
+    }
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exitCode = 2;
+  }
 }

@@ -6,7 +6,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { parseConfig } from '../../agent/config.js';
 import { DEFAULT_PORT } from '../../agent/config-schema.js';
-import { agentPlugins } from '../../agent/plugins.js';
+import { agentValidators } from '../../agent/plugins.js';
 import { ConfigError } from '../../config/issues.js';
 import { parsePairKey } from '../../wire/index.js';
 import type { Converted, Finding, Problem } from './convert.js';
@@ -122,7 +122,7 @@ export function findingLines(findings: readonly Finding[]): string[] {
 
 /** The agent's checker over the YAML as written; its errors point back at keepalived's lines. */
 function check(p: Planned, yaml: string): void {
-  const validation = agentPlugins();
+  const validation = agentValidators();
   const file = p.config_file ?? join(dirname(p.key_file), `${String(p.unit.config.pair)}.yaml`);
   try {
     parseConfig(resolve(file), yaml, {
