@@ -97,7 +97,7 @@ async function startTandemNode(plan: NodePlan): Promise<TandemNodeHandle> {
   const file = join(plan.dir, `tandem-${plan.name}.yaml`);
   writeFileSync(file, stringify(tandemConfig(plan)));
   const proc = spawnInNs(plan.ns, [process.execPath, CLI, 'agent', '--config', file], {
-    // As the systemd unit runs it (deploy/systemd/tandem-agent.service).
+    // As the systemd unit runs it (deploy/systemd/tandem-agent@.service).
     env: { ...process.env, [KEY_ENV]: BENCH_KEY, NODE_OPTIONS: AGENT_NODE_OPTIONS },
   });
   const changes: RoleChange[] = [];
