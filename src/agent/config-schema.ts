@@ -1,6 +1,6 @@
 // The agent's YAML config, declared once: this schema is the type, the validator and the documented shape.
 import { type Static, Type } from '@sinclair/typebox';
-import { LogFormatSchema } from '../obs/log-format.js';
+import { LogFormatSchema, LogLevelSchema } from '../obs/log-format.js';
 
 export const DEFAULT_PORT = 20480;
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20481';
@@ -306,19 +306,7 @@ export const AgentConfigSchema = Type.Object(
           'allow http:// to a controller off loopback (only with a TLS-terminating proxy on the way)',
       }),
     ),
-    log_level: Type.Optional(
-      Type.Union(
-        [
-          Type.Literal('fatal'),
-          Type.Literal('error'),
-          Type.Literal('warn'),
-          Type.Literal('info'),
-          Type.Literal('debug'),
-          Type.Literal('trace'),
-        ],
-        { default: 'info' },
-      ),
-    ),
+    log_level: Type.Optional(LogLevelSchema),
     /** ISO timestamps and level names in the JSON log lines (docs/agent.md). */
     log_format: Type.Optional(LogFormatSchema),
   },

@@ -8,7 +8,7 @@ import { schemaIssues } from '../actions/kit/spec-issues.js';
 import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
 import { contains, parseAddress, parseCidr, sameAddress } from '../net/address.js';
 import { controllerUrlProblem } from '../net/http-post.js';
-import { type LogFormat, logFormatOf } from '../obs/log-format.js';
+import { type LogFormat, type LogLevel, logFormatOf } from '../obs/log-format.js';
 import { parsePairKey } from '../wire/index.js';
 import {
   type AgentConfigFile,
@@ -82,7 +82,7 @@ export interface AgentConfig {
   } | null;
   /** The parts of this config the controller manages (empty: none). */
   readonly managed: readonly 'cloud'[];
-  readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  readonly log_level: LogLevel;
   readonly log_format: LogFormat;
   /** Commands run on each state change; null when none are configured. */
   readonly notify: NotifySettings | null;

@@ -2,12 +2,12 @@
 // are files, so they cross network namespaces: the physical lab's nodes reach the host's controller this way.
 import { rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
-/** Returns the http:// URL of the local end. The server is unref'd: it never keeps a process alive. */
-export async function forwardToUnixSocket(path: string): Promise<string> {
-  const server = createServer((inbound) => {
-    const outbound = connect(path);
+/** A server that pipes each connection both ways to a fresh `dial()`; an error on either side ends both. */
+function relay(dial: () => Socket): Server {
+  return createServer((inbound) => {
+    const outbound = dial();
     inbound.pipe(outbound).pipe(inbound);
     const close = (): void => {
       inbound.destroy();
@@ -16,6 +16,11 @@ export async function forwardToUnixSocket(path: string): Promise<string> {
     inbound.on('error', close);
     outbound.on('error', close);
   });
+}
+
+/** Returns the http:// URL of the local end. The server is unref'd: it never keeps a process alive. */
+export async function forwardToUnixSocket(path: string): Promise<string> {
+  const server = relay(() => connect(path));
   await listen(server);
   server.unref();
   const address = server.address();
@@ -25,16 +30,7 @@ export async function forwardToUnixSocket(path: string): Promise<string> {
 
 /** The host's end: a unix socket that forwards to a TCP address on this namespace's loopback. */
 export async function serveUnixSocket(path: string, port: number): Promise<Server> {
-  const server = createServer((inbound) => {
-    const outbound = connect(port, '127.0.0.1');
-    inbound.pipe(outbound).pipe(inbound);
-    const close = (): void => {
-      inbound.destroy();
-      outbound.destroy();
-    };
-    inbound.on('error', close);
-    outbound.on('error', close);
-  });
+  const server = relay(() => connect(port, '127.0.0.1'));
   // A socket file left by a killed predecessor would make listen fail.
   rmSync(path, { force: true });
   await new Promise<void>((resolve, reject) => {

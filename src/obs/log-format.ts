@@ -2,6 +2,15 @@
 // Apart from log.ts so that `--check` validates it without loading pino.
 import { Type } from '@sinclair/typebox';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `log_level` in the agent's and pathwatch's YAML; both loaders fall back to `info`. */
+export const LogLevelSchema = Type.Union(
+  LOG_LEVELS.map((l) => Type.Literal(l)),
+  { default: 'info' },
+);
+
 export interface LogFormat {
   /** `epoch`: milliseconds since 1970, a number; `iso`: `2026-12-02T00:30:00.000Z`. */
   readonly time: 'epoch' | 'iso';

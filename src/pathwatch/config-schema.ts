@@ -1,7 +1,7 @@
 // The pathwatch YAML config, declared once: this schema is the type, the validator and the documented shape.
 import { type Static, Type } from '@sinclair/typebox';
 import { AZURE_CONNECTION } from '../actions/azure/schema.js';
-import { LogFormatSchema } from '../obs/log-format.js';
+import { LogFormatSchema, LogLevelSchema } from '../obs/log-format.js';
 
 export const DEFAULT_STATUS_LISTEN = '127.0.0.1:20482';
 
@@ -179,16 +179,7 @@ export const PathwatchConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    log_level: Type.Optional(
-      Type.Union([
-        Type.Literal('fatal'),
-        Type.Literal('error'),
-        Type.Literal('warn'),
-        Type.Literal('info'),
-        Type.Literal('debug'),
-        Type.Literal('trace'),
-      ]),
-    ),
+    log_level: Type.Optional(LogLevelSchema),
     log_format: Type.Optional(LogFormatSchema),
   },
   { additionalProperties: false },

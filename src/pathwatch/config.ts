@@ -8,7 +8,7 @@ import { schemaIssues as specIssues } from '../actions/kit/spec-issues.js';
 import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
 import { type Family, parseAddress, parseCidr } from '../net/address.js';
 import { controllerUrlProblem } from '../net/http-post.js';
-import { type LogFormat, logFormatOf } from '../obs/log-format.js';
+import { type LogFormat, type LogLevel, logFormatOf } from '../obs/log-format.js';
 import {
   AllRuleSchema,
   AnyRuleSchema,
@@ -65,7 +65,7 @@ export interface PathwatchConfig {
   readonly status: { readonly host: string; readonly port: number };
   /** Null: no reports. Paths are absolute; the token and the CA are read when reporting starts. */
   readonly controller: ControllerPlan | null;
-  readonly log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  readonly log_level: LogLevel;
   readonly log_format: LogFormat;
 }
 

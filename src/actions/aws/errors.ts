@@ -1,5 +1,5 @@
 // One classification of every EC2 failure, shared by claim, observe and preflight (CLOUD.md §1.1, §1.3, §1.7).
-import type { RetryableError } from '../kit/retry.js';
+import { NETWORK_ERROR_CODES, type RetryableError } from '../kit/retry.js';
 import type { ActionError } from '../types.js';
 
 export type AwsErrorCode =
@@ -48,18 +48,6 @@ const THROTTLE_CODES = new Set([
   'RequestThrottled',
   'RequestThrottledException',
   'SlowDown',
-]);
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ECONNABORTED',
 ]);
 
 interface SdkErrorShape {
@@ -118,7 +106,7 @@ function systemCode(err: unknown): string | undefined {
   let e: unknown = err;
   for (let depth = 0; depth < 4 && e !== null && typeof e === 'object'; depth++) {
     const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return code;
+    if (typeof code === 'string' && NETWORK_ERROR_CODES.has(code)) return code;
     e = (e as { cause?: unknown }).cause;
   }
   return undefined;

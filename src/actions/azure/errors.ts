@@ -1,5 +1,5 @@
 // One classification of every ARM failure, shared by claim, observe and preflight (CLOUD.md §2.3, §2.4, §2.7).
-import type { RetryableError } from '../kit/retry.js';
+import { NETWORK_ERROR_CODES, type RetryableError } from '../kit/retry.js';
 import type { ActionError } from '../types.js';
 
 export type AzureErrorCode =
@@ -90,17 +90,8 @@ function retryAfterMs(e: RestErrorShape): number | undefined {
     : undefined;
 }
 
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'REQUEST_SEND_ERROR',
-]);
+/** core-rest-pipeline wraps a failed send as REQUEST_SEND_ERROR: the request never reached ARM. */
+const NETWORK_CODES: ReadonlySet<string> = new Set([...NETWORK_ERROR_CODES, 'REQUEST_SEND_ERROR']);
 
 const CREDENTIAL_ERRORS = new Set([
   'CredentialUnavailableError',

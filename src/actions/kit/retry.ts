@@ -3,6 +3,19 @@
 // SDK retries are turned off or bounded under it: their waits (20 s for EC2, 64 s for ARM) survive no deadline.
 import type { ActionContext, ActionError, ActionResult } from '../types.js';
 
+/** Socket and resolver errors: the API was not reached, so another try may well succeed. Each SDK adds its own. */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
 /** What the loop needs to know about a failure; each mechanism's error class carries these. */
 export interface RetryableError extends Error {
   readonly retryable: boolean;
