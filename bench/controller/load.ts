@@ -1,11 +1,12 @@
-// The load generator: the fleet's agents report in turn at an offered rate, over keep-alive HTTP
-// (undici: it costs the least per request, and it shares the two cores with the controller). Each
+// The load generator: the fleet's agents report in turn at an offered rate, over keep-alive HTTP/1.1
+// connections (http1.ts: it costs the least per request, and it shares the cores with the
+// controller). Every report is a real request with its agent's credential and its own body. Each
 // agent has at most one report in flight, as a real agent does; an agent whose turn comes while its
 // last report is still unanswered has fallen behind, and that turn is counted, not sent.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { Pool } from 'undici';
 import { type BenchNode, benchReport } from './fleet.js';
+import { Http1Pool } from './http1.js';
 
 /** How often the generator wakes to send what is due. */
 const TICK_MS = 5;
@@ -30,6 +31,8 @@ export interface Window {
   readonly client_lag_max_ms: number;
   /** Controller CPU per acknowledged report. */
   readonly cpu_us_per_report: number;
+  /** The database server's CPU per acknowledged report (PostgreSQL; 0 for SQLite, which runs inside the controller). */
+  readonly store_cpu_us_per_report: number;
   readonly client_cpu_us_per_report: number;
 }
 
@@ -38,17 +41,41 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/** A process's stat fields after its name (field 3 onwards), or null once it has gone. */
+function statFields(pid: number): string[] | null {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  const fields = statFields(pid);
   // utime and stime are fields 14 and 15 of stat, in clock ticks (100 per second on Linux).
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return fields === null ? 0 : (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * CPU seconds of a process and its children (a PostgreSQL server: the postmaster and its backends).
+ * Children that ended in the window take their time with them, so this can only undercount.
+ */
+function treeCpuSeconds(pid: number): number {
+  let total = cpuSeconds(pid);
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = statFields(Number(entry));
+    if (fields !== null && Number(fields[1]) === pid)
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+  return total;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Fleet {
-  private readonly pool: Pool;
+  private readonly pool: Http1Pool;
   private readonly inflight: Uint8Array;
   private readonly booted: Uint8Array;
   private bootedCount = 0;
@@ -76,8 +103,10 @@ export class Fleet {
     private readonly nodes: readonly BenchNode[],
     private readonly controller_pid: number,
     connections: number,
+    /** The database server's process, whose CPU is measured with its children's; null when there is none. */
+    private readonly store_pid: number | null = null,
   ) {
-    this.pool = new Pool(base.origin, { connections, pipelining: 1 });
+    this.pool = new Http1Pool(base, connections);
     this.inflight = new Uint8Array(nodes.length);
     this.booted = new Uint8Array(nodes.length);
   }
@@ -131,20 +160,7 @@ export class Fleet {
       if (ok) this.latencies.push(t1 - t0);
       else this.errors++;
     };
-    this.pool
-      .request({
-        method: 'POST',
-        path: `/api/v1/nodes/${n.id}/reports`,
-        headers: { authorization: `Bearer ${n.credential}`, 'content-type': 'application/json' },
-        body,
-      })
-      .then(
-        async (res) => {
-          await res.body.dump();
-          done(res.statusCode === 200);
-        },
-        () => done(false),
-      );
+    this.pool.post(`/api/v1/nodes/${n.id}/reports`, n.credential, body, (status) => done(status === 200));
   }
 
   /**
@@ -171,12 +187,14 @@ export class Fleet {
     this.from = performance.now();
     this.to = this.from + measure_ms;
     const cpu0 = cpuSeconds(this.controller_pid);
+    const store0 = this.store_pid === null ? 0 : treeCpuSeconds(this.store_pid);
     const client0 = process.cpuUsage();
     const lag = monitorEventLoopDelay({ resolution: 10 });
     lag.enable();
     await sleep(measure_ms);
     lag.disable();
     const cpu_s = cpuSeconds(this.controller_pid) - cpu0;
+    const store_s = this.store_pid === null ? 0 : treeCpuSeconds(this.store_pid) - store0;
     const client = process.cpuUsage(client0);
     // Reports sent inside the window and still unanswered at its end are waited for (bounded), so
     // the slowest ones count in the percentiles.
@@ -198,6 +216,7 @@ export class Fleet {
       behind: this.behind,
       client_lag_max_ms: Math.round(lag.max / 1e6),
       cpu_us_per_report: Math.round((cpu_s * 1e6) / acked),
+      store_cpu_us_per_report: Math.round((store_s * 1e6) / acked),
       client_cpu_us_per_report: Math.round((client.user + client.system) / acked),
     };
   }
@@ -207,6 +226,6 @@ export class Fleet {
     this.timer = null;
     const deadline = performance.now() + 10_000;
     while (this.pending > 0 && performance.now() < deadline) await sleep(10);
-    await this.pool.close();
+    this.pool.close();
   }
 }

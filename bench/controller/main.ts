@@ -88,6 +88,7 @@ function row(store: string, w: Window): string {
     w.errors,
     w.behind,
     w.cpu_us_per_report,
+    w.store_cpu_us_per_report,
     w.client_cpu_us_per_report,
     w.client_lag_max_ms,
   ].map((c) => String(c).padStart(9));
@@ -128,7 +129,7 @@ async function runStore(store: StoreKind): Promise<StoreResult> {
     const profile = process.env.BENCH_PROFILE_DIR;
     const node_args = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
     proc = await spawnController(url, ADMIN, ['--stale-after-ms', '600000'], node_args);
-    fleet = new Fleet(new URL(proc.url), nodes, proc.child.pid!, CONNECTIONS);
+    fleet = new Fleet(new URL(proc.url), nodes, proc.child.pid!, CONNECTIONS, pg?.pid ?? null);
     const boot_storm_ms = await fleet.boot(BAR_RATE);
     const bar = await fleet.measure(BAR_RATE, SETTLE_MS, MEASURE_MS);
     process.stderr.write(`${row(store, bar)}\n`);
@@ -153,7 +154,7 @@ console.log(
     `(${MEASURE_MS / 1000} s measured, each capacity step ${STEP_MS / 1000} s); load average ${load_before.toFixed(1)} → ${load_after.toFixed(1)} (the host is shared)`,
 );
 console.log(
-  `store      offered/s   acked/s   p50 ms   p99 ms   max ms   errors   behind  ctl µs/r  cli µs/r  cli lag`,
+  `store      offered/s   acked/s   p50 ms   p99 ms   max ms   errors   behind  ctl µs/r   db µs/r  cli µs/r  cli lag`,
 );
 for (const r of results) {
   for (const w of [r.bar, ...r.steps].sort((a, b) => a.rate_per_s - b.rate_per_s))
@@ -178,6 +179,7 @@ for (const r of results) {
   figures[`${r.store}_p99_ms`] = r.bar.p99_ms;
   figures[`${r.store}_errors`] = r.bar.errors;
   figures[`${r.store}_cpu_us_per_report`] = r.bar.cpu_us_per_report;
+  if (r.store === 'postgres') figures.postgres_server_cpu_us_per_report = r.bar.store_cpu_us_per_report;
   figures[`${r.store}_boot_storm_ms`] = r.boot_storm_ms;
   figures[`${r.store}_capacity_per_s`] = r.capacity_per_s;
   figures[`${r.store}_client_lag_max_ms`] = r.bar.client_lag_max_ms;

@@ -1,5 +1,6 @@
 // Tokens: random secrets shown once, stored only as SHA-256 hashes. People hold admin or viewer
 // API tokens; a node holds a credential it got by exchanging a one-time enrollment token.
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
@@ -15,7 +16,14 @@ export function newSecret(kind: TokenKind): string {
   return PREFIX[kind] + randomBytes(32).toString('base64url');
 }
 
+/**
+ * Node's one-shot digest (20.12 and later; absent on 20.10): every report's credential is hashed,
+ * and it costs half of a Hash object's create, update and digest.
+ */
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 export function hashSecret(secret: string): string {
+  if (oneShot !== undefined) return oneShot('sha256', secret, 'hex');
   return createHash('sha256').update(secret).digest('hex');
 }
 

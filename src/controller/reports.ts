@@ -14,6 +14,7 @@ import type { LoggedReport, ReportingNode, Touch } from './store/batch.js';
 import type { Store } from './store/open.js';
 import type { Database } from './store/tables.js';
 import { isRetryable, type TransactOptions, transact } from './store/transact.js';
+import { isStoreUnavailable } from './store/unavailable.js';
 
 export interface ReportJob {
   /** SHA-256 of the bearer credential: the batch finds the reporting node by it. */
@@ -31,8 +32,16 @@ export interface ReportOutcome {
   readonly commands_pending: number;
 }
 
-/** What one report came to: stored (or recognised as a resend), or refused. */
-export type ReportResult = ReportOutcome | ControllerError;
+/**
+ * A report whose write failed: the transaction (or atomic statement) it was part of stored nothing,
+ * so the report may be answered with the cause (503 when the store is unavailable) or tried again.
+ */
+export class WriteFailed {
+  constructor(readonly cause: unknown) {}
+}
+
+/** What one report came to: stored (or recognised as a resend), refused, or not written. */
+export type ReportResult = ReportOutcome | ControllerError | WriteFailed;
 
 export interface BatchContext {
   readonly settings: Settings;
@@ -64,10 +73,16 @@ function isPeriodic(node: ReportingNode, r: Report): boolean {
   );
 }
 
+function outcomeOf(node: ReportingNode, duplicate: boolean): ReportOutcome {
+  return { duplicate, settings_version: node.settings_version, commands_pending: node.commands_pending };
+}
+
 interface Plan {
   readonly out: ReportResult[];
   /** Periodic reports: logged in one statement. */
   readonly logged: LoggedReport[];
+  /** Their indices in the batch. */
+  readonly periodic: number[];
   /** Periodic reports whose node row is due a refresh. */
   readonly touches: Touch[];
   /** Reports that change their node, in arrival order. */
@@ -82,9 +97,10 @@ function planBatch(ctx: BatchContext, jobs: readonly ReportJob[], nodes: readonl
   const found = new Map(nodes.map((n) => [n.credential_hash, n]));
   const perCredential = new Map<string, number>();
   for (const j of jobs) perCredential.set(j.credential_hash, (perCredential.get(j.credential_hash) ?? 0) + 1);
-  const plan: Plan = { out: new Array(jobs.length), logged: [], touches: [], changes: [] };
+  const plan: Plan = { out: new Array(jobs.length), logged: [], periodic: [], touches: [], changes: [] };
   const touch_ms = touchInterval(ctx.settings);
-  for (const [i, job] of jobs.entries()) {
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i]!;
     let node: ReportingNode;
     try {
       node = liveNode(job.credential_hash, found.get(job.credential_hash));
@@ -94,17 +110,13 @@ function planBatch(ctx: BatchContext, jobs: readonly ReportJob[], nodes: readonl
       continue;
     }
     const r = job.report;
-    const facts = (duplicate: boolean): ReportOutcome => ({
-      duplicate,
-      settings_version: node.settings_version,
-      commands_pending: node.commands_pending,
-    });
     // A node with several reports in one batch (a resend racing its original) takes the ordered
     // path for all of them, each against the row the one before left.
     if (perCredential.get(job.credential_hash)! > 1) plan.changes.push({ i, node });
-    else if (node.last_report_id === r.id) plan.out[i] = facts(true);
+    else if (node.last_report_id === r.id) plan.out[i] = outcomeOf(node, true);
     else if (isPeriodic(node, r)) {
-      plan.out[i] = facts(false);
+      plan.out[i] = outcomeOf(node, false);
+      plan.periodic.push(i);
       plan.logged.push({ node_id: node.id, report_id: r.id, body: JSON.stringify(r) });
       // The node row (one random page written per update) is refreshed only every touch interval,
       // which keeps staleness exact to within that interval; the log has every report.
@@ -122,17 +134,24 @@ function planBatch(ctx: BatchContext, jobs: readonly ReportJob[], nodes: readonl
   return plan;
 }
 
+/** PostgreSQL: a batch's units (its periodic statement, each site's transaction) run at most this many at once. */
+const UNITS_AT_ONCE = 4;
+
 /**
  * Writes a batch. One read finds every report's node by its credential (authentication and the
  * comparison in one statement). The periodic reports (the common case) are then written in one
- * statement on PostgreSQL (the log insert and the due node refreshes together, committed on its own:
- * two round trips in all for a batch of them) and one short transaction on SQLite.
+ * statement on PostgreSQL (the log insert and the due node refreshes together, committed on its own)
+ * and one short transaction on SQLite.
  *
  * Reports that change something are applied in arrival order with their site locked. On PostgreSQL
- * each site gets its own transaction: a pair's two nodes may sit in different lanes, and one
- * transaction holding the locks of every site in a batch would make the other lanes wait for all of
- * it (in a boot storm, where every report is a change, they queued behind each other for minutes).
- * SQLite has one writer and one lane, so one transaction there serves the whole batch.
+ * each site gets its own transaction, and these and the periodic statement run side by side (at most
+ * UNITS_AT_ONCE): a pair's two nodes may sit in different lanes, and one transaction holding the locks
+ * of every site in a batch would make the other lanes wait for all of it (in a boot storm, where every
+ * report is a change, they queued behind each other for minutes). SQLite has one writer, so one
+ * transaction there serves the whole batch.
+ *
+ * Each unit is all or nothing: when one fails, its reports come back as WriteFailed (nothing of
+ * them stored) and the other units' reports are unaffected. Only the first read failing throws.
  *
  * Reading outside a transaction decides nothing a concurrent writer could make wrong: a report
  * judged periodic only logs itself and refreshes columns no other writer sets, and a change reads
@@ -146,24 +165,53 @@ export async function writeBatch(
 ): Promise<ReportResult[]> {
   const hashes = [...new Set(jobs.map((j) => j.credential_hash))];
   const plan = planBatch(ctx, jobs, await store.batch.nodesByCredential(store.db, hashes));
-  const { out, logged, touches, changes } = plan;
+  const { out, logged, periodic, touches, changes } = plan;
   const options = { ...(log !== undefined ? { log } : {}), what: 'report batch' };
-  if (store.dialect === 'sqlite' && changes.length > 0) {
-    await transact(
-      store,
-      async (trx) => {
-        await applyChanges(trx, store, ctx, jobs, changes, out);
-        if (logged.length > 0) await store.batch.writePeriodic(trx, ctx.now_ms, logged, touches);
-      },
-      options,
+  const unit = async (members: readonly number[], write: () => Promise<unknown>): Promise<void> => {
+    try {
+      await write();
+    } catch (err) {
+      for (const i of members) out[i] = new WriteFailed(err);
+    }
+  };
+  if (store.dialect === 'sqlite') {
+    if (changes.length === 0) {
+      if (logged.length > 0)
+        await unit(periodic, () => store.batch.writePeriodic(store.db, ctx.now_ms, logged, touches));
+      return out;
+    }
+    await unit([...periodic, ...changes.map((c) => c.i)], () =>
+      transact(
+        store,
+        async (trx) => {
+          await applyChanges(trx, store, ctx, jobs, changes, out);
+          if (logged.length > 0) await store.batch.writePeriodic(trx, ctx.now_ms, logged, touches);
+        },
+        options,
+      ),
     );
     return out;
   }
-  if (logged.length > 0) await writePeriodic(store, ctx.now_ms, logged, touches, log);
+  const units: (() => Promise<void>)[] = [];
+  if (logged.length > 0)
+    units.push(() => unit(periodic, () => writePeriodic(store, ctx.now_ms, logged, touches, log)));
   for (const site of bySite(changes)) {
-    await transact(store, (trx) => applyChanges(trx, store, ctx, jobs, site, out), options);
+    const members = site.map((c) => c.i);
+    units.push(() =>
+      unit(members, () => transact(store, (trx) => applyChanges(trx, store, ctx, jobs, site, out), options)),
+    );
   }
+  await inTurns(units, UNITS_AT_ONCE);
   return out;
+}
+
+/** Runs the tasks, at most `at_once` of them at a time. */
+async function inTurns(tasks: readonly (() => Promise<void>)[], at_once: number): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) await tasks[next++]!();
+  };
+  await Promise.all(Array.from({ length: Math.min(at_once, tasks.length) }, worker));
 }
 
 /** Attempts for the periodic statement: it is atomic, so one that lost a deadlock wrote nothing. */
@@ -389,29 +437,58 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+interface Lane {
+  readonly queue: Pending[];
+  /** A batch is being written or is scheduled. */
+  busy: boolean;
+  /** When the lane's last batch started (monotonic ms). */
+  started: number;
+}
+
 export interface ReportWriterOptions {
   readonly store: Store;
   readonly settings: Settings;
   readonly now: () => number;
   readonly log: Logger;
-  /** Bound on one transaction's size. */
+  /** Bound on one batch's size. */
   readonly batch_max?: number;
-  /** Transactions in flight at once (PostgreSQL); 1 for SQLite. */
+  /** Batches in flight at once, each from its own lane (PostgreSQL); 1 for SQLite. */
   readonly lanes?: number;
+  /**
+   * A lane starts a batch at most this often. Under load the reports that arrive meanwhile share
+   * one commit (most of a small batch's cost is per commit, not per report); a report arriving at a
+   * quiet lane is written at once.
+   */
+  readonly gather_ms?: number;
+  /** Monotonic milliseconds (for the gather interval). */
+  readonly monotonic?: () => number;
 }
 
+const DEFAULT_BATCH_MAX = 256;
+const DEFAULT_GATHER_MS = 2;
+
 /**
- * Reports are written by lanes, each one transaction at a time. SQLite has one connection and one
- * lane; PostgreSQL gets several so that round trips overlap.
+ * Group commit. Reports are queued by lane (a node always maps to the same lane, so its reports
+ * apply in arrival order); each lane writes one batch at a time, and a report is answered only
+ * once its batch has committed. SQLite has one connection and one lane; PostgreSQL gets a few so
+ * that commits overlap.
  */
 export class ReportWriter {
-  private readonly lanes: { queue: Pending[]; flushing: boolean }[];
+  private readonly lanes: Lane[];
   private readonly batch_max: number;
+  private readonly gather_ms: number;
+  private readonly monotonic: () => number;
 
   constructor(private readonly options: ReportWriterOptions) {
-    this.batch_max = options.batch_max ?? 256;
+    this.batch_max = options.batch_max ?? DEFAULT_BATCH_MAX;
+    this.gather_ms = options.gather_ms ?? DEFAULT_GATHER_MS;
+    this.monotonic = options.monotonic ?? (() => performance.now());
     const n = Math.max(1, options.lanes ?? 1);
-    this.lanes = Array.from({ length: n }, () => ({ queue: [], flushing: false }));
+    this.lanes = Array.from({ length: n }, () => ({
+      queue: [],
+      busy: false,
+      started: Number.NEGATIVE_INFINITY,
+    }));
   }
 
   /** Resolves once the report is stored; rejects with a ControllerError when it is refused. */
@@ -419,35 +496,45 @@ export class ReportWriter {
     const lane = this.lanes[laneOf(job.node_id, this.lanes.length)]!;
     return new Promise((resolve, reject) => {
       lane.queue.push({ job, resolve, reject });
-      if (!lane.flushing) {
-        lane.flushing = true;
-        setImmediate(() => void this.flush(lane));
-      }
+      this.schedule(lane);
     });
   }
 
-  private async flush(lane: { queue: Pending[]; flushing: boolean }): Promise<void> {
-    while (lane.queue.length > 0) {
-      const batch = lane.queue.splice(0, this.batch_max);
+  private schedule(lane: Lane): void {
+    if (lane.busy || lane.queue.length === 0) return;
+    lane.busy = true;
+    const wait_ms = lane.started + this.gather_ms - this.monotonic();
+    if (wait_ms > 0) setTimeout(() => void this.flush(lane), wait_ms);
+    // After the current I/O callbacks: the requests read in this turn of the loop join the batch.
+    else setImmediate(() => void this.flush(lane));
+  }
+
+  private async flush(lane: Lane): Promise<void> {
+    lane.started = this.monotonic();
+    const batch = lane.queue.splice(0, this.batch_max);
+    let results: ReportResult[];
+    try {
+      results = await this.write(batch.map((p) => p.job));
+    } catch (err) {
+      results = batch.map(() => new WriteFailed(err));
+    }
+    const alone: Pending[] = [];
+    for (const [i, p] of batch.entries()) {
+      const r = results[i]!;
+      // The store busy or unreachable fails every report alike: each is answered 503 at once. Any
+      // other failure may be one report's fault; nothing of its unit was stored, so each is tried alone.
+      if (r instanceof WriteFailed && batch.length > 1 && !isStoreUnavailable(r.cause)) alone.push(p);
+      else settle(p, r);
+    }
+    for (const p of alone) {
       try {
-        const results = await this.write(batch.map((p) => p.job));
-        for (const [i, p] of batch.entries()) settle(p, results[i]!);
+        settle(p, (await this.write([p.job]))[0]!);
       } catch (err) {
-        if (batch.length === 1) {
-          batch[0]!.reject(err);
-          continue;
-        }
-        // One bad report must not fail its neighbours: write them one by one.
-        for (const p of batch) {
-          try {
-            settle(p, (await this.write([p.job]))[0]!);
-          } catch (e) {
-            p.reject(e);
-          }
-        }
+        p.reject(err);
       }
     }
-    lane.flushing = false;
+    lane.busy = false;
+    this.schedule(lane);
   }
 
   private write(jobs: readonly ReportJob[]): Promise<ReportResult[]> {
@@ -458,6 +545,7 @@ export class ReportWriter {
 
 function settle(p: Pending, result: ReportResult): void {
   if (result instanceof ControllerError) p.reject(result);
+  else if (result instanceof WriteFailed) p.reject(result.cause);
   else p.resolve(result);
 }
 

@@ -1,13 +1,7 @@
 // The controller process: an HTTP API over the store. It keeps no state of its own beyond the
 // store, so several of them on one PostgreSQL serve the same fleet behind any load balancer.
 import { randomUUID } from 'node:crypto';
-import { AjvCompiler } from '@fastify/ajv-compiler';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyError,
-  type FastifySchemaCompiler,
-  LogController,
-} from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, LogController } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { VERSION } from '../cli/version.js';
 import { bootstrapAdmin } from './auth.js';
@@ -19,6 +13,7 @@ import { createMailer, type SmtpSettings } from './notify/email.js';
 import { Outbox } from './notify/outbox.js';
 import type { WebhookPolicy } from './notify/webhook.js';
 import { collectOpenApi } from './openapi.js';
+import { validators } from './quick-check.js';
 import { ReportWriter } from './reports.js';
 import { adminRoutes } from './routes/admin.js';
 import { agentRoutes } from './routes/agents.js';
@@ -86,15 +81,17 @@ const RETRY_AFTER_S = 1;
 const DEFAULT_BODY_LIMIT = 16 * 1024;
 
 /**
- * JSON bodies are validated exactly as sent: no coercion ("false" is not false, ["active"] is not
- * "active"), unknown fields refused rather than dropped. Query strings and path parameters are text
- * by nature, so numbers there are read from their text (scalars only, never arrays).
+ * How reports are grouped into commits (measured with bench:controller at 5,000 reports/s). SQLite:
+ * one lane, a batch at most every 5 ms (about 25 reports at that rate; a commit's cost is mostly
+ * fixed, so this halves the store's CPU per report against batches of a few). PostgreSQL: up to four
+ * lanes, so that commits overlap (each waits for a round trip), a batch at most every 2 ms per lane;
+ * eight lanes made batches so small that the per-statement cost dominated. A lane's batch uses at
+ * most four connections at once (its units side by side): sixteen of the default pool of 24, the
+ * rest serving reads, sweeps and the outbox.
  */
-function validators(): FastifySchemaCompiler<unknown> {
-  const build = AjvCompiler();
-  const strict = build({}, { customOptions: { removeAdditional: false, coerceTypes: false } });
-  const text = build({}, { customOptions: { removeAdditional: false, coerceTypes: true } });
-  return (route) => (route.httpPart === 'body' ? strict : text)(route);
+function reportBatching(dialect: Store['dialect'], pool_max: number): { lanes: number; gather_ms: number } {
+  if (dialect === 'sqlite') return { lanes: 1, gather_ms: 5 };
+  return { lanes: Math.min(4, Math.max(1, Math.floor(pool_max / 6))), gather_ms: 2 };
 }
 
 const systemClock: Clock = { now: () => Date.now() };
@@ -119,9 +116,13 @@ export async function startController(options: ControllerOptions): Promise<Runni
   }
   const webhooks: WebhookPolicy = options.webhooks ?? { deny_private: false };
   const ctx: Ctx = { store, settings, now: () => clock.now(), log, webhooks };
-  // PostgreSQL: a third of the pool writes reports; the rest serves authentication, reads, sweeps and the outbox.
-  const lanes = store.dialect === 'postgres' ? Math.max(1, Math.floor(pool_max / 3)) : 1;
-  const writer = new ReportWriter({ store, settings, now: ctx.now, log, lanes });
+  const writer = new ReportWriter({
+    store,
+    settings,
+    now: ctx.now,
+    log,
+    ...reportBatching(store.dialect, pool_max),
+  });
   const outbox = new Outbox({
     store,
     now: ctx.now,

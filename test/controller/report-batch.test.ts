@@ -8,6 +8,7 @@ import {
   type ReportJob,
   type ReportResult,
   touchInterval,
+  WriteFailed,
   writeBatch,
 } from '../../src/controller/reports.js';
 import type { Report } from '../../src/controller/schema.js';
@@ -17,7 +18,9 @@ import { FakeClock, type Harness, harness, pairSite, report, STORES, Stores } fr
 const settings = { ...DEFAULT_SETTINGS, stale_after_ms: 20_000 };
 
 function codeOf(r: ReportResult): string {
-  return r instanceof ControllerError ? r.code : r.duplicate ? 'duplicate' : 'stored';
+  if (r instanceof ControllerError) return r.code;
+  if (r instanceof WriteFailed) return `failed: ${String(r.cause)}`;
+  return r.duplicate ? 'duplicate' : 'stored';
 }
 
 for (const kind of STORES) {

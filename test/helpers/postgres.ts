@@ -1,7 +1,7 @@
 // Starts a throw-away PostgreSQL server for a test file: initdb into a temp dir, listen on
 // 127.0.0.1 at a free port, and stop + delete it afterwards. Missing binaries fail loudly.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,8 @@ import pg from 'pg';
 
 export interface PgServer {
   readonly port: number;
+  /** The postmaster's process id (its backends are its children). */
+  readonly pid: number;
   /** A new empty database; returns its postgres:// URL. */
   createDatabase(): Promise<string>;
   stop(): void;
@@ -73,6 +75,7 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
     let n = 0;
     return {
       port,
+      pid: Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n')[0]),
       async createDatabase() {
         const name = `tdctl_${process.pid}_${++n}`;
         const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });

@@ -48,6 +48,10 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
         });
       },
       bodyLimit: REPORT_BODY_LIMIT,
+      // No child logger per report (its bindings are built for every request) unless debugging:
+      // errors are logged with the URL, which names the node.
+      childLoggerFactory: (logger, bindings, options) =>
+        logger.level === 'debug' || logger.level === 'trace' ? logger.child(bindings, options) : logger,
       schema: {
         tags,
         summary: 'Report this node’s state; acknowledged only once stored',

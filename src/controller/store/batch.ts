@@ -5,6 +5,7 @@
 // data-modifying WITH) committed on its own: a batch costs two round trips, not one or two per
 // report nor five for a read, BEGIN, two writes and COMMIT.
 import { CompiledQuery, type Kysely } from 'kysely';
+import type pg from 'pg';
 import type { Dialect } from './migrations.js';
 import type { Database } from './tables.js';
 
@@ -88,7 +89,22 @@ async function run<R>(db: Kysely<Database>, sql: string, parameters: readonly un
   return (await db.executeQuery(CompiledQuery.raw(sql, [...parameters]) as CompiledQuery<R>)).rows;
 }
 
-export function batchQueries(dialect: Dialect): BatchQueries {
+/**
+ * PostgreSQL: the batch statements go to the pool directly as named statements, so each connection
+ * parses and plans them once (Kysely sends every query unnamed: parsed and planned on every batch).
+ */
+async function runNamed<R>(
+  pool: pg.Pool,
+  name: string,
+  text: string,
+  values: readonly unknown[],
+): Promise<R[]> {
+  return (await pool.query({ name, text, values: [...values] })).rows as R[];
+}
+
+export function batchQueries(dialect: 'sqlite'): BatchQueries;
+export function batchQueries(dialect: 'postgres', pool: pg.Pool): BatchQueries;
+export function batchQueries(dialect: Dialect, pool?: pg.Pool): BatchQueries {
   if (dialect === 'sqlite') {
     const write = async (
       db: Kysely<Database>,
@@ -115,12 +131,13 @@ export function batchQueries(dialect: Dialect): BatchQueries {
       },
     };
   }
+  const named = pool!;
   return {
-    nodesByCredential: (db, hashes) => run(db, POSTGRES.nodes, [hashes]),
+    nodesByCredential: (_db, hashes) => runNamed(named, 'report-nodes', POSTGRES.nodes, [hashes]),
     async writePeriodic(db, received_at, logged, touches) {
       const l = <K extends keyof LoggedReport>(k: K) => logged.map((r) => r[k]);
       const t = <K extends keyof Touch>(k: K) => touches.map((r) => r[k]);
-      await run(db, POSTGRES.periodic, [
+      const values = [
         received_at,
         l('node_id'),
         l('report_id'),
@@ -130,7 +147,10 @@ export function batchQueries(dialect: Dialect): BatchQueries {
         t('wan'),
         t('last_keepalive_at'),
         t('report_id'),
-      ]);
+      ];
+      // In a caller's transaction it runs there; on its own it is a named statement.
+      if (db.isTransaction) await run(db, POSTGRES.periodic, values);
+      else await runNamed(named, 'report-periodic', POSTGRES.periodic, values);
     },
   };
 }

@@ -105,7 +105,7 @@ function openPostgres(options: StoreOptions): Store {
     db,
     dialect: 'postgres',
     hot: hotQueries(db),
-    batch: batchQueries('postgres'),
+    batch: batchQueries('postgres', pool),
     close: () => db.destroy(),
   };
 }
