@@ -28,6 +28,7 @@ const BUNDLES = [
     entries: {
       '@sinclair/typebox': { name: 'index', file: join(typebox, 'index.mjs') },
       '@sinclair/typebox/value': { name: 'value', file: join(typebox, 'value', 'index.mjs') },
+      '@sinclair/typebox/compiler': { name: 'compiler', file: join(typebox, 'compiler', 'index.mjs') },
     },
     cjs: false,
   },
