@@ -2,6 +2,8 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import type { Report } from '../../src/controller/schema.js';
+import { DEFAULT_SETTINGS } from '../../src/controller/settings.js';
+import { dropOldReports } from '../../src/controller/sweep.js';
 import { FakeClock, type Harness, harness, pairSite, report, STORES, Stores } from '../helpers/controller.js';
 
 for (const kind of STORES) {
@@ -347,6 +349,39 @@ for (const kind of STORES) {
       const left = (await h.api('GET', `/api/v1/nodes/${s.primary.id}/reports`)).body.reports;
       assert.equal(left.length, 1);
       assert.equal(left[0].received_at, clock.now());
+    });
+
+    test('old reports are dropped in short statements, the event loop free between them', async () => {
+      const settings = { ...DEFAULT_SETTINGS, report_retention_ms: 60_000 };
+      s = await pairSite(h.api, 'site-d');
+      const row = (i: number, received_at: number) => ({
+        node_id: s.primary.id,
+        report_id: `bulk-${i}`,
+        received_at,
+        body: '{}',
+      });
+      const old = Array.from({ length: 1200 }, (_, i) => row(i, clock.now() - 120_000));
+      for (let i = 0; i < old.length; i += 400)
+        await h.c.store.db
+          .insertInto('reports')
+          .values(old.slice(i, i + 400))
+          .execute();
+      await h.c.store.db.insertInto('reports').values(row(9999, clock.now())).execute();
+      let pauses = 0;
+      const dropped = await dropOldReports(h.c.store, settings, clock.now(), async () => {
+        pauses++;
+      });
+      assert.equal(dropped, 1200);
+      assert.equal(pauses, 2, 'three statements of at most 500 rows, a pause after each full one');
+      const left = await h.c.store.db
+        .selectFrom('reports')
+        .select('report_id')
+        .where('report_id', 'like', 'bulk-%')
+        .execute();
+      assert.deepEqual(
+        left.map((r) => r.report_id),
+        ['bulk-9999'],
+      );
     });
 
     test('preflight failures and repaired drift from action results are events', async () => {
