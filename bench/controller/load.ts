@@ -58,18 +58,20 @@ function cpuSeconds(pid: number): number {
 }
 
 /**
- * CPU seconds of a process and its children (a PostgreSQL server: the postmaster and its backends).
- * Children that ended in the window take their time with them, so this can only undercount.
+ * CPU seconds of a process and its children (a PostgreSQL server: the postmaster and its backends):
+ * the living children's own time, and the time of those that ended, which the parent collected.
  */
 function treeCpuSeconds(pid: number): number {
-  let total = cpuSeconds(pid);
+  const own = statFields(pid);
+  if (own === null) return 0;
+  // utime, stime, then cutime and cstime (fields 16 and 17: children waited for).
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const fields = statFields(Number(entry));
-    if (fields !== null && Number(fields[1]) === pid)
-      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    if (fields !== null && Number(fields[1]) === pid) ticks += Number(fields[11]) + Number(fields[12]);
   }
-  return total;
+  return ticks / 100;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

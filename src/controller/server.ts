@@ -81,17 +81,19 @@ const RETRY_AFTER_S = 1;
 const DEFAULT_BODY_LIMIT = 16 * 1024;
 
 /**
- * How reports are grouped into commits (measured with bench:controller at 5,000 reports/s). SQLite:
- * one lane, a batch at most every 5 ms (about 25 reports at that rate; a commit's cost is mostly
- * fixed, so this halves the store's CPU per report against batches of a few). PostgreSQL: up to four
- * lanes, so that commits overlap (each waits for a round trip), a batch at most every 2 ms per lane;
- * eight lanes made batches so small that the per-statement cost dominated. A lane's batch uses at
- * most four connections at once (its units side by side): sixteen of the default pool of 24, the
- * rest serving reads, sweeps and the outbox.
+ * How reports are grouped into commits (measured with bench:controller at 5,000 reports/s on a
+ * shared two-core host). A batch's cost is mostly per commit and per statement, not per report:
+ * on PostgreSQL each statement is also a socket write and a wake-up of a server process.
+ * SQLite: one lane, a batch at most every 5 ms (about 25 reports at that rate; against batches of a
+ * few, this halves the store's CPU per report). PostgreSQL: two lanes, so that one batch's round
+ * trips overlap the other's, each starting a batch at most every 8 ms. Four lanes at 2 ms made
+ * batches of a few reports and cost 20–40% more CPU in the controller and the database both.
+ * A lane's batch uses at most four connections at once (its units side by side): eight of the
+ * default pool of 24, the rest serving reads, sweeps and the outbox.
  */
 function reportBatching(dialect: Store['dialect'], pool_max: number): { lanes: number; gather_ms: number } {
   if (dialect === 'sqlite') return { lanes: 1, gather_ms: 5 };
-  return { lanes: Math.min(4, Math.max(1, Math.floor(pool_max / 6))), gather_ms: 2 };
+  return { lanes: Math.min(2, Math.max(1, Math.floor(pool_max / 8))), gather_ms: 8 };
 }
 
 const systemClock: Clock = { now: () => Date.now() };
