@@ -7,6 +7,7 @@ import { authorize, liveNode, nodePrincipal } from './auth.js';
 import { ControllerError } from './errors.js';
 import { evaluateSite } from './evaluate.js';
 import { recordEvent } from './events.js';
+import type { KnownCredentials } from './known-credentials.js';
 import { completeCommands } from './model/commands.js';
 import type { ActionResult, PathwatchReport, Report } from './schema.js';
 import type { Settings } from './settings.js';
@@ -462,6 +463,8 @@ export interface ReportWriterOptions {
   readonly gather_ms?: number;
   /** Monotonic milliseconds (for the gather interval). */
   readonly monotonic?: () => number;
+  /** The report route's known credentials: one the store refused is forgotten. */
+  readonly known?: KnownCredentials;
 }
 
 const DEFAULT_BATCH_MAX = 256;
@@ -524,17 +527,23 @@ export class ReportWriter {
       // The store busy or unreachable fails every report alike: each is answered 503 at once. Any
       // other failure may be one report's fault; nothing of its unit was stored, so each is tried alone.
       if (r instanceof WriteFailed && batch.length > 1 && !isStoreUnavailable(r.cause)) alone.push(p);
-      else settle(p, r);
+      else this.answer(p, r);
     }
     for (const p of alone) {
       try {
-        settle(p, (await this.write([p.job]))[0]!);
+        this.answer(p, (await this.write([p.job]))[0]!);
       } catch (err) {
         p.reject(err);
       }
     }
     lane.busy = false;
     this.schedule(lane);
+  }
+
+  private answer(p: Pending, result: ReportResult): void {
+    // Refused by the store (unknown, removed, another node's): the route looks the credential up again.
+    if (result instanceof ControllerError) this.options.known?.forget(p.job.credential_hash);
+    settle(p, result);
   }
 
   private write(jobs: readonly ReportJob[]): Promise<ReportResult[]> {

@@ -6,6 +6,7 @@ import pino, { type Logger } from 'pino';
 import { VERSION } from '../cli/version.js';
 import { bootstrapAdmin } from './auth.js';
 import { ControllerError, errorBody } from './errors.js';
+import { KnownCredentials } from './known-credentials.js';
 import { type Listener, type ListenOptions, listener } from './listener.js';
 import { LiveHub, type LiveOptions } from './live.js';
 import type { Ctx } from './model/context.js';
@@ -118,7 +119,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
   }
   const webhooks: WebhookPolicy = options.webhooks ?? { deny_private: false };
   const ctx: Ctx = { store, settings, now: () => clock.now(), log, webhooks };
+  const known = new KnownCredentials();
   const writer = new ReportWriter({
+    known,
     store,
     settings,
     now: ctx.now,
@@ -184,7 +187,7 @@ export async function startController(options: ControllerOptions): Promise<Runni
   app.get('/openapi.json', async () => openapi());
   app.get('/healthz', async () => ({ ok: true, controller_id }));
   siteRoutes(app, ctx);
-  agentRoutes(app, ctx, writer);
+  agentRoutes(app, ctx, writer, known);
   adminRoutes(app, ctx, outbox);
   const hub = new LiveHub(ctx, options.live);
   // Live streams never end by themselves: close them before the server waits for its connections.

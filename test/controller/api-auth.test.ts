@@ -107,6 +107,37 @@ for (const kind of STORES) {
       );
     });
 
+    test('a node credential is checked before the body; one revoked after use is refused at once, then before its body', async () => {
+      const s = await pairSite(h.api, 'known');
+      const post = (node: string, body: unknown, cred: string) =>
+        h.api('POST', `/api/v1/nodes/${node}/reports`, body, cred);
+      const unknown = `tdn_${'A'.repeat(43)}`;
+      // Not a valid report: a 400 would mean the body was read before the credential was checked.
+      assert.equal((await post(s.primary.id, { bogus: true }, unknown)).status, 401);
+      assert.equal((await post(s.primary.id, report(), s.primary.cred)).status, 200);
+      assert.equal((await post(s.secondary.id, report(), s.secondary.cred)).status, 200);
+      // Known now (remembered from the reports above): still checked against the node it names.
+      assert.equal((await post(s.secondary.id, { bogus: true }, s.primary.cred)).status, 403);
+      assert.equal((await post(s.primary.id, { bogus: true }, s.primary.cred)).status, 400);
+
+      const fresh = await h.api('POST', `/api/v1/sites/${s.site_id}/nodes/primary/enrollment`);
+      assert.equal(fresh.status, 201);
+      const revoked = await post(s.primary.id, report(), s.primary.cred);
+      assert.equal(revoked.status, 401, 'refused at once, though it was known');
+      assert.equal((await post(s.primary.id, { bogus: true }, s.primary.cred)).status, 401);
+
+      assert.equal((await h.api('DELETE', `/api/v1/sites/${s.site_id}/nodes/secondary`)).status, 200);
+      assert.equal((await post(s.secondary.id, report(), s.secondary.cred)).body.error.code, 'node-removed');
+      const before = await post(s.secondary.id, { bogus: true }, s.secondary.cred);
+      assert.equal(before.status, 410);
+      const stored = await h.c.store.db
+        .selectFrom('reports')
+        .select('report_id')
+        .where('node_id', 'in', [s.primary.id, s.secondary.id])
+        .execute();
+      assert.equal(stored.length, 2, 'only the two accepted reports');
+    });
+
     test('removing the secondary disables HA and revokes its credential for good', async () => {
       const s = await pairSite(h.api, 'rm');
       assert.equal(

@@ -1,8 +1,17 @@
 // What agents call: enroll once, then report (and read their site's settings) with their credential.
 import type { Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { authenticate, authorize, bearer, hashSecret, isNodeCredential } from '../auth.js';
+import {
+  authenticate,
+  authorize,
+  bearer,
+  hashSecret,
+  isNodeCredential,
+  liveNode,
+  nodePrincipal,
+} from '../auth.js';
 import { ControllerError } from '../errors.js';
+import type { KnownCredentials } from '../known-credentials.js';
 import { pendingCommands } from '../model/commands.js';
 import type { Ctx } from '../model/context.js';
 import { enroll, nodeSettings } from '../model/nodes.js';
@@ -18,7 +27,12 @@ const ENROLL_BODY_LIMIT = 1024;
 /** A report is a few hundred bytes; 32 action results with long messages stay well inside this. */
 const REPORT_BODY_LIMIT = 256 * 1024;
 
-export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter): void {
+export function agentRoutes(
+  app: FastifyInstance,
+  ctx: Ctx,
+  writer: ReportWriter,
+  known: KnownCredentials,
+): void {
   const tags = ['agents'];
   const self = guard(ctx.store, (req) => ({ node_id: (req.params as Static<typeof NodeParams>).node_id }));
 
@@ -33,13 +47,21 @@ export function agentRoutes(app: FastifyInstance, ctx: Ctx, writer: ReportWriter
   app.post<{ Params: Static<typeof NodeParams>; Body: Report }>(
     '/api/v1/nodes/:node_id/reports',
     {
-      // Authenticated in the write batch: one read finds every batched report's node by its credential.
-      // Before the body is read, only a cheap check: a credential's shape, or a person's token in full.
+      // Authenticated before the body is read: a node credential must belong to a live node (known
+      // from an earlier report, else read from the store) and name this node. The write batch checks
+      // it against the store again, with every report's node read in one statement.
       onRequest: async (req) => {
         const secret = bearer(req);
         if (isNodeCredential(secret)) {
           if (!CREDENTIAL_SHAPE.test(secret))
             throw new ControllerError('unauthenticated', 'unknown node credential; enroll the node again');
+          const hash = hashSecret(secret);
+          let node = known.nodeOf(hash);
+          if (node === undefined) {
+            node = liveNode(hash, (await ctx.store.hot.nodeByCredential.run(ctx.store.db, { hash })).rows[0]);
+            known.remember(hash, node);
+          }
+          authorize(nodePrincipal(node), { node_id: (req.params as Static<typeof NodeParams>).node_id });
           return;
         }
         // A person's token: 401 when unknown, else 403, as on every node route.
