@@ -6,6 +6,8 @@
 // The boot storm: the first reports of --boot-agents agents never heard from (each a change: logged,
 // node row updated, events, the site judged), sent among the rest of the fleet's periodic reports at
 // the bar rate, timed until every agent has been acknowledged once.
+// Each window also gives the CPU per report of the controller, of the PostgreSQL server (postmaster
+// and backends) and of the load generator: on a shared host these compare across runs, p99 does not.
 // Usage: npm run bench:controller [-- --agents 10000 --boot-agents 2000 --seconds 10 --step-seconds 4
 //   --rate 5000 --max-rate 40000 --stores sqlite,postgres]
 // BENCH_SOCKETS sets the connections (one per agent, at most 512); BENCH_PROFILE_DIR=dir writes a CPU
