@@ -1,5 +1,6 @@
 // The agent's YAML config, declared once: this schema is the type, the validator and the documented shape.
 import { type Static, Type } from '@sinclair/typebox';
+import { PEER_INTERVAL_MAX_MS } from '../core/machine.js';
 import { LogFormatSchema, LogLevelSchema } from '../obs/log-format.js';
 
 export const DEFAULT_PORT = 20480;
@@ -151,7 +152,8 @@ export const AgentConfigSchema = Type.Object(
     interval_ms: Type.Optional(
       Type.Integer({
         minimum: MIN_INTERVAL_MS,
-        maximum: 60_000,
+        // The core caps a peer's advertised interval at the same bound.
+        maximum: PEER_INTERVAL_MAX_MS,
         default: 1000,
         description: 'keepalive interval',
       }),
