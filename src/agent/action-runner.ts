@@ -124,12 +124,21 @@ export class ActionRunner {
       this.#retiring.add(slot);
       void slot.done.then(() => this.#retiring.delete(slot));
     }
+    // A new action may hold what a dropped one holds (a route kept across a managed change of the ranges,
+    // a VIP with new GARP options): it claims once the releases are done, or the release would undo it.
+    const released = Promise.all([...this.#retiring].map((s) => s.done));
     if (holding)
-      for (const slot of this.#slots.filter((s) => !old.includes(s))) slot.done = this.#drain(slot, 'claim');
+      for (const slot of this.#slots.filter((s) => !old.includes(s)))
+        slot.done = this.#drain(slot, 'claim', released);
   }
 
-  async #drain(slot: Slot, first: Verb): Promise<void> {
+  async #drain(slot: Slot, first: Verb, after?: Promise<unknown>): Promise<void> {
     let verb: Verb | null = first;
+    if (after !== undefined) {
+      // Running from now on: an intent that arrives while we wait queues behind this verb.
+      slot.running = first;
+      await after;
+    }
     while (verb !== null) {
       slot.running = verb;
       const outcome = await this.#run(slot, verb);
