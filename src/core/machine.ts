@@ -442,6 +442,15 @@ export interface NodeStatus {
   readonly readiness: Readiness;
   readonly preempt_at_ms: number | null;
   readonly split_brain: boolean;
+  /** The timers in force (a reload or the controller's settings change them while running). */
+  readonly timers: {
+    readonly interval_ms: number;
+    readonly dead_multiplier: number;
+    /** The peer is dead after this much silence: the slower interval of the two × dead_multiplier. */
+    readonly dead_after_ms: number;
+    readonly preempt: boolean;
+    readonly preempt_delay_ms: number;
+  };
 }
 
 export function describe(s: CoreState, now_ms: number): NodeStatus {
@@ -457,5 +466,12 @@ export function describe(s: CoreState, now_ms: number): NodeStatus {
     readiness: s.readiness,
     preempt_at_ms: s.preempt_at_ms,
     split_brain: s.split_brain,
+    timers: {
+      interval_ms: s.config.interval_ms,
+      dead_multiplier: s.config.dead_multiplier,
+      dead_after_ms: s.dead_after_ms,
+      preempt: s.config.preempt,
+      preempt_delay_ms: s.config.preempt_delay_ms,
+    },
   };
 }

@@ -1,0 +1,237 @@
+// The network ranges and the tunables a controller owns, against a real controller and two real `tandem
+// agent` processes whose `route` actions write the kernel routes of a network namespace per node (each
+// node's own appliance): a routed range added or removed in the controller reaches the active node's
+// routes via its own native gateway without a restart or a role change, and after a failover the other
+// node holds them via its gateway; timers changed in the controller reach both agents in place, with no
+// failover meanwhile; a timer out of the agent's bounds is refused by the API.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type RunningController, startController } from '../../src/controller/server.js';
+import type { Sim } from '../../src/sim/server.js';
+import { startTestSim } from '../actions/aws/fixtures.js';
+import { type NodeName, Pair, until } from '../actions/aws/pair-harness.js';
+import { createLan, type Lan, nsExec } from '../helpers/netns.js';
+
+const ADMIN = randomBytes(24).toString('hex');
+/** Each node's native range: its gateway (the first address) is the next hop of the routed ranges. */
+const NATIVE = {
+  a: { ip: '10.0.1.10', subnet: '10.0.1.0/24' },
+  b: { ip: '10.0.2.10', subnet: '10.0.2.0/24' },
+};
+const GATEWAY = { a: '10.0.1.1', b: '10.0.2.1' };
+
+interface SiteNode {
+  settings: { applied_version: number | null; refused: unknown } | null;
+}
+interface SiteView {
+  settings_version: number;
+  tunables: Record<string, unknown>;
+  nodes: { primary: SiteNode | null; secondary: SiteNode | null };
+  network: { routed: { id: string; subnet: string; gateway: string | null }[] };
+}
+
+describe('managed network ranges and tunables (real controller, real agents, kernel routes)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tda-managed-net-'));
+  let sim: Sim;
+  let lan: Lan;
+  let controller: RunningController;
+  let site_id = '';
+  let pair: Pair;
+
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${controller.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const text = await res.text();
+    return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  };
+  const site = async () => (await call('GET', `/api/v1/sites/${site_id}`)).body as unknown as SiteView;
+  const bothApplied = (version: number) =>
+    until(
+      `both nodes run settings v${version}`,
+      async () => {
+        const s = await site();
+        return [s.nodes.primary, s.nodes.secondary].every((n) => n?.settings?.applied_version === version);
+      },
+      30_000,
+    );
+  /** The routes of node's namespace other than its own connected range. */
+  const routes = async (node: NodeName): Promise<string[]> =>
+    (await nsExec(lan.host(node).ns, ['ip', 'route', 'show', 'proto', 'boot']).then((r) => r.stdout))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l.includes(' via '))
+      .sort();
+  const expected = (ranges: string[], node: NodeName) =>
+    ranges.map((r) => `${r} via ${GATEWAY[node]} dev lan0`).sort();
+  const stateChanges = (node: NodeName) => pair.nodes[node]?.logged('state change').length ?? 0;
+
+  before(async () => {
+    sim = await startTestSim(1);
+    lan = await createLan({ hosts: ['a', 'b'] });
+    // Each node's native range on its LAN port, so that its gateway is a next hop the kernel accepts.
+    for (const node of ['a', 'b'] as const)
+      await nsExec(lan.host(node).ns, ['ip', 'addr', 'add', `${NATIVE[node].ip}/24`, 'dev', 'lan0']);
+    controller = await startController({
+      store_url: join(dir, 'controller.db'),
+      admin_token: ADMIN,
+      listen: { host: '127.0.0.1', port: 0 },
+      sweep_interval_ms: 200,
+      settings: { failover_after_ms: 500, stale_after_ms: 5000 },
+    });
+    const created = await call('POST', '/api/v1/sites', { name: 'routed', kind: 'physical' });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    site_id = String(created.body.id);
+    const range = await call('POST', `/api/v1/sites/${site_id}/ranges`, {
+      name: 'r1',
+      subnet: '10.50.0.0/16',
+    });
+    assert.equal(range.status, 201, JSON.stringify(range.body));
+    const tokens = { a: '', b: '' };
+    for (const [node, role] of [
+      ['a', 'primary'],
+      ['b', 'secondary'],
+    ] as const) {
+      const added = await call('POST', `/api/v1/sites/${site_id}/nodes`, {
+        role,
+        model: 'v1',
+        mgmt_ip: NATIVE[node].ip,
+        subnet: NATIVE[node].subnet,
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      tokens[node] = String(added.body.enrollment_token);
+    }
+    pair = new Pair({
+      sim,
+      tables: 0,
+      interval_ms: 200,
+      dead_multiplier: 3,
+      controller: { url: controller.url, tokens, managed: ['network', 'tunables'], report_interval_ms: 500 },
+      // The YAML's list is the fallback until the controller's settings arrive: none, via the node's gateway.
+      actions: (node) => [{ kind: 'route', destinations: [], via: GATEWAY[node], netns: lan.host(node).ns }],
+    });
+  });
+
+  after(async () => {
+    await pair?.stop();
+    await controller?.close();
+    await sim?.close();
+    await lan?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the active node routes the site's ranges via its own gateway; a change reaches it in place", async () => {
+    pair.start('a');
+    await until('node a active', async () => (await pair.nodes.a?.state()) === 'active', 30_000);
+    pair.start('b');
+    await until('node b standby', async () => (await pair.nodes.b?.state()) === 'standby', 30_000);
+    await bothApplied((await site()).settings_version);
+    await until(
+      'r1 at node a',
+      async () => (await routes('a')).join() === expected(['10.50.0.0/16'], 'a').join(),
+      10_000,
+    );
+    const changes = stateChanges('a');
+
+    const added = await call('POST', `/api/v1/sites/${site_id}/ranges`, {
+      name: 'r2',
+      subnet: '10.60.0.0/16',
+    });
+    assert.equal(added.status, 201, JSON.stringify(added.body));
+    await bothApplied((await site()).settings_version);
+    await until(
+      'r1 and r2 at node a',
+      async () => (await routes('a')).join() === expected(['10.50.0.0/16', '10.60.0.0/16'], 'a').join(),
+      10_000,
+    );
+    const r1 = (await site()).network.routed.find((r) => r.subnet === '10.50.0.0/16')!;
+    const removed = await call('DELETE', `/api/v1/sites/${site_id}/ranges/${r1.id}`);
+    assert.ok(removed.status < 300, JSON.stringify(removed.body));
+    await bothApplied((await site()).settings_version);
+    await until(
+      'only r2 at node a',
+      async () => (await routes('a')).join() === expected(['10.60.0.0/16'], 'a').join(),
+      10_000,
+    );
+
+    assert.equal(await pair.nodes.a?.state(), 'active');
+    assert.equal(stateChanges('a'), changes, 'the ranges changed without a role change');
+    assert.deepEqual(await routes('b'), [], 'the standby holds no route');
+  });
+
+  it('timers changed in the controller reach both agents in place, with no failover meanwhile', async () => {
+    const changes = { a: stateChanges('a'), b: stateChanges('b') };
+    const patched = await call('PATCH', `/api/v1/sites/${site_id}`, {
+      tunables: { interval_ms: 400, preempt_delay_ms: 2000 },
+    });
+    assert.equal(patched.status, 200, JSON.stringify(patched.body));
+    const view = patched.body as unknown as SiteView;
+    assert.deepEqual(view.tunables, { interval_ms: 400, preempt_delay_ms: 2000 });
+    await bothApplied(view.settings_version);
+    for (const node of ['a', 'b'] as const) {
+      const status = await fetchStatus(node);
+      assert.equal(status.timers.interval_ms, 400, `node ${node} runs the new interval`);
+      assert.equal(status.timers.preempt_delay_ms, 2000);
+      assert.equal(status.timers.dead_multiplier, 3, "a key the site leaves unset stays the YAML's");
+    }
+    // Several dead intervals on the new timers: still one active, the same one, and nobody moved.
+    await new Promise((r) => setTimeout(r, 3000));
+    assert.equal(await pair.nodes.a?.state(), 'active');
+    assert.equal(await pair.nodes.b?.state(), 'standby');
+    assert.deepEqual(
+      { a: stateChanges('a'), b: stateChanges('b') },
+      changes,
+      'no role change during the rollout',
+    );
+
+    // Cleared again (null): each node goes back to its YAML's interval.
+    const cleared = await call('PATCH', `/api/v1/sites/${site_id}`, { tunables: { interval_ms: null } });
+    assert.equal(cleared.status, 200, JSON.stringify(cleared.body));
+    assert.deepEqual((cleared.body as unknown as SiteView).tunables, { preempt_delay_ms: 2000 });
+    await bothApplied((cleared.body as unknown as SiteView).settings_version);
+    assert.equal((await fetchStatus('b')).timers.interval_ms, 200);
+    assert.deepEqual({ a: stateChanges('a'), b: stateChanges('b') }, changes);
+  });
+
+  it("a timer out of the agent's bounds is refused by the API, naming the field; nothing is bumped", async () => {
+    const before = (await site()).settings_version;
+    for (const [tunables, path] of [
+      [{ interval_ms: 5 }, /interval_ms/],
+      [{ interval_ms: 60_001 }, /interval_ms/],
+      [{ dead_multiplier: 1 }, /dead_multiplier/],
+      [{ preempt: 'yes' }, /preempt/],
+      [{ preempt_delay_ms: 300 }, /preempt_delay_ms/],
+      [{ interval_ms: 60_000, dead_multiplier: 11, preempt_delay_ms: null }, /dead_multiplier/],
+      [{ keepalive_copies: 2 }, /keepalive_copies|additional/],
+    ] as const) {
+      const r = await call('PATCH', `/api/v1/sites/${site_id}`, { tunables });
+      assert.ok(r.status >= 400 && r.status < 500, `${JSON.stringify(tunables)}: ${r.status}`);
+      assert.match(JSON.stringify(r.body), path, JSON.stringify(r.body));
+    }
+    assert.equal((await site()).settings_version, before);
+  });
+
+  it('after a failover the other node holds the ranges via its own gateway', async () => {
+    pair.nodes.a?.kill('SIGKILL');
+    await until('node b active', async () => (await pair.nodes.b?.state()) === 'active', 30_000);
+    await until(
+      'r2 at node b',
+      async () => (await routes('b')).join() === expected(['10.60.0.0/16'], 'b').join(),
+      10_000,
+    );
+  });
+
+  const fetchStatus = async (node: NodeName) => {
+    const url = pair.nodes[node]?.statusUrl;
+    assert.ok(url, `node ${node} has a status URL`);
+    const res = await fetch(new URL('/status', url), { signal: AbortSignal.timeout(2000) });
+    return ((await res.json()) as { status: { timers: Record<string, number> } }).status;
+  };
+});
