@@ -4,11 +4,11 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
+import type { ManagedPart } from '../actions/kit/registry.js';
 import { schemaIssues } from '../actions/kit/spec-issues.js';
 import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
 import { contains, parseAddress, parseCidr, sameAddress } from '../net/address.js';
 import { controllerUrlProblem } from '../net/http-post.js';
-import type { ManagedPart } from '../actions/kit/registry.js';
 import { type LogFormat, type LogLevel, logFormatOf } from '../obs/log-format.js';
 import { parsePairKey } from '../wire/index.js';
 import {

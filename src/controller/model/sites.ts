@@ -1,9 +1,9 @@
 // Sites and their routed ranges: create, change, delete, and the site as the API shows it.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { timerIssues } from '../../agent/config-schema.js';
 import { ControllerError } from '../errors.js';
 import { evaluateSite } from '../evaluate.js';
-import { timerIssues } from '../../agent/config-schema.js';
 import type {
   PreflightResult,
   RangeCreate,
