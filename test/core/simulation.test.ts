@@ -294,7 +294,8 @@ it('an interval changed on one node, then the other, never makes a node claim on
       base,
       { ...base, node_id: 2, role: 'secondary', priority: 100 },
     ];
-    const w = new PairWorld(rng, configs, 1);
+    // Latency jitter reorders packets; the newest advert heard wins, as in the agent's transport.
+    const w = new PairWorld(rng, configs, 1, true);
     w.boot(0);
     w.boot(1);
     w.runUntil(10 * start * base.dead_multiplier);

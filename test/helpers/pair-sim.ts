@@ -138,6 +138,11 @@ export class PairWorld {
     readonly rng: Rng,
     configs: [CoreConfig, CoreConfig],
     latency_max_ms: number,
+    /**
+     * Deliver a packet reordered behind a newer one with the newest advert heard, as the agent's transport
+     * does (src/agent/transport.ts). Off: each packet carries its own advert (the chaos runs' model).
+     */
+    private readonly newest_advert = false,
   ) {
     this.latency_max_ms = latency_max_ms;
     this.nodes = [this.makeNode(configs[0]), this.makeNode(configs[1])];
@@ -376,6 +381,7 @@ export class PairWorld {
 
   /** An older packet (reordered by latency) proves the path alive but carries the newest advert heard. */
   private newestAdvert(n: SimNode, ev: Extract<Ev, { kind: 'deliver' }>): Advert {
+    if (!this.newest_advert) return ev.advert;
     const newest = n.newest;
     if (newest !== null && newest.from_incarnation === ev.from_incarnation && ev.seq < newest.seq)
       return newest.advert;
