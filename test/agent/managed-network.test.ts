@@ -5,6 +5,7 @@
 // node holds them via its gateway; timers changed in the controller reach both agents in place, with no
 // failover meanwhile; a timer out of the agent's bounds is refused by the API.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,6 +73,24 @@ describe('managed network ranges and tunables (real controller, real agents, ker
   const expected = (ranges: string[], node: NodeName) =>
     ranges.map((r) => `${r} via ${GATEWAY[node]} dev lan0`).sort();
   const stateChanges = (node: NodeName) => pair.nodes[node]?.logged('state change').length ?? 0;
+  /** Every route change the kernel of node's namespace announces while `during` runs. */
+  const routeEvents = async (node: NodeName, during: () => Promise<void>): Promise<string[]> => {
+    const monitor = spawn('ip', ['-n', lan.host(node).ns, 'monitor', 'route'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    monitor.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+    });
+    // `ip monitor` subscribes before it prints anything: give it a moment to be listening.
+    await new Promise((r) => setTimeout(r, 300));
+    try {
+      await during();
+    } finally {
+      monitor.kill();
+    }
+    return out.split('\n').filter((l) => l.trim() !== '');
+  };
 
   before(async () => {
     sim = await startTestSim(1);
@@ -140,16 +159,28 @@ describe('managed network ranges and tunables (real controller, real agents, ker
     );
     const changes = stateChanges('a');
 
-    const added = await call('POST', `/api/v1/sites/${site_id}/ranges`, {
-      name: 'r2',
-      subnet: '10.60.0.0/16',
+    const adding = await routeEvents('a', async () => {
+      const added = await call('POST', `/api/v1/sites/${site_id}/ranges`, {
+        name: 'r2',
+        subnet: '10.60.0.0/16',
+      });
+      assert.equal(added.status, 201, JSON.stringify(added.body));
+      await bothApplied((await site()).settings_version);
+      await until(
+        'r1 and r2 at node a',
+        async () => (await routes('a')).join() === expected(['10.50.0.0/16', '10.60.0.0/16'], 'a').join(),
+        10_000,
+      );
     });
-    assert.equal(added.status, 201, JSON.stringify(added.body));
-    await bothApplied((await site()).settings_version);
-    await until(
-      'r1 and r2 at node a',
-      async () => (await routes('a')).join() === expected(['10.50.0.0/16', '10.60.0.0/16'], 'a').join(),
-      10_000,
+    // The range kept across the change never left the kernel, not even for a moment.
+    assert.deepEqual(
+      adding.filter((l) => l.startsWith('Deleted')),
+      [],
+      adding.join('\n'),
+    );
+    assert.ok(
+      adding.some((l) => l.startsWith('10.60.0.0/16')),
+      adding.join('\n'),
     );
     const r1 = (await site()).network.routed.find((r) => r.subnet === '10.50.0.0/16')!;
     const removed = await call('DELETE', `/api/v1/sites/${site_id}/ranges/${r1.id}`);

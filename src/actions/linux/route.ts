@@ -2,6 +2,7 @@
 // observe = does the route point at our next hop. One action may hold a list of destinations routed the
 // same way (a site's routed ranges): claimed, released and observed together.
 
+import { parseCidr } from '../../net/address.js';
 import { retrySteps } from '../kit/retry.js';
 import type {
   Action,
@@ -20,6 +21,13 @@ interface RouteEntry {
   readonly gateway?: string;
   readonly dev?: string;
   readonly metric?: number;
+}
+
+/** Two spellings of one destination (`10.1.0.0/16`, `default`) are the same route. */
+function sameNetwork(a: string, b: string): boolean {
+  if (a === b) return true;
+  const [x, y] = [parseCidr(a), parseCidr(b)];
+  return x.ok && y.ok && x.value.text === y.value.text;
 }
 
 /** What the kernel gives an IPv6 route added without a metric. */
@@ -96,11 +104,27 @@ export class RouteAction implements Action {
     });
   }
 
+  /** `other` holds `destination` as this one does: the route `ip route replace` of either would write. */
+  private sameRouteAs(other: RouteAction, destination: string): boolean {
+    const [a, b] = [this.spec, other.spec];
+    return (
+      a.via === b.via &&
+      a.dev === b.dev &&
+      String(a.table ?? '') === String(b.table ?? '') &&
+      a.metric === b.metric &&
+      a.netns === b.netns &&
+      other.#destinations.some((d) => sameNetwork(d, destination))
+    );
+  }
+
   async release(ctx: ActionContext): Promise<ActionResult> {
     const bad = this.configError();
     if (bad !== undefined) return { ok: false, duration_ms: 0, calls: 0, error: bad };
+    // A range the new list keeps (a managed change of the routed ranges) stays in place: no blink.
+    const successors = (ctx.successors ?? []).filter((a): a is RouteAction => a instanceof RouteAction);
+    const leaving = this.#destinations.filter((d) => !successors.some((s) => this.sameRouteAs(s, d)));
     return retrySteps(ctx, this.name, async () => {
-      for (const destination of this.#destinations) {
+      for (const destination of leaving) {
         const out = await ip(this.spec.netns, ['route', 'del', ...this.routeArgs(destination)]);
         // ESRCH ("No such process") is iproute2's way of saying the route is not there: done.
         if (out.code !== 0 && !/No such process|Cannot find device/i.test(out.stderr))

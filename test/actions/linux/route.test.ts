@@ -126,3 +126,29 @@ test('an empty list holds nothing: claim and release succeed, and it observes as
   assert.deepEqual(await r.observe(ctx), { target: 'self' });
   assert.equal((await r.release(ctx)).ok, true);
 });
+
+test('a release leaves what a successor holds the same way (a range kept across a change), and removes the rest', async () => {
+  const old = new RouteAction({
+    kind: 'route',
+    destinations: ['10.71.0.0/16', '10.72.0.0/16'],
+    via: gwB,
+    netns: ns,
+  });
+  const next = new RouteAction({
+    kind: 'route',
+    destinations: ['10.72.0.0/16', '10.73.0.0/16'],
+    via: gwB,
+    netns: ns,
+  });
+  const elsewhere = new RouteAction({ kind: 'route', destinations: ['10.71.0.0/16'], via: gwC, netns: ns });
+  assert.equal((await old.claim(ctx)).ok, true);
+  assert.equal((await next.claim(ctx)).ok, true);
+  // 10.71 is held by a successor only via another next hop: not the same route, so it goes.
+  assert.equal((await old.release({ ...ctx, successors: [next, elsewhere] })).ok, true);
+  const now = await routes();
+  assert.doesNotMatch(now, /10\.71\.0\.0/);
+  assert.match(now, new RegExp(`10\\.72\\.0\\.0/16 via ${gwB.replaceAll('.', '\\.')}`));
+  assert.match(now, /10\.73\.0\.0\/16/);
+  assert.deepEqual(await next.observe(ctx), { target: 'self' });
+  assert.equal((await next.release(ctx)).ok, true);
+});
