@@ -6,23 +6,17 @@
 // failover meanwhile; a timer out of the agent's bounds is refused by the API.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RunningController, startController } from '../../src/controller/server.js';
 import type { Sim } from '../../src/sim/server.js';
 import { startTestSim } from '../actions/aws/fixtures.js';
 import { type NodeName, Pair, until } from '../actions/aws/pair-harness.js';
+import { TestController, TWO_SUBNETS } from '../helpers/managed-site.js';
 import { createLan, type Lan, nsExec } from '../helpers/netns.js';
 
-const ADMIN = randomBytes(24).toString('hex');
-/** Each node's native range: its gateway (the first address) is the next hop of the routed ranges. */
-const NATIVE = {
-  a: { ip: '10.0.1.10', subnet: '10.0.1.0/24' },
-  b: { ip: '10.0.2.10', subnet: '10.0.2.0/24' },
-};
+/** Each node's native range (TWO_SUBNETS): its gateway, the first address, is the next hop of the routed ranges. */
 const GATEWAY = { a: '10.0.1.1', b: '10.0.2.1' };
 
 interface SiteNode {
@@ -37,32 +31,15 @@ interface SiteView {
 
 describe('managed network ranges and tunables (real controller, real agents, kernel routes)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tda-managed-net-'));
+  const ctl = new TestController(dir, { settings: { failover_after_ms: 500, stale_after_ms: 5000 } });
+  const call = ctl.call.bind(ctl);
   let sim: Sim;
   let lan: Lan;
-  let controller: RunningController;
   let site_id = '';
   let pair: Pair;
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(20_000),
-    });
-    const text = await res.text();
-    return { status: res.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
-  };
   const site = async () => (await call('GET', `/api/v1/sites/${site_id}`)).body as unknown as SiteView;
-  const bothApplied = (version: number) =>
-    until(
-      `both nodes run settings v${version}`,
-      async () => {
-        const s = await site();
-        return [s.nodes.primary, s.nodes.secondary].every((n) => n?.settings?.applied_version === version);
-      },
-      30_000,
-    );
+  const bothApplied = (version: number) => ctl.bothApplied(site_id, version);
   /** The routes of node's namespace other than its own connected range. */
   const routes = async (node: NodeName): Promise<string[]> =>
     (await nsExec(lan.host(node).ns, ['ip', 'route', 'show', 'proto', 'boot']).then((r) => r.stdout))
@@ -97,42 +74,33 @@ describe('managed network ranges and tunables (real controller, real agents, ker
     lan = await createLan({ hosts: ['a', 'b'] });
     // Each node's native range on its LAN port, so that its gateway is a next hop the kernel accepts.
     for (const node of ['a', 'b'] as const)
-      await nsExec(lan.host(node).ns, ['ip', 'addr', 'add', `${NATIVE[node].ip}/24`, 'dev', 'lan0']);
-    controller = await startController({
-      store_url: join(dir, 'controller.db'),
-      admin_token: ADMIN,
-      listen: { host: '127.0.0.1', port: 0 },
-      sweep_interval_ms: 200,
-      settings: { failover_after_ms: 500, stale_after_ms: 5000 },
-    });
-    const created = await call('POST', '/api/v1/sites', { name: 'routed', kind: 'physical' });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    site_id = String(created.body.id);
+      await nsExec(lan.host(node).ns, [
+        'ip',
+        'addr',
+        'add',
+        `${TWO_SUBNETS[node].mgmt_ip}/24`,
+        'dev',
+        'lan0',
+      ]);
+    await ctl.open();
+    const enrolled = await ctl.sitePair({ name: 'routed', kind: 'physical' }, TWO_SUBNETS, 'v1');
+    site_id = enrolled.site_id;
     const range = await call('POST', `/api/v1/sites/${site_id}/ranges`, {
       name: 'r1',
       subnet: '10.50.0.0/16',
     });
     assert.equal(range.status, 201, JSON.stringify(range.body));
-    const tokens = { a: '', b: '' };
-    for (const [node, role] of [
-      ['a', 'primary'],
-      ['b', 'secondary'],
-    ] as const) {
-      const added = await call('POST', `/api/v1/sites/${site_id}/nodes`, {
-        role,
-        model: 'v1',
-        mgmt_ip: NATIVE[node].ip,
-        subnet: NATIVE[node].subnet,
-      });
-      assert.equal(added.status, 201, JSON.stringify(added.body));
-      tokens[node] = String(added.body.enrollment_token);
-    }
     pair = new Pair({
       sim,
       tables: 0,
       interval_ms: 200,
       dead_multiplier: 3,
-      controller: { url: controller.url, tokens, managed: ['network', 'tunables'], report_interval_ms: 500 },
+      controller: {
+        url: ctl.url,
+        tokens: enrolled.tokens,
+        managed: ['network', 'tunables'],
+        report_interval_ms: 500,
+      },
       // The YAML's list is the fallback until the controller's settings arrive: none, via the node's gateway.
       actions: (node) => [{ kind: 'route', destinations: [], via: GATEWAY[node], netns: lan.host(node).ns }],
     });
@@ -140,7 +108,7 @@ describe('managed network ranges and tunables (real controller, real agents, ker
 
   after(async () => {
     await pair?.stop();
-    await controller?.close();
+    await ctl.close();
     await sim?.close();
     await lan?.destroy();
     rmSync(dir, { recursive: true, force: true });
