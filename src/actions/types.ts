@@ -55,6 +55,11 @@ export interface ActionContext {
   readonly signal?: AbortSignal;
   /** Called as a long verb moves from phase to phase; never awaited, so it must not block. */
   readonly progress?: (p: ActionProgress) => void;
+  /**
+   * A release of an action a reload dropped: the actions now configured in its place. What one of them
+   * holds too (a routed range kept across a managed change) is theirs, and this release leaves it alone.
+   */
+  readonly successors?: readonly Action[];
 }
 
 export interface Action {

@@ -45,6 +45,7 @@ function slotOf(action: Action): Slot {
     started_ms: 0,
     done: Promise.resolve(),
     claimed_ms: null,
+    successors: [],
   };
 }
 
@@ -62,6 +63,8 @@ interface Slot {
   done: Promise<void>;
   /** When the latest claim was asked for (monotonic ms): its latency counts from there, queueing included. */
   claimed_ms: number | null;
+  /** A dropped action's successors (the actions configured now), told to its release. */
+  successors: readonly Action[];
 }
 
 export class ActionRunner {
@@ -118,18 +121,28 @@ export class ActionRunner {
     const old = this.#slots;
     this.#slots = next.map((action) => old.find((s) => s.action === action) ?? slotOf(action));
     for (const slot of old.filter((s) => !next.includes(s.action))) {
+      slot.successors = next;
       if (slot.running !== null) slot.pending = 'release';
       else if (holding) slot.done = this.#drain(slot, 'release');
       else continue;
       this.#retiring.add(slot);
       void slot.done.then(() => this.#retiring.delete(slot));
     }
+    // A new action may hold what a dropped one holds (a route kept across a managed change of the ranges,
+    // a VIP with new GARP options): it claims once the releases are done, or the release would undo it.
+    const released = Promise.all([...this.#retiring].map((s) => s.done));
     if (holding)
-      for (const slot of this.#slots.filter((s) => !old.includes(s))) slot.done = this.#drain(slot, 'claim');
+      for (const slot of this.#slots.filter((s) => !old.includes(s)))
+        slot.done = this.#drain(slot, 'claim', released);
   }
 
-  async #drain(slot: Slot, first: Verb): Promise<void> {
+  async #drain(slot: Slot, first: Verb, after?: Promise<unknown>): Promise<void> {
     let verb: Verb | null = first;
+    if (after !== undefined) {
+      // Running from now on: an intent that arrives while we wait queues behind this verb.
+      slot.running = first;
+      await after;
+    }
     while (verb !== null) {
       slot.running = verb;
       const outcome = await this.#run(slot, verb);
@@ -154,6 +167,7 @@ export class ActionRunner {
         deadline_ms: action.deadline_ms ?? this.#deadline_ms,
         signal: slot.controller.signal,
         progress: (p) => this.#progress(slot, verb, p),
+        ...(verb === 'release' && slot.successors.length > 0 ? { successors: slot.successors } : {}),
       });
     } catch (err) {
       // A driver should resolve with an error, not throw; a throw is still a failed attempt, not a crash.
