@@ -60,14 +60,20 @@ export function withQuickCheck(schema: unknown, slow: BodyValidator): BodyValida
 
 /**
  * The controller's validators. JSON bodies are validated exactly as sent: no coercion ("false" is
- * not false, ["active"] is not "active"), unknown fields refused rather than dropped, TypeBox's check
- * first where it is exact (above). Query strings and path parameters are text by nature, so numbers
- * there are read from their text (scalars only, never arrays).
+ * not false, ["active"] is not "active"), unknown fields refused rather than dropped; the bodies of
+ * the routes `quick` names (the hot ones, whose agreement with Ajv is tested) are checked by TypeBox
+ * first where that is exact (above). Query strings and path parameters are text by nature, so
+ * numbers there are read from their text (scalars only, never arrays).
  */
-export function validators(): FastifySchemaCompiler<unknown> {
+export function validators(
+  quick: (route: { method: string; url: string }) => boolean,
+): FastifySchemaCompiler<unknown> {
   const build = AjvCompiler();
   const strict = build({}, { customOptions: { removeAdditional: false, coerceTypes: false } });
   const text = build({}, { customOptions: { removeAdditional: false, coerceTypes: true } });
-  return (route) =>
-    route.httpPart === 'body' ? withQuickCheck(route.schema, strict(route) as BodyValidator) : text(route);
+  return (route) => {
+    if (route.httpPart !== 'body') return text(route);
+    const slow = strict(route) as BodyValidator;
+    return quick(route) ? withQuickCheck(route.schema, slow) : slow;
+  };
 }

@@ -17,7 +17,7 @@ import { collectOpenApi } from './openapi.js';
 import { validators } from './quick-check.js';
 import { ReportWriter } from './reports.js';
 import { adminRoutes } from './routes/admin.js';
-import { agentRoutes } from './routes/agents.js';
+import { agentRoutes, REPORT_ROUTE } from './routes/agents.js';
 import { dashboardRoutes } from './routes/dashboard.js';
 import { siteRoutes } from './routes/sites.js';
 import { webRoutes } from './routes/web.js';
@@ -153,7 +153,9 @@ export async function startController(options: ControllerOptions): Promise<Runni
     // Small by default; the routes that need more say so (reports, rules).
     bodyLimit: DEFAULT_BODY_LIMIT,
   });
-  app.setValidatorCompiler(validators());
+  app.setValidatorCompiler(
+    validators((route) => route.method === REPORT_ROUTE.method && route.url === REPORT_ROUTE.url),
+  );
   app.decorateRequest('principal', null);
   app.setErrorHandler((err: FastifyError, request, reply) => {
     if (err instanceof ControllerError)

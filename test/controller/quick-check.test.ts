@@ -5,8 +5,15 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { AjvCompiler } from '@fastify/ajv-compiler';
 import { Type } from '@sinclair/typebox';
-import { type BodyValidator, quickCheckable, withQuickCheck } from '../../src/controller/quick-check.js';
-import { Report } from '../../src/controller/schema.js';
+import Fastify from 'fastify';
+import {
+  type BodyValidator,
+  quickCheckable,
+  validators,
+  withQuickCheck,
+} from '../../src/controller/quick-check.js';
+import { REPORT_ROUTE } from '../../src/controller/routes/agents.js';
+import { NodeParams, Report } from '../../src/controller/schema.js';
 
 function ajvFor(schema: unknown): BodyValidator {
   const build = AjvCompiler();
@@ -122,5 +129,32 @@ describe('the quick body check', () => {
     // Three code points, six UTF-16 units: TypeBox alone would refuse it, Ajv accepts it.
     assert.equal(quick({ s: '😀😀😀' }), true);
     assert.equal(quick({ s: '😀😀😀😀' }), false);
+  });
+
+  test('Fastify names the report route as the server’s predicate expects, and refuses with Ajv’s error', async () => {
+    const asked: string[] = [];
+    const app = Fastify();
+    app.setValidatorCompiler(
+      validators((route) => {
+        asked.push(`${route.method} ${route.url}`);
+        return route.method === REPORT_ROUTE.method && route.url === REPORT_ROUTE.url;
+      }),
+    );
+    app.post(REPORT_ROUTE.url, { schema: { body: Report, params: NodeParams } }, async () => ({ ok: true }));
+    try {
+      await app.ready();
+      assert.deepEqual(asked, [`${REPORT_ROUTE.method} ${REPORT_ROUTE.url}`], 'asked once, for the body');
+      const ok = await app.inject({ method: 'POST', url: '/api/v1/nodes/n-1/reports', payload: VALID });
+      assert.equal(ok.statusCode, 200);
+      const bad = await app.inject({
+        method: 'POST',
+        url: '/api/v1/nodes/n-1/reports',
+        payload: { ...VALID, wan_ok: 'false' },
+      });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.body, /wan_ok/);
+    } finally {
+      await app.close();
+    }
   });
 });

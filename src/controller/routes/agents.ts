@@ -24,6 +24,9 @@ const CREDENTIAL_SHAPE = /^tdn_[A-Za-z0-9_-]{43}$/;
 /** An enrollment exchange carries one token. */
 const ENROLL_BODY_LIMIT = 1024;
 
+/** The report route: its body is checked by TypeBox before Ajv (quick-check.ts). */
+export const REPORT_ROUTE = { method: 'POST', url: '/api/v1/nodes/:node_id/reports' } as const;
+
 /** A report is a few hundred bytes; 32 action results with long messages stay well inside this. */
 const REPORT_BODY_LIMIT = 256 * 1024;
 
@@ -45,7 +48,7 @@ export function agentRoutes(
     async (req, reply) => reply.status(201).send(await enroll(ctx, req.body.enrollment_token)),
   );
   app.post<{ Params: Static<typeof NodeParams>; Body: Report }>(
-    '/api/v1/nodes/:node_id/reports',
+    REPORT_ROUTE.url,
     {
       // Authenticated before the body is read: a node credential must belong to a live node (known
       // from an earlier report, else read from the store) and name this node. The write batch checks
