@@ -22,6 +22,8 @@ export interface Window {
   readonly p99_ms: number;
   readonly max_ms: number;
   readonly errors: number;
+  /** The errors by status, e.g. `503×12 0×1` (0: the connection was lost); empty without errors. */
+  readonly error_statuses: string;
   /** Turns that found the agent's previous report still unanswered. */
   readonly behind: number;
   /**
@@ -98,6 +100,8 @@ export class Fleet {
   /** Which window a report was sent in: a late answer from an earlier one counts nowhere. */
   private generation = 0;
   private errors = 0;
+  /** Failed answers by HTTP status (0: no answer, the connection lost). */
+  private failures = new Map<number, number>();
   private behind = 0;
 
   constructor(
@@ -147,7 +151,8 @@ export class Fleet {
     const generation = this.generation;
     if (inWindow) this.windowPending++;
     const body = JSON.stringify(benchReport(`b-${++this.seq}`, n.state));
-    const done = (ok: boolean): void => {
+    const done = (status: number): void => {
+      const ok = status === 200;
       this.inflight[i] = 0;
       this.pending--;
       const t1 = performance.now();
@@ -160,9 +165,12 @@ export class Fleet {
       if (!inWindow || generation !== this.generation) return;
       this.windowPending--;
       if (ok) this.latencies.push(t1 - t0);
-      else this.errors++;
+      else {
+        this.errors++;
+        this.failures.set(status, (this.failures.get(status) ?? 0) + 1);
+      }
     };
-    this.pool.post(`/api/v1/nodes/${n.id}/reports`, n.credential, body, (status) => done(status === 200));
+    this.pool.post(`/api/v1/nodes/${n.id}/reports`, n.credential, body, done);
   }
 
   /**
@@ -183,6 +191,7 @@ export class Fleet {
     this.latencies = [];
     this.acked = 0;
     this.errors = 0;
+    this.failures = new Map();
     this.behind = 0;
     this.windowPending = 0;
     this.generation++;
@@ -215,6 +224,9 @@ export class Fleet {
       p99_ms: round(percentile(latencies, 99)),
       max_ms: round(latencies[latencies.length - 1] ?? Number.NaN),
       errors: this.errors + unanswered,
+      error_statuses: [...this.failures, ...(unanswered > 0 ? [['unanswered', unanswered] as const] : [])]
+        .map(([status, n]) => `${status}×${n}`)
+        .join(' '),
       behind: this.behind,
       client_lag_max_ms: Math.round(lag.max / 1e6),
       cpu_us_per_report: Math.round((cpu_s * 1e6) / acked),

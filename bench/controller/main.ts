@@ -94,7 +94,8 @@ function row(store: string, w: Window): string {
     w.client_cpu_us_per_report,
     w.client_lag_max_ms,
   ].map((c) => String(c).padStart(9));
-  return `${store.padEnd(9)}${cells.join('')}   ${held(w) ? 'held' : 'NOT held'}`;
+  const failures = w.error_statuses === '' ? '' : ` (errors: ${w.error_statuses})`;
+  return `${store.padEnd(9)}${cells.join('')}   ${held(w) ? 'held' : 'NOT held'}${failures}`;
 }
 
 /** Steps from the bar rate: up while held, or down until held when the bar was not. */
