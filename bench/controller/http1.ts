@@ -14,6 +14,11 @@ interface Waiting {
 }
 
 const HEAD_END = Buffer.from('\r\n\r\n');
+/**
+ * A connection idle for this long less than the server's `Keep-Alive: timeout` is not reused: the
+ * server may be closing it as the request goes out, and the request would be lost (as undici does).
+ */
+const KEEP_ALIVE_MARGIN_MS = 1000;
 /** A response head longer than this is not the controller's. */
 const HEAD_MAX = 8192;
 
@@ -21,6 +26,9 @@ class Connection {
   private socket: Socket | null = null;
   private buffered: Buffer = Buffer.alloc(0);
   private current: Done | null = null;
+  /** When the last response ended (ms), and how long the server keeps an idle connection. */
+  private idleSince = 0;
+  private keepAliveMs = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly port: number,
@@ -30,6 +38,8 @@ class Connection {
 
   send(w: Waiting): void {
     this.current = w.done;
+    if (this.socket !== null && performance.now() - this.idleSince > this.keepAliveMs - KEEP_ALIVE_MARGIN_MS)
+      this.drop();
     if (this.socket === null) this.open();
     this.socket!.write(w.bytes);
   }
@@ -73,6 +83,9 @@ class Connection {
     }
     this.buffered = Buffer.alloc(0);
     if (/\r\nconnection: *close/i.test(head)) this.drop();
+    const keepAlive = /\r\nkeep-alive: *timeout=(\d+)/i.exec(head);
+    if (keepAlive !== null) this.keepAliveMs = Number(keepAlive[1]) * 1000;
+    this.idleSince = performance.now();
     this.finish(Number(status[1]));
   }
 
@@ -126,7 +139,8 @@ export class Http1Pool {
       `POST ${path} HTTP/1.1\r\n${this.prefix}authorization: Bearer ${token}\r\n` +
         `content-type: application/json\r\ncontent-length: ${length}\r\n\r\n${body}`,
     );
-    const c = this.free.pop();
+    // The longest idle first: every connection stays in use, none left to expire.
+    const c = this.free.shift();
     if (c === undefined) this.queue.push({ bytes, done });
     else c.send({ bytes, done });
   }
