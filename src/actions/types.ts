@@ -55,6 +55,12 @@ export interface ActionContext {
   readonly signal?: AbortSignal;
   /** Called as a long verb moves from phase to phase; never awaited, so it must not block. */
   readonly progress?: (p: ActionProgress) => void;
+  /**
+   * A claim's end state is reached before the verb returns (a VIP: the address is on the interface and
+   * its first announcement is under way; what follows is bookkeeping): the claim's latency counts to the
+   * first call of this, or else to the verb's end.
+   */
+  readonly holding?: () => void;
 }
 
 export interface Action {

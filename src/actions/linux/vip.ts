@@ -149,13 +149,20 @@ export class VipAction implements Action {
     const p = this.parsed;
     if ('code' in p) return { ok: false, duration_ms: 0, calls: 0, error: p };
     const { address, prefix } = p;
+    // The address goes to the batch process before anything else of the claim (the retry machinery,
+    // the runner's and the agent's bookkeeping): `ip` adds it while this process carries on. The
+    // first attempt then only waits for that answer.
+    let early = this.batch?.run(this.addArgs(p)) ?? null;
     return retrySteps(ctx, this.name, async () => {
-      const add = await this.ip(this.addArgs(p));
+      const pending = early;
+      early = null;
+      const add = await (pending ?? this.ip(this.addArgs(p)));
       if (add.code !== 0)
         return { ok: false, error: ipFailure('VIP_ADD_FAILED', `add ${address}/${prefix}`, add) };
       // Address first, then the announcement: it is sent from the VIP, which must be ours by now.
       const first = await this.garp.start(this.garpPlan(p));
       if (!first.ok) return { ok: false, error: actionError('GARP_FAILED', first.error, false) };
+      ctx.holding?.();
       return { ok: true };
     });
   }
