@@ -61,6 +61,11 @@ export interface ActionContext {
    * first call of this, or else to the verb's end.
    */
   readonly holding?: () => void;
+  /**
+   * A release of an action a reload dropped: the actions now configured in its place. What one of them
+   * holds too (a routed range kept across a managed change) is theirs, and this release leaves it alone.
+   */
+  readonly successors?: readonly Action[];
 }
 
 export interface Action {

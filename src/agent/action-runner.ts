@@ -46,6 +46,7 @@ function slotOf(action: Action): Slot {
     done: Promise.resolve(),
     claimed_ms: null,
     held_ms: null,
+    successors: [],
   };
 }
 
@@ -65,6 +66,8 @@ interface Slot {
   claimed_ms: number | null;
   /** When the running claim said it holds the traffic (ActionContext.holding), before its bookkeeping. */
   held_ms: number | null;
+  /** A dropped action's successors (the actions configured now), told to its release. */
+  successors: readonly Action[];
 }
 
 export class ActionRunner {
@@ -121,18 +124,28 @@ export class ActionRunner {
     const old = this.#slots;
     this.#slots = next.map((action) => old.find((s) => s.action === action) ?? slotOf(action));
     for (const slot of old.filter((s) => !next.includes(s.action))) {
+      slot.successors = next;
       if (slot.running !== null) slot.pending = 'release';
       else if (holding) slot.done = this.#drain(slot, 'release');
       else continue;
       this.#retiring.add(slot);
       void slot.done.then(() => this.#retiring.delete(slot));
     }
+    // A new action may hold what a dropped one holds (a route kept across a managed change of the ranges,
+    // a VIP with new GARP options): it claims once the releases are done, or the release would undo it.
+    const released = Promise.all([...this.#retiring].map((s) => s.done));
     if (holding)
-      for (const slot of this.#slots.filter((s) => !old.includes(s))) slot.done = this.#drain(slot, 'claim');
+      for (const slot of this.#slots.filter((s) => !old.includes(s)))
+        slot.done = this.#drain(slot, 'claim', released);
   }
 
-  async #drain(slot: Slot, first: Verb): Promise<void> {
+  async #drain(slot: Slot, first: Verb, after?: Promise<unknown>): Promise<void> {
     let verb: Verb | null = first;
+    if (after !== undefined) {
+      // Running from now on: an intent that arrives while we wait queues behind this verb.
+      slot.running = first;
+      await after;
+    }
     while (verb !== null) {
       slot.running = verb;
       const outcome = await this.#run(slot, verb);
@@ -161,6 +174,7 @@ export class ActionRunner {
         holding: () => {
           slot.held_ms ??= performance.now();
         },
+        ...(verb === 'release' && slot.successors.length > 0 ? { successors: slot.successors } : {}),
       });
     } catch (err) {
       // A driver should resolve with an error, not throw; a throw is still a failed attempt, not a crash.

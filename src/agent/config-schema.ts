@@ -1,5 +1,7 @@
 // The agent's YAML config, declared once: this schema is the type, the validator and the documented shape.
 import { type Static, Type } from '@sinclair/typebox';
+import { MANAGED_PARTS } from '../actions/kit/registry.js';
+import { PEER_INTERVAL_MAX_MS } from '../core/machine.js';
 import { LogFormatSchema, LogLevelSchema } from '../obs/log-format.js';
 
 export const DEFAULT_PORT = 20480;
@@ -117,6 +119,62 @@ export const NotifySchema = Type.Object(
 const KeyFile = (what: string) =>
   Type.String({ minLength: 1, description: `file holding ${what} (base64 or hex, ≥ 16 bytes)` });
 
+/**
+ * The HA timers and preemption: top-level keys of the YAML, and what a controller may own (`managed:
+ * [tunables]`). One declaration, so the controller's API refuses exactly what the agent would.
+ */
+export const TUNABLES = {
+  interval_ms: Type.Integer({
+    minimum: MIN_INTERVAL_MS,
+    // The core caps a peer's advertised interval at the same bound.
+    maximum: PEER_INTERVAL_MAX_MS,
+    default: 1000,
+    description: 'keepalive interval',
+  }),
+  dead_multiplier: Type.Integer({
+    minimum: 2,
+    maximum: 100,
+    default: 3,
+    description: 'the peer is dead after interval_ms × dead_multiplier of silence',
+  }),
+  preempt: Type.Boolean({ default: true, description: 'a recovered primary takes the role back' }),
+  preempt_delay_ms: Type.Integer({
+    minimum: 0,
+    maximum: 86_400_000,
+    default: 0,
+    description: '…after being continuously fit for this long (0, or ≥ interval_ms)',
+  }),
+} as const;
+
+export type TunableKey = keyof typeof TUNABLES;
+export const TUNABLE_KEYS = Object.keys(TUNABLES) as TunableKey[];
+
+/** The longest dead interval (interval_ms × dead_multiplier) a node accepts. */
+export const DEAD_INTERVAL_MAX_MS = 600_000;
+
+/** The rules across the timers, for the agent's config and the controller's site settings alike. */
+export function timerIssues(t: {
+  readonly interval_ms?: number | undefined;
+  readonly dead_multiplier?: number | undefined;
+  readonly preempt_delay_ms?: number | undefined;
+}): { path: TunableKey; message: string }[] {
+  const out: { path: TunableKey; message: string }[] = [];
+  const interval = t.interval_ms ?? TUNABLES.interval_ms.default;
+  const dead = interval * (t.dead_multiplier ?? TUNABLES.dead_multiplier.default);
+  const delay = t.preempt_delay_ms ?? 0;
+  if (delay > 0 && delay < interval)
+    out.push({
+      path: 'preempt_delay_ms',
+      message: `expected 0 or at least interval_ms (${interval}), got ${delay}`,
+    });
+  if (dead > DEAD_INTERVAL_MAX_MS)
+    out.push({
+      path: 'dead_multiplier',
+      message: `expected interval_ms × dead_multiplier ≤ ${DEAD_INTERVAL_MAX_MS}, got ${dead}`,
+    });
+  return out;
+}
+
 export const AgentConfigSchema = Type.Object(
   {
     /** The pair's name, the same on both nodes; hashed into the pair id on the wire. */
@@ -148,22 +206,8 @@ export const AgentConfigSchema = Type.Object(
       maxItems: 8,
       description: 'keepalive paths; the peer is dead only when silent on all of them',
     }),
-    interval_ms: Type.Optional(
-      Type.Integer({
-        minimum: MIN_INTERVAL_MS,
-        maximum: 60_000,
-        default: 1000,
-        description: 'keepalive interval',
-      }),
-    ),
-    dead_multiplier: Type.Optional(
-      Type.Integer({
-        minimum: 2,
-        maximum: 100,
-        default: 3,
-        description: 'the peer is dead after interval_ms × dead_multiplier of silence',
-      }),
-    ),
+    interval_ms: Type.Optional(TUNABLES.interval_ms),
+    dead_multiplier: Type.Optional(TUNABLES.dead_multiplier),
     keepalive_copies: Type.Optional(
       Type.Integer({
         minimum: 1,
@@ -172,17 +216,8 @@ export const AgentConfigSchema = Type.Object(
         description: 'each keepalive is sent this many times, a few ms apart (docs/agent.md)',
       }),
     ),
-    preempt: Type.Optional(
-      Type.Boolean({ default: true, description: 'a recovered primary takes the role back' }),
-    ),
-    preempt_delay_ms: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        maximum: 86_400_000,
-        default: 0,
-        description: '…after being continuously fit for this long (0, or ≥ interval_ms)',
-      }),
-    ),
+    preempt: Type.Optional(TUNABLES.preempt),
+    preempt_delay_ms: Type.Optional(TUNABLES.preempt_delay_ms),
     ha_link: Type.Optional(
       Type.Union([Type.Literal('direct'), Type.Literal('switch')], {
         default: 'direct',
@@ -285,11 +320,11 @@ export const AgentConfigSchema = Type.Object(
       }),
     ),
     managed: Type.Optional(
-      Type.Array(Type.Literal('cloud'), {
-        maxItems: 1,
+      Type.Array(Type.Union(MANAGED_PARTS.map((p) => Type.Literal(p))), {
+        maxItems: MANAGED_PARTS.length,
         uniqueItems: true,
         description:
-          "what the controller manages for this node. `cloud`: the route tables and destinations of every aws-route-table action come from the site's settings (the YAML's values are the fallback until the first managed copy arrives)",
+          "what the controller manages for this node (the YAML's values are the fallback until the first managed copy arrives). `cloud`: the route tables and destinations of every aws-route-table action, the floating IP and route tables of the azure actions. `network`: every `route` action written with `destinations` routes the site's routed ranges via this node's own native gateway. `tunables`: interval_ms, dead_multiplier, preempt and preempt_delay_ms, where the site sets them (docs/agent.md)",
       }),
     ),
     controller_ca_file: Type.Optional(

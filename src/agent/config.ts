@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { LineCounter, parseDocument } from 'yaml';
+import type { ManagedPart } from '../actions/kit/registry.js';
 import { schemaIssues } from '../actions/kit/spec-issues.js';
 import { ConfigError, type ConfigIssue, withLines } from '../config/issues.js';
 import { contains, parseAddress, parseCidr, sameAddress } from '../net/address.js';
@@ -19,6 +20,7 @@ import {
   type PathFile,
   PathSchema,
   type PluginSpec,
+  timerIssues,
 } from './config-schema.js';
 import { Secret } from './secret.js';
 import { lookupUser } from './users.js';
@@ -81,7 +83,7 @@ export interface AgentConfig {
     readonly allow_cleartext: boolean;
   } | null;
   /** The parts of this config the controller manages (empty: none). */
-  readonly managed: readonly 'cloud'[];
+  readonly managed: readonly ManagedPart[];
   readonly log_level: LogLevel;
   readonly log_format: LogFormat;
   /** Commands run on each state change; null when none are configured. */
@@ -488,18 +490,7 @@ function miscIssues(cfg: AgentConfigFile): ConfigIssue[] {
         ? `expected an http(s) URL, got ${JSON.stringify(cfg.controller_url)}`
         : controllerUrlProblem(cfg.controller_url, cfg.controller_allow_cleartext ?? false);
   if (urlProblem !== null) out.push({ path: 'controller_url', message: urlProblem });
-  const interval = cfg.interval_ms ?? 1000;
-  const dead = interval * (cfg.dead_multiplier ?? 3);
-  if ((cfg.preempt_delay_ms ?? 0) > 0 && (cfg.preempt_delay_ms ?? 0) < interval)
-    out.push({
-      path: 'preempt_delay_ms',
-      message: `expected 0 or at least interval_ms (${interval}), got ${cfg.preempt_delay_ms}`,
-    });
-  if (dead > 600_000)
-    out.push({
-      path: 'dead_multiplier',
-      message: `expected interval_ms × dead_multiplier ≤ 600000, got ${dead}`,
-    });
+  out.push(...timerIssues(cfg));
   return out;
 }
 

@@ -5,13 +5,15 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
-import { registryOf } from '../actions/kit/registry.js';
+import { type ManagedPart, registryOf } from '../actions/kit/registry.js';
 import { REGISTRIES } from '../actions/registries.js';
 import { type AgentConfig, ConfigError, type ConfigIssue, type LoadOptions, parseConfig } from './config.js';
+import { TUNABLE_KEYS } from './config-schema.js';
 
 /**
- * What GET /api/v1/nodes/:id/config returns under `managed`: the site's flags and ranges, and one object of
- * cloud settings per mechanism (`aws`, `azure`), read through each registry's `managed` declaration.
+ * What GET /api/v1/nodes/:id/config returns under `managed`: the site's flags and ranges, one object of
+ * settings per mechanism (`aws`, `azure`, `network`: the routed ranges and this node's own gateway), read
+ * through each registry's `managed` declaration, and the site's `tunables` (top-level timers).
  */
 export interface ManagedSettings {
   readonly ha_enabled: boolean;
@@ -82,19 +84,36 @@ export function effectiveConfig(
 function overlay(
   raw: Record<string, unknown>,
   managed: ManagedSettings,
-  parts: readonly 'cloud'[],
+  parts: readonly ManagedPart[],
 ): Record<string, unknown> {
-  if (!parts.includes('cloud') || !Array.isArray(raw.actions)) return raw;
-  return { ...raw, actions: (raw.actions as unknown[]).map((a) => overlayAction(a, managed)) };
+  const laid: Record<string, unknown> = {
+    ...raw,
+    ...(parts.includes('tunables') ? tunablesOf(managed) : {}),
+  };
+  if (!Array.isArray(raw.actions)) return laid;
+  return { ...laid, actions: (raw.actions as unknown[]).map((a) => overlayAction(a, managed, parts)) };
+}
+
+/** The timers the site sets; a key it leaves unset (absent or null) keeps the YAML's value. */
+function tunablesOf(managed: ManagedSettings): Record<string, unknown> {
+  const t = managed.tunables;
+  if (!isRecord(t)) return {};
+  return Object.fromEntries(
+    TUNABLE_KEYS.filter((k) => t[k] !== undefined && t[k] !== null).map((k) => [k, t[k]]),
+  );
 }
 
 /** One actions[] entry with the fields its mechanism declares managed taken from the controller's settings. */
-function overlayAction(action: unknown, managed: ManagedSettings): unknown {
+function overlayAction(action: unknown, managed: ManagedSettings, parts: readonly ManagedPart[]): unknown {
   if (!isRecord(action) || typeof action.kind !== 'string') return action;
   const fields = registryOf(REGISTRIES, action.kind)?.managed;
-  const settings = fields === undefined ? undefined : managed[fields.settings_key];
-  const keys = fields?.kinds[action.kind];
+  if (fields === undefined || !parts.includes(fields.part)) return action;
+  const settings = managed[fields.settings_key];
+  const keys = fields.kinds[action.kind];
+  const selects = fields.selects?.[action.kind];
   if (keys === undefined || !isRecord(settings)) return action;
+  // Only the entries written the managed way are the controller's (a route with `destinations`).
+  if (selects !== undefined && action[selects] === undefined) return action;
   const laid: Record<string, unknown> = { ...action };
   for (const [key, from] of Object.entries(keys))
     if (settings[from] !== undefined) laid[key] = settings[from];

@@ -101,15 +101,12 @@ export class Shell {
   #tickDue_ms: number | null = null;
   /** Set when our own timer fired a dead interval late: we were stalled or stopped since then. */
   #deafSince_ms: number | null = null;
-  readonly #stall_ms: number;
 
   constructor(opts: ShellOptions) {
     this.#opts = opts;
     this.#timers = opts.timers ?? realTimers;
     this.#state = initialState(opts.core);
     this.#since_ms = opts.clock.now_ms();
-    // A timer a whole dead interval late: whatever the peer's silence says, we could not have heard it.
-    this.#stall_ms = opts.core.interval_ms * opts.core.dead_multiplier;
     setStateGauge(opts.metrics, describe(this.#state, opts.clock.now_ms()).state);
   }
 
@@ -207,6 +204,14 @@ export class Shell {
       },
       'claiming the traffic',
     );
+  }
+
+  /**
+   * A timer a whole dead interval late: whatever the peer's silence says, we could not have heard it. The
+   * timers in force, not those at start: a reload or the controller may have shortened them since.
+   */
+  get #stall_ms(): number {
+    return this.#state.config.interval_ms * this.#state.config.dead_multiplier;
   }
 
   /** Tells core it was deaf before anything else reaches it, so that no input is judged on that silence. */

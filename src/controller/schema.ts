@@ -1,7 +1,8 @@
 // The API's shapes, declared once: TypeScript types, request validation and the OpenAPI document.
-import { type Static, Type } from '@sinclair/typebox';
+import { type Static, type TNull, type TOptional, type TUnion, Type } from '@sinclair/typebox';
 import { ROUTE_TABLE_REF_DESCRIPTION, ROUTE_TABLE_REF_PATTERN } from '../actions/azure/schema.js';
 import type { PreflightStatus } from '../actions/types.js';
+import { TUNABLE_KEYS, TUNABLES, type TunableKey } from '../agent/config-schema.js';
 import {
   CHECK_STATUSES,
   type CheckStatus,
@@ -70,13 +71,37 @@ export const AzureSettings = Type.Object(
   closed,
 );
 
+/**
+ * The HA timers and preemption of a site's managed nodes (`managed: [tunables]` in their YAML), bounded
+ * exactly as the agent's own keys. A key set to null, or never set, leaves each node's YAML value.
+ */
+export const Tunables = Type.Object(
+  Object.fromEntries(TUNABLE_KEYS.map((k) => [k, Type.Optional(Type.Union([Type.Null(), TUNABLES[k]]))])) as {
+    [K in TunableKey]: TOptional<TUnion<[TNull, (typeof TUNABLES)[K]]>>;
+  },
+  closed,
+);
+export type Tunables = Static<typeof Tunables>;
+
 export const SiteCreate = Type.Object(
-  { name: Name, kind: SiteKind, aws: Type.Optional(AwsSettings), azure: Type.Optional(AzureSettings) },
+  {
+    name: Name,
+    kind: SiteKind,
+    aws: Type.Optional(AwsSettings),
+    azure: Type.Optional(AzureSettings),
+    tunables: Type.Optional(Tunables),
+  },
   closed,
 );
 export type SiteCreate = Static<typeof SiteCreate>;
 export const SitePatch = Type.Object(
-  { name: Type.Optional(Name), aws: Type.Optional(AwsSettings), azure: Type.Optional(AzureSettings) },
+  {
+    name: Type.Optional(Name),
+    aws: Type.Optional(AwsSettings),
+    azure: Type.Optional(AzureSettings),
+    /** Merged key by key into the site's: an absent key stays, null clears it. */
+    tunables: Type.Optional(Tunables),
+  },
   { ...closed, minProperties: 1 },
 );
 export type SitePatch = Static<typeof SitePatch>;

@@ -43,7 +43,7 @@ export function initialState(config: CoreConfig): CoreState {
   const paths = Object.fromEntries(config.paths.map((p) => [p, null]));
   return {
     config,
-    dead_after_ms: config.interval_ms * config.dead_multiplier,
+    dead_after_ms: deadAfter(config, null),
     started: false,
     state: 'init',
     listen_until_ms: 0,
@@ -119,7 +119,12 @@ function applyInput(s: CoreState, input: Input, now_ms: number, out: Effect[]): 
       return s;
     case 'keepalive':
       if (!(input.path in s.last_seen_ms)) return s;
-      return { ...s, peer_advert: input.advert, last_seen_ms: { ...s.last_seen_ms, [input.path]: now_ms } };
+      return {
+        ...s,
+        peer_advert: input.advert,
+        dead_after_ms: deadAfter(s.config, input.advert),
+        last_seen_ms: { ...s.last_seen_ms, [input.path]: now_ms },
+      };
     case 'ha-link': {
       if (s.ha_port_ok === input.up) return s;
       const next = { ...s, ha_port_ok: input.up };
@@ -160,13 +165,27 @@ function reconfigure(s: CoreState, config: CoreConfig): CoreState {
   return {
     ...s,
     config,
-    dead_after_ms: config.interval_ms * config.dead_multiplier,
+    dead_after_ms: deadAfter(config, s.peer_advert),
     last_seen_ms,
     path_up,
     deaf_paths,
     // The next keepalive goes at once: the peer learns a new interval or priority without delay.
     next_send_ms: s.started ? Math.min(s.next_send_ms, 0) : s.next_send_ms,
   };
+}
+
+/** The largest keepalive interval a peer's advert can stretch our dead deadline to (the agent's own bound). */
+export const PEER_INTERVAL_MAX_MS = 60_000;
+
+/**
+ * The peer is dead after dead_multiplier of the slower of the two intervals: ours, and the one its last
+ * keepalive advertised (VRRPv3's backups likewise follow the master's advertised interval). During a
+ * managed change the two nodes take a new interval up to one report interval apart; a node that sped up
+ * first must not hold its slower peer to the new, shorter deadline.
+ */
+export function deadAfter(config: CoreConfig, peer: Advert | null): number {
+  const theirs = Math.min(peer?.interval_ms ?? 0, PEER_INTERVAL_MAX_MS);
+  return Math.max(config.interval_ms, theirs) * config.dead_multiplier;
 }
 
 /**
@@ -423,6 +442,15 @@ export interface NodeStatus {
   readonly readiness: Readiness;
   readonly preempt_at_ms: number | null;
   readonly split_brain: boolean;
+  /** The timers in force (a reload or the controller's settings change them while running). */
+  readonly timers: {
+    readonly interval_ms: number;
+    readonly dead_multiplier: number;
+    /** The peer is dead after this much silence: the slower interval of the two × dead_multiplier. */
+    readonly dead_after_ms: number;
+    readonly preempt: boolean;
+    readonly preempt_delay_ms: number;
+  };
 }
 
 export function describe(s: CoreState, now_ms: number): NodeStatus {
@@ -438,5 +466,12 @@ export function describe(s: CoreState, now_ms: number): NodeStatus {
     readiness: s.readiness,
     preempt_at_ms: s.preempt_at_ms,
     split_brain: s.split_brain,
+    timers: {
+      interval_ms: s.config.interval_ms,
+      dead_multiplier: s.config.dead_multiplier,
+      dead_after_ms: s.dead_after_ms,
+      preempt: s.config.preempt,
+      preempt_delay_ms: s.config.preempt_delay_ms,
+    },
   };
 }

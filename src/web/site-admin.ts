@@ -1,4 +1,4 @@
-// What an admin changes on a site: its cloud settings (validated by the API, whose refusal shows
+// What an admin changes on a site: its cloud settings and HA timers (validated by the API, whose refusal shows
 // beside the field) and its secondary node (added with a one-time enrollment token; removed for
 // good after a warning). Viewers get the same facts read-only and no write control at all.
 import { call } from './api.js';
@@ -29,7 +29,64 @@ function readOnly(site: SiteView): HTMLElement {
       h('dd', {}, site.cloud.azure?.prefixes?.join(', ') ?? "the nodes' own"),
     );
   }
+  if (site.kind !== 'pathwatch') {
+    const t = site.tunables;
+    const own = "the nodes' own";
+    dl.append(
+      h('dt', {}, 'Keepalive interval'),
+      h('dd', {}, t.interval_ms == null ? own : `${t.interval_ms} ms`),
+      h('dt', {}, 'Dead multiplier'),
+      h('dd', {}, t.dead_multiplier == null ? own : String(t.dead_multiplier)),
+      h('dt', {}, 'Preemption'),
+      h('dd', {}, t.preempt == null ? own : t.preempt ? 'on' : 'off'),
+      h('dt', {}, 'Preempt delay'),
+      h('dd', {}, t.preempt_delay_ms == null ? own : `${t.preempt_delay_ms} ms`),
+    );
+  }
   return dl;
+}
+
+/** The HA timers' fields; an empty field leaves each node's YAML value (sent as null). */
+function tunableFields(site: SiteView): { fields: HTMLElement[]; body: () => Record<string, unknown> } {
+  const t = site.tunables;
+  const num = (id: string, v: number | null | undefined) =>
+    h('input', { id, value: v == null ? '' : String(v), inputmode: 'numeric' });
+  const interval = num('set-interval', t.interval_ms);
+  const multiplier = num('set-dead-multiplier', t.dead_multiplier);
+  const delay = num('set-preempt-delay', t.preempt_delay_ms);
+  const preempt = h(
+    'select',
+    { id: 'set-preempt' },
+    h('option', { value: '' }, "the nodes' own"),
+    h('option', { value: 'on' }, 'on'),
+    h('option', { value: 'off' }, 'off'),
+  );
+  preempt.value = t.preempt == null ? '' : t.preempt ? 'on' : 'off';
+  // A number the API refuses (bounds, not a number) is shown beside its field by the API's own message.
+  const value = (el: HTMLInputElement): number | string | null =>
+    el.value.trim() === ''
+      ? null
+      : /^[0-9]+$/.test(el.value.trim())
+        ? Number(el.value.trim())
+        : el.value.trim();
+  return {
+    fields: [
+      field(
+        'Keepalive interval (ms)',
+        interval,
+        "empty: the nodes' own; both nodes take it without a failover",
+      ),
+      field('Dead multiplier', multiplier, 'the peer is dead after interval × this of silence'),
+      field('Preemption', preempt),
+      field('Preempt delay (ms)', delay, '0, or at least the interval'),
+    ],
+    body: () => ({
+      interval_ms: value(interval),
+      dead_multiplier: value(multiplier),
+      preempt: preempt.value === '' ? null : preempt.value === 'on',
+      preempt_delay_ms: value(delay),
+    }),
+  };
 }
 
 function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLElement {
@@ -44,6 +101,7 @@ function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLEle
   const azPrefixes = h('textarea', { id: 'set-azure-prefixes', rows: 3 });
   azPrefixes.value = (site.cloud.azure?.prefixes ?? []).join('\n');
   const saved = h('p', { class: 'saved', role: 'status' }, notice);
+  const timers = site.kind === 'pathwatch' ? null : tunableFields(site);
   const form = h(
     'form',
     { id: 'settings-form', novalidate: true },
@@ -65,6 +123,7 @@ function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLEle
           ),
         ]
       : null,
+    timers?.fields ?? null,
     h('p', { class: 'form-error', role: 'alert' }),
     h('button', { type: 'submit', class: 'primary' }, 'Save settings'),
     saved,
@@ -84,6 +143,7 @@ function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLEle
         ...(p.length > 0 ? { prefixes: p } : {}),
       };
     }
+    if (timers !== null) body.tunables = timers.body();
     try {
       await call('PATCH', `/api/v1/sites/${encodeURIComponent(site.id)}`, body);
       changed('Saved.');
@@ -96,6 +156,10 @@ function settingsForm(site: SiteView, changed: Changed, notice: string): HTMLEle
         '/azure/route_tables': 'set-azure-route-tables',
         '/azure/prefixes': 'set-azure-prefixes',
         '/azure': 'set-floating-ip',
+        '/tunables/interval_ms': 'set-interval',
+        '/tunables/dead_multiplier': 'set-dead-multiplier',
+        '/tunables/preempt': 'set-preempt',
+        '/tunables/preempt_delay_ms': 'set-preempt-delay',
       });
     }
   });

@@ -124,12 +124,21 @@ export interface NetworkView {
   readonly routed_via: Role | null;
 }
 
+export interface Tunables {
+  readonly interval_ms?: number | null;
+  readonly dead_multiplier?: number | null;
+  readonly preempt?: boolean | null;
+  readonly preempt_delay_ms?: number | null;
+}
+
 export interface SiteView {
   readonly id: string;
   readonly name: string;
   readonly kind: 'physical' | 'aws' | 'azure' | 'pathwatch';
   readonly ha_enabled: boolean;
   readonly cloud: CloudSettings;
+  /** The HA timers the site sets for its managed nodes; a key left out is each node's YAML. */
+  readonly tunables: Tunables;
   /** The managed settings' version: a node whose applied_version is lower has not taken it yet. */
   readonly settings_version: number;
   readonly nodes: { readonly primary: NodeConfig | null; readonly secondary: NodeConfig | null };

@@ -30,10 +30,17 @@ test("a registry's managed fields are keys of its own kinds' schemas", () => {
       const keys = Object.keys((r.schemas[kind] as TSchema).properties ?? {});
       for (const key of Object.keys(fields))
         assert.ok(keys.includes(key), `${kind}.${key} is not in its schema`);
+      const selects = r.managed?.selects?.[kind];
+      if (selects !== undefined)
+        assert.ok(keys.includes(selects), `${kind} selects by ${selects}, not in its schema`);
     }
   }
   assert.deepEqual(
-    REGISTRIES.filter((r) => r.managed !== undefined).map((r) => r.managed?.settings_key),
-    ['aws', 'azure'],
+    REGISTRIES.filter((r) => r.managed !== undefined).map((r) => [r.managed?.part, r.managed?.settings_key]),
+    [
+      ['network', 'network'],
+      ['cloud', 'aws'],
+      ['cloud', 'azure'],
+    ],
   );
 });

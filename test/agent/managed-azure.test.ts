@@ -6,18 +6,16 @@
 // a failover's floating-IP move reports its phases while it runs, and the failover event carries its confirmed
 // time from the agent's report.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type RunningController, startController } from '../../src/controller/server.js';
 import type { Sim } from '../../src/sim/server.js';
 import { type NodeName, Pair, until } from '../actions/aws/pair-harness.js';
 import { A_IP, B_IP, caFile, FLOAT, holders, nextHops } from '../actions/azure/fixtures.js';
+import { TestController } from '../helpers/managed-site.js';
 import { startTestSim, testScenario } from '../sim/helpers.js';
 
-const ADMIN = randomBytes(24).toString('hex');
 const PREFIXES = ['0.0.0.0/0', '192.168.50.0/24'];
 /** A second floating IP the controller moves the site to. */
 const FLOAT_2 = '10.1.1.101';
@@ -40,35 +38,19 @@ interface SiteView {
 
 describe('managed settings for an Azure site (real controller, real agents, simulated ARM)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tda-managed-az-'));
+  const ctl = new TestController(dir, { settings: { failover_after_ms: 500, stale_after_ms: 5000 } });
+  const call = ctl.call.bind(ctl);
   let sim: Sim;
-  let controller: RunningController;
   let site_id = '';
   let pair: Pair;
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(40_000),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
   const site = async () => (await call('GET', `/api/v1/sites/${site_id}`)).body as unknown as SiteView;
   const setAzure = async (azure: Record<string, unknown>) => {
     const r = await call('PATCH', `/api/v1/sites/${site_id}`, { azure });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return (r.body as unknown as SiteView).settings_version;
   };
-  const bothApplied = (version: number) =>
-    until(
-      `both nodes run settings v${version}`,
-      async () => {
-        const s = await site();
-        return [s.nodes.primary, s.nodes.secondary].every((n) => n?.settings?.applied_version === version);
-      },
-      30_000,
-    );
+  const bothApplied = (version: number) => ctl.bothApplied(site_id, version);
   const routesAt = (ip: string, table: string): boolean =>
     PREFIXES.every((p) => nextHops(sim, table)[p] === ip);
 
@@ -94,33 +76,16 @@ describe('managed settings for an Azure site (real controller, real agents, simu
         nic.enable_ip_forwarding = false;
       }),
     });
-    controller = await startController({
-      store_url: join(dir, 'controller.db'),
-      admin_token: ADMIN,
-      listen: { host: '127.0.0.1', port: 0 },
-      sweep_interval_ms: 200,
-      settings: { failover_after_ms: 500, stale_after_ms: 5000 },
-    });
-    const created = await call('POST', '/api/v1/sites', {
-      name: 'managed-azure',
-      kind: 'azure',
-      azure: { floating_ip: FLOAT, route_tables: ['rt-lan'], prefixes: PREFIXES },
-    });
-    assert.equal(created.status, 201, JSON.stringify(created.body));
-    site_id = String(created.body.id);
-    const tokens = { a: '', b: '' };
-    for (const [node, role, ip] of [
-      ['a', 'primary', A_IP],
-      ['b', 'secondary', B_IP],
-    ] as const) {
-      const added = await call('POST', `/api/v1/sites/${site_id}/nodes`, {
-        role,
-        model: 'vm',
-        mgmt_ip: ip,
-        subnet: '10.1.1.0/24',
-      });
-      tokens[node] = String(added.body.enrollment_token);
-    }
+    await ctl.open();
+    const enrolled = await ctl.sitePair(
+      {
+        name: 'managed-azure',
+        kind: 'azure',
+        azure: { floating_ip: FLOAT, route_tables: ['rt-lan'], prefixes: PREFIXES },
+      },
+      { a: { mgmt_ip: A_IP, subnet: '10.1.1.0/24' }, b: { mgmt_ip: B_IP, subnet: '10.1.1.0/24' } },
+    );
+    site_id = enrolled.site_id;
     const ca = caFile(sim);
     const conn = (node: NodeName) => ({
       arm_endpoint: sim.azure_url,
@@ -134,7 +99,7 @@ describe('managed settings for an Azure site (real controller, real agents, simu
       tables: 0,
       interval_ms: 200,
       dead_multiplier: 3,
-      controller: { url: controller.url, tokens, managed: true, report_interval_ms: 500 },
+      controller: { url: ctl.url, tokens: enrolled.tokens, managed: true, report_interval_ms: 500 },
       actions: (node) => [
         {
           kind: 'azure-route-table',
@@ -157,7 +122,7 @@ describe('managed settings for an Azure site (real controller, real agents, simu
 
   after(async () => {
     await pair?.stop();
-    await controller?.close();
+    await ctl.close();
     await sim?.close();
     rmSync(dir, { recursive: true, force: true });
   });

@@ -5,13 +5,11 @@
 // keeps its last good settings across a restart while the controller is down; a removed secondary
 // releases and goes disabled.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { policyFor } from '../../src/actions/aws/iam-policy.js';
-import { type RunningController, startController } from '../../src/controller/server.js';
 import type { Sim } from '../../src/sim/server.js';
 import {
   driver,
@@ -26,8 +24,8 @@ import {
   tableId,
 } from '../actions/aws/fixtures.js';
 import { Pair, targets, until } from '../actions/aws/pair-harness.js';
+import { TestController, TWO_SUBNETS } from '../helpers/managed-site.js';
 
-const ADMIN = randomBytes(24).toString('hex');
 /** The simulated VPC's tables; node-b's role covers only the first three (the API test finds the fourth). */
 const TABLES = 4;
 const DESTS = ['0.0.0.0/0', OVERLAY];
@@ -49,86 +47,44 @@ interface SiteView {
 
 describe('a controller that manages (real controller, real agents, simulated EC2)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tda-managed-'));
-  const store_url = join(dir, 'controller.db');
+  const ctl = new TestController(dir, { settings: { failover_after_ms: 500, stale_after_ms: 5000 } });
+  const call = ctl.call.bind(ctl);
   let sim: Sim;
-  let controller: RunningController;
-  let port = 0;
   let site_id = '';
   let pair: Pair;
 
-  const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(40_000),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
   const site = async () => (await call('GET', `/api/v1/sites/${site_id}`)).body as unknown as SiteView;
   const setAws = async (route_tables: string[]) => {
     const r = await call('PATCH', `/api/v1/sites/${site_id}`, { aws: { route_tables, destinations: DESTS } });
     assert.equal(r.status, 200, JSON.stringify(r.body));
     return (r.body as unknown as SiteView).settings_version;
   };
-  const bothApplied = (version: number) =>
-    until(
-      `both nodes run settings v${version}`,
-      async () => {
-        const s = await site();
-        return [s.nodes.primary, s.nodes.secondary].every((n) => n?.settings?.applied_version === version);
-      },
-      30_000,
-    );
-  const open = async () => {
-    controller = await startController({
-      store_url,
-      admin_token: ADMIN,
-      listen: { host: '127.0.0.1', port },
-      sweep_interval_ms: 200,
-      settings: { failover_after_ms: 500, stale_after_ms: 5000 },
-    });
-    port = Number(new URL(controller.url).port);
-  };
+  const bothApplied = (version: number) => ctl.bothApplied(site_id, version);
 
   before(async () => {
     sim = await startTestSim(TABLES, (s) => {
       const b = s.identities?.find((i) => i.name === 'node-b');
       if (b) b.policy = simPolicy(policyFor(nodeSpecs('b', TABLES - 1)));
     });
-    await open();
-    const created = await call('POST', '/api/v1/sites', {
-      name: 'managed',
-      kind: 'aws',
-      aws: { route_tables: tables(2), destinations: DESTS },
-    });
-    site_id = String(created.body.id);
-    const tokens = { a: '', b: '' };
-    for (const [node, role, ip] of [
-      ['a', 'primary', '10.0.1.10'],
-      ['b', 'secondary', '10.0.2.10'],
-    ] as const) {
-      const added = await call('POST', `/api/v1/sites/${site_id}/nodes`, {
-        role,
-        model: 'vm',
-        mgmt_ip: ip,
-        subnet: `${ip.split('.').slice(0, 3).join('.')}.0/24`,
-      });
-      tokens[node] = String(added.body.enrollment_token);
-    }
+    await ctl.open();
+    const enrolled = await ctl.sitePair(
+      { name: 'managed', kind: 'aws', aws: { route_tables: tables(2), destinations: DESTS } },
+      TWO_SUBNETS,
+    );
+    site_id = enrolled.site_id;
     // The local YAML names one table: the fallback until the controller's settings arrive.
     pair = new Pair({
       sim,
       tables: 1,
       interval_ms: 200,
       dead_multiplier: 3,
-      controller: { url: controller.url, tokens, managed: true, report_interval_ms: 500 },
+      controller: { url: ctl.url, tokens: enrolled.tokens, managed: true, report_interval_ms: 500 },
     });
   });
 
   after(async () => {
     await pair?.stop();
-    await controller?.close();
+    await ctl.close();
     await sim?.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -272,7 +228,7 @@ describe('a controller that manages (real controller, real agents, simulated EC2
 
   it('with the controller down, a restarted agent runs on its last good settings', async () => {
     const version = (await site()).settings_version;
-    await controller.close();
+    await ctl.close();
     const b = pair.nodes.b!;
     b.kill('SIGKILL');
     await b.exited;
@@ -290,7 +246,7 @@ describe('a controller that manages (real controller, real agents, simulated EC2
       () => targets(sim, 3, DESTS).every((t) => t === `${ENI_B}:active`),
       20_000,
     );
-    await open();
+    await ctl.open();
   });
 
   it('removing the secondary: its agent releases and goes disabled; the site goes back to one node', async () => {

@@ -37,7 +37,7 @@ const ACTIVE_PRIMARY: Advert = {
 };
 
 /** A hand-driven clock and one pending timer, fired when the test says (late, if it likes). */
-function harness() {
+function harness(core: CoreConfig = SECONDARY) {
   let now = 0;
   let pending: { fn: () => void; at: number } | null = null;
   const timers: Timers = {
@@ -52,7 +52,7 @@ function harness() {
   const verbs: string[] = [];
   const metrics = createMetrics({ status: () => null, inState_ms: () => 0, peerSilence: () => ({}) });
   const shell = new Shell({
-    core: SECONDARY,
+    core,
     clock: { now_ms: () => now },
     timers,
     send: () => {},
@@ -132,6 +132,20 @@ describe('shell: a stalled process is deaf, not a witness of the peer death', ()
     h.setNow((h.dueAt() ?? 0) + 5000);
     h.shell.input({ kind: 'wan', ok: true });
     assert.equal(h.shell.status().state, 'standby', 'a monitor reading after the stall does not claim');
+    assert.equal((await h.metrics.stalls.get()).values[0]?.value, 1);
+  });
+
+  test('a stall is measured against the timers in force: shortened by a reload, a shorter stall is deaf too', async () => {
+    const h = harness({ ...SECONDARY, interval_ms: 1000 });
+    await standbyHearingPrimary(h);
+    // The controller's new interval: 50 ms, as the primary already advertises, so a dead interval of 150.
+    h.shell.input({ kind: 'reconfigure', config: { ...SECONDARY, interval_ms: 50 } });
+    h.shell.input({ kind: 'keepalive', path: 'lan', advert: ACTIVE_PRIMARY });
+    const due = h.dueAt() ?? 0;
+    // Half a second late: no stall at the old timers (3 s), a stall of three dead intervals at the new.
+    await h.fireAt(due + 500);
+    assert.equal(h.shell.status().state, 'standby');
+    assert.deepEqual(h.verbs, []);
     assert.equal((await h.metrics.stalls.get()).values[0]?.value, 1);
   });
 });

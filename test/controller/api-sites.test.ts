@@ -245,5 +245,41 @@ for (const kind of STORES) {
       });
       assert.equal(badRtb.status, 400);
     });
+
+    test("tunables: bounded as the agent's keys, merged key by key, and in each node's managed settings", async () => {
+      const site = await pairSite(h.api, 'timers', 'physical');
+      const url = `/api/v1/sites/${site.site_id}`;
+      const before = (await h.api('GET', url)).body.settings_version as number;
+      const set = await h.api('PATCH', url, { tunables: { interval_ms: 250, preempt: false } });
+      assert.equal(set.status, 200, JSON.stringify(set.body));
+      assert.deepEqual(set.body.tunables, { interval_ms: 250, preempt: false });
+      assert.ok(set.body.settings_version > before);
+      const merged = await h.api('PATCH', url, { tunables: { preempt: null, dead_multiplier: 5 } });
+      assert.deepEqual(merged.body.tunables, { interval_ms: 250, dead_multiplier: 5 });
+      const renamed = await h.api('PATCH', url, { name: 'timers-2' });
+      assert.equal(renamed.body.settings_version, merged.body.settings_version, 'a rename tells no node');
+      for (const [tunables, path] of [
+        [{ interval_ms: 19 }, '/tunables/interval_ms'],
+        [{ interval_ms: 1.5 }, '/tunables/interval_ms'],
+        [{ dead_multiplier: 101 }, '/tunables/dead_multiplier'],
+        [{ preempt_delay_ms: 100 }, '/tunables/preempt_delay_ms'],
+        [{ interval_ms: 60_000, dead_multiplier: 11 }, '/tunables/dead_multiplier'],
+      ] as const) {
+        const r = await h.api('PATCH', url, { tunables });
+        assert.equal(r.status, 400, JSON.stringify(tunables));
+        assert.equal(r.body.error.path, path, JSON.stringify(r.body));
+      }
+      const range = await h.api('POST', `${url}/ranges`, { name: 'lan-b', subnet: '10.40.0.0/16' });
+      assert.equal(range.status, 201);
+      const config = await h.api(
+        'GET',
+        `/api/v1/nodes/${site.secondary.id}/config`,
+        undefined,
+        site.secondary.cred,
+      );
+      assert.equal(config.status, 200);
+      assert.deepEqual(config.body.managed.tunables, { interval_ms: 250, dead_multiplier: 5 });
+      assert.deepEqual(config.body.managed.network, { routed: ['10.40.0.0/16'], gateway: '10.0.17.1' });
+    });
   });
 }

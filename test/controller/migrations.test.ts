@@ -53,7 +53,14 @@ for (const kind of STORES) {
       );
       assert.deepEqual(
         applied.rows.map((r) => r.name),
-        ['0001_initial', '0002_both_active_since', '0003_managed', '0004_pathwatch', '0005_progress'],
+        [
+          '0001_initial',
+          '0002_both_active_since',
+          '0003_managed',
+          '0004_pathwatch',
+          '0005_progress',
+          '0006_tunables',
+        ],
       );
       const api = apiFor(h.c.url, ADMIN);
       const site = await api('POST', '/api/v1/sites', { name: 'old', kind: 'physical' });

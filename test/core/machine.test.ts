@@ -696,14 +696,46 @@ describe('reload (reconfigure)', () => {
     assert.ok(sent.length >= 4, `keepalives every 200 ms after the reload, got ${sent.join(',')}`);
   });
 
-  it('a shorter dead interval applies at once: a peer silent past it is dead', () => {
+  it('a shorter interval of our own does not shorten the deadline of a peer still advertising a longer one', () => {
     const n = new Node(SECONDARY);
     n.hear(peerAdvert({ role: 'primary', node_id: 1, state: 'active' }), 0, 10_001);
     n.feed({ kind: 'reconfigure', config: { ...SECONDARY, interval_ms: 100 } }, 10_050);
-    n.advance(10_000 + 299);
+    // The peer last said 1000 ms: it is dead after 3 × 1000, not 3 × 100.
+    assert.equal(n.s.dead_after_ms, 3000);
+    n.advance(10_000 + 2999);
     assert.equal(n.state, 'standby');
-    n.advance(10_000 + 300);
+    n.advance(10_000 + 3000);
     assert.equal(n.state, 'active');
+  });
+
+  it('once the peer advertises the shorter interval too, the shorter deadline applies', () => {
+    const n = new Node(SECONDARY);
+    const primary = peerAdvert({ role: 'primary', node_id: 1, state: 'active' });
+    n.hear(primary, 0, 10_001);
+    n.feed({ kind: 'reconfigure', config: { ...SECONDARY, interval_ms: 100 } }, 10_050);
+    n.feed({ kind: 'keepalive', path: 'lan', advert: { ...primary, interval_ms: 100 } }, 10_100);
+    assert.equal(n.s.dead_after_ms, 300);
+    n.advance(10_100 + 299);
+    assert.equal(n.state, 'standby');
+    n.advance(10_100 + 300);
+    assert.equal(n.state, 'active');
+  });
+
+  it('a peer that slows down stretches our deadline before our own config follows', () => {
+    const n = new Node(SECONDARY);
+    const primary = peerAdvert({ role: 'primary', node_id: 1, state: 'active' });
+    n.hear(primary, 0, 5001);
+    // The peer took 4000 ms first; it now sends every 4 s and we still run at 1000.
+    n.hear({ ...primary, interval_ms: 4000 }, 5001, 30_000, 'lan', 4000);
+    assert.equal(n.state, 'standby');
+    assert.equal(n.s.dead_after_ms, 12_000);
+    assert.deepEqual(n.roleChanges(), []);
+  });
+
+  it("a peer's advertised interval stretches the deadline only up to the agent's own bound", () => {
+    const n = new Node(SECONDARY);
+    n.feed({ kind: 'keepalive', path: 'lan', advert: peerAdvert({ interval_ms: 4_000_000_000 }) }, 10);
+    assert.equal(n.s.dead_after_ms, 60_000 * 3);
   });
 
   it('a path added on reload starts unheard; a removed path no longer keeps the peer alive', () => {

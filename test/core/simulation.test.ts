@@ -264,3 +264,55 @@ it(`two machines keep their promises through at least ${MIN_STEPS} random steps`
   console.log(`simulation explored ${steps} steps in ${episodes} episodes (seed ${seed})`);
   assert.ok(steps >= MIN_STEPS);
 });
+
+/**
+ * A managed interval change: the two nodes take the new timers up to one report interval apart, in
+ * either order. On a clean network neither may ever claim while its peer lives: the dead deadline
+ * follows the slower of the two intervals (ours, the peer's advertised one).
+ */
+it('an interval changed on one node, then the other, never makes a node claim on a live peer', () => {
+  const seed = seedFrom('SIM_SEED', Date.now());
+  console.log(`interval rollout seed ${seed} (replay: SIM_SEED=${seed})`);
+  const rng = new Rng(seed);
+  for (let episode = 0; episode < 200; episode++) {
+    const intervals = [20, 50, 100, 250, 1000, 3000];
+    const start = rng.pick(intervals);
+    const base: CoreConfig = {
+      node_id: 1,
+      role: 'primary',
+      priority: 200,
+      interval_ms: start,
+      dead_multiplier: rng.pick([2, 3, 4]),
+      preempt: true,
+      preempt_delay_ms: 0,
+      ha_link: 'direct',
+      wan_loss_relinquish_ms: 10_000,
+      paths: rng.pick([['lan'], ['lan', 'ha']]),
+      version: { major: 1, minor: 0, patch: 0 },
+    };
+    const configs: [CoreConfig, CoreConfig] = [
+      base,
+      { ...base, node_id: 2, role: 'secondary', priority: 100 },
+    ];
+    // Latency jitter reorders packets; the newest advert heard wins, as in the agent's transport.
+    const w = new PairWorld(rng, configs, 1, true);
+    w.boot(0);
+    w.boot(1);
+    w.runUntil(10 * start * base.dead_multiplier);
+    assert.equal(w.activeCount(), 1, `seed ${seed} episode ${episode}: one active before the change`);
+    const settled = w.changes.length;
+    for (let change = 0; change < 4; change++) {
+      const next = rng.pick(intervals);
+      const first = rng.int(0, 1);
+      // The controller's report interval: up to 10 s between the two nodes taking the settings.
+      const apart = rng.int(0, 10_000);
+      w.reconfigure(first, { ...w.nodes[first]!.config, interval_ms: next });
+      w.runUntil(w.now + apart);
+      w.reconfigure(1 - first, { ...w.nodes[1 - first]!.config, interval_ms: next });
+      w.runUntil(w.now + rng.int(1, 5) * next * base.dead_multiplier + 2000);
+    }
+    const moved = w.changes.slice(settled).map((c) => `${c.node}→${c.to} (${c.reason}) at ${c.at}`);
+    assert.deepEqual(moved, [], `seed ${seed} episode ${episode}: ${JSON.stringify(base)}`);
+    assert.equal(w.activeCount(), 1);
+  }
+});

@@ -10,7 +10,16 @@ type Ev =
   | { kind: 'timer'; node: number; gen: number }
   | { kind: 'observe'; node: number; incarnation: number }
   | { kind: 'resume'; node: number; incarnation: number }
-  | { kind: 'deliver'; node: number; path: string; advert: Advert; incarnation: number };
+  | {
+      kind: 'deliver';
+      node: number;
+      path: string;
+      advert: Advert;
+      incarnation: number;
+      /** The sender's life and its packet number, as the wire's boot id and seq. */
+      from_incarnation: number;
+      seq: number;
+    };
 
 interface Queued {
   at: number;
@@ -71,7 +80,8 @@ export interface Link {
 
 /** Ground truth about one node: its inputs as the world sets them, and whether it really serves. */
 export interface SimNode {
-  readonly config: CoreConfig;
+  /** Changed by `reconfigure` (a managed settings change reaching this node). */
+  config: CoreConfig;
   up: boolean;
   /** Bumped on every restart so that packets and timers meant for an old life are discarded. */
   incarnation: number;
@@ -97,6 +107,10 @@ export interface SimNode {
   heldInputs: Input[];
   /** Since when the node could really hear: its boot, its link's return, its resumption. */
   hearing_since: number;
+  /** Packets sent in this life (the wire's seq). */
+  sent: number;
+  /** The newest advert heard, as the agent's transport keeps it: an older packet never rolls it back. */
+  newest: { from_incarnation: number; seq: number; advert: Advert } | null;
 }
 
 export interface RoleChange {
@@ -124,6 +138,11 @@ export class PairWorld {
     readonly rng: Rng,
     configs: [CoreConfig, CoreConfig],
     latency_max_ms: number,
+    /**
+     * Deliver a packet reordered behind a newer one with the newest advert heard, as the agent's transport
+     * does (src/agent/transport.ts). Off: each packet carries its own advert (the chaos runs' model).
+     */
+    private readonly newest_advert = false,
   ) {
     this.latency_max_ms = latency_max_ms;
     this.nodes = [this.makeNode(configs[0]), this.makeNode(configs[1])];
@@ -158,6 +177,8 @@ export class PairWorld {
       held: [],
       heldInputs: [],
       hearing_since: 0,
+      sent: 0,
+      newest: null,
     };
   }
 
@@ -173,6 +194,8 @@ export class PairWorld {
     n.held = [];
     n.heldInputs = [];
     n.hearing_since = this.now;
+    n.sent = 0;
+    n.newest = null;
     this.input(i, { kind: 'ha-link', up: n.ha_link_up });
     if (!n.wan_up) this.input(i, { kind: 'wan', ok: false });
     if (!n.check_ok) this.input(i, { kind: 'check', name: 'app', ok: false });
@@ -248,6 +271,13 @@ export class PairWorld {
     this.input(i, { kind: 'admin', command });
   }
 
+  /** A reload with new timers (SIGHUP, or the controller's settings): the role held does not change. */
+  reconfigure(i: number, config: CoreConfig): void {
+    const n = this.nodes[i]!;
+    n.config = config;
+    if (n.up) this.input(i, { kind: 'reconfigure', config });
+  }
+
   /** Runs every event up to and including `until`. */
   runUntil(until: number): void {
     while (this.queue.peekAt() <= until) {
@@ -296,7 +326,7 @@ export class PairWorld {
       return;
     }
     if (ev.incarnation === n.incarnation)
-      this.input(ev.node, { kind: 'keepalive', path: ev.path, advert: ev.advert });
+      this.input(ev.node, { kind: 'keepalive', path: ev.path, advert: this.newestAdvert(n, ev) });
   }
 
   private input(i: number, input: Input): void {
@@ -349,15 +379,35 @@ export class PairWorld {
     return 2 * n.config.interval_ms;
   }
 
+  /** An older packet (reordered by latency) proves the path alive but carries the newest advert heard. */
+  private newestAdvert(n: SimNode, ev: Extract<Ev, { kind: 'deliver' }>): Advert {
+    if (!this.newest_advert) return ev.advert;
+    const newest = n.newest;
+    if (newest !== null && newest.from_incarnation === ev.from_incarnation && ev.seq < newest.seq)
+      return newest.advert;
+    n.newest = { from_incarnation: ev.from_incarnation, seq: ev.seq, advert: ev.advert };
+    return ev.advert;
+  }
+
   private transmit(from: number, advert: Advert): void {
     const to = 1 - from;
     const target = this.nodes[to]!;
+    const sender = this.nodes[from]!;
+    const seq = ++sender.sent;
     if (this.nodes[from]!.link_down || target.link_down) return;
     for (const path of this.nodes[from]!.config.paths) {
       const link = this.links[from]![path]!;
       if (link.cut || this.rng.chance(link.loss)) continue;
       const at = this.now + this.rng.int(0, this.latency_max_ms);
-      this.queue.push(at, { kind: 'deliver', node: to, path, advert, incarnation: target.incarnation });
+      this.queue.push(at, {
+        kind: 'deliver',
+        node: to,
+        path,
+        advert,
+        incarnation: target.incarnation,
+        from_incarnation: sender.incarnation,
+        seq,
+      });
     }
   }
 

@@ -96,6 +96,29 @@ describe('dashboard: admin and viewer', () => {
     await page.close();
   });
 
+  test('HA timers: out of bounds refused beside the field; saved ones shown, an empty field is the nodes’ own', async () => {
+    const site = await pairSite(h.api, 'timers');
+    const page = await signIn(h.admin, `#/site/${site.site_id}`);
+    await page.waitForSelector('#settings-form');
+    const before = (await h.api('GET', `/api/v1/sites/${site.site_id}`)).body.settings_version as number;
+    await page.fill('#set-interval', '5');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.waitForSelector('#set-interval[aria-invalid="true"]');
+    assert.match((await page.textContent('#set-interval-error')) ?? '', /20/);
+
+    await page.fill('#set-interval', '400');
+    await page.fill('#set-preempt-delay', '2000');
+    await page.selectOption('#set-preempt', 'off');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.waitForSelector('text=Saved.');
+    const stored = await h.api('GET', `/api/v1/sites/${site.site_id}`);
+    assert.deepEqual(stored.body.tunables, { interval_ms: 400, preempt: false, preempt_delay_ms: 2000 });
+    assert.ok(stored.body.settings_version > before, 'the managed nodes are told');
+    assert.equal(await page.inputValue('#set-interval'), '400');
+    assert.equal(await page.inputValue('#set-dead-multiplier'), '');
+    await page.close();
+  });
+
   test('secondary: added with a one-time token (copy button), removed after a warning, for good', async () => {
     const created = await h.api('POST', '/api/v1/sites', { name: 'solo', kind: 'physical' });
     const id = created.body.id as string;

@@ -5,20 +5,18 @@
 // confirmed in a dialog, one refused with the agent's reason, one done, each leaving an event; and a
 // viewer who sees none of these controls.
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { policyFor } from '../../src/actions/aws/iam-policy.js';
-import { type RunningController, startController } from '../../src/controller/server.js';
 import type { Sim } from '../../src/sim/server.js';
 import { nodeSpecs, OVERLAY, simPolicy, startTestSim, tableId } from '../actions/aws/fixtures.js';
 import { Pair, until } from '../actions/aws/pair-harness.js';
 import { type Browser, openBrowser, screenshotDir } from '../helpers/browser.js';
+import { TestController, TWO_SUBNETS } from '../helpers/managed-site.js';
 
-const ADMIN = randomBytes(24).toString('hex');
 /** node-b's role covers only the first three tables: the API test finds the fourth. */
 const TABLES = 4;
 const DESTS = ['0.0.0.0/0', OVERLAY];
@@ -27,23 +25,19 @@ const tables = (n: number): string[] => Array.from({ length: n }, (_, i) => tabl
 describe('dashboard: operations on a managed site (real controller, real agents, simulated EC2)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tdweb-ops-'));
   const shots = screenshotDir();
+  const ctl = new TestController(dir, {
+    settings: { failover_after_ms: 500, stale_after_ms: 3000 },
+    live: { poll_ms: 100 },
+  });
+  const call = ctl.call.bind(ctl);
+  const ADMIN = ctl.admin;
   let sim: Sim;
-  let controller: RunningController;
   let browser: Browser;
   let pair: Pair;
   let page: Page;
   let site_id = '';
   let viewer = '';
 
-  const call = async (method: string, path: string, body?: unknown, token = ADMIN) => {
-    const res = await fetch(`${controller.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      ...(body ? { body: JSON.stringify(body) } : {}),
-      signal: AbortSignal.timeout(40_000),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
   /** The text of one node's cell in a row of the pair table (data-row is the row's label). */
   const cell = (row: string, role: 'primary' | 'secondary') =>
     page.locator(`#pair tr[data-row="${row}"] td`).nth(role === 'primary' ? 0 : 1);
@@ -51,11 +45,11 @@ describe('dashboard: operations on a managed site (real controller, real agents,
   async function signIn(token: string): Promise<Page> {
     const p = await browser.context.newPage();
     p.on('pageerror', (e) => assert.fail(`page error: ${e.message}`));
-    await p.goto(controller.url);
+    await p.goto(ctl.url);
     await p.getByLabel('API token').fill(token);
     await p.getByRole('button', { name: 'Sign in' }).click();
     await p.waitForSelector('#live-state.on');
-    await p.goto(`${controller.url}/#/site/${site_id}`);
+    await p.goto(`${ctl.url}/#/site/${site_id}`);
     await p.waitForSelector('#pair');
     return p;
   }
@@ -79,53 +73,32 @@ describe('dashboard: operations on a managed site (real controller, real agents,
       const b = s.identities?.find((i) => i.name === 'node-b');
       if (b) b.policy = simPolicy(policyFor(nodeSpecs('b', TABLES - 1)));
     });
-    controller = await startController({
-      store_url: join(dir, 'controller.db'),
-      admin_token: ADMIN,
-      listen: { host: '127.0.0.1', port: 0 },
-      sweep_interval_ms: 200,
-      settings: { failover_after_ms: 500, stale_after_ms: 3000 },
-      live: { poll_ms: 100 },
-    });
-    const created = await call('POST', '/api/v1/sites', {
-      name: 'managed-edge',
-      kind: 'aws',
-      aws: { route_tables: tables(3), destinations: DESTS },
-    });
-    site_id = String(created.body.id);
-    const tokens = { a: '', b: '' };
-    for (const [node, role, ip] of [
-      ['a', 'primary', '10.0.1.10'],
-      ['b', 'secondary', '10.0.2.10'],
-    ] as const) {
-      const added = await call('POST', `/api/v1/sites/${site_id}/nodes`, {
-        role,
-        model: 'vm',
-        mgmt_ip: ip,
-        subnet: `${ip.split('.').slice(0, 3).join('.')}.0/24`,
-      });
-      tokens[node] = String(added.body.enrollment_token);
-    }
+    await ctl.open();
+    const enrolled = await ctl.sitePair(
+      { name: 'managed-edge', kind: 'aws', aws: { route_tables: tables(3), destinations: DESTS } },
+      TWO_SUBNETS,
+    );
+    site_id = enrolled.site_id;
     viewer = String((await call('POST', '/api/v1/tokens', { name: 'noc wall', scope: 'viewer' })).body.token);
     pair = new Pair({
       sim,
       tables: 1,
       interval_ms: 200,
       dead_multiplier: 3,
-      controller: { url: controller.url, tokens, managed: true, report_interval_ms: 500 },
+      controller: { url: ctl.url, tokens: enrolled.tokens, managed: true, report_interval_ms: 500 },
     });
     pair.start('a');
     await until('node a active', async () => (await pair.nodes.a?.state()) === 'active', 30_000);
     pair.start('b');
     await until('node b standby', async () => (await pair.nodes.b?.state()) === 'standby', 30_000);
-    browser = await openBrowser(controller.url);
+    browser = await openBrowser(ctl.url);
     page = await signIn(ADMIN);
   });
 
   after(async () => {
     await browser?.close();
     await pair?.stop();
-    await controller?.close();
+    await ctl.close();
     await sim?.close();
     rmSync(dir, { recursive: true, force: true });
   });

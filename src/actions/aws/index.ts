@@ -14,6 +14,7 @@ export const AWS_REGISTRY: Registry = {
   schemas: AWS_SCHEMAS,
   // The controller's AWS settings (src/controller/schema.ts AwsSettings) are exactly the route-table keys.
   managed: {
+    part: 'cloud',
     settings_key: 'aws',
     kinds: { 'aws-route-table': { route_tables: 'route_tables', destinations: 'destinations' } },
   },

@@ -15,6 +15,7 @@ export const AZURE_REGISTRY: Registry = {
   // The controller's Azure settings (src/controller/schema.ts AzureSettings): the site's floating IP is the
   // azure-floating-ip action's address; its route tables and prefixes are the azure-route-table action's.
   managed: {
+    part: 'cloud',
     settings_key: 'azure',
     kinds: {
       'azure-floating-ip': { address: 'floating_ip' },

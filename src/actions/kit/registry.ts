@@ -41,18 +41,29 @@ export interface Mechanism {
   open(log: Logger): Factory;
 }
 
+/** The parts of a node's config its controller may own, as the YAML's `managed:` list names them. */
+export const MANAGED_PARTS = ['cloud', 'network', 'tunables'] as const;
+export type ManagedPart = (typeof MANAGED_PARTS)[number];
+
 /**
- * The fields a managed node (`managed: [cloud]`) takes from its controller's site settings instead of its YAML.
- * Declared by each mechanism, so the agent lays settings over actions without naming a kind or a cloud.
+ * The fields a managed node (`managed: [cloud, network]`) takes from its controller's site settings instead
+ * of its YAML. Declared by each mechanism, so the agent lays settings over actions without naming a kind.
  */
 export interface ManagedFields {
-  /** The key of the controller's site settings this mechanism reads (`aws`, `azure`). */
+  /** The `managed:` entry that hands these fields to the controller. */
+  readonly part: Exclude<ManagedPart, 'tunables'>;
+  /** The key of the controller's site settings this mechanism reads (`aws`, `azure`, `network`). */
   readonly settings_key: string;
   /**
    * Per kind: action key ← settings key. A settings key the controller does not hold leaves the YAML's value;
    * a value it holds replaces it as is (null too) and is then validated like any local config.
    */
   readonly kinds: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /**
+   * Per kind, when only some entries are the controller's: the key an entry must have to take the settings
+   * (a `route` with `destinations` holds the site's routed ranges; one with `destination` stays the node's).
+   */
+  readonly selects?: Readonly<Record<string, string>>;
 }
 
 /** A least-privilege policy command (`tandem iam-policy`, `tandem azure-role`). */

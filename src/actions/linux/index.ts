@@ -22,5 +22,13 @@ export const LINUX_REGISTRY: Registry = {
       ? shape
       : linuxActionIssues(spec, context ?? { local_addresses: [], siblings: [spec] });
   },
+  // The controller's network settings (src/controller/model/nodes.ts nodeSettings): the site's routed ranges
+  // go via this node's own native gateway, the first address of its subnet (the reference's static routes).
+  managed: {
+    part: 'network',
+    settings_key: 'network',
+    kinds: { route: { destinations: 'routed', via: 'gateway' } },
+    selects: { route: 'destinations' },
+  },
   load: async () => (await import('./registry.js')).LINUX_MECHANISM,
 };

@@ -35,11 +35,25 @@ export const VipSpecSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A site's routed ranges: a bound on the `ip` runs of one claim. */
+export const ROUTE_DESTINATIONS_MAX = 256;
+
 export const RouteSpecSchema = Type.Object(
   {
     kind: Type.Literal('route'),
-    /** CIDR or `default`. */
-    destination: Type.String({ minLength: 1 }),
+    destination: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'a CIDR or `default`; exactly one of destination and destinations',
+      }),
+    ),
+    destinations: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        maxItems: ROUTE_DESTINATIONS_MAX,
+        description:
+          "network CIDRs routed the same way, each once (a site's routed ranges); claim installs them all, release removes them all. An empty list holds nothing (a managed site with no routed ranges yet)",
+      }),
+    ),
     via: Type.Optional(Type.String({ minLength: 1 })),
     dev: Type.Optional(Type.String({ minLength: 1, maxLength: 15 })),
     table: Type.Optional(

@@ -53,16 +53,45 @@ function vipIssues(
 
 function routeIssues(spec: { readonly [key: string]: unknown }): LinuxIssue[] {
   const out: LinuxIssue[] = [];
-  if (spec.destination !== 'default') {
+  if ((spec.destination === undefined) === (spec.destinations === undefined))
+    out.push({
+      path: 'destination',
+      message:
+        'expected exactly one of destination (one route) and destinations (a list), got both or neither',
+    });
+  if (spec.destination !== undefined && spec.destination !== 'default') {
     const d = parseCidr(spec.destination, { network: true });
     if (!d.ok) out.push({ path: 'destination', message: `${d.expected}, or "default"` });
   }
+  if (Array.isArray(spec.destinations)) out.push(...destinationsIssues(spec.destinations));
   if (spec.via !== undefined) {
     const via = parseAddress(spec.via);
     if (!via.ok) out.push({ path: 'via', message: via.expected });
   }
   if (spec.via === undefined && spec.dev === undefined)
     out.push({ path: 'via', message: 'expected a next hop (via) or an interface (dev), got neither' });
+  return out;
+}
+
+/** Each a network in CIDR form, listed once (two spellings of one network count as one). */
+function destinationsIssues(list: readonly unknown[]): LinuxIssue[] {
+  const out: LinuxIssue[] = [];
+  const seen = new Map<string, number>();
+  list.forEach((d, i) => {
+    const parsed = parseCidr(d, { network: true });
+    if (!parsed.ok) {
+      out.push({ path: `destinations/${i}`, message: parsed.expected });
+      return;
+    }
+    const key = parsed.value.text;
+    const first = seen.get(key);
+    if (first !== undefined)
+      out.push({
+        path: `destinations/${i}`,
+        message: `expected each network once, ${d} is already destinations/${first}`,
+      });
+    else seen.set(key, i);
+  });
   return out;
 }
 

@@ -261,6 +261,7 @@ export async function nodeSettings(
   const self = s.primary?.id === node_id ? s.primary : s.secondary?.id === node_id ? s.secondary : null;
   if (self === null) throw new ControllerError('not-found', `node ${node_id} is not part of site ${site_id}`);
   const peer = self.role === 'primary' ? s.secondary : s.primary;
+  const gateway = gatewayOf(parseSubnet(self.subnet, '/subnet'));
   return {
     /** The version of `managed`: the same number every report reply carries. */
     settings_version: s.site.settings_version,
@@ -270,6 +271,11 @@ export async function nodeSettings(
       ...(view.cloud.aws !== undefined ? { aws: view.cloud.aws } : {}),
       ...(view.cloud.azure !== undefined ? { azure: view.cloud.azure } : {}),
       routed: view.network.routed.map((r) => r.subnet),
+      // A `route` action with `destinations` (managed: [network]): the routed ranges via this node's own
+      // native gateway. Only the active node claims it, so the ranges follow the active node's gateway.
+      network: { routed: view.network.routed.map((r) => r.subnet), gateway },
+      // Top-level timers (managed: [tunables]); an unset key leaves the node's YAML.
+      tunables: view.tunables,
     },
     site: { id: view.id, name: view.name, kind: view.kind, ha_enabled: view.ha_enabled, cloud: view.cloud },
     self: {
@@ -277,7 +283,7 @@ export async function nodeSettings(
       role: self.role,
       mgmt_ip: self.mgmt_ip,
       subnet: self.subnet,
-      gateway: gatewayOf(parseSubnet(self.subnet, '/subnet')),
+      gateway,
     },
     peer: peer === null ? null : { id: peer.id, role: peer.role, mgmt_ip: peer.mgmt_ip },
     network: view.network,

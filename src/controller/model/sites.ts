@@ -1,9 +1,17 @@
 // Sites and their routed ranges: create, change, delete, and the site as the API shows it.
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { timerIssues } from '../../agent/config-schema.js';
 import { ControllerError } from '../errors.js';
 import { evaluateSite } from '../evaluate.js';
-import type { PreflightResult, RangeCreate, SettingsState, SiteCreate, SitePatch } from '../schema.js';
+import type {
+  PreflightResult,
+  RangeCreate,
+  SettingsState,
+  SiteCreate,
+  SitePatch,
+  Tunables,
+} from '../schema.js';
 import { type SiteStatus, siteStatus } from '../status.js';
 import { lockSite } from '../store/locks.js';
 import type { Database, NodeRow, SiteKind } from '../store/tables.js';
@@ -34,6 +42,8 @@ export interface SiteView {
   readonly kind: SiteKind;
   readonly ha_enabled: boolean;
   readonly cloud: CloudSettings;
+  /** The HA timers and preemption the site sets for its managed nodes; an unset key is each node's YAML. */
+  readonly tunables: Tunables;
   /** The managed settings' version; each node says which version it runs (nodes.*.settings). */
   readonly settings_version: number;
   readonly nodes: { primary: NodeConfigView | null; secondary: NodeConfigView | null };
@@ -79,6 +89,7 @@ export function siteView(ctx: Ctx, s: LoadedSite): SiteView {
     kind: s.site.kind,
     ha_enabled: s.site.ha_enabled === 1,
     cloud: JSON.parse(s.site.cloud) as CloudSettings,
+    tunables: JSON.parse(s.site.tunables) as Tunables,
     settings_version: s.site.settings_version,
     nodes: { primary: nodeConfig(s.primary), secondary: nodeConfig(s.secondary) },
     network: networkView(siteNet(s), status.active),
@@ -93,9 +104,29 @@ function cloudOf(body: { aws?: SiteCreate['aws']; azure?: SiteCreate['azure'] })
   };
 }
 
+/**
+ * The site's timers with `patch` merged in key by key (null clears a key), checked across keys as the agent
+ * checks its own YAML: a combination every node would refuse is refused here, naming the field.
+ */
+function mergeTunables(current: Tunables, patch: Tunables | undefined): Tunables {
+  if (patch === undefined) return current;
+  const merged = Object.fromEntries(
+    Object.entries({ ...current, ...patch }).filter(([, v]) => v !== null && v !== undefined),
+  ) as Tunables;
+  const [issue] = timerIssues({
+    interval_ms: merged.interval_ms ?? undefined,
+    dead_multiplier: merged.dead_multiplier ?? undefined,
+    preempt_delay_ms: merged.preempt_delay_ms ?? undefined,
+  });
+  if (issue !== undefined)
+    throw new ControllerError('invalid-request', issue.message, `/tunables/${issue.path}`);
+  return merged;
+}
+
 export async function createSite(ctx: Ctx, body: SiteCreate): Promise<SiteView> {
   const cloud = cloudOf(body);
   validateCloud(body.kind, cloud);
+  const tunables = mergeTunables({}, body.tunables);
   const id = randomUUID();
   try {
     await ctx.store.db
@@ -105,6 +136,7 @@ export async function createSite(ctx: Ctx, body: SiteCreate): Promise<SiteView> 
         name: body.name,
         kind: body.kind,
         cloud: JSON.stringify(cloud),
+        tunables: JSON.stringify(tunables),
         ha_enabled: 0,
         primary_node_id: null,
         secondary_node_id: null,
@@ -131,12 +163,18 @@ export async function patchSite(ctx: Ctx, site_id: string, body: SitePatch): Pro
       const s = await loadSite(trx, site_id, ctx.store);
       const cloud = { ...(JSON.parse(s.site.cloud) as CloudSettings), ...cloudOf(body) };
       validateNetwork(siteNet(s, { cloud }));
+      const tunables = mergeTunables(JSON.parse(s.site.tunables) as Tunables, body.tunables);
       await trx
         .updateTable('sites')
-        .set({ ...(body.name !== undefined ? { name: body.name } : {}), cloud: JSON.stringify(cloud) })
+        .set({
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          cloud: JSON.stringify(cloud),
+          tunables: JSON.stringify(tunables),
+        })
         .where('id', '=', site_id)
         .execute();
-      if (body.aws !== undefined || body.azure !== undefined) await bumpSettings(trx, site_id);
+      if (body.aws !== undefined || body.azure !== undefined || body.tunables !== undefined)
+        await bumpSettings(trx, site_id);
     });
   } catch (err) {
     if (isUniqueViolation(err))

@@ -206,6 +206,16 @@ const progress: Migration = {
   },
 };
 
+/** The HA timers and preemption a site sets for its managed nodes (JSON; `{}`: each node's YAML decides). */
+const tunables: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('sites')
+      .addColumn('tunables', 'text', (c) => c.notNull().defaultTo('{}'))
+      .execute();
+  },
+};
+
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
     '0001_initial': initial(dialect),
@@ -213,5 +223,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_managed': managed(dialect),
     '0004_pathwatch': pathwatch,
     '0005_progress': progress,
+    '0006_tunables': tunables,
   };
 }

@@ -39,6 +39,8 @@ export interface SitesTable {
   failover_recorded_for: number | null;
   /** Bumped by every change an agent's managed settings are made of. */
   settings_version: Generated<number>;
+  /** JSON: the HA timers and preemption the site sets for its managed nodes (schema.ts Tunables). */
+  tunables: Generated<string>;
 }
 
 export interface NodesTable {

@@ -27,8 +27,8 @@ export interface PairOptions {
   readonly controller?: {
     readonly url: string;
     readonly tokens: Readonly<Record<NodeName, string>>;
-    /** The route tables and destinations come from the controller's site (`managed: [cloud]`). */
-    readonly managed?: boolean;
+    /** true: the route tables and destinations come from the controller's site (`managed: [cloud]`); or the parts. */
+    readonly managed?: boolean | readonly string[];
     readonly report_interval_ms?: number;
   };
   /** Other actions than the AWS route tables (the Azure pair). */
@@ -59,6 +59,11 @@ export class AgentProcess {
       }
     });
     child.stderr!.on('data', (d: Buffer) => this.lines.push({ stderr: d.toString() }));
+  }
+
+  /** The agent's status server, once it has logged it. */
+  get statusUrl(): string | null {
+    return this.#statusUrl;
   }
 
   get pid(): number {
@@ -163,7 +168,11 @@ export class Pair {
       controller_url: c.url,
       controller_enrollment_token_file: `enroll-${node}.token`,
       controller_report_interval_ms: c.report_interval_ms ?? 1000,
-      ...(c.managed ? { managed: ['cloud'] } : {}),
+      ...(c.managed === true
+        ? { managed: ['cloud'] }
+        : Array.isArray(c.managed)
+          ? { managed: c.managed }
+          : {}),
     };
   }
 

@@ -30,3 +30,26 @@ test('spec schemas reject unknown keys and out-of-range values, with the path', 
   ];
   assert.equal(tcpErr?.path, '/port');
 });
+
+test('a route takes exactly one of destination and destinations; a list holds networks, each once', async () => {
+  const { LINUX_REGISTRY } = await import('../../../src/actions/linux/index.js');
+  const issues = (spec: Record<string, unknown>) =>
+    LINUX_REGISTRY.validate({ kind: 'route', via: '192.0.2.1', ...spec }).map(
+      (i) => `${i.path}: ${i.message}`,
+    );
+  assert.deepEqual(issues({ destinations: ['10.1.0.0/16', '10.2.0.0/16'] }), []);
+  assert.deepEqual(issues({ destinations: [] }), []);
+  assert.match(issues({})[0] ?? '', /^destination: expected exactly one of destination .* neither/);
+  assert.match(
+    issues({ destination: '10.1.0.0/16', destinations: ['10.2.0.0/16'] })[0] ?? '',
+    /exactly one of destination/,
+  );
+  assert.deepEqual(issues({ destinations: ['10.1.0.5/16'] }), [
+    'destinations/0: expected a network address (did you mean 10.1.0.0/16?), got "10.1.0.5/16"',
+  ]);
+  assert.match(issues({ destinations: ['010.1.0.0/16'] })[0] ?? '', /^destinations\/0: expected a network/);
+  assert.deepEqual(issues({ destinations: ['10.1.0.0/16', '10.3.0.0/24', '10.1.0.0/16'] }), [
+    'destinations/2: expected each network once, 10.1.0.0/16 is already destinations/0',
+  ]);
+  assert.match(issues({ destinations: ['default'] })[0] ?? '', /^destinations\/0:/);
+});

@@ -95,3 +95,60 @@ test('a route to the same destination at another metric is neither ours nor in t
   assert.match(await routes(), /10\.99\.0\.0\/16 via .* metric 100/);
   await primary.release(ctx);
 });
+
+test('a list of destinations is claimed, observed and released as one, each via the same next hop', async () => {
+  const ranges = ['10.61.0.0/16', '10.62.1.0/24', '172.30.0.0/20'];
+  const r = new RouteAction({ kind: 'route', destinations: ranges, via: gwB, netns: ns });
+  assert.equal(r.name, `route 3 destinations via ${gwB}`);
+  assert.deepEqual(await r.observe(ctx), { target: 'none' });
+  assert.equal((await r.claim(ctx)).ok, true);
+  for (const d of ranges) assert.match(await routes(), new RegExp(`${d.replaceAll('.', '\\.')} via ${gwB}`));
+  assert.deepEqual(await r.observe(ctx), { target: 'self' });
+  // One of them removed by hand: the list is no longer whole, and a claim puts it back.
+  await nsExec(ns, ['ip', 'route', 'del', '10.62.1.0/24']);
+  assert.deepEqual(await r.observe(ctx), { target: 'none' });
+  assert.equal((await r.claim(ctx)).ok, true);
+  assert.deepEqual(await r.observe(ctx), { target: 'self' });
+  // Another next hop on one of them is somebody else's route, named.
+  await nsExec(ns, ['ip', 'route', 'replace', '172.30.0.0/20', 'via', gwC]);
+  assert.deepEqual(await r.observe(ctx), { target: 'other', detail: `172.30.0.0/20 via ${gwC} dev lan0` });
+  assert.equal((await r.release(ctx)).ok, true);
+  assert.equal((await r.release(ctx)).ok, true);
+  // The one another next hop held is not ours to delete (`del … via` matches ours only).
+  assert.doesNotMatch(await routes(), /10\.61\.0\.0|10\.62\.1\.0/);
+  assert.match(await routes(), new RegExp(`172\\.30\\.0\\.0/20 via ${gwC.replaceAll('.', '\\.')}`));
+  await nsExec(ns, ['ip', 'route', 'del', '172.30.0.0/20']);
+});
+
+test('an empty list holds nothing: claim and release succeed, and it observes as ours', async () => {
+  const r = new RouteAction({ kind: 'route', destinations: [], via: gwB, netns: ns });
+  assert.equal((await r.claim(ctx)).ok, true);
+  assert.deepEqual(await r.observe(ctx), { target: 'self' });
+  assert.equal((await r.release(ctx)).ok, true);
+});
+
+test('a release leaves what a successor holds the same way (a range kept across a change), and removes the rest', async () => {
+  const old = new RouteAction({
+    kind: 'route',
+    destinations: ['10.71.0.0/16', '10.72.0.0/16'],
+    via: gwB,
+    netns: ns,
+  });
+  const next = new RouteAction({
+    kind: 'route',
+    destinations: ['10.72.0.0/16', '10.73.0.0/16'],
+    via: gwB,
+    netns: ns,
+  });
+  const elsewhere = new RouteAction({ kind: 'route', destinations: ['10.71.0.0/16'], via: gwC, netns: ns });
+  assert.equal((await old.claim(ctx)).ok, true);
+  assert.equal((await next.claim(ctx)).ok, true);
+  // 10.71 is held by a successor only via another next hop: not the same route, so it goes.
+  assert.equal((await old.release({ ...ctx, successors: [next, elsewhere] })).ok, true);
+  const now = await routes();
+  assert.doesNotMatch(now, /10\.71\.0\.0/);
+  assert.match(now, new RegExp(`10\\.72\\.0\\.0/16 via ${gwB.replaceAll('.', '\\.')}`));
+  assert.match(now, /10\.73\.0\.0\/16/);
+  assert.deepEqual(await next.observe(ctx), { target: 'self' });
+  assert.equal((await next.release(ctx)).ok, true);
+});
