@@ -34,7 +34,7 @@ export interface TandemNodeHandle extends NodeHandle {
 
 const TAIL_LINES = 200;
 /** The unit's Environment=NODE_OPTIONS line. */
-const AGENT_NODE_OPTIONS = '--max-semi-space-size=1';
+const AGENT_NODE_OPTIONS = '--max-semi-space-size=1 --v8-pool-size=1';
 
 export function tandemConfig(plan: NodePlan): Record<string, unknown> {
   const paths = [{ name: 'lan', local_address: plan.address, peer_address: plan.peer_address }];

@@ -56,6 +56,12 @@ export interface ActionContext {
   /** Called as a long verb moves from phase to phase; never awaited, so it must not block. */
   readonly progress?: (p: ActionProgress) => void;
   /**
+   * A claim's end state is reached before the verb returns (a VIP: the address is on the interface and
+   * its first announcement is under way; what follows is bookkeeping): the claim's latency counts to the
+   * first call of this, or else to the verb's end.
+   */
+  readonly holding?: () => void;
+  /**
    * A release of an action a reload dropped: the actions now configured in its place. What one of them
    * holds too (a routed range kept across a managed change) is theirs, and this release leaves it alone.
    */

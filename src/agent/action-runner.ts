@@ -45,6 +45,7 @@ function slotOf(action: Action): Slot {
     started_ms: 0,
     done: Promise.resolve(),
     claimed_ms: null,
+    held_ms: null,
     successors: [],
   };
 }
@@ -63,6 +64,8 @@ interface Slot {
   done: Promise<void>;
   /** When the latest claim was asked for (monotonic ms): its latency counts from there, queueing included. */
   claimed_ms: number | null;
+  /** When the running claim said it holds the traffic (ActionContext.holding), before its bookkeeping. */
+  held_ms: number | null;
   /** A dropped action's successors (the actions configured now), told to its release. */
   successors: readonly Action[];
 }
@@ -160,6 +163,7 @@ export class ActionRunner {
     const started = performance.now();
     slot.started_ms = started;
     slot.phases = [];
+    slot.held_ms = null;
     let result: ActionResult;
     try {
       // An action that needs longer than the agent-wide deadline (an Azure NIC update) says so itself.
@@ -167,6 +171,9 @@ export class ActionRunner {
         deadline_ms: action.deadline_ms ?? this.#deadline_ms,
         signal: slot.controller.signal,
         progress: (p) => this.#progress(slot, verb, p),
+        holding: () => {
+          slot.held_ms ??= performance.now();
+        },
         ...(verb === 'release' && slot.successors.length > 0 ? { successors: slot.successors } : {}),
       });
     } catch (err) {
@@ -230,12 +237,14 @@ export class ActionRunner {
       }));
   }
 
-  /** From the claim's intent to its end state, when it succeeded (ms, 0.01 precision). */
+  /** From the claim's intent to its end state (said by holding(), else the verb's end), when it succeeded (ms, 0.01 precision). */
   #claimLatency(slot: Slot, ok: boolean): number | undefined {
     const since = slot.claimed_ms;
+    const held = slot.held_ms;
     slot.claimed_ms = null;
+    slot.held_ms = null;
     if (!ok || since === null) return undefined;
-    const ms = performance.now() - since;
+    const ms = (held ?? performance.now()) - since;
     this.#metrics.claimLatency.observe({ action: labelValue(slot.action.name) }, ms / 1000);
     return Math.round(ms * 100) / 100;
   }

@@ -152,8 +152,8 @@ describe('the Debian package', () => {
     );
     assert.match(agent, /^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
     assert.match(agent, /^RestrictRealtime=no$/m);
-    // The small nursery the footprint figures were measured with (bench:failover starts the agent the same way).
-    assert.match(agent, /^Environment=NODE_OPTIONS=--max-semi-space-size=1$/m);
+    // The small nursery and single V8 helper thread the footprint figures were measured with (bench:failover starts the agent the same way).
+    assert.match(agent, /^Environment="NODE_OPTIONS=--max-semi-space-size=1 --v8-pool-size=1"$/m);
     assert.match(agent, /^ProtectSystem=strict$/m);
     assert.match(agent, /^StateDirectory=tandem$/m);
   });

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
 
 /** A stop that hangs (a stuck driver) must not outlive the service manager's patience. */
@@ -32,6 +33,10 @@ export function registerAgent(program: Command): void {
       // First thing: SIGHUP's default is to kill, and a reload must never take the VIP down with us.
       let onHangup: () => void = () => undefined;
       process.on('SIGHUP', () => onHangup());
+      // Before the agent's modules load: an agent is a small process that runs for months, so V8 should
+      // favour memory over peak speed (~2 MB less resident at the same CPU, bench:failover). Not a
+      // NODE_OPTIONS flag (Node refuses it there), so set here, where every way of starting it passes.
+      setFlagsFromString('--optimize-for-size');
       // Loaded here, not at the top: other commands should not pay for the agent's modules.
       const { ConfigError, loadConfig, redactedConfig } = await import('../../agent/config.js');
       const { agentValidators } = await import('../../agent/plugins.js');

@@ -172,7 +172,10 @@ test('armed (the agent): claim and release go through one ip batch process, the 
     const batch = await pgrepArgs(`ip -n ${lan.host('a').ns} -force -batch -`);
     assert.notEqual(batch, '', 'the ip batch process runs before any claim');
     const client = lan.host('client').ns;
-    assert.equal((await a.claim(ctx)).ok, true);
+    // The claim says it holds the traffic once the address is added and its announcement started.
+    let held = 0;
+    assert.equal((await a.claim({ ...ctx, holding: () => void held++ })).ok, true);
+    assert.equal(held, 1);
     assert.ok((await addressesOf(lan.host('a').ns, 'lan0')).includes(`${vip}/24`));
     await eventually(() => outcomes.length === 2, 10_000, 'both announcements reported');
     assert.deepEqual(
@@ -197,9 +200,11 @@ test('armed (the agent): claim and release go through one ip batch process, the 
       { kind: 'vip', interface: 'nosuch0', address: `${vip}/24`, netns: lan.host('a').ns },
       { armed: true },
     );
-    const failed = await wrong.claim({ deadline_ms: 300 });
+    let wrongHeld = 0;
+    const failed = await wrong.claim({ deadline_ms: 300, holding: () => void wrongHeld++ });
     wrong.close();
     assert.equal(failed.ok, false);
+    assert.equal(wrongHeld, 0, 'a claim whose address was refused never says it holds the traffic');
     assert.match(failed.ok ? '' : failed.error.message, /nosuch0/);
   } finally {
     a.close();

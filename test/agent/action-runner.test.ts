@@ -1,0 +1,60 @@
+// The claim latency the runner reports (log `claim_ms`, tandem_claim_latency_seconds) ends where the
+// action says it holds the traffic (ActionContext.holding), not after the bookkeeping that follows;
+// an action that never says so is measured to the verb's end.
+import assert from 'node:assert/strict';
+import { Writable } from 'node:stream';
+import { test } from 'node:test';
+import pino from 'pino';
+import type { Action, ActionContext, ActionResult } from '../../src/actions/types.js';
+import { ActionRunner } from '../../src/agent/action-runner.js';
+import { createMetrics } from '../../src/agent/metrics.js';
+
+const view = { status: () => null, inState_ms: () => 0, peerSilence: () => ({}) };
+/** What the claim does after it holds the traffic (a release of the announcer, the log, ...). */
+const AFTER_HOLDING_MS = 60;
+
+function fakeAction(name: string, says_holding: boolean): Action {
+  const done = async (ctx: ActionContext): Promise<ActionResult> => {
+    if (says_holding) ctx.holding?.();
+    await new Promise((r) => setTimeout(r, AFTER_HOLDING_MS));
+    return { ok: true, duration_ms: AFTER_HOLDING_MS, calls: 1 };
+  };
+  return {
+    name,
+    kind: 'fake',
+    preflight: async () => [],
+    claim: done,
+    release: async () => ({ ok: true, duration_ms: 0, calls: 0 }),
+    observe: async () => ({ target: 'none' }),
+  };
+}
+
+function capture(): { log: pino.Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const l of chunk.toString('utf8').split('\n')) if (l !== '') lines.push(JSON.parse(l));
+      cb();
+    },
+  });
+  return { log: pino({ level: 'info' }, sink), lines };
+}
+
+test('a claim that says it holds the traffic is measured to that moment, not to its end', async () => {
+  const { log, lines } = capture();
+  const metrics = createMetrics(view, { paths: [], actions: ['early', 'late'], monitors: [] });
+  const runner = new ActionRunner([fakeAction('early', true), fakeAction('late', false)], 2000, metrics, log);
+  runner.intend('claim');
+  assert.equal(await runner.settle(5000), true);
+  const done = (name: string) => lines.find((l) => l.msg === 'action done' && l.action === name);
+  const early = done('early')?.claim_ms;
+  const late = done('late')?.claim_ms;
+  assert.equal(typeof early, 'number');
+  assert.equal(typeof late, 'number');
+  // Both verbs took AFTER_HOLDING_MS or more; only the one that never said so counts it.
+  assert.ok((early as number) < AFTER_HOLDING_MS, `early claim_ms ${early}`);
+  assert.ok((late as number) >= AFTER_HOLDING_MS, `late claim_ms ${late}`);
+  const text = await metrics.registry.getSingleMetricAsString('tandem_claim_latency_seconds');
+  assert.match(text, /tandem_claim_latency_seconds_count\{action="early"\} 1/);
+  assert.match(text, /tandem_claim_latency_seconds_count\{action="late"\} 1/);
+});
