@@ -167,6 +167,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       metrics,
       log,
       onPathDeaf: (path, deaf) => push({ kind: 'path-deaf', path, deaf }),
+      stalled: () => shell?.stalled ?? false,
     },
     // Keepalives heard before the core starts are dropped: the core's first input must be `start`.
     (heard) => shell?.input({ kind: 'keepalive', path: heard.path, advert: heard.advert }),
@@ -188,6 +189,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
       transport.send(advert),
     ),
     act: (verb) => runner.intend(verb),
+    settle: () => transport.settle(),
     metrics,
     log,
     onStateChange: (change) => notifyChange(notifier, change, log),

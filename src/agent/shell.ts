@@ -45,6 +45,11 @@ export interface ShellOptions {
   readonly metrics: AgentMetrics;
   readonly log: Logger;
   readonly reporter?: StatusReporter;
+  /**
+   * Hands the core what was read but not yet delivered (the transport delivers once per burst of reads),
+   * right before a tick judges the peer.
+   */
+  readonly settle?: () => void;
   /** Every state change, for notify commands; must return at once. */
   readonly onStateChange?: (change: { from: NodeState; to: NodeState; reason: string }) => void;
 }
@@ -232,6 +237,16 @@ export class Shell {
     for (const effect of result.effects) this.#apply(effect);
   }
 
+  /**
+   * Behind our own clock by a dead interval (a pause, a stalled loop): the socket may hold a backlog. True
+   * from the moment the loop wakes, before the late timer has fired (after SIGCONT, I/O is read first).
+   */
+  get stalled(): boolean {
+    const due = this.#timerAt_ms;
+    if (this.#deafSince_ms !== null) return true;
+    return due !== null && this.#opts.clock.now_ms() - due >= this.#stall_ms;
+  }
+
   #arm(at_ms: number): void {
     // Every keepalive heard steps the core, which mostly asks for the deadline already armed: keep it.
     if (this.#timer !== null && this.#timerAt_ms === at_ms) return;
@@ -246,6 +261,7 @@ export class Shell {
       // meanwhile still sit in the socket. Read them first (setImmediate runs after the poll phase), so
       // that our own lateness is never taken for the peer's silence.
       setImmediate(() => {
+        this.#opts.settle?.();
         this.#tickDue_ms = at_ms;
         try {
           this.input({ kind: 'tick' });

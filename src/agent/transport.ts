@@ -57,7 +57,15 @@ export interface TransportOptions {
    * hears nothing and cannot send.
    */
   readonly onPathDeaf?: (path: string, deaf: boolean) => void;
+  /**
+   * Is the agent a dead interval behind its own clock (a pause, a stalled loop)? Then what the socket
+   * holds is a backlog: read to its end and dropped (see #flush).
+   */
+  readonly stalled?: () => boolean;
 }
+
+/** A drain after a stall is bounded: at most this many loop turns of reading, then it is over anyway. */
+export const DRAIN_TURNS_MAX = 64;
 
 /** What a reload may change without rebinding a socket. */
 export interface TransportSettings {
@@ -103,8 +111,20 @@ export class Transport {
   readonly #nodeId: number;
   readonly #sealer: KeepaliveSealer;
   readonly #pending = new Set<NodeJS.Timeout>();
-  /** The newest advert heard (by seq within a boot): an older packet never rolls the peer's state back. */
-  #newest: { boot_id: bigint; seq: bigint; advert: Advert } | null = null;
+  /** The newest keepalive heard (by seq within a boot): an older packet never rolls the peer's state back. */
+  #newest: Keepalive | null = null;
+  /** Its advert, built once per burst that delivers it (null: not built yet). */
+  #newestAdvert: Advert | null = null;
+  /** Paths heard since the last delivery: one burst of reads (see #flush). */
+  readonly #heard = new Set<string>();
+  #onHeard: (heard: Heard) => void = () => {};
+  #flushQueued = false;
+  /** A packet was read since the last #flush: the socket may hold more. */
+  #readSinceCheck = false;
+  /** Packets read since the last delivery. */
+  #burst = 0;
+  /** Loop turns spent reading a backlog after a stall (0: none under way). */
+  #drainTurns = 0;
   #closed = false;
   #authFailures = 0;
   #authLast_ms: number | null = null;
@@ -136,8 +156,9 @@ export class Transport {
   /** Binds every path's socket; fails (closing what it opened) if any cannot be bound. */
   static async open(opts: TransportOptions, onHeard: (heard: Heard) => void): Promise<Transport> {
     const t = new Transport(opts);
+    t.#onHeard = onHeard;
     try {
-      for (const path of opts.paths) t.#links.push(await t.#bind(path, onHeard));
+      for (const path of opts.paths) t.#links.push(await t.#bind(path));
     } catch (err) {
       await t.close();
       throw err;
@@ -170,9 +191,9 @@ export class Transport {
     this.#authSinceWarn = 0;
   }
 
-  async #bind(path: PathConfig, onHeard: (heard: Heard) => void): Promise<Link> {
+  async #bind(path: PathConfig): Promise<Link> {
     const socket = createSocket({ type: path.family === 'ipv4' ? 'udp4' : 'udp6', reuseAddr: false });
-    socket.on('message', (msg, rinfo) => this.#receive(path, msg, rinfo, onHeard));
+    socket.on('message', (msg, rinfo) => this.#receive(path, msg, rinfo));
     socket.on('error', (err) =>
       this.#opts.log.warn({ path: path.name, err: err.message }, 'keepalive socket error'),
     );
@@ -227,7 +248,7 @@ export class Transport {
     return sender;
   }
 
-  #receive(path: PathConfig, msg: Buffer, rinfo: RemoteInfo, onHeard: (heard: Heard) => void): void {
+  #receive(path: PathConfig, msg: Buffer, rinfo: RemoteInfo): void {
     const { metrics } = this.#opts;
     // The kernel's spelling of the peer's address is the config's almost always: compare the strings
     // first, and parse both only when they differ (this runs for every packet).
@@ -246,7 +267,80 @@ export class Transport {
       return;
     }
     metrics.received.inc({ path: path.name });
-    onHeard({ path: path.name, advert: this.#newestAdvert(result.packet) });
+    this.#keepNewest(result.packet);
+    this.#heard.add(path.name);
+    this.#readSinceCheck = true;
+    this.#burst += 1;
+    if (!this.#flushQueued) {
+      this.#flushQueued = true;
+      setImmediate(this.#flush);
+    }
+  }
+
+  /**
+   * The core hears a burst, not a packet. Read oldest first, every packet of a backlog is "the newest so
+   * far": after a pause (SIGSTOP, a long GC, a VM freeze) the oldest may say `disabled` while the later
+   * ones say `active`, and the core would claim at once on a state the peer has left. So the packets read
+   * in one loop turn (the poll phase; setImmediate runs right after it) are collected, and the core gets,
+   * for each path heard, only the newest advert of all: one setImmediate a burst, no delay past the turn
+   * that read them.
+   *
+   * After a stall (the shell a dead interval behind its own deadline) the socket may hold more than one
+   * turn's reads (libuv reads at most 32 datagrams a socket a turn), and, if its receive buffer filled,
+   * the kernel dropped the newest packets and kept the oldest: even the newest advert of the backlog may
+   * be seconds old. So the backlog is read to its end (until a turn reads nothing, at most
+   * DRAIN_TURNS_MAX turns) and dropped: it says where the peer was, not where it is. The core, told it
+   * was deaf, listens for the peer's next packet (one interval) or a whole dead interval, as at boot.
+   */
+  readonly #flush = (): void => {
+    this.#flushQueued = false;
+    if (this.#closed || this.#heard.size === 0) return;
+    if (this.#drainTurns === 0 && !this.#stalled()) {
+      this.#deliver();
+      return;
+    }
+    if (this.#readSinceCheck && this.#drainTurns < DRAIN_TURNS_MAX) {
+      this.#readSinceCheck = false;
+      this.#drainTurns += 1;
+      this.#flushQueued = true;
+      setImmediate(this.#flush);
+      return;
+    }
+    this.#opts.log.info(
+      { packets: this.#burst, turns: this.#drainTurns },
+      'keepalive backlog dropped after a stall: the peer is judged on what it sends from now on',
+    );
+    this.#heard.clear();
+    this.#burst = 0;
+    this.#drainTurns = 0;
+    this.#readSinceCheck = false;
+  };
+
+  #stalled(): boolean {
+    return this.#opts.stalled?.() ?? false;
+  }
+
+  /**
+   * Delivers what was read but not yet delivered, unless it is a backlog after a stall. The shell calls it
+   * before a tick: timers run before I/O, and the tick must judge the peer on everything read so far.
+   */
+  settle(): void {
+    if (this.#drainTurns > 0 || this.#heard.size === 0) return;
+    // The queued #flush goes on draining: the shell's stall is over once its tick has run.
+    if (this.#stalled()) this.#drainTurns = 1;
+    else this.#deliver();
+  }
+
+  #deliver(): void {
+    this.#burst = 0;
+    const newest = this.#newest;
+    if (newest === null || this.#heard.size === 0) return;
+    this.#newestAdvert ??= advertOf(newest);
+    const advert = this.#newestAdvert;
+    for (const path of this.#heard) {
+      this.#heard.delete(path);
+      this.#onHeard({ path, advert });
+    }
   }
 
   /**
@@ -270,14 +364,13 @@ export class Transport {
 
   /**
    * Copies, several paths and the replay window let an older packet arrive after a newer one. It still
-   * proves the path alive, but carries the newest advert heard so the peer's state never goes backwards.
+   * proves the path alive, but the core gets the newest advert heard so the peer's state never goes backwards.
    */
-  #newestAdvert(k: Keepalive): Advert {
+  #keepNewest(k: Keepalive): void {
     const n = this.#newest;
-    if (n !== null && n.boot_id === k.boot_id && k.seq < n.seq) return n.advert;
-    const advert = advertOf(k);
-    this.#newest = { boot_id: k.boot_id, seq: k.seq, advert };
-    return advert;
+    if (n !== null && n.boot_id === k.boot_id && k.seq < n.seq) return;
+    this.#newest = k;
+    this.#newestAdvert = null;
   }
 
   /** Sends the advert on every path, `copies` times, `spacing_ms` apart; each copy has its own seq. */

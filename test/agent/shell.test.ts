@@ -37,7 +37,7 @@ const ACTIVE_PRIMARY: Advert = {
 };
 
 /** A hand-driven clock and one pending timer, fired when the test says (late, if it likes). */
-function harness(core: CoreConfig = SECONDARY) {
+function harness(core: CoreConfig = SECONDARY, settle?: () => void) {
   let now = 0;
   let pending: { fn: () => void; at: number } | null = null;
   const timers: Timers = {
@@ -59,6 +59,7 @@ function harness(core: CoreConfig = SECONDARY) {
     act: (verb) => verbs.push(verb),
     metrics,
     log: pino({ level: 'silent' }),
+    ...(settle ? { settle } : {}),
   });
   /** Fires the armed timer at `at` (≥ its due time) and lets the tick the shell defers run. */
   const fireAt = async (at: number): Promise<void> => {
@@ -124,6 +125,21 @@ describe('shell: a stalled process is deaf, not a witness of the peer death', ()
     }
     assert.deepEqual(h.verbs, ['claim']);
     assert.equal(claimed_at, resumed + 150, 'a whole dead interval after resuming, not before');
+  });
+
+  test('woken a dead interval late it is stalled at once, and the late tick hears what was read first', async () => {
+    const settled: string[] = [];
+    const h = harness(SECONDARY, () => settled.push(h.shell.status().state));
+    await standbyHearingPrimary(h);
+    assert.equal(h.shell.stalled, false);
+    const due = h.dueAt() ?? 0;
+    // After SIGCONT the loop reads the socket before its late timer fires: the transport asks then.
+    h.setNow(due + 5000);
+    assert.equal(h.shell.stalled, true, 'behind its own deadline by a dead interval');
+    await h.fireAt(due + 5000);
+    assert.deepEqual(settled, ['standby'], 'what was read is handed over before the tick');
+    assert.equal(h.shell.stalled, false, 'the tick armed the next deadline');
+    assert.deepEqual(h.verbs, []);
   });
 
   test('input arriving before the late timer (a packet read first) is preceded by the deafness', async () => {

@@ -204,7 +204,7 @@ function calm(w: PairWorld): void {
 function runEpisode(rng: Rng, stepsBudget: number, props: (w: PairWorld, ep: Episode) => Properties): number {
   const ep = episodeConfig(rng);
   const secondary: CoreConfig = { ...ep.config, node_id: 2, role: 'secondary', priority: 100 };
-  const w = new PairWorld(rng, [ep.config, secondary], ep.latency_max_ms);
+  const w = new PairWorld(rng, [ep.config, secondary], ep.latency_max_ms, true);
   const p = props(w, ep);
   w.boot(0);
   w.runUntil(rng.int(0, ep.dead_ms));
@@ -314,5 +314,63 @@ it('an interval changed on one node, then the other, never makes a node claim on
     const moved = w.changes.slice(settled).map((c) => `${c.node}→${c.to} (${c.reason}) at ${c.at}`);
     assert.deepEqual(moved, [], `seed ${seed} episode ${episode}: ${JSON.stringify(base)}`);
     assert.equal(w.activeCount(), 1);
+  }
+});
+
+/**
+ * A standby paused (SIGSTOP, a VM freeze) while the active is disabled and enabled again resumes with a
+ * backlog that starts with `disabled` and ends with `active`. The agent acts on the newest state of the
+ * backlog: the standby never claims while the peer is active (with the oldest first, it claimed at once
+ * on "peer in disabled": both active until split-brain resolution).
+ */
+it('a standby resuming from a pause never claims on a stale "disabled" in its backlog', () => {
+  for (const newest of [true, false]) {
+    const base: CoreConfig = {
+      node_id: 1,
+      role: 'primary',
+      priority: 200,
+      interval_ms: 50,
+      dead_multiplier: 3,
+      preempt: true,
+      preempt_delay_ms: 0,
+      ha_link: 'direct',
+      wan_loss_relinquish_ms: 10_000,
+      paths: ['lan', 'ha'],
+      version: { major: 1, minor: 0, patch: 0 },
+    };
+    const configs: [CoreConfig, CoreConfig] = [
+      base,
+      { ...base, node_id: 2, role: 'secondary', priority: 100 },
+    ];
+    const w = new PairWorld(new Rng(7), configs, 1, newest);
+    w.boot(0);
+    w.boot(1);
+    w.runUntil(2_000);
+    assert.deepEqual(
+      w.nodes.map((n) => n.active),
+      [true, false],
+    );
+    const start = w.changes.length;
+    w.pause(1, 2_000);
+    w.runUntil(w.now + 200);
+    w.admin(0, 'disable');
+    w.runUntil(w.now + 300);
+    w.admin(0, 'enable');
+    w.runUntil(w.now + 3_000);
+    const moved = w.changes.slice(start).map((c) => `${c.node}→${c.to} (${c.reason})`);
+    if (newest) {
+      // Node 0 left and came back while node 1 was stopped; node 1 woke to an active peer and stayed put.
+      assert.deepEqual(moved, ['0→inactive (disabled by the operator)', '0→active (peer dead)']);
+      assert.deepEqual(
+        w.nodes.map((n) => n.active),
+        [true, false],
+      );
+    } else {
+      // The model without the burst rule shows the defect: a claim on the backlog's oldest advert.
+      assert.ok(
+        moved.includes('1→active (peer in disabled)'),
+        `one by one, the backlog's oldest advert made node 1 claim: ${moved.join(', ')}`,
+      );
+    }
   }
 });

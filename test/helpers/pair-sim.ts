@@ -87,6 +87,8 @@ export interface SimNode {
   incarnation: number;
   machine: CoreState;
   timer_gen: number;
+  /** The deadline last armed (the shell's one timer), null before the first. */
+  timer_at: number | null;
   active: boolean;
   /** Since when `active` has held its current value. */
   active_since: number;
@@ -139,8 +141,9 @@ export class PairWorld {
     configs: [CoreConfig, CoreConfig],
     latency_max_ms: number,
     /**
-     * Deliver a packet reordered behind a newer one with the newest advert heard, as the agent's transport
-     * does (src/agent/transport.ts). Off: each packet carries its own advert (the chaos runs' model).
+     * Deliver a packet reordered behind a newer one with the newest advert heard, and a paused node's
+     * backlog as one burst carrying its newest advert (dropped after a stall), as the agent's transport
+     * does (src/agent/transport.ts). Off: each packet carries its own advert, one by one.
      */
     private readonly newest_advert = false,
   ) {
@@ -162,6 +165,7 @@ export class PairWorld {
       incarnation: 0,
       machine: initialState(config),
       timer_gen: 0,
+      timer_at: null,
       active: false,
       active_since: 0,
       ha_link_up: true,
@@ -188,6 +192,7 @@ export class PairWorld {
     n.up = true;
     n.incarnation++;
     n.machine = initialState(n.config);
+    n.timer_at = null;
     n.maintenance = false;
     n.disabled = false;
     n.paused = false;
@@ -241,9 +246,14 @@ export class PairWorld {
     if (!n.paused) return;
     n.paused = false;
     n.hearing_since = this.now;
+    // The shell's stall: its deadline a dead interval behind (taken before `deaf` re-arms the timer).
+    const due = n.timer_at;
+    const stalled = due !== null && this.now - due >= n.config.interval_ms * n.config.dead_multiplier;
     this.input(i, { kind: 'deaf', since_ms: n.paused_since });
     for (const input of n.heldInputs.splice(0)) this.input(i, input);
-    for (const ev of n.held.splice(0)) this.handle(ev);
+    const backlog = n.held.splice(0);
+    for (const ev of backlog) if (ev.kind !== 'deliver' || !this.newest_advert) this.handle(ev);
+    if (this.newest_advert) this.deliverBacklog(i, backlog, stalled);
     this.input(i, { kind: 'tick' });
   }
 
@@ -351,6 +361,7 @@ export class PairWorld {
     switch (e.kind) {
       case 'arm-timer':
         n.timer_gen++;
+        n.timer_at = e.at_ms;
         this.queue.push(e.at_ms, { kind: 'timer', node: i, gen: n.timer_gen });
         return;
       case 'send-keepalive':
@@ -377,6 +388,25 @@ export class PairWorld {
 
   private observeEvery(n: SimNode): number {
     return 2 * n.config.interval_ms;
+  }
+
+  /**
+   * The agent's transport gives its core a burst of reads at once: for each path heard, only the newest
+   * advert of all, so an old `disabled` never makes the node claim on a peer whose newer packets say it
+   * is active. After a stall (the shell's deadline a dead interval behind) the backlog is read to its end
+   * and dropped (src/agent/transport.ts, #flush): the node hears the peer's next packet.
+   */
+  private deliverBacklog(i: number, backlog: readonly Ev[], stalled: boolean): void {
+    const n = this.nodes[i]!;
+    const heard = new Set<string>();
+    for (const ev of backlog) {
+      if (ev.kind !== 'deliver' || ev.incarnation !== n.incarnation) continue;
+      this.newestAdvert(n, ev);
+      heard.add(ev.path);
+    }
+    const newest = n.newest?.advert;
+    if (stalled || newest === undefined) return;
+    for (const path of heard) this.input(i, { kind: 'keepalive', path, advert: newest });
   }
 
   /** An older packet (reordered by latency) proves the path alive but carries the newest advert heard. */
