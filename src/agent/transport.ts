@@ -64,8 +64,13 @@ export interface TransportOptions {
   readonly stalled?: () => boolean;
 }
 
-/** A drain after a stall is bounded: at most this many loop turns of reading, then it is over anyway. */
+/** Reading a backlog is bounded: at most this many loop turns, then it is over anyway. */
 export const DRAIN_TURNS_MAX = 64;
+/**
+ * A loop turn that read this many keepalives read a backlog, which may go on in the socket (libuv reads
+ * at most 32 datagrams a socket a turn). A turn on time reads one or two a path: copies are ms apart.
+ */
+export const BACKLOG_READS = 16;
 
 /** What a reload may change without rebinding a socket. */
 export interface TransportSettings {
@@ -119,12 +124,14 @@ export class Transport {
   readonly #heard = new Set<string>();
   #onHeard: (heard: Heard) => void = () => {};
   #flushQueued = false;
-  /** A packet was read since the last #flush: the socket may hold more. */
-  #readSinceCheck = false;
+  /** Packets read since the last #flush: in this loop turn. */
+  #turnReads = 0;
   /** Packets read since the last delivery. */
   #burst = 0;
-  /** Loop turns spent reading a backlog after a stall (0: none under way). */
+  /** Loop turns spent reading a backlog (0: none under way). */
   #drainTurns = 0;
+  /** The backlog is read after a stall: it is dropped, not delivered. */
+  #dropping = false;
   #closed = false;
   #authFailures = 0;
   #authLast_ms: number | null = null;
@@ -269,7 +276,7 @@ export class Transport {
     metrics.received.inc({ path: path.name });
     this.#keepNewest(result.packet);
     this.#heard.add(path.name);
-    this.#readSinceCheck = true;
+    this.#turnReads += 1;
     this.#burst += 1;
     if (!this.#flushQueued) {
       this.#flushQueued = true;
@@ -283,29 +290,31 @@ export class Transport {
    * ones say `active`, and the core would claim at once on a state the peer has left. So the packets read
    * in one loop turn (the poll phase; setImmediate runs right after it) are collected, and the core gets,
    * for each path heard, only the newest advert of all: one setImmediate a burst, no delay past the turn
-   * that read them.
+   * that read them. A turn that read BACKLOG_READS or more may have left the rest of a backlog in the
+   * socket: reading goes on, turn after turn, until a turn reads fewer.
    *
-   * After a stall (the shell a dead interval behind its own deadline) the socket may hold more than one
-   * turn's reads (libuv reads at most 32 datagrams a socket a turn), and, if its receive buffer filled,
-   * the kernel dropped the newest packets and kept the oldest: even the newest advert of the backlog may
-   * be seconds old. So the backlog is read to its end (until a turn reads nothing, at most
-   * DRAIN_TURNS_MAX turns) and dropped: it says where the peer was, not where it is. The core, told it
-   * was deaf, listens for the peer's next packet (one interval) or a whole dead interval, as at boot.
+   * After a stall (the shell a dead interval behind its own deadline), if the socket's receive buffer
+   * filled, the kernel dropped the newest packets and kept the oldest: even the newest advert of the
+   * backlog may be seconds old. So the backlog is read to its end (until a turn reads nothing) and
+   * dropped: it says where the peer was, not where it is. The core, told it was deaf, listens for the
+   * peer's next packet (one interval) or a whole dead interval, as at boot.
    */
   readonly #flush = (): void => {
     this.#flushQueued = false;
+    const reads = this.#turnReads;
+    this.#turnReads = 0;
     if (this.#closed || this.#heard.size === 0) return;
-    if (this.#drainTurns === 0 && !this.#stalled()) {
-      this.#deliver();
-      return;
-    }
-    if (this.#readSinceCheck && this.#drainTurns < DRAIN_TURNS_MAX) {
-      this.#readSinceCheck = false;
+    if (!this.#dropping && this.#stalled()) this.#dropping = true;
+    const more = this.#dropping ? reads > 0 : reads >= BACKLOG_READS;
+    if (more && this.#drainTurns < DRAIN_TURNS_MAX) {
       this.#drainTurns += 1;
       this.#flushQueued = true;
       setImmediate(this.#flush);
-      return;
-    }
+    } else if (this.#dropping) this.#drop();
+    else this.#deliver();
+  };
+
+  #drop(): void {
     this.#opts.log.info(
       { packets: this.#burst, turns: this.#drainTurns },
       'keepalive backlog dropped after a stall: the peer is judged on what it sends from now on',
@@ -313,8 +322,8 @@ export class Transport {
     this.#heard.clear();
     this.#burst = 0;
     this.#drainTurns = 0;
-    this.#readSinceCheck = false;
-  };
+    this.#dropping = false;
+  }
 
   #stalled(): boolean {
     return this.#opts.stalled?.() ?? false;
@@ -322,17 +331,18 @@ export class Transport {
 
   /**
    * Delivers what was read but not yet delivered, unless it is a backlog after a stall. The shell calls it
-   * before a tick: timers run before I/O, and the tick must judge the peer on everything read so far.
+   * before a tick: timers run before I/O, and a tick on time must judge the peer on everything read so far.
    */
   settle(): void {
-    if (this.#drainTurns > 0 || this.#heard.size === 0) return;
-    // The queued #flush goes on draining: the shell's stall is over once its tick has run.
-    if (this.#stalled()) this.#drainTurns = 1;
+    if (this.#heard.size === 0 || this.#dropping) return;
+    // The queued #flush goes on reading and drops the backlog: the shell's stall is over once its tick ran.
+    if (this.#stalled()) this.#dropping = true;
     else this.#deliver();
   }
 
   #deliver(): void {
     this.#burst = 0;
+    this.#drainTurns = 0;
     const newest = this.#newest;
     if (newest === null || this.#heard.size === 0) return;
     this.#newestAdvert ??= advertOf(newest);

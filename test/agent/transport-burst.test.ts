@@ -1,6 +1,6 @@
 // The transport hands the core a burst of reads, not packets one by one: packets read together that
-// start with `disabled` and end with `active` reach the core as `active` only; after a stall, the backlog
-// is read to its end and dropped. Two real transports over loopback UDP (127.0.0.1 ↔ 127.0.0.2).
+// start with `disabled` and end with `active` reach the core as `active` only, a backlog longer than one
+// turn's reads too; after a stall, the backlog is read to its end and dropped. Two real transports over loopback UDP (127.0.0.1 ↔ 127.0.0.2).
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { pino } from 'pino';
@@ -88,6 +88,19 @@ test('a backlog read in one turn reaches the core once, with its newest advert',
   await backlog(b, ['disabled', 'init', 'active']);
   await until(() => heard.length > 0);
   // One more turn or two: nothing else may arrive.
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(
+    heard.map((h) => [h.path, h.advert.state]),
+    [['lan', 'active']],
+  );
+});
+
+test('a backlog longer than one turn reads is read to its end before the core hears it', async () => {
+  heard.length = 0;
+  const b = open[1]!;
+  // libuv reads at most 32 datagrams a socket a turn: 40 span two turns at least.
+  await backlog(b, [...Array<NodeState>(36).fill('disabled'), 'init', 'active', 'active', 'active']);
+  await until(() => heard.length > 0);
   await new Promise((r) => setTimeout(r, 50));
   assert.deepEqual(
     heard.map((h) => [h.path, h.advert.state]),
