@@ -204,6 +204,8 @@ function calm(w: PairWorld): void {
 function runEpisode(rng: Rng, stepsBudget: number, props: (w: PairWorld, ep: Episode) => Properties): number {
   const ep = episodeConfig(rng);
   const secondary: CoreConfig = { ...ep.config, node_id: 2, role: 'secondary', priority: 100 };
+  // Packets as the agent's transport delivers them: the newest advert heard, a paused node's backlog as
+  // one burst (dropped after a stall). Seed 885730243 broke (c) while a backlog went to core one by one.
   const w = new PairWorld(rng, [ep.config, secondary], ep.latency_max_ms, true);
   const p = props(w, ep);
   w.boot(0);
