@@ -224,6 +224,12 @@ function runEpisode(rng: Rng, stepsBudget: number, props: (w: PairWorld, ep: Epi
     const quietStart = w.now;
     const settle = quietStart + 2 * ep.dead_ms + 2 * ep.latency_max_ms + ep.config.interval_ms;
     w.runUntil(settle);
+    // A handover that began just before (a WAN relinquish, a preemption) ends when the old active hears
+    // the new one: one interval and the latency both ways, not a violation of (a) at this instant.
+    const last = w.changes.at(-1);
+    const handover_ms = ep.config.interval_ms + 2 * ep.latency_max_ms;
+    if (w.activeCount() === 2 && last?.to === 'active' && w.now - last.at <= handover_ms)
+      w.runUntil(last.at + handover_ms);
     p.checkOverlap();
     const expected = expectedActive(w);
     if (!expected.includes(w.activeCount())) {
