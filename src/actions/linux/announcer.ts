@@ -1,0 +1,164 @@
+// One long-lived raw-socket writer per (netns, interface): Debian's `socat` holding a PF_PACKET socket
+// bound to the interface (`INTERFACE:<dev>`), fed whole link-level frames (frames.ts) on its stdin.
+// Why: exec'ing arping/na6 at claim time cost 1–3 ms of exec, interface lookup and socket setup before
+// the first frame left, on the claim's critical path; here the socket is open before the claim, and
+// announcing is one write to a pipe. Node itself has no PF_PACKET socket.
+//
+// Framing: every frame is FRAME_LENGTH bytes, written in one write() (≤ PIPE_BUF, so atomic), and
+// socat reads with `-b FRAME_LENGTH`, so each read is exactly one frame and each frame one sendto().
+//
+// A socat that exits (killed, interface gone) is started again after a backoff (100 ms doubling to
+// 5 s, reset once one has run for a minute); a claim that finds none running starts one on the spot
+// and writes into its pipe at once (the frame leaves as soon as socat has its socket).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { inNetns } from './command.js';
+import { FRAME_LENGTH } from './frames.js';
+
+const RESTART_FIRST_MS = 100;
+const RESTART_MAX_MS = 5000;
+/** A socat that ran this long was healthy: the next failure starts the backoff from the beginning. */
+const HEALTHY_AFTER_MS = 60_000;
+const STDERR_MAX = 2000;
+/** socat -d -d says this once its socket is open and it reads stdin. */
+const READY_LINE = 'starting data transfer loop';
+
+/** Names socat's address parser takes literally (`,` and `:` would be read as its own syntax). */
+const PLAIN_IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
+
+export type AnnouncerState =
+  | { readonly kind: 'stopped' }
+  | { readonly kind: 'starting'; readonly pid: number | undefined }
+  | { readonly kind: 'ready'; readonly pid: number | undefined }
+  | { readonly kind: 'waiting-restart'; readonly last_error: string };
+
+export interface AnnouncerEvents {
+  /** socat exited or could not start; `error` says what to do. */
+  readonly onExit?: (error: string) => void;
+}
+
+export class LinkAnnouncer {
+  #child: ChildProcess | null = null;
+  #ready = false;
+  #closed = false;
+  #restart: NodeJS.Timeout | null = null;
+  #backoff_ms = RESTART_FIRST_MS;
+  #last_error = '';
+
+  constructor(
+    readonly ifname: string,
+    readonly netns: string | undefined,
+    private readonly events: AnnouncerEvents = {},
+  ) {}
+
+  /** An interface name socat cannot take, as an error to show; null when it is fine. */
+  static refusal(ifname: string): string | null {
+    return PLAIN_IFNAME.test(ifname)
+      ? null
+      : `interface "${ifname}": the announcer takes names of letters, digits and _ . @ - only`;
+  }
+
+  get state(): AnnouncerState {
+    if (this.#child !== null) return { kind: this.#ready ? 'ready' : 'starting', pid: this.#child.pid };
+    if (this.#restart !== null) return { kind: 'waiting-restart', last_error: this.#last_error };
+    return { kind: 'stopped' };
+  }
+
+  /** The running socat's pid (tests kill it to prove the restart). */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  /** Starts socat unless one runs; idempotent. */
+  start(): void {
+    if (this.#closed || this.#child !== null) return;
+    if (this.#restart !== null) {
+      clearTimeout(this.#restart);
+      this.#restart = null;
+    }
+    const [file, args] = inNetns(this.netns, 'socat', [
+      '-d',
+      '-d',
+      '-u',
+      '-b',
+      String(FRAME_LENGTH),
+      'STDIN',
+      `INTERFACE:${this.ifname}`,
+    ]);
+    const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const started_ms = performance.now();
+    let stderr = '';
+    this.#child = child;
+    this.#ready = false;
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (s: string) => {
+      if (this.#child === child && !this.#ready && s.includes(READY_LINE)) this.#ready = true;
+      if (stderr.length < STDERR_MAX) stderr += s;
+    });
+    // A write racing socat's death is reported by its exit, not thrown.
+    child.stdin?.on('error', () => undefined);
+    child.once('error', (err) => this.#exited(child, `cannot run socat: ${err.message}; install socat`, 0));
+    child.once('exit', (code, signal) => {
+      const lived_ms = performance.now() - started_ms;
+      const why = lastError(stderr) ?? `exit ${code ?? signal}`;
+      this.#exited(child, `announcer on ${this.ifname} stopped: ${why}`, lived_ms);
+    });
+    // An idle announcer must not keep the agent (or a test) alive on its own.
+    for (const s of [child, child.stdin, child.stderr] as { unref?: () => void }[]) s?.unref?.();
+  }
+
+  /**
+   * Writes one frame (FRAME_LENGTH bytes) to the running socat, starting one first when none runs.
+   * False only when nothing could take it (closed, or socat could not even be spawned).
+   */
+  write(frame: Buffer): boolean {
+    if (frame.length !== FRAME_LENGTH)
+      throw new RangeError(`frame of ${frame.length} bytes, not ${FRAME_LENGTH}`);
+    if (this.#closed) return false;
+    const alive = this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
+    if (!alive) {
+      this.#child = null;
+      this.start();
+    }
+    const stdin = this.#child?.stdin;
+    // No pid: spawn itself failed (socat not installed here); its 'error' event follows.
+    if (this.#child?.pid === undefined || stdin === null || stdin === undefined || stdin.destroyed)
+      return false;
+    stdin.write(frame);
+    return true;
+  }
+
+  /** Stops socat for good (the action is dropped or the agent stops). */
+  close(): void {
+    this.#closed = true;
+    if (this.#restart !== null) clearTimeout(this.#restart);
+    this.#restart = null;
+    const child = this.#child;
+    this.#child = null;
+    child?.stdin?.end();
+    child?.kill('SIGTERM');
+  }
+
+  #exited(child: ChildProcess, error: string, lived_ms: number): void {
+    if (this.#child !== child) return;
+    this.#child = null;
+    this.#ready = false;
+    this.#last_error = error;
+    this.events.onExit?.(error);
+    if (this.#closed) return;
+    if (lived_ms >= HEALTHY_AFTER_MS) this.#backoff_ms = RESTART_FIRST_MS;
+    const wait_ms = this.#backoff_ms;
+    this.#backoff_ms = Math.min(RESTART_MAX_MS, this.#backoff_ms * 2);
+    this.#restart = setTimeout(() => {
+      this.#restart = null;
+      this.start();
+    }, wait_ms);
+    this.#restart.unref();
+  }
+}
+
+/** socat's last error line (`... E message`), without its timestamp and pid. */
+function lastError(stderr: string): string | null {
+  const lines = stderr.split('\n').filter((l) => / E /.test(l));
+  const last = lines.at(-1);
+  return last === undefined ? null : last.replace(/^.* E /, '');
+}
