@@ -20,20 +20,22 @@ export interface WireCapture {
   stop(): void;
 }
 
-/** Starts reading `ifname` in `ns`; resolves once socat has its socket open. */
-export async function captureAnnouncements(ns: string, ifname: string, vip: string): Promise<WireCapture> {
+/**
+ * Starts reading `ifname` in `ns`; resolves once socat has its socket open. `realtime`: the reader runs
+ * at SCHED_RR (as the agent does), so that on a loaded host its own wake-up delay is not stamped on
+ * the frames it reads (bench:failover).
+ */
+export async function captureAnnouncements(
+  ns: string,
+  ifname: string,
+  vip: string,
+  options: { readonly realtime?: boolean } = {},
+): Promise<WireCapture> {
   const parsed = parseAddress(vip);
   if (!parsed.ok) throw new Error(`not an address: ${vip}`);
   const target = Buffer.from(parsed.value.bytes);
-  const spawned: Spawned = spawnInNs(ns, [
-    'socat',
-    '-d',
-    '-d',
-    '-u',
-    '-x',
-    `INTERFACE:${ifname}`,
-    'OPEN:/dev/null',
-  ]);
+  const socat = ['socat', '-d', '-d', '-u', '-x', `INTERFACE:${ifname}`, 'OPEN:/dev/null'];
+  const spawned: Spawned = spawnInNs(ns, options.realtime === true ? ['chrt', '-r', '10', ...socat] : socat);
   let text = '';
   spawned.child.stderr?.setEncoding('utf8');
   spawned.child.stderr?.on('data', (s: string) => {
