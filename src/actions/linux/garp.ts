@@ -66,15 +66,16 @@ export class GarpSender {
   private generation = 0;
 
   constructor(
-    ifname: string,
+    private readonly ifname: string,
     private readonly netns: string | undefined,
     private readonly onOutcome: (o: GarpOutcome) => void = () => undefined,
   ) {
     this.announcer = new LinkAnnouncer(ifname, netns, {
-      // The interface may have been recreated (a new MAC): read it again before the next claim.
+      // The interface may have been recreated (a new MAC): read it again, ahead of the next claim.
       onExit: (error) => {
         this.mac = null;
         this.onOutcome({ kind: 'announcer-stopped', error });
+        void this.ensureMac();
       },
     });
   }
@@ -88,7 +89,7 @@ export class GarpSender {
   arm(plan: GarpPlan): void {
     if (plan.count === 0) return;
     this.announcer.start();
-    void this.ensureMac(plan);
+    void this.ensureMac();
   }
 
   /** Stops pending announcements and the announcer itself. */
@@ -102,7 +103,7 @@ export class GarpSender {
     this.cancel();
     if (plan.count === 0) return { ok: true };
     const generation = this.generation;
-    const mac = this.mac ?? (await this.ensureMac(plan));
+    const mac = this.mac ?? (await this.ensureMac());
     if (generation !== this.generation) return { ok: true };
     if ('code' in mac) {
       this.onOutcome({ kind: 'failed', index: 0, error: mac.message });
@@ -126,8 +127,8 @@ export class GarpSender {
     this.timers.clear();
   }
 
-  private async ensureMac(plan: GarpPlan): Promise<readonly number[] | FrameIssue> {
-    const mac = await readMac(plan.ifname, plan.netns);
+  private async ensureMac(): Promise<readonly number[] | FrameIssue> {
+    const mac = await readMac(this.ifname, this.netns);
     if (!('code' in mac)) this.mac = mac;
     return mac;
   }
