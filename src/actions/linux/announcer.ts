@@ -50,11 +50,11 @@ export class LinkAnnouncer {
     private readonly events: AnnouncerEvents = {},
   ) {}
 
-  /** An interface name socat cannot take, as an error to show; null when it is fine. */
+  /** Why socat cannot take this interface name (its address parser reads `,` `:` …); null when it can. */
   static refusal(ifname: string): string | null {
     return PLAIN_IFNAME.test(ifname)
       ? null
-      : `interface "${ifname}": the announcer takes names of letters, digits and _ . @ - only`;
+      : `of at most 15 letters, digits and _ . @ - (the announcer, socat, reads others as its own syntax), got "${ifname}"`;
   }
 
   get state(): AnnouncerState {
@@ -70,7 +70,7 @@ export class LinkAnnouncer {
 
   /** Starts socat unless one runs; idempotent. */
   start(): void {
-    if (this.#closed || this.#child !== null) return;
+    if (this.#closed || this.#child !== null || LinkAnnouncer.refusal(this.ifname) !== null) return;
     if (this.#restart !== null) {
       clearTimeout(this.#restart);
       this.#restart = null;
@@ -113,7 +113,7 @@ export class LinkAnnouncer {
   write(frame: Buffer): boolean {
     if (frame.length !== FRAME_LENGTH)
       throw new RangeError(`frame of ${frame.length} bytes, not ${FRAME_LENGTH}`);
-    if (this.#closed) return false;
+    if (this.#closed || LinkAnnouncer.refusal(this.ifname) !== null) return false;
     const alive = this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
     if (!alive) {
       this.#child = null;

@@ -122,7 +122,7 @@ export class VipAction implements Action {
       checks.push({
         check: `interface ${this.spec.interface} can be announced on`,
         status: 'error',
-        detail: refusal,
+        detail: `expected an interface name ${refusal}`,
         fix: 'rename the interface (or an altname) to letters, digits and _ . @ -',
       });
     if (this.spec.observe_duplicates === true)
