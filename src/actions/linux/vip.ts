@@ -152,7 +152,7 @@ export class VipAction implements Action {
       ...(raw
         ? {}
         : {
-            fix: 'run as root or grant the agent CAP_NET_RAW (socat inherits it)',
+            fix: 'run as root or grant CAP_NET_RAW as an ambient capability (the systemd unit does) so that socat inherits it',
           }),
     });
     return checks;
