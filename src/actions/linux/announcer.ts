@@ -19,17 +19,9 @@ const RESTART_MAX_MS = 5000;
 /** A socat that ran this long was healthy: the next failure starts the backoff from the beginning. */
 const HEALTHY_AFTER_MS = 60_000;
 const STDERR_MAX = 2000;
-/** socat -d -d says this once its socket is open and it reads stdin. */
-const READY_LINE = 'starting data transfer loop';
 
 /** Names socat's address parser takes literally (`,` and `:` would be read as its own syntax). */
 const PLAIN_IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
-
-export type AnnouncerState =
-  | { readonly kind: 'stopped' }
-  | { readonly kind: 'starting'; readonly pid: number | undefined }
-  | { readonly kind: 'ready'; readonly pid: number | undefined }
-  | { readonly kind: 'waiting-restart'; readonly last_error: string };
 
 export interface AnnouncerEvents {
   /** socat exited or could not start; `error` says what to do. */
@@ -38,11 +30,9 @@ export interface AnnouncerEvents {
 
 export class LinkAnnouncer {
   #child: ChildProcess | null = null;
-  #ready = false;
   #closed = false;
   #restart: NodeJS.Timeout | null = null;
   #backoff_ms = RESTART_FIRST_MS;
-  #last_error = '';
 
   constructor(
     readonly ifname: string,
@@ -55,12 +45,6 @@ export class LinkAnnouncer {
     return PLAIN_IFNAME.test(ifname)
       ? null
       : `of at most 15 letters, digits and _ . @ - (the announcer, socat, reads others as its own syntax), got "${ifname}"`;
-  }
-
-  get state(): AnnouncerState {
-    if (this.#child !== null) return { kind: this.#ready ? 'ready' : 'starting', pid: this.#child.pid };
-    if (this.#restart !== null) return { kind: 'waiting-restart', last_error: this.#last_error };
-    return { kind: 'stopped' };
   }
 
   /** The running socat's pid (tests kill it to prove the restart). */
@@ -76,8 +60,6 @@ export class LinkAnnouncer {
       this.#restart = null;
     }
     const [file, args] = inNetns(this.netns, 'socat', [
-      '-d',
-      '-d',
       '-u',
       '-b',
       String(FRAME_LENGTH),
@@ -88,10 +70,8 @@ export class LinkAnnouncer {
     const started_ms = performance.now();
     let stderr = '';
     this.#child = child;
-    this.#ready = false;
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (s: string) => {
-      if (this.#child === child && !this.#ready && s.includes(READY_LINE)) this.#ready = true;
       if (stderr.length < STDERR_MAX) stderr += s;
     });
     // A write racing socat's death is reported by its exit, not thrown.
@@ -141,8 +121,6 @@ export class LinkAnnouncer {
   #exited(child: ChildProcess, error: string, lived_ms: number): void {
     if (this.#child !== child) return;
     this.#child = null;
-    this.#ready = false;
-    this.#last_error = error;
     this.events.onExit?.(error);
     if (this.#closed) return;
     if (lived_ms >= HEALTHY_AFTER_MS) this.#backoff_ms = RESTART_FIRST_MS;

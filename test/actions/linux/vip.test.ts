@@ -195,7 +195,7 @@ test('armed (the agent): claim and release go through one ip batch process, the 
   const wire = await captureAnnouncements(lan.host('client').ns, 'lan0', vip);
   let announcer: number | undefined;
   try {
-    const socat = `socat -d -d -u -b 86 STDIN INTERFACE:lan0`;
+    const socat = `socat -u -b 86 STDIN INTERFACE:lan0`;
     await eventually(
       async () =>
         a.announcerPid !== undefined && (await pgrepArgs(socat)).split('\n').includes(String(a.announcerPid)),
