@@ -1,5 +1,8 @@
 // One long-lived raw-socket writer per (netns, interface): Debian's `socat` holding a PF_PACKET socket
-// bound to the interface (`INTERFACE:<dev>`), fed whole link-level frames (frames.ts) on its stdin.
+// that sends to the interface by index, fed whole link-level frames (frames.ts) on its stdin. The socket
+// is opened with protocol 0, so the kernel delivers it no received frame at all: socat's `INTERFACE:`
+// address would open it for every protocol and have the kernel copy each frame of a busy LAN to a
+// socket nobody reads.
 // Why: exec'ing arping/na6 at claim time cost 1–3 ms of exec, interface lookup and socket setup before
 // the first frame left, on the claim's critical path; here the socket is open before the claim, and
 // announcing is one write to a pipe. Node itself has no PF_PACKET socket.
@@ -11,6 +14,7 @@
 // 5 s, reset once one has run for a minute); a claim that finds none running starts one on the spot
 // and writes into its pipe at once (the frame leaves as soon as socat has its socket).
 import { type ChildProcess, spawn } from 'node:child_process';
+import { endianness } from 'node:os';
 import { inNetns } from './command.js';
 import { FRAME_LENGTH } from './frames.js';
 
@@ -20,8 +24,22 @@ const RESTART_MAX_MS = 5000;
 const HEALTHY_AFTER_MS = 60_000;
 const STDERR_MAX = 2000;
 
-/** Names socat's address parser takes literally (`,` and `:` would be read as its own syntax). */
+/** Interface names taken as they are (also in sysfs paths); the kernel's own rules are looser. */
 const PLAIN_IFNAME = /^[A-Za-z0-9_.@-]{1,15}$/;
+
+/**
+ * socat's generic address for a packet socket (AF_PACKET 17, SOCK_RAW 3, protocol 0) sending to
+ * `ifindex`: the sockaddr_ll after its family, in hex — protocol 0, the index in host byte order,
+ * hardware type and packet type 0, a 6-byte broadcast address (unused for SOCK_RAW: the frame has its header).
+ */
+export function packetAddress(ifindex: number): string {
+  const sll = Buffer.alloc(18);
+  if (endianness() === 'LE') sll.writeInt32LE(ifindex, 2);
+  else sll.writeInt32BE(ifindex, 2);
+  sll.writeUInt8(6, 9);
+  sll.fill(0xff, 10, 16);
+  return `SOCKET-SENDTO:17:3:0:x${sll.toString('hex')}`;
+}
 
 export interface AnnouncerEvents {
   /** socat exited or could not start; `error` says what to do. */
@@ -33,6 +51,8 @@ export class LinkAnnouncer {
   #closed = false;
   #restart: NodeJS.Timeout | null = null;
   #backoff_ms = RESTART_FIRST_MS;
+  /** The interface's index the socket sends to; unknown until the first start. */
+  #ifindex: number | null = null;
 
   constructor(
     readonly ifname: string,
@@ -40,11 +60,9 @@ export class LinkAnnouncer {
     private readonly events: AnnouncerEvents = {},
   ) {}
 
-  /** Why socat cannot take this interface name (its address parser reads `,` `:` …); null when it can. */
+  /** Why this interface name is refused; null when it is a plain one. */
   static refusal(ifname: string): string | null {
-    return PLAIN_IFNAME.test(ifname)
-      ? null
-      : `of at most 15 letters, digits and _ . @ - (the announcer, socat, reads others as its own syntax), got "${ifname}"`;
+    return PLAIN_IFNAME.test(ifname) ? null : `of at most 15 letters, digits and _ . @ -, got "${ifname}"`;
   }
 
   /** The running socat's pid (tests kill it to prove the restart). */
@@ -52,9 +70,26 @@ export class LinkAnnouncer {
     return this.#child?.pid;
   }
 
-  /** Starts socat unless one runs; idempotent. */
-  start(): void {
-    if (this.#closed || this.#child !== null || LinkAnnouncer.refusal(this.ifname) !== null) return;
+  /**
+   * Starts socat on the interface `ifindex` unless one runs there; idempotent. A new index (the
+   * interface was recreated) replaces a socat still sending to the old one. A restart already pending
+   * keeps its backoff (a socat dying at once must not be restarted in a loop); a claim's write does not wait for it.
+   */
+  start(ifindex: number): void {
+    if (this.#child !== null && ifindex !== this.#ifindex) this.#stop();
+    this.#ifindex = ifindex;
+    if (this.#restart === null) this.#spawn();
+  }
+
+  #spawn(): void {
+    const ifindex = this.#ifindex;
+    if (
+      this.#closed ||
+      this.#child !== null ||
+      ifindex === null ||
+      LinkAnnouncer.refusal(this.ifname) !== null
+    )
+      return;
     if (this.#restart !== null) {
       clearTimeout(this.#restart);
       this.#restart = null;
@@ -64,7 +99,7 @@ export class LinkAnnouncer {
       '-b',
       String(FRAME_LENGTH),
       'STDIN',
-      `INTERFACE:${this.ifname}`,
+      packetAddress(ifindex),
     ]);
     const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     const started_ms = performance.now();
@@ -88,7 +123,7 @@ export class LinkAnnouncer {
 
   /**
    * Writes one frame (FRAME_LENGTH bytes) to the running socat, starting one first when none runs.
-   * False only when nothing could take it (closed, or socat could not even be spawned).
+   * False only when nothing could take it (closed, never started, or socat could not even be spawned).
    */
   write(frame: Buffer): boolean {
     if (frame.length !== FRAME_LENGTH)
@@ -97,7 +132,7 @@ export class LinkAnnouncer {
     const alive = this.#child !== null && this.#child.exitCode === null && this.#child.signalCode === null;
     if (!alive) {
       this.#child = null;
-      this.start();
+      this.#spawn();
     }
     const stdin = this.#child?.stdin;
     // No pid: spawn itself failed (socat not installed here); its 'error' event follows.
@@ -112,6 +147,10 @@ export class LinkAnnouncer {
     this.#closed = true;
     if (this.#restart !== null) clearTimeout(this.#restart);
     this.#restart = null;
+    this.#stop();
+  }
+
+  #stop(): void {
     const child = this.#child;
     this.#child = null;
     child?.stdin?.end();
@@ -128,7 +167,7 @@ export class LinkAnnouncer {
     this.#backoff_ms = Math.min(RESTART_MAX_MS, this.#backoff_ms * 2);
     this.#restart = setTimeout(() => {
       this.#restart = null;
-      this.start();
+      this.#spawn();
     }, wait_ms);
     this.#restart.unref();
   }

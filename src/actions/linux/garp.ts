@@ -38,30 +38,45 @@ export function announcementMode(plan: GarpPlan, index: number): 'request' | 're
   return plan.mode;
 }
 
-/** The MAC of `ifname` as the kernel reports it, read in `netns` (sysfs there shows that netns). */
-export async function readMac(
-  ifname: string,
-  netns: string | undefined,
-): Promise<readonly number[] | FrameIssue> {
-  const path = `/sys/class/net/${ifname}/address`;
+/** What an announcement needs of its interface: our MAC (the frames' source) and the index the socket sends to. */
+export interface Link {
+  readonly mac: readonly number[];
+  readonly ifindex: number;
+}
+
+/** `ifname`'s MAC and index as the kernel reports them, read in `netns` (sysfs there shows that netns). */
+export async function readLink(ifname: string, netns: string | undefined): Promise<Link | FrameIssue> {
+  const paths = [`/sys/class/net/${ifname}/address`, `/sys/class/net/${ifname}/ifindex`];
+  let text: string;
   if (netns === undefined) {
     try {
-      return parseMac(await readFile(path, 'utf8'));
+      text = (await Promise.all(paths.map((p) => readFile(p, 'utf8')))).join('\n');
     } catch (err) {
-      return { code: 'FRAME_BAD_MAC', message: `cannot read ${path}: ${(err as Error).message}` };
+      return { code: 'FRAME_BAD_MAC', message: `cannot read ${paths[0]}: ${(err as Error).message}` };
     }
+  } else {
+    const [file, args] = inNetns(netns, 'cat', paths);
+    const out = await runTool(file, args, 3000);
+    if (out.code !== 0)
+      return {
+        code: 'FRAME_BAD_MAC',
+        message: `cannot read ${paths[0]} in netns ${netns}: ${out.stderr.trim()}`,
+      };
+    text = out.stdout;
   }
-  const [file, args] = inNetns(netns, 'cat', [path]);
-  const out = await runTool(file, args, 3000);
-  if (out.code !== 0)
-    return { code: 'FRAME_BAD_MAC', message: `cannot read ${path} in netns ${netns}: ${out.stderr.trim()}` };
-  return parseMac(out.stdout);
+  const [address = '', index = ''] = text.split('\n').filter((l) => l.trim() !== '');
+  const mac = parseMac(address);
+  if ('code' in mac) return mac;
+  const ifindex = Number(index.trim());
+  if (!Number.isInteger(ifindex) || ifindex < 1)
+    return { code: 'FRAME_BAD_MAC', message: `expected an interface index in ${paths[1]}, got "${index}"` };
+  return { mac, ifindex };
 }
 
 export class GarpSender {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly announcer: LinkAnnouncer;
-  private mac: readonly number[] | null = null;
+  private link: Link | null = null;
   /** Bumped on every start and cancel: a MAC read that finishes after a cancel sends nothing. */
   private generation = 0;
 
@@ -73,9 +88,9 @@ export class GarpSender {
     this.announcer = new LinkAnnouncer(ifname, netns, {
       // The interface may have been recreated (a new MAC): read it again, ahead of the next claim.
       onExit: (error) => {
-        this.mac = null;
+        this.link = null;
         this.onOutcome({ kind: 'announcer-stopped', error });
-        void this.ensureMac();
+        void this.ensureLink();
       },
     });
   }
@@ -88,8 +103,7 @@ export class GarpSender {
   /** Opens the raw socket and reads our MAC ahead, so that a claim only writes. */
   arm(plan: GarpPlan): void {
     if (plan.count === 0) return;
-    this.announcer.start();
-    void this.ensureMac();
+    void this.ensureLink();
   }
 
   /** Stops pending announcements and the announcer itself. */
@@ -103,17 +117,17 @@ export class GarpSender {
     this.cancel();
     if (plan.count === 0) return { ok: true };
     const generation = this.generation;
-    const mac = this.mac ?? (await this.ensureMac());
+    const link = this.link ?? (await this.ensureLink());
     if (generation !== this.generation) return { ok: true };
-    if ('code' in mac) {
-      this.onOutcome({ kind: 'failed', index: 0, error: mac.message });
-      return { ok: false, error: mac.message };
+    if ('code' in link) {
+      this.onOutcome({ kind: 'failed', index: 0, error: link.message });
+      return { ok: false, error: link.message };
     }
-    const first = this.sendOne(plan, mac, 0);
+    const first = this.sendOne(plan, link.mac, 0);
     for (let i = 1; i < plan.count; i++) {
       const t = setTimeout(() => {
         this.timers.delete(t);
-        this.sendOne(plan, this.mac ?? mac, i);
+        this.sendOne(plan, (this.link ?? link).mac, i);
       }, i * plan.spacing_ms);
       this.timers.add(t);
     }
@@ -127,10 +141,14 @@ export class GarpSender {
     this.timers.clear();
   }
 
-  private async ensureMac(): Promise<readonly number[] | FrameIssue> {
-    const mac = await readMac(this.ifname, this.netns);
-    if (!('code' in mac)) this.mac = mac;
-    return mac;
+  /** Reads the interface again and (re)starts the announcer on its index. */
+  private async ensureLink(): Promise<Link | FrameIssue> {
+    const link = await readLink(this.ifname, this.netns);
+    if (!('code' in link)) {
+      this.link = link;
+      this.announcer.start(link.ifindex);
+    }
+    return link;
   }
 
   private sendOne(plan: GarpPlan, mac: readonly number[], index: number): Sent {

@@ -63,6 +63,6 @@ test('--check refuses a VIP interface name the announcer (socat) would read as i
   assert.deepEqual(issues('eth1.100'), []);
   assert.deepEqual(issues('br-lan@x_1'), []);
   assert.deepEqual(issues('eth,1'), [
-    'interface: expected an interface name of at most 15 letters, digits and _ . @ - (the announcer, socat, reads others as its own syntax), got "eth,1"',
+    'interface: expected an interface name of at most 15 letters, digits and _ . @ -, got "eth,1"',
   ]);
 });

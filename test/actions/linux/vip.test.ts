@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
 import { mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -186,6 +187,25 @@ test('claim with an invalid address fails at once with VIP_INVALID_ADDRESS', asy
   assert.equal(r.calls, 0);
 });
 
+/** The protocols (hex, as /proc/net/packet in `ns` lists them) of the packet sockets process `pid` holds. */
+async function packetProtocols(ns: string, pid: number): Promise<string[]> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] !== undefined) inodes.add(m[1]);
+    } catch {
+      // An fd closed while we list them.
+    }
+  }
+  const rows = (await nsExec(ns, ['cat', '/proc/net/packet'])).stdout.split('\n').slice(1);
+  // Columns: sk RefCnt Type Proto Iface R Rmem User Inode.
+  return rows
+    .map((r) => r.trim().split(/\s+/))
+    .filter((c) => c.length >= 9 && inodes.has(c[8]!))
+    .map((c) => c[3]!);
+}
+
 test('armed (the agent): claim and release go through one ip batch process, the announcer was waiting ahead', async () => {
   const outcomes: GarpOutcome[] = [];
   const a = new VipAction(
@@ -195,7 +215,7 @@ test('armed (the agent): claim and release go through one ip batch process, the 
   const wire = await captureAnnouncements(lan.host('client').ns, 'lan0', vip);
   let announcer: number | undefined;
   try {
-    const socat = `socat -u -b 86 STDIN INTERFACE:lan0`;
+    const socat = `socat -u -b 86 STDIN SOCKET-SENDTO:17:3:0:`;
     await eventually(
       async () =>
         a.announcerPid !== undefined && (await pgrepArgs(socat)).split('\n').includes(String(a.announcerPid)),
@@ -203,6 +223,12 @@ test('armed (the agent): claim and release go through one ip batch process, the 
       'the announcer holds its raw socket before any claim',
     );
     announcer = a.announcerPid;
+    // Protocol 0: the kernel hands the announcer's socket no received frame (ETH_P_ALL would copy the LAN's).
+    await eventually(
+      async () => (await packetProtocols(lan.host('a').ns, announcer!)).join() === '0000',
+      10_000,
+      "the announcer's one packet socket has protocol 0",
+    );
     const batch = await pgrepArgs(`ip -n ${lan.host('a').ns} -force -batch -`);
     assert.notEqual(batch, '', 'the ip batch process runs before any claim');
     const client = lan.host('client').ns;
