@@ -113,9 +113,9 @@ Version: ${pkg.version}
 Architecture: ${arch}
 Maintainer: tandem maintainers <tandem@localhost>
 Installed-Size: ${installedKb}
-Depends: nodejs (>= 20.10), nodejs (<< ${nodeMajor + 1}), iproute2, passwd
+Depends: nodejs (>= 20.10), nodejs (<< ${nodeMajor + 1}), iproute2, socat, passwd
 Recommends: iputils-arping, iputils-ping, util-linux
-Suggests: ipv6toolkit, nftables
+Suggests: nftables
 Section: net
 Priority: optional
 Description: ${pkg.description}

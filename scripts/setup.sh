@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(iproute2 iputils-ping iputils-arping ipv6toolkit nftables procps)
+packages=(iproute2 iputils-ping iputils-arping socat nftables procps)
 if [[ "${1:-}" == "--with-test-deps" ]]; then
   # keepalived is the reference in the failover benchmark; postgresql and chromium serve the controller tests.
   packages+=(keepalived postgresql chromium)

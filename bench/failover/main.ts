@@ -203,22 +203,45 @@ function reportTimings(systems: readonly SystemUnderTest[]): void {
     if (ts === undefined || ts.length === 0) continue;
     const late = ts.flatMap((t) => (t.deadline_late_ms === undefined ? [] : [t.deadline_late_ms]));
     const claim = ts.flatMap((t) => (t.claim_ms === undefined ? [] : [t.claim_ms]));
+    const wire = ts.flatMap((t) => (t.wire_ms === undefined ? [] : [t.wire_ms]));
     const l = percentiles(late);
     const c = percentiles(claim);
+    const w = percentiles(wire);
     // Claims a deadline did not cause (the peer said it failed) have no lateness: no figure then.
     if (late.length > 0) {
       figures[`${sut.name}_deadline_to_claim_p50_ms`] = l.p50;
       figures[`${sut.name}_deadline_to_claim_p99_ms`] = l.p99;
     }
     if (claim.length > 0) {
-      figures[`${sut.name}_claim_to_announced_p50_ms`] = c.p50;
-      figures[`${sut.name}_claim_to_announced_p99_ms`] = c.p99;
+      figures[`${sut.name}_claim_to_holding_p50_ms`] = c.p50;
+      figures[`${sut.name}_claim_to_holding_p99_ms`] = c.p99;
     }
-    rows.push([sut.name, `${late.length}`, `${l.p50} / ${l.p99}`, `${claim.length}`, `${c.p50} / ${c.p99}`]);
+    // On the wire: the claim's start (its log, host clock) → the first announcement the client read.
+    if (wire.length > 0) {
+      figures[`${sut.name}_claim_to_announced_p50_ms`] = w.p50;
+      figures[`${sut.name}_claim_to_announced_p99_ms`] = w.p99;
+    }
+    rows.push([
+      sut.name,
+      `${late.length}`,
+      `${l.p50} / ${l.p99}`,
+      `${claim.length}`,
+      `${c.p50} / ${c.p99}`,
+      `${wire.length}`,
+      `${w.p50} / ${w.p99}`,
+    ]);
   }
   if (rows.length === 0) return;
   printTable(
-    ['claim timing', 'n', 'deadline → claim p50 / p99 ms', 'n', 'claim → VIP added + announced p50 / p99 ms'],
+    [
+      'claim timing',
+      'n',
+      'deadline → claim p50 / p99 ms',
+      'n',
+      'claim → holding (VIP added, frame written) p50 / p99 ms',
+      'n',
+      'claim → announcement on the wire p50 / p99 ms',
+    ],
     rows,
   );
 }

@@ -13,6 +13,7 @@ import {
   spawnInNs,
   tsNode,
 } from '../../test/helpers/netns.js';
+import { captureAnnouncements, type WireCapture } from '../../test/helpers/wire.js';
 import { nowMs } from './keepalived.js';
 import type { Reply } from './replies.js';
 import type { NodeHandle, NodePlan, SystemUnderTest } from './system.js';
@@ -29,6 +30,8 @@ export interface Rig {
   readonly replies: Reply[];
   /** With `watch`: `ip -ts monitor address` in both nodes' namespaces. */
   readonly vipWatch?: VipWatch;
+  /** The VIP's announcements as the client's interface sees them. */
+  readonly wire: WireCapture;
   destroy(): Promise<void>;
 }
 
@@ -60,7 +63,10 @@ export async function startRig(
       ])
     : undefined;
   await vipWatch?.ready();
+  const client = lan.host('client');
+  const wire = await captureAnnouncements(client.ns, client.lan.ifname, lan.vip(0), { realtime: true });
   const destroy = async (): Promise<void> => {
+    wire.stop();
     vipWatch?.stop();
     await lan.destroy();
     await rm(dir, { recursive: true, force: true });
@@ -109,7 +115,7 @@ export async function startRig(
     });
     const since = nowMs();
     await eventually(() => replies.some((r) => r.node === 'a' && r.t > since), 15_000, 'client served by a');
-    return { lan, a, b, replies, destroy, ...(vipWatch ? { vipWatch } : {}) };
+    return { lan, a, b, replies, wire, destroy, ...(vipWatch ? { vipWatch } : {}) };
   } catch (err) {
     await destroy();
     throw err;

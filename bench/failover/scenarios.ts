@@ -69,11 +69,29 @@ export async function runFault(
     const first = firstReplyFrom(rig.replies, 'b', t0);
     const outage_ms = longestGap(rig.replies, t0, nowMs());
     const figure_ms = scenario === 'kill' ? (first?.t ?? Number.NaN) - t0 : outage_ms;
-    const timings = rig.b.claimTimings?.().filter((t) => t.t_ms >= t0);
+    const b_mac = rig.lan.host('b').lan.mac;
+    const seen = rig.wire.announcements().filter((w) => w.mac === b_mac);
+    const timings = rig.b
+      .claimTimings?.()
+      .filter((t) => t.t_ms >= t0)
+      .map((t) =>
+        withWire(
+          t,
+          seen.map((w) => w.at_ms),
+        ),
+      );
     return { figure_ms, outage_ms, phase_ms, ...(timings ? { timings } : {}) };
   } finally {
     await rig.destroy();
   }
+}
+
+/** The claim's first announcement on the wire: the first one the client saw from the node after it claimed. */
+function withWire(t: ClaimTiming, seen_ms: readonly number[]): ClaimTiming {
+  const at = t.claim_at_ms;
+  if (at === undefined) return t;
+  const first = seen_ms.find((s) => s >= at);
+  return first === undefined ? t : { ...t, wire_ms: Math.round((first - at) * 100) / 100 };
 }
 
 export async function runLoss(

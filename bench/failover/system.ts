@@ -30,7 +30,12 @@ export interface NodePlan {
 export interface ClaimTiming {
   readonly t_ms: number;
   readonly deadline_late_ms?: number;
+  /** The agent's own figure: claim → it holds the traffic (address added, first frame written). */
   readonly claim_ms?: number;
+  /** When the claim was asked for, on the host clock (epoch ms). */
+  readonly claim_at_ms?: number;
+  /** claim_at_ms → the first announcement from the claiming node seen on the wire by the client. */
+  readonly wire_ms?: number;
 }
 
 export interface NodeHandle {

@@ -134,9 +134,13 @@ async function startTandemNode(plan: NodePlan): Promise<TandemNodeHandle> {
 /** `claiming the traffic` carries deadline_late_ms (a claim a deadline caused); the claim's `action done`, claim_ms. */
 function claimTimingOf(line: string): Omit<ClaimTiming, 't_ms'> | undefined {
   if (!line.includes('"claiming the traffic"') && !line.includes('"claim_ms"')) return undefined;
-  const o = JSON.parse(line) as { deadline_late_ms?: unknown; claim_ms?: unknown };
+  const o = JSON.parse(line) as { deadline_late_ms?: unknown; claim_ms?: unknown; claim_at_ms?: unknown };
   if (typeof o.deadline_late_ms === 'number') return { deadline_late_ms: o.deadline_late_ms };
-  if (typeof o.claim_ms === 'number') return { claim_ms: o.claim_ms };
+  if (typeof o.claim_ms === 'number')
+    return {
+      claim_ms: o.claim_ms,
+      ...(typeof o.claim_at_ms === 'number' ? { claim_at_ms: o.claim_at_ms } : {}),
+    };
   return undefined;
 }
 

@@ -6,6 +6,11 @@ import type { Action, ActionError, ActionProgress, ActionResult } from '../actio
 import { labelValue } from '../obs/runtime-metrics.js';
 import type { AgentMetrics } from './metrics.js';
 
+/** A successful claim's latency, for the `action done` line. */
+interface ClaimLatency {
+  readonly claim_ms: number;
+  readonly claim_at_ms: number;
+}
 export type Verb = 'claim' | 'release';
 
 export interface ActionOutcome {
@@ -237,8 +242,12 @@ export class ActionRunner {
       }));
   }
 
-  /** From the claim's intent to its end state (said by holding(), else the verb's end), when it succeeded (ms, 0.01 precision). */
-  #claimLatency(slot: Slot, ok: boolean): number | undefined {
+  /**
+   * From the claim's intent to its end state (said by holding(), else the verb's end), when it
+   * succeeded (ms, 0.01 precision); with the intent's time on the host clock (epoch ms, 0.001
+   * precision), which bench:failover compares with the first announcement seen on the wire.
+   */
+  #claimLatency(slot: Slot, ok: boolean): ClaimLatency | undefined {
     const since = slot.claimed_ms;
     const held = slot.held_ms;
     slot.claimed_ms = null;
@@ -246,10 +255,13 @@ export class ActionRunner {
     if (!ok || since === null) return undefined;
     const ms = (held ?? performance.now()) - since;
     this.#metrics.claimLatency.observe({ action: labelValue(slot.action.name) }, ms / 1000);
-    return Math.round(ms * 100) / 100;
+    return {
+      claim_ms: Math.round(ms * 100) / 100,
+      claim_at_ms: Math.round((performance.timeOrigin + since) * 1000) / 1000,
+    };
   }
 
-  #record(o: ActionOutcome, claim_ms: number | undefined): void {
+  #record(o: ActionOutcome, latency: ClaimLatency | undefined): void {
     this.#metrics.actionDone({
       action: o.action,
       verb: o.verb,
@@ -257,7 +269,6 @@ export class ActionRunner {
       duration_ms: o.duration_ms,
       code: o.error?.code ?? null,
     });
-    const latency = claim_ms === undefined ? {} : { claim_ms };
     if (o.ok)
       this.#log.info(
         { action: o.action, verb: o.verb, duration_ms: o.duration_ms, ...latency },

@@ -44,7 +44,9 @@ test('a claim that says it holds the traffic is measured to that moment, not to 
   const { log, lines } = capture();
   const metrics = createMetrics(view, { paths: [], actions: ['early', 'late'], monitors: [] });
   const runner = new ActionRunner([fakeAction('early', true), fakeAction('late', false)], 2000, metrics, log);
+  const before_ms = Date.now();
   runner.intend('claim');
+  const after_ms = Date.now();
   assert.equal(await runner.settle(5000), true);
   const done = (name: string) => lines.find((l) => l.msg === 'action done' && l.action === name);
   const early = done('early')?.claim_ms;
@@ -54,6 +56,12 @@ test('a claim that says it holds the traffic is measured to that moment, not to 
   // Both verbs took AFTER_HOLDING_MS or more; only the one that never said so counts it.
   assert.ok((early as number) < AFTER_HOLDING_MS, `early claim_ms ${early}`);
   assert.ok((late as number) >= AFTER_HOLDING_MS, `late claim_ms ${late}`);
+  // When the claim was asked for, on the host clock (bench:failover compares it with the wire).
+  const at = done('early')?.claim_at_ms as number;
+  assert.ok(
+    at >= before_ms - 1 && at <= after_ms + 1,
+    `claim_at_ms ${at} within [${before_ms}, ${after_ms}]`,
+  );
   const text = await metrics.registry.getSingleMetricAsString('tandem_claim_latency_seconds');
   assert.match(text, /tandem_claim_latency_seconds_count\{action="early"\} 1/);
   assert.match(text, /tandem_claim_latency_seconds_count\{action="late"\} 1/);

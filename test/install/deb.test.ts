@@ -41,7 +41,7 @@ after(() => {
 describe('the Debian package', () => {
   test('declares what it needs and ships units, example and the runtime (no sources, no tests)', () => {
     const control = execFileSync('dpkg-deb', ['--field', deb], { encoding: 'utf8' });
-    assert.match(control, /^Depends: nodejs \(>= 20\.10\), nodejs \(<< \d+\), iproute2, passwd$/m);
+    assert.match(control, /^Depends: nodejs \(>= 20\.10\), nodejs \(<< \d+\), iproute2, socat, passwd$/m);
     const files = execFileSync('dpkg-deb', ['--contents', deb], { encoding: 'utf8', maxBuffer: 64 << 20 });
     for (const f of [
       './usr/bin/tandem',

@@ -1,15 +1,14 @@
-// Announcing a claimed VIP to the LAN. IPv4: gratuitous ARP through iputils `arping`, which sends its
-// packet at once but then lingers ~1 s waiting for replies. IPv6: an unsolicited neighbour
-// advertisement (override flag, our MAC as target link-layer address, to all nodes) through `na6` of
-// Debian's ipv6toolkit — arping is IPv4 only, Node has no raw ICMPv6 socket, and the kernel's own NA
-// (`ndisc_notify`) did not announce a `nodad` address in our tests and is one packet, not a burst.
-// Each announcement is its own short-lived process, started on our own spacing; the claim waits only
-// for the first to start. The first can be armed ahead (armed.ts): the claim then only wakes it.
-// A release cancels the rest: one sent after release would pull the traffic back to a node that no
-// longer holds the address.
-import { spawn } from 'node:child_process';
-import { ArmedCommand } from './armed.js';
-import { inNetns } from './command.js';
+// Announcing a claimed VIP to the LAN so that neighbours repoint their caches at our MAC. IPv4: a
+// gratuitous ARP; IPv6: an unsolicited neighbour advertisement (override set, our MAC as target
+// link-layer address, to all nodes). Both are built here as frames (frames.ts) and written to a
+// long-lived raw-socket writer (announcer.ts), started when the action is created, not on the claim.
+// The first goes out as soon as the address is ours; the rest follow on Node timers, `spacing_ms`
+// apart. A release cancels the rest: one sent after release would pull the traffic back to a node
+// that no longer holds the address.
+import { readFile } from 'node:fs/promises';
+import { LinkAnnouncer } from './announcer.js';
+import { inNetns, runTool } from './command.js';
+import { type FrameIssue, gratuitousArp, parseMac, unsolicitedNa } from './frames.js';
 
 export type GarpMode = 'request' | 'reply' | 'both';
 
@@ -23,143 +22,148 @@ export interface GarpPlan {
   readonly netns?: string;
 }
 
-/** What happened to one GARP, for the agent's log and metrics. */
+/** What happened to one announcement, for the agent's log and metrics. */
 export type GarpOutcome =
   | { readonly kind: 'sent'; readonly index: number; readonly mode: 'request' | 'reply' | 'na' }
-  | { readonly kind: 'failed'; readonly index: number; readonly error: string };
+  | { readonly kind: 'failed'; readonly index: number; readonly error: string }
+  /** The announcer (socat) exited; it is started again after a backoff. */
+  | { readonly kind: 'announcer-stopped'; readonly error: string };
 
-/** arping needs ~1 s to exit after sending (na6 a few ms); beyond this it is stuck. */
-const ARPING_LIFETIME_MS = 3000;
+type Sent = { readonly ok: true } | { readonly ok: false; readonly error: string };
 
-/** IPv6 all-nodes: where unsolicited neighbour advertisements go (RFC 4861 §7.2.6). */
-const ALL_NODES = 'ff02::1';
-
-interface Announcement {
-  readonly tool: string;
-  readonly pkg: string;
-  readonly args: string[];
-  readonly mode: 'request' | 'reply' | 'na';
+/** Which form the announcement number `index` of `plan` takes. */
+export function announcementMode(plan: GarpPlan, index: number): 'request' | 'reply' | 'na' {
+  if (plan.family === 6) return 'na';
+  if (plan.mode === 'both') return index % 2 === 0 ? 'request' : 'reply';
+  return plan.mode;
 }
 
-function announcement(plan: GarpPlan, index: number): Announcement {
-  if (plan.family === 6) {
-    // -e: our MAC in the target link-layer option; -o: override, so caches holding the old MAC switch.
-    const args = ['-i', plan.ifname, '-s', plan.address, '-d', ALL_NODES, '-t', plan.address, '-e', '-o'];
-    return { tool: 'na6', pkg: 'ipv6toolkit', args, mode: 'na' };
+/** What an announcement needs of its interface: our MAC (the frames' source) and the index the socket sends to. */
+export interface Link {
+  readonly mac: readonly number[];
+  readonly ifindex: number;
+}
+
+/** `ifname`'s MAC and index as the kernel reports them, read in `netns` (sysfs there shows that netns). */
+export async function readLink(ifname: string, netns: string | undefined): Promise<Link | FrameIssue> {
+  const paths = [`/sys/class/net/${ifname}/address`, `/sys/class/net/${ifname}/ifindex`];
+  let text: string;
+  if (netns === undefined) {
+    try {
+      text = (await Promise.all(paths.map((p) => readFile(p, 'utf8')))).join('\n');
+    } catch (err) {
+      return { code: 'FRAME_BAD_MAC', message: `cannot read ${paths[0]}: ${(err as Error).message}` };
+    }
+  } else {
+    const [file, args] = inNetns(netns, 'cat', paths);
+    const out = await runTool(file, args, 3000);
+    if (out.code !== 0)
+      return {
+        code: 'FRAME_BAD_MAC',
+        message: `cannot read ${paths[0]} in netns ${netns}: ${out.stderr.trim()}`,
+      };
+    text = out.stdout;
   }
-  const mode = plan.mode === 'both' ? (index % 2 === 0 ? 'request' : 'reply') : plan.mode;
-  const flag = mode === 'request' ? '-U' : '-A';
-  return {
-    tool: 'arping',
-    pkg: 'iputils-arping',
-    args: [flag, '-c', '1', '-I', plan.ifname, plan.address],
-    mode,
-  };
-}
-
-/** The argv of one announcement, as spawned (inside the plan's netns when it names one). */
-function argvOf(plan: GarpPlan, index: number): [string, string[]] {
-  const { tool, args } = announcement(plan, index);
-  return inNetns(plan.netns, tool, args);
+  const [address = '', index = ''] = text.split('\n').filter((l) => l.trim() !== '');
+  const mac = parseMac(address);
+  if ('code' in mac) return mac;
+  const ifindex = Number(index.trim());
+  if (!Number.isInteger(ifindex) || ifindex < 1)
+    return { code: 'FRAME_BAD_MAC', message: `expected an interface index in ${paths[1]}, got "${index}"` };
+  return { mac, ifindex };
 }
 
 export class GarpSender {
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly children = new Set<{ kill(signal: 'SIGKILL'): unknown }>();
-  /** The first announcement of the planned claim, waiting to be fired. */
-  private armed: { readonly key: string; readonly command: ArmedCommand } | null = null;
+  private readonly announcer: LinkAnnouncer;
+  private link: Link | null = null;
+  /** Bumped on every start and cancel: a MAC read that finishes after a cancel sends nothing. */
+  private generation = 0;
 
-  constructor(private readonly onOutcome: (o: GarpOutcome) => void = () => undefined) {}
+  constructor(
+    private readonly ifname: string,
+    private readonly netns: string | undefined,
+    private readonly onOutcome: (o: GarpOutcome) => void = () => undefined,
+  ) {
+    this.announcer = new LinkAnnouncer(ifname, netns, {
+      // The interface may have been recreated (a new MAC): read it again, ahead of the next claim.
+      onExit: (error) => {
+        this.link = null;
+        this.onOutcome({ kind: 'announcer-stopped', error });
+        void this.ensureLink();
+      },
+    });
+  }
 
-  /** Starts the first announcement of `plan` ahead, so that a claim only has to wake it. */
+  /** The running announcer's pid, if any (tests kill it to prove the restart). */
+  get announcerPid(): number | undefined {
+    return this.announcer.pid;
+  }
+
+  /** Opens the raw socket and reads our MAC ahead, so that a claim only writes. */
   arm(plan: GarpPlan): void {
     if (plan.count === 0) return;
-    const [file, args] = argvOf(plan, 0);
-    const key = [file, ...args].join('\0');
-    if (this.armed?.key === key) return;
-    this.armed?.command.close();
-    this.armed = { key, command: new ArmedCommand(file, args) };
-    this.armed.command.arm();
+    void this.ensureLink();
   }
 
-  /** Lets the armed announcement go; nothing is armed again. */
+  /** Stops pending announcements and the announcer itself. */
   close(): void {
     this.cancel();
-    this.armed?.command.close();
-    this.armed = null;
+    this.announcer.close();
   }
 
-  /** Starts the burst; resolves once the first arping is running (or failed to start). */
-  start(plan: GarpPlan): Promise<{ ok: true } | { ok: false; error: string }> {
+  /** Sends the first announcement now (the address is ours already) and schedules the rest. */
+  async start(plan: GarpPlan): Promise<Sent> {
     this.cancel();
-    if (plan.count === 0) return Promise.resolve({ ok: true });
+    if (plan.count === 0) return { ok: true };
+    const generation = this.generation;
+    const link = this.link ?? (await this.ensureLink());
+    if (generation !== this.generation) return { ok: true };
+    if ('code' in link) {
+      this.onOutcome({ kind: 'failed', index: 0, error: link.message });
+      return { ok: false, error: link.message };
+    }
+    const first = this.sendOne(plan, link.mac, 0);
     for (let i = 1; i < plan.count; i++) {
       const t = setTimeout(() => {
         this.timers.delete(t);
-        void this.sendOne(plan, i);
+        this.sendOne(plan, (this.link ?? link).mac, i);
       }, i * plan.spacing_ms);
       this.timers.add(t);
     }
-    return this.sendOne(plan, 0);
+    return first;
   }
 
-  /** Stops pending announcements and kills running arping/na6 processes. */
+  /** Stops pending announcements (a frame already written is on its way). */
   cancel(): void {
+    this.generation++;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    for (const c of this.children) c.kill('SIGKILL');
-    this.children.clear();
   }
 
-  /** The armed first announcement, fired now; null when it is not armed for this very plan. */
-  private fireArmed(plan: GarpPlan, index: number): { ok: true } | null {
-    if (index !== 0 || this.armed === null) return null;
-    const [file, args] = argvOf(plan, 0);
-    if (this.armed.key !== [file, ...args].join('\0')) return null;
-    const fired = this.armed.command.fire();
-    if (fired === null) return null;
-    const { tool, pkg, mode } = announcement(plan, index);
-    this.children.add(fired);
-    void fired.exited.then((out) => {
-      this.children.delete(fired);
-      if (out.code === 0) this.onOutcome({ kind: 'sent', index, mode });
-      else if (out.spawn_error !== undefined)
-        this.onOutcome({ kind: 'failed', index, error: `cannot run ${tool}: install ${pkg}` });
-      else if (out.code !== null)
-        this.onOutcome({ kind: 'failed', index, error: `${tool} exit ${out.code}: ${out.stderr.trim()}` });
-    });
+  /** Reads the interface again and (re)starts the announcer on its index. */
+  private async ensureLink(): Promise<Link | FrameIssue> {
+    const link = await readLink(this.ifname, this.netns);
+    if (!('code' in link)) {
+      this.link = link;
+      this.announcer.start(link.ifindex);
+    }
+    return link;
+  }
+
+  private sendOne(plan: GarpPlan, mac: readonly number[], index: number): Sent {
+    const mode = announcementMode(plan, index);
+    const frame = mode === 'na' ? unsolicitedNa(mac, plan.address) : gratuitousArp(mac, plan.address, mode);
+    if ('code' in frame) {
+      this.onOutcome({ kind: 'failed', index, error: frame.message });
+      return { ok: false, error: frame.message };
+    }
+    if (!this.announcer.write(frame)) {
+      const error = `cannot announce ${plan.address} on ${plan.ifname}: the announcer (socat) could not start; install socat`;
+      this.onOutcome({ kind: 'failed', index, error });
+      return { ok: false, error };
+    }
+    this.onOutcome({ kind: 'sent', index, mode });
     return { ok: true };
-  }
-
-  private sendOne(plan: GarpPlan, index: number): Promise<{ ok: true } | { ok: false; error: string }> {
-    const armed = this.fireArmed(plan, index);
-    if (armed !== null) return Promise.resolve(armed);
-    const { tool, pkg, mode } = announcement(plan, index);
-    const [file, args] = argvOf(plan, index);
-    return new Promise((resolve) => {
-      const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-      this.children.add(child);
-      let stderr = '';
-      child.stderr?.on('data', (b: Buffer) => {
-        if (stderr.length < 1000) stderr += b.toString('utf8');
-      });
-      const killer = setTimeout(() => child.kill('SIGKILL'), ARPING_LIFETIME_MS);
-      child.once('spawn', () => resolve({ ok: true }));
-      child.once('error', (err) => {
-        clearTimeout(killer);
-        this.children.delete(child);
-        const error = `cannot run ${tool}: ${err.message}; install ${pkg}`;
-        this.onOutcome({ kind: 'failed', index, error });
-        resolve({ ok: false, error });
-      });
-      child.once('exit', (code, signal) => {
-        clearTimeout(killer);
-        this.children.delete(child);
-        if (code === 0) this.onOutcome({ kind: 'sent', index, mode });
-        else if (signal === null && code !== null) {
-          this.onOutcome({ kind: 'failed', index, error: `${tool} exit ${code}: ${stderr.trim()}` });
-        }
-      });
-    });
   }
 }

@@ -4,7 +4,8 @@ import { type Static, Type } from '@sinclair/typebox';
 const netns = Type.Optional(
   Type.String({
     minLength: 1,
-    description: 'run ip/arping/na6 in this named network namespace (lab and tests); default: our own',
+    description:
+      'run ip, arping and the announcer (socat) in this named network namespace (lab and tests); default: our own',
   }),
 );
 

@@ -2,6 +2,7 @@
 // a VIP is a unicast IPv4 or IPv6 address with a prefix (IPv6 without the ARP-only options), not one
 // of the node's own addresses (the start-up clean-up would delete it) and not configured twice; a route has a real destination and a next hop or device.
 import { type Address, parseAddress, parseCidr, sameAddress } from '../../net/address.js';
+import { LinkAnnouncer } from './announcer.js';
 import { ipv6Issues, parseVipAddress } from './vip-address.js';
 
 export interface LinuxIssue {
@@ -37,6 +38,8 @@ function vipIssues(
   if (!canonical.ok) return [{ path: 'address', message: canonical.expected }];
   const vip = canonical.value;
   const out: LinuxIssue[] = parsed.family === 6 ? ipv6Issues(spec as Parameters<typeof ipv6Issues>[0]) : [];
+  const refusal = typeof spec.interface === 'string' ? LinkAnnouncer.refusal(spec.interface) : null;
+  if (refusal !== null) out.push({ path: 'interface', message: `expected an interface name ${refusal}` });
   if (ctx.local_addresses.some((a) => same(a, vip)))
     out.push({
       path: 'address',

@@ -15,6 +15,7 @@ import type {
   Observation,
   PreflightCheck,
 } from '../types.js';
+import { LinkAnnouncer } from './announcer.js';
 import { CAP_NET_ADMIN, CAP_NET_RAW, hasCapability } from './capabilities.js';
 import { actionError, inNetns, ip, ipFailure, runTool, type ToolOutcome } from './command.js';
 import { type GarpOutcome, type GarpPlan, GarpSender } from './garp.js';
@@ -35,8 +36,9 @@ export interface VipOptions {
   /** Each GARP's fate (sent or failed), after claim has returned. */
   readonly onGarp?: (outcome: GarpOutcome) => void;
   /**
-   * Keep the claim's `ip addr replace` and first announcement started ahead (armed.ts), so that a
-   * claim forks nothing: the running agent's actions. Off for one-shot uses (stale VIP removal).
+   * Keep the claim's `ip -batch` and the announcer's raw socket started ahead, so that a claim forks
+   * nothing: the running agent's actions. Off for one-shot uses (stale VIP removal): there the
+   * announcer starts on the first claim, if any.
    */
   readonly armed?: boolean;
 }
@@ -55,7 +57,7 @@ export class VipAction implements Action {
   ) {
     this.name = `vip ${spec.interface} ${spec.address}`;
     this.parsed = checkedVip(spec);
-    this.garp = new GarpSender(options.onGarp);
+    this.garp = new GarpSender(spec.interface, spec.netns, options.onGarp);
     const p = this.parsed;
     if (options.armed === true && !('code' in p)) {
       this.batch = new IpBatch(spec.netns);
@@ -88,6 +90,11 @@ export class VipAction implements Action {
     return this.batch?.run(args) ?? ip(this.spec.netns, args);
   }
 
+  /** The announcer's pid while one runs (tests kill it to prove the restart). */
+  get announcerPid(): number | undefined {
+    return this.garp.announcerPid;
+  }
+
   /** Lets the long-lived processes go (the agent stops, or drops this action on a reload). */
   close(): void {
     this.batch?.close();
@@ -109,11 +116,17 @@ export class VipAction implements Action {
     );
     checks.push(await toolCheck('ip', ['-V'], 'iproute2'));
     const v6 = !('code' in p) && p.family === 6;
-    checks.push(
-      v6
-        ? await toolCheck('na6', ['-h'], 'ipv6toolkit')
-        : await toolCheck('arping', ['-V'], 'iputils-arping'),
-    );
+    checks.push(await toolCheck('socat', ['-V'], 'socat'));
+    const refusal = LinkAnnouncer.refusal(this.spec.interface);
+    if (refusal !== null)
+      checks.push({
+        check: `interface ${this.spec.interface} can be announced on`,
+        status: 'error',
+        detail: `expected an interface name ${refusal}`,
+        fix: 'rename the interface (or an altname) to letters, digits and _ . @ -',
+      });
+    if (this.spec.observe_duplicates === true)
+      checks.push(await toolCheck('arping', ['-V'], 'iputils-arping'));
     if (v6) checks.push(await this.ipv6Check());
     const link = await ip(this.spec.netns, ['link', 'show', 'dev', this.spec.interface]);
     checks.push(
@@ -134,12 +147,12 @@ export class VipAction implements Action {
     });
     const raw = await hasCapability(CAP_NET_RAW);
     checks.push({
-      check: `CAP_NET_RAW for ${v6 ? 'na6 (neighbour advertisements)' : 'arping (gratuitous ARP)'}`,
+      check: `CAP_NET_RAW for the announcer's raw socket (${v6 ? 'neighbour advertisements' : 'gratuitous ARP'})`,
       status: raw ? 'ok' : 'missing-permission',
       ...(raw
         ? {}
         : {
-            fix: 'run as root or grant CAP_NET_RAW (the tool with file capabilities works too, not checked here)',
+            fix: 'run as root or grant CAP_NET_RAW as an ambient capability (the systemd unit does) so that socat inherits it',
           }),
     });
     return checks;

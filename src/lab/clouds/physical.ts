@@ -35,11 +35,11 @@ export const physicalCloud: LabCloud = {
   unavailable: () => {
     if (process.getuid?.() !== 0)
       return 'the physical lab builds network namespaces, veth pairs and a bridge, so it needs root: run it with sudo, or use --cloud aws (no root needed)';
-    for (const tool of ['ip', 'arping', 'nft'])
+    for (const tool of ['ip', 'socat', 'arping', 'nft'])
       try {
         execFileSync('sh', ['-c', `command -v ${tool}`], { stdio: 'ignore' });
       } catch {
-        return `the physical lab needs \`${tool}\`: run bash scripts/setup.sh (iproute2, iputils-arping, nftables)`;
+        return `the physical lab needs \`${tool}\`: run bash scripts/setup.sh (iproute2, socat, iputils-arping, nftables)`;
       }
     return null;
   },

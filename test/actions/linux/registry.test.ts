@@ -53,3 +53,16 @@ test('a route takes exactly one of destination and destinations; a list holds ne
   ]);
   assert.match(issues({ destinations: ['default'] })[0] ?? '', /^destinations\/0:/);
 });
+
+test('--check refuses a VIP interface name the announcer (socat) would read as its own syntax', async () => {
+  const { LINUX_REGISTRY } = await import('../../../src/actions/linux/index.js');
+  const issues = (iface: string) =>
+    LINUX_REGISTRY.validate({ kind: 'vip', interface: iface, address: '192.0.2.10/24' }).map(
+      (i) => `${i.path}: ${i.message}`,
+    );
+  assert.deepEqual(issues('eth1.100'), []);
+  assert.deepEqual(issues('br-lan@x_1'), []);
+  assert.deepEqual(issues('eth,1'), [
+    'interface: expected an interface name of at most 15 letters, digits and _ . @ -, got "eth,1"',
+  ]);
+});

@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
+import { readdirSync, readlinkSync } from 'node:fs';
+import { mkdtemp, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { GarpOutcome } from '../../../src/actions/linux/garp.js';
 import { removeStaleVip, VipAction } from '../../../src/actions/linux/vip.js';
 import type { ActionContext } from '../../../src/actions/types.js';
 import { addressesOf, createLan, eventually, type Lan, neighbourMac, nsExec } from '../../helpers/netns.js';
+import { captureAnnouncements } from '../../helpers/wire.js';
 
 const ctx: ActionContext = { deadline_ms: 2000 };
 let lan: Lan;
@@ -41,6 +46,23 @@ test('preflight passes on a good config and names the wrong interface and the ba
   assert.ok(ifCheck?.fix);
   const badAddr = await vipOn('a', { address: '10.77.0.300/24' }).preflight(ctx);
   assert.equal(badAddr.find((c) => c.check.startsWith('address'))?.status, 'error');
+});
+
+test('preflight says so when socat (the announcer) is not installed', async () => {
+  // A PATH with ip but no socat: the same lookup a host without the package makes.
+  const bin = await mkdtemp(join(tmpdir(), 'tandem-nosocat-'));
+  await symlink('/usr/sbin/ip', join(bin, 'ip'));
+  const path = process.env.PATH;
+  process.env.PATH = bin;
+  try {
+    const checks = await vipOn('a').preflight(ctx);
+    const socat = checks.find((c) => c.check === 'socat is installed');
+    assert.equal(socat?.status, 'error');
+    assert.equal(socat?.fix, 'apt-get install socat');
+  } finally {
+    process.env.PATH = path;
+    await rm(bin, { recursive: true });
+  }
 });
 
 test('claim puts the VIP on the interface and the GARP moves the client from A to B', async () => {
@@ -96,7 +118,7 @@ test('every GARP of a claim is sent, alternating request and reply in `both` mod
   const a = vipOn('a', { garp: { count: 3, spacing_ms: 50, mode: 'both' } }, (o) => outcomes.push(o));
   await a.claim(ctx);
   await eventually(() => outcomes.length >= 3, 10_000, 'three GARP outcomes');
-  assert.deepEqual(outcomes.map((o) => (o.kind === 'sent' ? `${o.index}:${o.mode}` : o.error)).sort(), [
+  assert.deepEqual(outcomes.map((o) => (o.kind === 'sent' ? `${o.index}:${o.mode}` : o.kind)).sort(), [
     '0:request',
     '1:reply',
     '2:request',
@@ -104,16 +126,26 @@ test('every GARP of a claim is sent, alternating request and reply in `both` mod
   await a.release(ctx);
 });
 
-test('release cancels the GARPs still pending from the claim', async () => {
+test('release cancels the announcements still pending from the claim: none on the wire after it', async () => {
   const outcomes: GarpOutcome[] = [];
-  const a = vipOn('a', { garp: { count: 4, spacing_ms: 300 } }, (o) => outcomes.push(o));
-  await a.claim(ctx);
-  await a.release(ctx);
-  await new Promise((r) => setTimeout(r, 1500));
-  assert.deepEqual(
-    outcomes.filter((o) => o.index > 0),
-    [],
-  );
+  const a = vipOn('a', { garp: { count: 4, spacing_ms: 1000 } }, (o) => outcomes.push(o));
+  const wire = await captureAnnouncements(lan.host('client').ns, 'lan0', vip);
+  try {
+    await a.claim(ctx);
+    await a.release(ctx);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.deepEqual(
+      outcomes.filter((o) => o.kind === 'sent' && o.index > 0),
+      [],
+    );
+    assert.deepEqual(
+      wire.announcements().map((w) => `${w.kind} ${w.mac}`),
+      [`arp-request ${lan.host('a').lan.mac}`],
+    );
+  } finally {
+    wire.stop();
+    a.close();
+  }
 });
 
 test('observe with duplicate detection sees the peer holding the VIP', async () => {
@@ -155,24 +187,52 @@ test('claim with an invalid address fails at once with VIP_INVALID_ADDRESS', asy
   assert.equal(r.calls, 0);
 });
 
-test('armed (the agent): claim and release go through one ip batch process, the first GARP was waiting ahead', async () => {
+/** The protocols (hex, as /proc/net/packet in `ns` lists them) of the packet sockets process `pid` holds. */
+async function packetProtocols(ns: string, pid: number): Promise<string[]> {
+  const inodes = new Set<string>();
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m?.[1] !== undefined) inodes.add(m[1]);
+    } catch {
+      // An fd closed while we list them.
+    }
+  }
+  const rows = (await nsExec(ns, ['cat', '/proc/net/packet'])).stdout.split('\n').slice(1);
+  // Columns: sk RefCnt Type Proto Iface R Rmem User Inode.
+  return rows
+    .map((r) => r.trim().split(/\s+/))
+    .filter((c) => c.length >= 9 && inodes.has(c[8]!))
+    .map((c) => c[3]!);
+}
+
+test('armed (the agent): claim and release go through one ip batch process, the announcer was waiting ahead', async () => {
   const outcomes: GarpOutcome[] = [];
   const a = new VipAction(
     { kind: 'vip', interface: 'lan0', address: `${vip}/24`, netns: lan.host('a').ns, garp: { count: 2 } },
     { armed: true, onGarp: (o) => outcomes.push(o) },
   );
+  const wire = await captureAnnouncements(lan.host('client').ns, 'lan0', vip);
+  let announcer: number | undefined;
   try {
+    const socat = `socat -u -b 86 STDIN SOCKET-SENDTO:17:3:0:`;
     await eventually(
       async () =>
-        (await pgrepArgs(`tandem-armed ip netns exec ${lan.host('a').ns} arping -U -c 1 -I lan0 ${vip}`)) !==
-        '',
+        a.announcerPid !== undefined && (await pgrepArgs(socat)).split('\n').includes(String(a.announcerPid)),
       10_000,
-      'the first announcement waits at its shell before any claim',
+      'the announcer holds its raw socket before any claim',
+    );
+    announcer = a.announcerPid;
+    // Protocol 0: the kernel hands the announcer's socket no received frame (ETH_P_ALL would copy the LAN's).
+    await eventually(
+      async () => (await packetProtocols(lan.host('a').ns, announcer!)).join() === '0000',
+      10_000,
+      "the announcer's one packet socket has protocol 0",
     );
     const batch = await pgrepArgs(`ip -n ${lan.host('a').ns} -force -batch -`);
     assert.notEqual(batch, '', 'the ip batch process runs before any claim');
     const client = lan.host('client').ns;
-    // The claim says it holds the traffic once the address is added and its announcement started.
+    // The claim says it holds the traffic once the address is added and its first frame written.
     let held = 0;
     assert.equal((await a.claim({ ...ctx, holding: () => void held++ })).ok, true);
     assert.equal(held, 1);
@@ -182,19 +242,18 @@ test('armed (the agent): claim and release go through one ip batch process, the 
       outcomes.map((o) => o.kind),
       ['sent', 'sent'],
     );
+    await eventually(() => wire.announcements().length === 2, 10_000, 'both announcements on the wire');
+    assert.deepEqual(
+      wire.announcements().map((w) => `${w.kind} ${w.mac}`),
+      [`arp-request ${lan.host('a').lan.mac}`, `arp-request ${lan.host('a').lan.mac}`],
+    );
     await nsExec(client, ['ping', '-n', '-c', '1', '-W', '2', vip]);
     assert.equal(await neighbourMac(client, vip), lan.host('a').lan.mac);
-    // The same batch process served the claim and serves the release; a new announcement waits again.
+    // The same batch process and announcer served the claim and serve the release.
     assert.equal((await a.release(ctx)).ok, true);
     assert.equal(await pgrepArgs(`ip -n ${lan.host('a').ns} -force -batch -`), batch);
+    assert.equal(a.announcerPid, announcer);
     assert.ok(!(await addressesOf(lan.host('a').ns, 'lan0')).includes(`${vip}/24`));
-    await eventually(
-      async () =>
-        (await pgrepArgs(`tandem-armed ip netns exec ${lan.host('a').ns} arping -U -c 1 -I lan0 ${vip}`)) !==
-        '',
-      10_000,
-      'the next first announcement is armed again',
-    );
     // An ip failure comes back through the batch as an ordinary failure, with ip's own words.
     const wrong = new VipAction(
       { kind: 'vip', interface: 'nosuch0', address: `${vip}/24`, netns: lan.host('a').ns },
@@ -207,6 +266,7 @@ test('armed (the agent): claim and release go through one ip batch process, the 
     assert.equal(wrongHeld, 0, 'a claim whose address was refused never says it holds the traffic');
     assert.match(failed.ok ? '' : failed.error.message, /nosuch0/);
   } finally {
+    wire.stop();
     a.close();
   }
   await eventually(
@@ -214,6 +274,48 @@ test('armed (the agent): claim and release go through one ip batch process, the 
     10_000,
     'close() ends the batch process',
   );
+  await eventually(
+    async () => !(await pgrepArgs('socat')).split('\n').includes(String(announcer)),
+    10_000,
+    'close() ends the announcer',
+  );
+});
+
+test('a killed announcer is started again, and a claim right after a kill still announces', async () => {
+  const outcomes: GarpOutcome[] = [];
+  const a = new VipAction(
+    { kind: 'vip', interface: 'lan0', address: `${vip}/24`, netns: lan.host('a').ns, garp: { count: 1 } },
+    { armed: true, onGarp: (o) => outcomes.push(o) },
+  );
+  const wire = await captureAnnouncements(lan.host('client').ns, 'lan0', vip);
+  try {
+    await eventually(() => a.announcerPid !== undefined, 10_000, 'the announcer runs');
+    const first = a.announcerPid;
+    process.kill(first ?? 0, 'SIGKILL');
+    await eventually(
+      () => a.announcerPid !== undefined && a.announcerPid !== first,
+      10_000,
+      'a new announcer replaces the killed one (after its backoff)',
+    );
+    assert.ok(outcomes.some((o) => o.kind === 'announcer-stopped'));
+    assert.equal((await a.claim(ctx)).ok, true);
+    await eventually(() => wire.announcements().length === 1, 10_000, 'the claim announced on the wire');
+    assert.equal((await a.release(ctx)).ok, true);
+    // Killed just before a claim (no time for the backoff): the claim starts one on the spot.
+    process.kill(a.announcerPid ?? 0, 'SIGKILL');
+    await eventually(() => a.announcerPid === undefined, 10_000, 'the kill is seen');
+    assert.equal((await a.claim(ctx)).ok, true);
+    await eventually(
+      () => wire.announcements().length === 2,
+      10_000,
+      'the second claim announced on the wire',
+    );
+    assert.ok(wire.announcements().every((w) => w.mac === lan.host('a').lan.mac));
+    assert.equal((await a.release(ctx)).ok, true);
+  } finally {
+    wire.stop();
+    a.close();
+  }
 });
 
 /** Pids of this test process's children whose command line matches `pattern` ('' when none). */

@@ -1,5 +1,5 @@
 // An IPv6 VIP on real namespaces: added without DAD, announced with unsolicited neighbour
-// advertisements (na6), and a client's neighbour entry follows it from one node to the other with
+// advertisements (frames.ts, written by the announcer), and a client's neighbour entry follows it from one node to the other with
 // no traffic of its own.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -55,13 +55,13 @@ test('--check (the registry) accepts an IPv6 VIP and refuses what the runtime ca
   assert.match(issue?.message ?? '', /IPv4 only/);
 });
 
-test('preflight passes for an IPv6 VIP (na6 installed, IPv6 on) and names a disabled interface', async () => {
+test('preflight passes for an IPv6 VIP (socat installed, IPv6 on) and names a disabled interface', async () => {
   const good = await vipOn('a').preflight(ctx);
   assert.deepEqual(
     good.filter((c) => c.status !== 'ok'),
     [],
   );
-  assert.ok(good.some((c) => c.check === 'na6 is installed'));
+  assert.ok(good.some((c) => c.check === 'socat is installed'));
   const ns = lan.host('client').ns;
   await nsExec(ns, ['ip', 'link', 'add', 'dummy6', 'type', 'veth', 'peer', 'name', 'dummy6p']);
   await nsExec(ns, ['sysctl', '-qw', 'net.ipv6.conf.dummy6.disable_ipv6=1']);
