@@ -51,9 +51,21 @@ const { values } = parseArgs({
 });
 
 const list = (s: string): string[] => s.split(',').filter((x) => x !== '');
-const nums = (s: string): number[] => list(s).map(Number);
-const seed = Number(values.seed);
-const reps = Number(values.reps);
+/** A flag's comma-separated whole numbers; anything else stops the bench before it starts a namespace. */
+const nums = (s: string, flag: string): number[] =>
+  list(s).map((x) => {
+    const n = Number(x);
+    if (!Number.isInteger(n) || n < 0) {
+      console.error(`--${flag}: expected comma-separated whole numbers, got "${x}" (leave it out for none)`);
+      process.exit(2);
+    }
+    return n;
+  });
+const [seed = 0] = nums(values.seed, 'seed');
+const [reps = 0] = nums(values.reps, 'reps');
+// Every list is read here, so a bad one stops the bench before its first namespace, not minutes in.
+const INTERVALS = nums(values.intervals, 'intervals');
+const LOSS_INTERVALS = nums(values['loss-intervals'], 'loss-intervals');
 const figures: Record<string, number | string> = { seed };
 /** Claim timings (tandem's own log) per system, over every fault repetition. */
 const timings = new Map<string, ClaimTiming[]>();
@@ -84,7 +96,7 @@ async function main(): Promise<void> {
   const load_before = loadavg()[0] ?? Number.NaN;
   const faultRows: string[][] = [];
   for (const scenario of list(values.scenarios) as FaultScenario[]) {
-    for (const interval_ms of nums(values.intervals)) {
+    for (const interval_ms of INTERVALS) {
       const cells: string[] = [scenario, `${interval_ms}`];
       const medians: number[] = [];
       for (const sut of systems) {
@@ -128,7 +140,7 @@ async function main(): Promise<void> {
   const lossRows: string[][] = [];
   const loss_s = Number(values['loss-seconds']);
   const loss_percent = Number(values['loss-percent']);
-  for (const interval_ms of loss_s > 0 ? nums(values['loss-intervals']) : []) {
+  for (const interval_ms of loss_s > 0 ? LOSS_INTERVALS : []) {
     const cells: string[] = [`${loss_percent}% loss ${loss_s}s`, `${interval_ms}`];
     for (const sut of systems) {
       const r: LossResult | undefined = await runLoss(sut, interval_ms, loss_s * 1000, loss_percent).catch(
@@ -261,7 +273,7 @@ async function runRecovery(systems: readonly SystemUnderTest[]): Promise<void> {
   const rows: string[][] = [];
   for (const sut of systems.filter((s) => wanted.includes(s.name))) {
     const all: RecoveryResult[] = [];
-    for (const interval_ms of nums(values.intervals)) {
+    for (const interval_ms of INTERVALS) {
       const random = seededRandom(seed + interval_ms + 1);
       const rs: RecoveryResult[] = [];
       for (let i = 0; i < reps_r; i++) {
