@@ -9,6 +9,7 @@ import { createMetrics } from '../../src/agent/metrics.js';
 import { Secret } from '../../src/agent/secret.js';
 import { type Heard, Transport, type TransportOptions } from '../../src/agent/transport.js';
 import type { Advert, NodeState } from '../../src/core/types.js';
+import { peerAdvert } from '../core/fixture.js';
 
 const KEY = new Secret(Buffer.from('bG9vcGJhY2stdGVzdC1wYWlyLWtleS0zMi1ieXRlcyEh', 'base64'));
 const port = 30000 + Math.floor(Math.random() * 20000);
@@ -45,20 +46,13 @@ function options(node: 'a' | 'b', stalled: () => boolean): TransportOptions {
 }
 
 function advert(state: NodeState): Advert {
-  return {
-    node_id: 2,
+  return peerAdvert({
     role: 'primary',
     state,
     priority: 200,
-    relinquish: false,
-    wan_ok: true,
-    ha_port_ok: true,
-    fit: true,
-    takeover_request: false,
-    peer_heard: true,
     interval_ms: 50,
     version: { major: 1, minor: 0, patch: 0 },
-  };
+  });
 }
 
 /** The sends leave in process.nextTick callbacks: all are in the kernel before the loop next polls. */
