@@ -199,8 +199,8 @@ function resolveConfig(
     interval_ms,
     dead_multiplier: cfg.dead_multiplier ?? 3,
     keepalive_copies: cfg.keepalive_copies ?? 2,
-    // A few ms apart: past a very short burst, yet the last copy (which the peer's dead timer counts
-    // from) lags the first by little, so detection is not delayed.
+    // A few ms apart: past a very short burst. The peer's dead timer counts from a round's first copy
+    // (transport.ts isLaterCopy), so the spacing never delays detection.
     keepalive_spacing_ms: Math.max(1, Math.min(Math.floor(interval_ms / 20), 5)),
     preempt: cfg.preempt ?? true,
     preempt_delay_ms: cfg.preempt_delay_ms ?? 0,

@@ -120,6 +120,8 @@ export class Transport {
   #newest: Keepalive | null = null;
   /** Its advert, built once per burst that delivers it (null: not built yet). */
   #newestAdvert: Advert | null = null;
+  /** Per path, the packet that last counted as hearing the peer there: the first copy of its round. */
+  readonly #roundOf = new Map<string, Keepalive>();
   /** Paths heard since the last delivery: one burst of reads (see #flush). */
   readonly #heard = new Set<string>();
   #onHeard: (heard: Heard) => void = () => {};
@@ -275,7 +277,13 @@ export class Transport {
     }
     metrics.received.inc({ path: path.name });
     this.#keepNewest(result.packet);
-    this.#heard.add(path.name);
+    // A later copy of a round already heard proves nothing new: the peer's silence counts from the
+    // round's first copy, so copies never stretch the dead interval past dead_multiplier × interval.
+    const round = this.#roundOf.get(path.name);
+    if (round === undefined || !isLaterCopy(result.packet, round)) {
+      this.#roundOf.set(path.name, result.packet);
+      this.#heard.add(path.name);
+    }
     this.#turnReads += 1;
     this.#burst += 1;
     if (!this.#flushQueued) {
@@ -320,6 +328,8 @@ export class Transport {
       'keepalive backlog dropped after a stall: the peer is judged on what it sends from now on',
     );
     this.#heard.clear();
+    // The next packet is heard even if it is a copy of one in the dropped backlog.
+    this.#roundOf.clear();
     this.#burst = 0;
     this.#drainTurns = 0;
     this.#dropping = false;
@@ -529,4 +539,39 @@ function interfaceHolding(address: string): string | undefined {
     if ((addrs ?? []).some((a) => sameAddress(a.address, address))) return name;
   }
   return undefined;
+}
+
+/**
+ * `k` is a later copy of `round` (the sender sends each keepalive `copies` times, a few ms apart): the
+ * same boot and body, sent less than half the sender's interval after it. A copy is at most 3 × 5 ms
+ * after its first (config.ts spacing), a new keepalive an interval after: half an interval tells them
+ * apart at any interval. A changed body (the peer's state moved on) is never a copy.
+ */
+export function isLaterCopy(k: Keepalive, round: Keepalive): boolean {
+  const after_ms = k.sent_at_ms - round.sent_at_ms;
+  return (
+    k.boot_id === round.boot_id &&
+    k.seq > round.seq &&
+    after_ms >= 0 &&
+    after_ms < round.interval_ms / 2 &&
+    k.interval_ms === round.interval_ms &&
+    k.role === round.role &&
+    k.state === round.state &&
+    k.priority === round.priority &&
+    sameFlags(k.flags, round.flags) &&
+    k.version.major === round.version.major &&
+    k.version.minor === round.version.minor &&
+    k.version.patch === round.version.patch
+  );
+}
+
+function sameFlags(a: Keepalive['flags'], b: Keepalive['flags']): boolean {
+  return (
+    a.relinquish === b.relinquish &&
+    a.wan_ok === b.wan_ok &&
+    a.ha_port_ok === b.ha_port_ok &&
+    a.fit === b.fit &&
+    a.takeover_request === b.takeover_request &&
+    a.peer_heard === b.peer_heard
+  );
 }

@@ -123,6 +123,8 @@ test('after a stall, the backlog is read to its end and dropped; the next packet
 test('once the stall is over, each packet is heard as it comes', async () => {
   heard.length = 0;
   const b = open[1]!;
+  // Half an interval after the last test's `active`: a new keepalive, not a later copy of that one.
+  await new Promise((r) => setTimeout(r, 30));
   b.send(advert('active'));
   await until(() => heard.length === 1);
   b.send(advert('disabled'));
