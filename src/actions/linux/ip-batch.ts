@@ -16,8 +16,15 @@ const COMMAND_TIMEOUT_MS = 5000;
 const STDERR_MAX = 4000;
 const PLAIN = /^[^\s"'\\#]+$/;
 
+/**
+ * A running batch is asked for a bare marker this often: a wedged `ip` is found (and replaced) before a
+ * claim needs it, and the agent's path that writes to it and reads its answer stays compiled. That path
+ * is Node's own stream code, compiled on first use: a claim that ran it first took ~0.5 ms longer.
+ */
+export const PING_EVERY_MS = 30_000;
+
 interface Waiting {
-  /** The command's line number in the batch; its marker is the next line. */
+  /** The line before the marker: the command's own, or (a ping) the previous marker's. */
   readonly line: number;
   failed: boolean;
   stderr: string;
@@ -31,8 +38,19 @@ export class IpBatch {
   #partial = '';
   readonly #waiting: Waiting[] = [];
   #closed = false;
+  #pinger: NodeJS.Timeout | null = null;
 
-  constructor(private readonly netns: string | undefined) {}
+  readonly #ping_every_ms: number;
+  readonly #timeout_ms: number;
+
+  /** `timing`: tests shorten the ping period and the per-command bound. */
+  constructor(
+    private readonly netns: string | undefined,
+    timing: { readonly ping_every_ms?: number; readonly timeout_ms?: number } = {},
+  ) {
+    this.#ping_every_ms = timing.ping_every_ms ?? PING_EVERY_MS;
+    this.#timeout_ms = timing.timeout_ms ?? COMMAND_TIMEOUT_MS;
+  }
 
   /** Starts the batch process if none runs; idempotent. */
   start(): void {
@@ -49,6 +67,25 @@ export class IpBatch {
     // An idle batch process must not hold the agent's event loop open.
     for (const s of [child, child.stdin, child.stderr] as { unref?: () => void }[]) s?.unref?.();
     this.#child = child;
+    void this.ping();
+    if (this.#pinger === null) {
+      // A batch lost meanwhile (wedged and killed, or exited) is started again here, not on the claim.
+      this.#pinger = setInterval(
+        () => (this.#child === null ? this.start() : void this.ping()),
+        this.#ping_every_ms,
+      );
+      this.#pinger.unref();
+    }
+  }
+
+  /**
+   * A bare marker through the running batch: true once `ip` has answered it. False when no batch runs
+   * (the next run() starts one) or it did not answer in time (it is killed and replaced).
+   */
+  ping(): Promise<boolean> {
+    const child = this.#child;
+    if (child === null || child.stdin === null) return Promise.resolve(false);
+    return this.#send(child, this.#line, `${MARKER}\n`, 1).then((out) => out.code !== null);
   }
 
   /**
@@ -63,22 +100,28 @@ export class IpBatch {
       this.start();
       return null;
     }
-    const line = this.#line + 1;
-    this.#line += 2;
+    return this.#send(child, this.#line + 1, `${args.join(' ')}\n${MARKER}\n`, 2);
+  }
+
+  /** Writes `lines` lines, the last of them a marker, and resolves when `ip` has answered the marker. */
+  #send(child: ChildProcess, line: number, text: string, lines: number): Promise<ToolOutcome> {
+    this.#line += lines;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         // Wedged: give the caller a failure, and the next claim a fresh process.
         child.kill('SIGKILL');
         this.#lost(child);
-      }, COMMAND_TIMEOUT_MS);
+      }, this.#timeout_ms);
       this.#waiting.push({ line, failed: false, stderr: '', resolve, timer });
-      child.stdin?.write(`${args.join(' ')}\n${MARKER}\n`);
+      child.stdin?.write(text);
     });
   }
 
   /** Ends the batch process (EOF) and starts no other. */
   close(): void {
     this.#closed = true;
+    if (this.#pinger !== null) clearInterval(this.#pinger);
+    this.#pinger = null;
     this.#child?.stdin?.end();
     if (this.#child !== null) this.#lost(this.#child);
   }
