@@ -79,6 +79,14 @@ export class GarpSender {
   private link: Link | null = null;
   /** Bumped on every start and cancel: a MAC read that finishes after a cancel sends nothing. */
   private generation = 0;
+  /** The plan armed for: its first frame is built ahead, whenever the interface is (re)read. */
+  private armed: GarpPlan | null = null;
+  /** The claim's first frame, built ahead: on the claim it is written as it is. */
+  private prepared: {
+    readonly plan: GarpPlan;
+    readonly mac: readonly number[];
+    readonly frame: Buffer;
+  } | null = null;
 
   constructor(
     private readonly ifname: string,
@@ -103,6 +111,7 @@ export class GarpSender {
   /** Opens the raw socket and reads our MAC ahead, so that a claim only writes. */
   arm(plan: GarpPlan): void {
     if (plan.count === 0) return;
+    this.armed = plan;
     void this.ensureLink();
   }
 
@@ -147,13 +156,31 @@ export class GarpSender {
     if (!('code' in link)) {
       this.link = link;
       this.announcer.start(link.ifindex);
+      const plan = this.armed;
+      const frame = plan === null ? null : this.frameOf(plan, link.mac, 0);
+      this.prepared =
+        plan === null || frame === null || 'code' in frame ? null : { plan, mac: link.mac, frame };
     }
     return link;
   }
 
+  private frameOf(plan: GarpPlan, mac: readonly number[], index: number): Buffer | FrameIssue {
+    const mode = announcementMode(plan, index);
+    return mode === 'na' ? unsolicitedNa(mac, plan.address) : gratuitousArp(mac, plan.address, mode);
+  }
+
+  /** The prepared frame when it was built for this announcement (same address, form and MAC). */
+  private preparedFor(plan: GarpPlan, mac: readonly number[], index: number): Buffer | null {
+    const p = this.prepared;
+    if (p === null || index !== 0 || p.mac !== mac) return null;
+    const same =
+      p.plan.address === plan.address && p.plan.family === plan.family && p.plan.mode === plan.mode;
+    return same ? p.frame : null;
+  }
+
   private sendOne(plan: GarpPlan, mac: readonly number[], index: number): Sent {
     const mode = announcementMode(plan, index);
-    const frame = mode === 'na' ? unsolicitedNa(mac, plan.address) : gratuitousArp(mac, plan.address, mode);
+    const frame = this.preparedFor(plan, mac, index) ?? this.frameOf(plan, mac, index);
     if ('code' in frame) {
       this.onOutcome({ kind: 'failed', index, error: frame.message });
       return { ok: false, error: frame.message };
