@@ -51,6 +51,7 @@ function slotOf(action: Action): Slot {
     done: Promise.resolve(),
     claimed_ms: null,
     held_ms: null,
+    onHeld: null,
     successors: [],
   };
 }
@@ -71,6 +72,8 @@ interface Slot {
   claimed_ms: number | null;
   /** When the running claim said it holds the traffic (ActionContext.holding), before its bookkeeping. */
   held_ms: number | null;
+  /** Resolves what intend('claim') returned for this slot: the claim holds the traffic, or ended. */
+  onHeld: (() => void) | null;
   /** A dropped action's successors (the actions configured now), told to its release. */
   successors: readonly Action[];
 }
@@ -107,16 +110,36 @@ export class ActionRunner {
     return this.#slots.map((s) => s.action);
   }
 
-  intend(verb: Verb): void {
+  /**
+   * Runs `verb` on every action (queued behind a verb still running). A claim returns a promise that
+   * settles once every claim started here holds the traffic (ActionContext.holding) or has ended: what
+   * the shell waits for before its logs and reports, which are not on the traffic's critical path.
+   */
+  intend(verb: Verb): Promise<void> | undefined {
     const now_ms = performance.now();
+    const held: Promise<void>[] = [];
     for (const slot of this.#slots) {
       if (verb === 'claim') slot.claimed_ms = now_ms;
       if (slot.running !== null) {
         slot.pending = verb;
         continue;
       }
+      if (verb === 'claim')
+        held.push(
+          new Promise((resolve) => {
+            slot.onHeld = resolve;
+          }),
+        );
       slot.done = this.#drain(slot, verb);
     }
+    return verb === 'claim' ? Promise.all(held).then(() => undefined) : undefined;
+  }
+
+  /** The claim under way holds the traffic, or is over: whoever waits on it may go on. */
+  #held(slot: Slot): void {
+    const resolve = slot.onHeld;
+    slot.onHeld = null;
+    resolve?.();
   }
 
   /**
@@ -178,6 +201,7 @@ export class ActionRunner {
         progress: (p) => this.#progress(slot, verb, p),
         holding: () => {
           slot.held_ms ??= performance.now();
+          this.#held(slot);
         },
         ...(verb === 'release' && slot.successors.length > 0 ? { successors: slot.successors } : {}),
       });
@@ -192,6 +216,7 @@ export class ActionRunner {
       };
     }
     slot.controller = null;
+    this.#held(slot);
     if (slot.progress !== null) this.#metrics.actionPhase(action.name, verb, null, 0);
     slot.progress = null;
     const outcome: ActionOutcome = {

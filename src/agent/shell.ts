@@ -41,7 +41,8 @@ export interface ShellOptions {
   readonly clock: Clock;
   readonly timers?: Timers;
   readonly send: (advert: Advert) => void;
-  readonly act: (verb: Verb) => void;
+  /** A claim may return when it holds the traffic: the step's logs and reports wait for that (see #hold). */
+  readonly act: (verb: Verb) => Promise<void> | undefined | void;
   readonly metrics: AgentMetrics;
   readonly log: Logger;
   readonly reporter?: StatusReporter;
@@ -71,6 +72,12 @@ export type AdminVerdict =
  * that long, and keepalives that arrived meanwhile are still read before the tick, see #arm).
  */
 const EARLY_MS = 1;
+/**
+ * After a claim, the step's logs, metrics and reports wait until the claim holds the traffic, at most this
+ * long: on one core's worth of event loop, that bookkeeping (~0.5 ms, more on its first run) would
+ * otherwise delay reading `ip`'s answer, and so the announcement, by as much.
+ */
+export const HOLD_MAX_MS = 20;
 const slept = new Int32Array(new SharedArrayBuffer(4));
 
 function sleepUntil(due_ms: number): void {
@@ -106,6 +113,10 @@ export class Shell {
   #tickDue_ms: number | null = null;
   /** Set when our own timer fired a dead interval late: we were stalled or stopped since then. */
   #deafSince_ms: number | null = null;
+  /** The bookkeeping held back while a claim gets to hold the traffic, in order; null when none is. */
+  #held: (() => void)[] | null = null;
+  /** Which claim the held bookkeeping waits for: only the latest one's hold releases it. */
+  #holdToken = 0;
 
   constructor(opts: ShellOptions) {
     this.#opts = opts;
@@ -168,6 +179,30 @@ export class Shell {
   stop(): void {
     this.#stopped = true;
     this.#clearTimer();
+    this.#release();
+  }
+
+  /** Holds the bookkeeping that follows until `held` settles (or HOLD_MAX_MS pass); nested claims extend it. */
+  #hold(held: Promise<void>): void {
+    this.#held ??= [];
+    const token = ++this.#holdToken;
+    const release = (): void => {
+      if (token === this.#holdToken) this.#release();
+    };
+    void held.then(release, release);
+    setTimeout(release, HOLD_MAX_MS).unref?.();
+  }
+
+  #release(): void {
+    const held = this.#held;
+    this.#held = null;
+    for (const fn of held ?? []) fn();
+  }
+
+  /** Now, or after the claim under way holds the traffic. */
+  #later(fn: () => void): void {
+    if (this.#held === null) fn();
+    else this.#held.push(fn);
   }
 
   #apply(effect: Effect): void {
@@ -188,11 +223,15 @@ export class Shell {
       case 'event':
         this.#onEvent(effect.event);
         return;
-      case 'indicators':
+      case 'indicators': {
         this.#readiness = effect.readiness;
-        this.#opts.log.info({ readiness: effect.readiness }, 'readiness');
-        this.#opts.reporter?.statusChanged(this.status(), effect.readiness);
+        const status = this.status();
+        this.#later(() => {
+          this.#opts.log.info({ readiness: effect.readiness }, 'readiness');
+          this.#opts.reporter?.statusChanged(status, effect.readiness);
+        });
         return;
+      }
     }
   }
 
@@ -200,15 +239,18 @@ export class Shell {
   #claim(): void {
     const due = this.#tickDue_ms;
     const late_ms = due === null ? undefined : this.#opts.clock.now_ms() - due;
-    this.#opts.act('claim');
-    if (late_ms !== undefined) this.#opts.metrics.claimLateness.observe(Math.max(0, late_ms) / 1000);
-    this.#opts.log.info(
-      {
-        verb: 'claim',
-        ...(late_ms === undefined ? {} : { deadline_late_ms: Math.round(late_ms * 100) / 100 }),
-      },
-      'claiming the traffic',
-    );
+    const held = this.#opts.act('claim');
+    if (held instanceof Promise) this.#hold(held);
+    this.#later(() => {
+      if (late_ms !== undefined) this.#opts.metrics.claimLateness.observe(Math.max(0, late_ms) / 1000);
+      this.#opts.log.info(
+        {
+          verb: 'claim',
+          ...(late_ms === undefined ? {} : { deadline_late_ms: Math.round(late_ms * 100) / 100 }),
+        },
+        'claiming the traffic',
+      );
+    });
   }
 
   /**
@@ -284,16 +326,28 @@ export class Shell {
   }
 
   #onEvent(event: CoreEvent): void {
+    // What the shell itself answers from stays current; what others are told may wait (#later).
+    if (event.kind === 'switchover-refused') this.#onRefusal?.(event.reason);
+    if (event.kind !== 'state-change') {
+      this.#later(() => this.#tell(event));
+      return;
+    }
+    this.#since_ms = this.#opts.clock.now_ms();
+    // The report says the node as it was at this step, however late it goes out.
+    const status = this.status();
+    const readiness = this.#readiness;
+    this.#later(() => this.#tell(event, status, readiness));
+  }
+
+  #tell(event: CoreEvent, status?: NodeStatus, readiness?: Readiness | null): void {
     const { log, metrics } = this.#opts;
     if (event.kind === 'state-change') {
-      this.#since_ms = this.#opts.clock.now_ms();
       metrics.transitions.inc({ from: event.from, to: event.to });
       setStateGauge(metrics, event.to);
       log.info({ event: event.kind, from: event.from, to: event.to, reason: event.reason }, 'state change');
-      this.#opts.reporter?.statusChanged(this.status(), this.#readiness);
+      if (status !== undefined) this.#opts.reporter?.statusChanged(status, readiness ?? null);
       this.#opts.onStateChange?.({ from: event.from, to: event.to, reason: event.reason });
     } else if (event.kind === 'switchover-refused') {
-      this.#onRefusal?.(event.reason);
       log.warn({ event: event.kind, reason: event.reason }, event.kind);
     } else if (
       event.kind === 'peer-dead' ||

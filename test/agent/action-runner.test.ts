@@ -66,3 +66,51 @@ test('a claim that says it holds the traffic is measured to that moment, not to 
   assert.match(text, /tandem_claim_latency_seconds_count\{action="early"\} 1/);
   assert.match(text, /tandem_claim_latency_seconds_count\{action="late"\} 1/);
 });
+
+test("intend('claim') settles when every claim holds the traffic or has ended, not when the verbs end", async () => {
+  const { log } = capture();
+  const metrics = createMetrics(view, { paths: [], actions: ['early', 'late'], monitors: [] });
+  let heldLate = false;
+  const late: Action = {
+    ...fakeAction('late', false),
+    claim: async (ctx) => {
+      await new Promise((r) => setTimeout(r, 10));
+      heldLate = true;
+      ctx.holding?.();
+      await new Promise((r) => setTimeout(r, AFTER_HOLDING_MS));
+      return { ok: true, duration_ms: AFTER_HOLDING_MS, calls: 1 };
+    },
+  };
+  const runner = new ActionRunner([fakeAction('early', true), late], 2000, metrics, log);
+  let settled = false;
+  const held = runner.intend('claim');
+  assert.ok(held instanceof Promise);
+  void held.then(() => {
+    settled = true;
+  });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'one claim does not hold the traffic yet');
+  await held;
+  assert.equal(heldLate, true);
+  assert.equal(
+    runner.inFlight().length,
+    2,
+    'both verbs are still running: the promise did not wait for them',
+  );
+  assert.equal(await runner.settle(5000), true);
+  assert.equal(runner.intend('release'), undefined, 'a release promises nothing');
+  await runner.settle(5000);
+  // A claim that fails without ever holding settles it too: nobody waits on it for ever.
+  const failing: Action = {
+    ...fakeAction('failing', false),
+    claim: async () => ({
+      ok: false,
+      duration_ms: 1,
+      calls: 1,
+      error: { code: 'X', message: 'refused', retryable: false },
+    }),
+  };
+  const lone = new ActionRunner([failing], 2000, metrics, log);
+  await lone.intend('claim');
+  await lone.settle(5000);
+});

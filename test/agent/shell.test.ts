@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createMetrics } from '../../src/agent/metrics.js';
-import { Shell, type Timers } from '../../src/agent/shell.js';
+import { HOLD_MAX_MS, Shell, type Timers } from '../../src/agent/shell.js';
 import type { Advert, CoreConfig } from '../../src/core/index.js';
 
 const SECONDARY: CoreConfig = {
@@ -56,7 +56,9 @@ function harness(core: CoreConfig = SECONDARY, settle?: () => void) {
     clock: { now_ms: () => now },
     timers,
     send: () => {},
-    act: (verb) => verbs.push(verb),
+    act: (verb) => {
+      verbs.push(verb);
+    },
     metrics,
     log: pino({ level: 'silent' }),
     ...(settle ? { settle } : {}),
@@ -163,5 +165,90 @@ describe('shell: a stalled process is deaf, not a witness of the peer death', ()
     assert.equal(h.shell.status().state, 'standby');
     assert.deepEqual(h.verbs, []);
     assert.equal((await h.metrics.stalls.get()).values[0]?.value, 1);
+  });
+});
+
+describe('shell: a claim goes out before the bookkeeping of its step', () => {
+  /** A standby whose act('claim') returns `held`; every log line in order. */
+  function holding(held: Promise<void>) {
+    const lines: string[] = [];
+    const reports: string[] = [];
+    let now = 0;
+    let pending: { fn: () => void; at: number } | null = null;
+    const shell = new Shell({
+      core: SECONDARY,
+      clock: { now_ms: () => now },
+      timers: {
+        set: (fn, delay_ms) => {
+          pending = { fn, at: now + delay_ms };
+          return pending;
+        },
+        clear: () => {
+          pending = null;
+        },
+      },
+      send: () => {},
+      act: (verb) => {
+        lines.push(`act ${verb}`);
+        return verb === 'claim' ? held : undefined;
+      },
+      metrics: createMetrics({ status: () => null, inState_ms: () => 0, peerSilence: () => ({}) }),
+      log: pino(
+        { level: 'info' },
+        { write: (l: string) => void lines.push((JSON.parse(l) as { msg: string }).msg) },
+      ),
+      reporter: { statusChanged: (s) => void reports.push(s.state) },
+    });
+    shell.input({ kind: 'start' });
+    for (let t = 0; t <= 500; t += 50) {
+      now = t;
+      shell.input({ kind: 'keepalive', path: 'lan', advert: ACTIVE_PRIMARY });
+    }
+    const claimNow = async (): Promise<void> => {
+      // Each deadline on time (a path's, then the peer's): the standby claims.
+      for (let i = 0; i < 10 && shell.status().state === 'standby'; i++) {
+        const p = pending as { fn: () => void; at: number } | null;
+        assert.ok(p !== null, 'a timer is armed');
+        now = p.at;
+        p.fn();
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    return { shell, lines, reports, claimNow };
+  }
+
+  test('its logs and reports wait until the claim holds the traffic, then follow in order', async () => {
+    let resolve: () => void = () => {};
+    const h = holding(new Promise<void>((r) => (resolve = r)));
+    h.lines.length = 0;
+    h.reports.length = 0;
+    await h.claimNow();
+    assert.equal(h.shell.status().state, 'active', 'the state itself is current at once');
+    assert.deepEqual(h.lines, ['act claim'], 'nothing logged before the claim holds');
+    assert.deepEqual(h.reports, []);
+    resolve();
+    await new Promise((r) => setImmediate(r));
+    assert.equal(h.lines[0], 'act claim');
+    assert.deepEqual(h.lines.slice(1, 2), ['claiming the traffic']);
+    assert.ok(h.lines.includes('state change'));
+    assert.ok(h.lines.indexOf('peer-dead') < h.lines.indexOf('state change'), h.lines.join(', '));
+    assert.deepEqual(h.reports.slice(0, 1), ['active'], 'the report says the state of the step');
+  });
+
+  test('a claim that never says it holds releases them after HOLD_MAX_MS', async () => {
+    const h = holding(new Promise<void>(() => {}));
+    h.lines.length = 0;
+    await h.claimNow();
+    assert.deepEqual(h.lines, ['act claim']);
+    await new Promise((r) => setTimeout(r, HOLD_MAX_MS + 10));
+    assert.ok(h.lines.includes('state change'), h.lines.join(', '));
+  });
+
+  test('stopping the shell releases what it holds', async () => {
+    const h = holding(new Promise<void>(() => {}));
+    h.lines.length = 0;
+    await h.claimNow();
+    h.shell.stop();
+    assert.ok(h.lines.includes('claiming the traffic'), h.lines.join(', '));
   });
 });
