@@ -26,7 +26,8 @@ export interface Clock {
 }
 
 export interface Timers {
-  set(fn: () => void, delay_ms: number): unknown;
+  /** `exact`: fire to the sub-millisecond (a deadline that may claim); otherwise a plain timer will do. */
+  set(fn: () => void, delay_ms: number, exact: boolean): unknown;
   clear(handle: unknown): void;
 }
 
@@ -69,9 +70,12 @@ export type AdminVerdict =
  * Node's timers count whole milliseconds of a loop clock that is already stale when they are armed,
  * so a deadline fired 0.5–2 ms late; the claim must start within 2 ms of it. So the timer is armed
  * EARLY_MS ahead, and the rest is slept off exactly (a futex wait: no CPU, the loop blocked for at most
- * that long, and keepalives that arrived meanwhile are still read before the tick, see #arm).
+ * that long, and keepalives that arrived meanwhile are still read before the tick, see #arm). Only a
+ * deadline that may claim is fired so (arm-timer's `exact`): when the keepalive sends were too, a send's
+ * wait blocked the loop while a dead deadline came due, and a third of the claims started 1.1–1.6 ms
+ * late (bench:failover).
  */
-const EARLY_MS = 1;
+const EARLY_MS = 2;
 /**
  * After a claim, the step's logs, metrics and reports wait until the claim holds the traffic, at most this
  * long: on one core's worth of event loop, that bookkeeping (~0.5 ms, more on its first run) would
@@ -86,17 +90,24 @@ function sleepUntil(due_ms: number): void {
 }
 
 const realTimers: Timers = {
-  set: (fn, delay_ms) => {
+  set: (fn, delay_ms, exact) => {
+    // A keepalive send is no deadline: blocking the loop for it hid a dead deadline due meanwhile.
+    if (!exact) return { timeout: setTimeout(fn, delay_ms) };
     const due_ms = performance.now() + delay_ms;
-    return setTimeout(
-      () => {
-        sleepUntil(due_ms);
-        fn();
-      },
-      Math.max(0, delay_ms - EARLY_MS),
-    );
+    const fire = (): void => {
+      sleepUntil(due_ms);
+      fn();
+    };
+    // Due within EARLY_MS (armed by a tick just before it): no timer is that precise, and the shortest
+    // one (1 ms) fired it late; the wait starts once this turn's I/O is read.
+    if (delay_ms <= EARLY_MS) return { immediate: setImmediate(fire) };
+    return { timeout: setTimeout(fire, delay_ms - EARLY_MS) };
   },
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  clear: (handle) => {
+    const h = handle as { timeout?: NodeJS.Timeout; immediate?: NodeJS.Immediate };
+    if (h.timeout !== undefined) clearTimeout(h.timeout);
+    if (h.immediate !== undefined) clearImmediate(h.immediate);
+  },
 };
 
 export class Shell {
@@ -105,6 +116,7 @@ export class Shell {
   #state: CoreState;
   #timer: unknown = null;
   #timerAt_ms: number | null = null;
+  #timerExact = false;
   #readiness: Readiness | null = null;
   #stopped = false;
   /** Monotonic time of the last state change (or of the start), for "time in state". */
@@ -211,7 +223,7 @@ export class Shell {
         this.#opts.send(effect.advert);
         return;
       case 'arm-timer':
-        this.#arm(effect.at_ms);
+        this.#arm(effect.at_ms, effect.exact);
         return;
       case 'claim':
         this.#claim();
@@ -289,29 +301,37 @@ export class Shell {
     return due !== null && this.#opts.clock.now_ms() - due >= this.#stall_ms;
   }
 
-  #arm(at_ms: number): void {
+  #arm(at_ms: number, exact: boolean): void {
     // Every keepalive heard steps the core, which mostly asks for the deadline already armed: keep it.
-    if (this.#timer !== null && this.#timerAt_ms === at_ms) return;
+    if (this.#timer !== null && this.#timerAt_ms === at_ms && this.#timerExact === exact) return;
     this.#clearTimer();
     this.#timerAt_ms = at_ms;
+    this.#timerExact = exact;
+    // A deadline that may claim is stepped once ahead, and the answer dropped (the core is pure): the
+    // code of the step that takes over is compiled now, not on the deadline (0.25–0.4 ms of the claim).
+    if (exact) step(this.#state, { kind: 'tick' }, at_ms);
     const delay_ms = Math.max(0, at_ms - this.#opts.clock.now_ms());
-    this.#timer = this.#timers.set(() => {
-      this.#timer = null;
-      this.#timerAt_ms = null;
-      if (this.#opts.clock.now_ms() - at_ms >= this.#stall_ms) this.#deafSince_ms ??= at_ms;
-      // Timers run before I/O in an event-loop turn: after a stall (a busy host), keepalives that arrived
-      // meanwhile still sit in the socket. Read them first (setImmediate runs after the poll phase), so
-      // that our own lateness is never taken for the peer's silence.
-      setImmediate(() => {
-        this.#opts.settle?.();
-        this.#tickDue_ms = at_ms;
-        try {
-          this.input({ kind: 'tick' });
-        } finally {
-          this.#tickDue_ms = null;
-        }
-      });
-    }, delay_ms);
+    this.#timer = this.#timers.set(
+      () => {
+        this.#timer = null;
+        this.#timerAt_ms = null;
+        if (this.#opts.clock.now_ms() - at_ms >= this.#stall_ms) this.#deafSince_ms ??= at_ms;
+        // Timers run before I/O in an event-loop turn: after a stall (a busy host), keepalives that arrived
+        // meanwhile still sit in the socket. Read them first (setImmediate runs after the poll phase), so
+        // that our own lateness is never taken for the peer's silence.
+        setImmediate(() => {
+          this.#opts.settle?.();
+          this.#tickDue_ms = at_ms;
+          try {
+            this.input({ kind: 'tick' });
+          } finally {
+            this.#tickDue_ms = null;
+          }
+        });
+      },
+      delay_ms,
+      exact,
+    );
   }
 
   #clearTimer(): void {

@@ -99,7 +99,7 @@ export function step(s: CoreState, input: Input, now_ms: number): Step<CoreState
   s = noteSplitBrain(before, s, wasAlive, out);
   s = sendKeepalive(s, now_ms, out);
   s = updateReadiness(s, now_ms, out);
-  out.push({ kind: 'arm-timer', at_ms: nextDeadline(s, now_ms) });
+  out.push({ kind: 'arm-timer', ...nextDeadline(s, now_ms) });
   return { state: s, effects: out };
 }
 
@@ -402,9 +402,12 @@ function updateReadiness(s: CoreState, now_ms: number, out: Effect[]): CoreState
   return { ...s, readiness: r };
 }
 
-/** The earliest moment at which time alone can change something. */
-function nextDeadline(s: CoreState, now_ms: number): number {
-  const at: number[] = [s.next_send_ms];
+/**
+ * The earliest moment at which time alone can change something, and whether it is more than the next
+ * keepalive send (exact: the shell may not fire it late).
+ */
+function nextDeadline(s: CoreState, now_ms: number): { at_ms: number; exact: boolean } {
+  const at: number[] = [];
   if (s.listen_until_ms > now_ms) at.push(s.listen_until_ms);
   for (const path of s.config.paths) {
     const seen = s.last_seen_ms[path];
@@ -418,7 +421,8 @@ function nextDeadline(s: CoreState, now_ms: number): number {
   for (const t of [preempt_ms, s.handover_until_ms, s.takeover_request_until_ms]) {
     if (t !== null) at.push(t);
   }
-  return Math.max(now_ms, Math.min(...at));
+  const other = Math.min(...at);
+  return { at_ms: Math.max(now_ms, Math.min(s.next_send_ms, other)), exact: other <= s.next_send_ms };
 }
 
 function event(out: Effect[], e: CoreEvent): void {

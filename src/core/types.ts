@@ -136,7 +136,15 @@ export type CoreEvent =
 export type Effect =
   | { readonly kind: 'send-keepalive'; readonly advert: Advert }
   /** The machine wants a `tick` no later than at_ms; each step gives the one deadline that matters. */
-  | { readonly kind: 'arm-timer'; readonly at_ms: number }
+  | {
+      readonly kind: 'arm-timer';
+      readonly at_ms: number;
+      /**
+       * A deadline that may make the node claim (the peer's silence, the end of a listen, a preemption),
+       * not only the next keepalive send: the shell fires it to the sub-millisecond.
+       */
+      readonly exact: boolean;
+    }
   | { readonly kind: 'claim' }
   | { readonly kind: 'release' }
   | { readonly kind: 'event'; readonly event: CoreEvent }

@@ -675,6 +675,23 @@ describe('the machine itself', () => {
     assert.throws(() => initialState({ ...PRIMARY, dead_multiplier: 1 }), /dead_multiplier/);
   });
 
+  it('marks exact only a deadline that may claim, not a keepalive send', () => {
+    const n = new Node(SECONDARY);
+    n.hear(peerAdvert({ role: 'primary', state: 'active', priority: 200, interval_ms: 1000 }), 0, 10_000);
+    assert.equal(n.state, 'standby');
+    const arms = n.log.filter((l) => l.at >= 5000).map((l) => l.effect);
+    // Heard every interval: the next send is always the earliest deadline, a plain one.
+    assert.ok(arms.some((e) => e.kind === 'arm-timer'));
+    for (const e of arms) if (e.kind === 'arm-timer') assert.equal(e.exact, false, `${e.at_ms}`);
+    // Silent: after its last send before the peer's dead deadline, the node arms that deadline, exact.
+    n.log.length = 0;
+    n.advance(12_000);
+    const last = n.log.filter((l) => l.effect.kind === 'arm-timer').map((l) => l.effect);
+    const deadline = last.find((e) => e.kind === 'arm-timer' && e.exact);
+    assert.ok(deadline?.kind === 'arm-timer', 'an exact deadline is armed');
+    assert.equal(deadline.at_ms, 9000 + 3000, 'the peer dead deadline: last heard + 3 intervals');
+  });
+
   it('always arms a timer in the future or now, never in the past', () => {
     const n = new Node(PRIMARY);
     n.hear(peerAdvert(), 0, 20_000);
