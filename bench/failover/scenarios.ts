@@ -1,9 +1,17 @@
-// The scenarios, written once for every system: each starts a fresh rig, waits a random phase of the
-// keepalive interval, injects the fault and measures from the client's point of view.
+// The scenarios, written once for every system: each starts a fresh rig, injects the fault at a seeded
+// phase after a keepalive reached the standby, and measures from the client's point of view.
+//
+// Why the phase is taken from the wire: the outage is mostly the standby's wait from its last keepalive
+// to its dead deadline, so the phase of the fault in the keepalive cycle decides most of it (a spread of
+// one whole interval). Timed from an arbitrary moment, each system met its own random phases, and a
+// 12-run median still moved by ±5 ms at 50 ms. Timed from the keepalive as the standby's interface reads
+// it, every system meets the same phases (the seed's), and the comparison is paired.
+import { IpBatch } from '../../src/actions/linux/ip-batch.js';
 import { eventually, nft, setLink } from '../../test/helpers/netns.js';
+import { watchFrames } from '../../test/helpers/wire.js';
 import { nowMs } from './keepalived.js';
 import { firstReplyFrom, longestGap, responderChanges } from './replies.js';
-import { startRig } from './rig.js';
+import { type Rig, startRig } from './rig.js';
 import type { ClaimTiming, SystemUnderTest } from './system.js';
 
 export type FaultScenario = 'kill' | 'linkdown';
@@ -14,6 +22,7 @@ export interface FaultResult {
   /** kill: from the kill to the first reply from b. linkdown: the client's longest outage. */
   readonly figure_ms: number;
   readonly outage_ms: number;
+  /** When the fault came after the standby's interface read the last keepalive round (seeded, paired across systems). */
   readonly phase_ms: number;
 }
 
@@ -44,6 +53,73 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * The fault comes at least this long after the keepalive: the bench hears of a frame ~0.5 ms after the
+ * standby's interface read it, and must still be ahead of the moment it aims at.
+ */
+export const MIN_PHASE_MS = 2;
+
+/** The keepalive rounds a sends b, as b's interface reads them: when each round's first frame came. */
+interface Rounds {
+  next(): Promise<number>;
+  stop(): void;
+}
+
+async function keepaliveRounds(rig: Rig, interval_ms: number): Promise<Rounds> {
+  const a = rig.lan.host('a').lan.mac;
+  const b = rig.lan.host('b');
+  const mac = (bytes: Buffer, at: number): string =>
+    [...bytes.subarray(at, at + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
+  let last = Number.NEGATIVE_INFINITY;
+  let waiting: ((at_ms: number) => void)[] = [];
+  // IPv4 from a to b: the keepalives (VRRP or tandem's UDP); the client's traffic to a never reaches b.
+  const reader = await watchFrames(
+    b.ns,
+    b.lan.ifname,
+    (f) => {
+      if (f.bytes.length < 34 || f.bytes.readUInt16BE(12) !== 0x0800) return;
+      if (mac(f.bytes, 6) !== a || mac(f.bytes, 0) !== b.lan.mac) return;
+      // tandem's copies are ms apart: a round starts half an interval after the previous frame.
+      const fresh = f.at_ms - last >= interval_ms / 2;
+      last = f.at_ms;
+      if (!fresh) return;
+      const ready = waiting;
+      waiting = [];
+      for (const w of ready) w(f.at_ms);
+    },
+    { realtime: true },
+  );
+  return {
+    next: () => new Promise((resolve) => waiting.push(resolve)),
+    stop: () => reader.stop(),
+  };
+}
+
+/** Sleeps until nowMs() reaches `at_ms`: a timer to within 2 ms, then short waits (the loop is ours). */
+async function sleepUntil(at_ms: number): Promise<void> {
+  await sleep(Math.max(0, at_ms - nowMs() - 2));
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  while (nowMs() < at_ms) Atomics.wait(cell, 0, 0, Math.min(0.2, at_ms - nowMs()));
+}
+
+/** Calls `fault` `phase_ms` after the next keepalive round b can still be timed from; returns when, and its phase. */
+async function atPhase(
+  rounds: Rounds,
+  phase_ms: number,
+  fault: () => void,
+): Promise<{ t0: number; phase_ms: number }> {
+  for (let tries = 0; tries < 50; tries++) {
+    const round = await rounds.next();
+    // Heard of this round too late to hit the phase (a loaded host): the next one.
+    if (round + phase_ms - nowMs() < 0.3) continue;
+    await sleepUntil(round + phase_ms);
+    const t0 = nowMs();
+    fault();
+    return { t0, phase_ms: t0 - round };
+  }
+  throw new Error(`no keepalive round could be timed for a fault ${phase_ms.toFixed(1)} ms after it`);
+}
+
 export async function runFault(
   sut: SystemUnderTest,
   scenario: FaultScenario,
@@ -51,14 +127,29 @@ export async function runFault(
   random: () => number,
 ): Promise<FaultResult> {
   const rig = await startRig(sut, interval_ms);
+  // The switch port goes down through an ip batch started ahead: a fresh `ip` took 3.5–7 ms to do it.
+  const cut = new IpBatch(rig.lan.switch_ns);
+  let rounds: Rounds | null = null;
   try {
-    // Let the standby hear a few keepalives, then hit a random point of the timer cycle.
+    cut.start();
+    rounds = await keepaliveRounds(rig, interval_ms);
+    // Let the standby hear a few keepalives, then hit the seeded point of the keepalive cycle.
     await sleep(3 * interval_ms + 200);
-    const phase_ms = random() * interval_ms;
-    await sleep(phase_ms);
-    const t0 = nowMs();
-    if (scenario === 'kill') await rig.a.kill9();
-    else await setLink(rig.lan, 'a', 'down', 'switch');
+    if (!(await cut.ping())) throw new Error('the ip batch for the fault did not answer');
+    const port = rig.lan.host('a').lan.switch_port;
+    let down: Promise<unknown> | null = null;
+    const { t0, phase_ms } = await atPhase(
+      rounds,
+      MIN_PHASE_MS + random() * (interval_ms - MIN_PHASE_MS),
+      scenario === 'kill'
+        ? () => {
+            down = rig.a.kill9();
+          }
+        : () => {
+            down = cut.run(['link', 'set', port, 'down']) ?? setLink(rig.lan, 'a', 'down', 'switch');
+          },
+    );
+    await down;
     const deadline_ms = 20 * interval_ms + 15_000;
     await eventually(
       () => firstReplyFrom(rig.replies, 'b', t0) !== undefined,
@@ -82,6 +173,8 @@ export async function runFault(
       );
     return { figure_ms, outage_ms, phase_ms, ...(timings ? { timings } : {}) };
   } finally {
+    rounds?.stop();
+    cut.close();
     await rig.destroy();
   }
 }

@@ -34,48 +34,68 @@ export async function captureAnnouncements(
   const parsed = parseAddress(vip);
   if (!parsed.ok) throw new Error(`not an address: ${vip}`);
   const target = Buffer.from(parsed.value.bytes);
-  const socat = ['socat', '-d', '-d', '-u', '-x', `INTERFACE:${ifname}`, 'OPEN:/dev/null'];
-  const spawned: Spawned = spawnInNs(ns, options.realtime === true ? ['chrt', '-r', '10', ...socat] : socat);
-  let text = '';
-  spawned.child.stderr?.setEncoding('utf8');
-  spawned.child.stderr?.on('data', (s: string) => {
-    text += s;
-  });
-  const deadline = Date.now() + 10_000;
-  while (!text.includes('starting data transfer loop')) {
-    if (Date.now() > deadline) throw new Error(`socat capture did not start: ${text}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  const frames: Frame[] = [];
+  const reader = await watchFrames(ns, ifname, (f) => frames.push(f), options);
   return {
-    announcements: () => parseDump(text).flatMap((f) => classify(f, target)),
-    stop: () => spawned.kill('SIGKILL'),
+    announcements: () => frames.flatMap((f) => classify(f, target)),
+    stop: () => reader.stop(),
   };
 }
 
-interface Frame {
+/**
+ * Every frame `ifname` in `ns` reads, handed to `onFrame` as soon as socat has printed it (stamped by
+ * socat when it read it); resolves once socat has its socket open.
+ */
+export async function watchFrames(
+  ns: string,
+  ifname: string,
+  onFrame: (frame: Frame) => void,
+  options: { readonly realtime?: boolean } = {},
+): Promise<{ stop(): void }> {
+  const socat = ['socat', '-d', '-d', '-u', '-x', `INTERFACE:${ifname}`, 'OPEN:/dev/null'];
+  const spawned: Spawned = spawnInNs(ns, options.realtime === true ? ['chrt', '-r', '10', ...socat] : socat);
+  let started = '';
+  let partial = '';
+  let header: RegExpExecArray | null = null;
+  spawned.child.stderr?.setEncoding('utf8');
+  spawned.child.stderr?.on('data', (s: string) => {
+    if (!started.includes('starting data transfer loop')) started += s;
+    const lines = (partial + s).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      // socat -x prints `> date time.frac  length=N …`, then the frame's bytes in hex on the next line.
+      const h = HEADER.exec(line);
+      if (h !== null) header = h;
+      else if (header !== null) {
+        const frame = frameOf(header, line);
+        header = null;
+        if (frame !== null) onFrame(frame);
+      }
+    }
+  });
+  const deadline = Date.now() + 10_000;
+  while (!started.includes('starting data transfer loop')) {
+    if (Date.now() > deadline) throw new Error(`socat capture did not start: ${started}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { stop: () => spawned.kill('SIGKILL') };
+}
+
+export interface Frame {
   readonly at_ms: number;
   readonly bytes: Buffer;
 }
 
 const HEADER = /^> (\d{4})\/(\d\d)\/(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6,9}) +length=(\d+)/;
 
-/** socat -x prints `> date time.frac  length=N …` then the bytes in hex on the next line(s). */
-function parseDump(text: string): Frame[] {
-  const frames: Frame[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const m = HEADER.exec(lines[i] ?? '');
-    if (m === null) continue;
-    const [, y, mo, d, h, mi, s, frac, len] = m.map(Number) as number[];
-    const hex = (lines[i + 1] ?? '').trim().split(/\s+/).join('');
-    const bytes = Buffer.from(hex, 'hex');
-    if (bytes.length < (len ?? 0)) continue; // the line is still being written
-    // socat 1.7.4 prints microseconds zero-padded to nine digits; a later one may print nanoseconds.
-    const frac_ms = (frac ?? 0) >= 1_000_000 ? (frac ?? 0) / 1e6 : (frac ?? 0) / 1e3;
-    const at = new Date(y ?? 0, (mo ?? 1) - 1, d, h, mi, s).getTime();
-    frames.push({ at_ms: at + frac_ms, bytes });
-  }
-  return frames;
+function frameOf(header: RegExpExecArray, hexLine: string): Frame | null {
+  const [, y, mo, d, h, mi, sec, frac, len] = header.map(Number) as number[];
+  const bytes = Buffer.from(hexLine.trim().split(/\s+/).join(''), 'hex');
+  if (bytes.length < (len ?? 0)) return null;
+  // socat 1.7.4 prints microseconds zero-padded to nine digits; a later one may print nanoseconds.
+  const frac_ms = (frac ?? 0) >= 1_000_000 ? (frac ?? 0) / 1e6 : (frac ?? 0) / 1e3;
+  const at = new Date(y ?? 0, (mo ?? 1) - 1, d, h, mi, sec).getTime();
+  return { at_ms: at + frac_ms, bytes };
 }
 
 function macAt(b: Buffer, at: number): string {
