@@ -31,7 +31,7 @@ const SYSTEMS: readonly SystemUnderTest[] = [keepalivedSystem, tandemSingleSyste
  */
 const USAGE_INTERVAL_MS = 50;
 const USAGE_WARMUP_MS = 90_000;
-const USAGE_WINDOW_MS = 30_000;
+const USAGE_WINDOW_MS = 60_000;
 /** The goal: tandem's single-link outage at most this share of keepalived's. */
 const GOAL_SHARE = 0.85;
 

@@ -91,8 +91,10 @@ function sleepUntil(due_ms: number): void {
 
 const realTimers: Timers = {
   set: (fn, delay_ms, exact) => {
-    // A keepalive send is no deadline: blocking the loop for it hid a dead deadline due meanwhile.
-    if (!exact) return { timeout: setTimeout(fn, delay_ms) };
+    // A keepalive send is no deadline: blocking the loop for it hid a dead deadline due meanwhile. A
+    // plain timer may fire up to 1 ms early (whole-ms loop clock), and a tick before the send is due
+    // sends nothing and arms again: a spare tick per send (+1 % of a core at 50 ms); 1 ms late is harmless.
+    if (!exact) return { timeout: setTimeout(fn, delay_ms + 1) };
     const due_ms = performance.now() + delay_ms;
     const fire = (): void => {
       sleepUntil(due_ms);

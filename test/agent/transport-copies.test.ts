@@ -18,27 +18,22 @@ import {
   nodeIdOf,
   pairIdOf,
 } from '../../src/wire/index.js';
+import { keepalive } from '../wire/fixtures.js';
 
 const KEY_BYTES = Buffer.from('Y29waWVzLXRlc3QtcGFpci1rZXktMzItYnl0ZXMhISE=', 'base64');
 const port = 30000 + Math.floor(Math.random() * 20000);
 const INTERVAL_MS = 50;
 
-const body = (over: Partial<KeepaliveBody> = {}): KeepaliveBody => ({
-  role: 'primary',
-  state: 'active',
-  priority: 200,
-  flags: {
-    relinquish: false,
-    wan_ok: true,
-    ha_port_ok: true,
-    fit: true,
-    takeover_request: false,
-    peer_heard: true,
-  },
-  version: { major: 1, minor: 0, patch: 0 },
-  interval_ms: INTERVAL_MS,
-  ...over,
-});
+/** The peer's keepalive body: the wire fixture's, as an active primary at INTERVAL_MS. */
+function body(over: Partial<KeepaliveBody> = {}): KeepaliveBody {
+  const { pair_id, node_id, boot_id, seq, sent_at_ms, ...rest } = keepalive({
+    role: 'primary',
+    state: 'active',
+    priority: 200,
+    interval_ms: INTERVAL_MS,
+  });
+  return { ...rest, ...over };
+}
 
 const view = { status: () => null, inState_ms: () => 0, peerSilence: () => ({}) };
 const path: PathConfig = {
@@ -116,15 +111,8 @@ test('the next round, a changed body within the round, and a copy whose first wa
 });
 
 test('isLaterCopy: same boot and body, later seq, less than half an interval after', () => {
-  const k = (over: Partial<Keepalive>): Keepalive => ({
-    ...body(),
-    pair_id: 1n,
-    node_id: 2,
-    boot_id: 7n,
-    seq: 10n,
-    sent_at_ms: 1000,
-    ...over,
-  });
+  const k = (over: Partial<Keepalive>): Keepalive =>
+    keepalive({ ...body(), boot_id: 7n, seq: 10n, sent_at_ms: 1000, ...over });
   const round = k({});
   assert.equal(isLaterCopy(k({ seq: 11n, sent_at_ms: 1002 }), round), true);
   assert.equal(isLaterCopy(k({ seq: 11n, sent_at_ms: 1000 + INTERVAL_MS / 2 }), round), false, 'next round');
