@@ -72,7 +72,7 @@ interface Slot {
   claimed_ms: number | null;
   /** When the running claim said it holds the traffic (ActionContext.holding), before its bookkeeping. */
   held_ms: number | null;
-  /** Resolves what intend('claim') returned for this slot: the claim holds the traffic, or ended. */
+  /** Tells intend('claim')'s `onHeld` that this slot's claim holds the traffic, or ended. */
   onHeld: (() => void) | null;
   /** A dropped action's successors (the actions configured now), told to its release. */
   successors: readonly Action[];
@@ -111,28 +111,32 @@ export class ActionRunner {
   }
 
   /**
-   * Runs `verb` on every action (queued behind a verb still running). A claim returns a promise that
-   * settles once every claim started here holds the traffic (ActionContext.holding) or has ended: what
-   * the shell waits for before its logs and reports, which are not on the traffic's critical path.
+   * Runs `verb` on every action (queued behind a verb still running). `onHeld` (a claim's) is called
+   * once every claim started here holds the traffic (ActionContext.holding) or has ended: what the
+   * shell waits for before its logs and reports, which are not on the traffic's critical path. It runs
+   * as a microtask queued at that moment, so before anything the claims do after it (their
+   * `action done` line follows the shell's `claiming the traffic`).
    */
-  intend(verb: Verb): Promise<void> | undefined {
+  intend(verb: Verb, onHeld?: () => void): void {
     const now_ms = performance.now();
-    const held: Promise<void>[] = [];
+    let waiting = 1;
+    const one = (): void => {
+      waiting -= 1;
+      if (waiting === 0 && onHeld !== undefined) queueMicrotask(onHeld);
+    };
     for (const slot of this.#slots) {
       if (verb === 'claim') slot.claimed_ms = now_ms;
       if (slot.running !== null) {
         slot.pending = verb;
         continue;
       }
-      if (verb === 'claim')
-        held.push(
-          new Promise((resolve) => {
-            slot.onHeld = resolve;
-          }),
-        );
+      if (verb === 'claim') {
+        waiting += 1;
+        slot.onHeld = one;
+      }
       slot.done = this.#drain(slot, verb);
     }
-    return verb === 'claim' ? Promise.all(held).then(() => undefined) : undefined;
+    one();
   }
 
   /** The claim under way holds the traffic, or is over: whoever waits on it may go on. */

@@ -188,7 +188,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     send: announceAfterRelease(runner, (cfg.interval_ms * cfg.dead_multiplier) / 2, (advert) =>
       transport.send(advert),
     ),
-    act: (verb) => runner.intend(verb),
+    act: (verb, held) => runner.intend(verb, held),
     settle: () => transport.settle(),
     metrics,
     log,

@@ -42,8 +42,11 @@ export interface ShellOptions {
   readonly clock: Clock;
   readonly timers?: Timers;
   readonly send: (advert: Advert) => void;
-  /** A claim may return when it holds the traffic: the step's logs and reports wait for that (see #hold). */
-  readonly act: (verb: Verb) => Promise<void> | undefined | void;
+  /**
+   * Carries out a verb. A claim's `held` is to be called once the claim holds the traffic: the step's
+   * logs and reports wait for it (at most HOLD_MAX_MS).
+   */
+  readonly act: (verb: Verb, held?: () => void) => void;
   readonly metrics: AgentMetrics;
   readonly log: Logger;
   readonly reporter?: StatusReporter;
@@ -196,15 +199,18 @@ export class Shell {
     this.#release();
   }
 
-  /** Holds the bookkeeping that follows until `held` settles (or HOLD_MAX_MS pass); nested claims extend it. */
-  #hold(held: Promise<void>): void {
+  /**
+   * Holds the bookkeeping that follows until the returned function is called (or HOLD_MAX_MS pass); a
+   * later claim's hold replaces it, and only that one's call releases.
+   */
+  #hold(): () => void {
     this.#held ??= [];
     const token = ++this.#holdToken;
     const release = (): void => {
       if (token === this.#holdToken) this.#release();
     };
-    void held.then(release, release);
     setTimeout(release, HOLD_MAX_MS).unref?.();
+    return release;
   }
 
   #release(): void {
@@ -253,8 +259,7 @@ export class Shell {
   #claim(): void {
     const due = this.#tickDue_ms;
     const late_ms = due === null ? undefined : this.#opts.clock.now_ms() - due;
-    const held = this.#opts.act('claim');
-    if (held instanceof Promise) this.#hold(held);
+    this.#opts.act('claim', this.#hold());
     this.#later(() => {
       if (late_ms !== undefined) this.#opts.metrics.claimLateness.observe(Math.max(0, late_ms) / 1000);
       this.#opts.log.info(

@@ -67,8 +67,8 @@ test('a claim that says it holds the traffic is measured to that moment, not to 
   assert.match(text, /tandem_claim_latency_seconds_count\{action="late"\} 1/);
 });
 
-test("intend('claim') settles when every claim holds the traffic or has ended, not when the verbs end", async () => {
-  const { log } = capture();
+test("intend('claim') calls onHeld once every claim holds the traffic or has ended, before their own bookkeeping", async () => {
+  const { log, lines } = capture();
   const metrics = createMetrics(view, { paths: [], actions: ['early', 'late'], monitors: [] });
   let heldLate = false;
   const late: Action = {
@@ -77,30 +77,29 @@ test("intend('claim') settles when every claim holds the traffic or has ended, n
       await new Promise((r) => setTimeout(r, 10));
       heldLate = true;
       ctx.holding?.();
-      await new Promise((r) => setTimeout(r, AFTER_HOLDING_MS));
-      return { ok: true, duration_ms: AFTER_HOLDING_MS, calls: 1 };
+      return { ok: true, duration_ms: 10, calls: 1 };
     },
   };
   const runner = new ActionRunner([fakeAction('early', true), late], 2000, metrics, log);
-  let settled = false;
-  const held = runner.intend('claim');
-  assert.ok(held instanceof Promise);
-  void held.then(() => {
-    settled = true;
-  });
-  await new Promise((r) => setImmediate(r));
-  assert.equal(settled, false, 'one claim does not hold the traffic yet');
-  await held;
-  assert.equal(heldLate, true);
-  assert.equal(
-    runner.inFlight().length,
-    2,
-    'both verbs are still running: the promise did not wait for them',
+  const seen: string[] = [];
+  let held = 0;
+  const done = new Promise<void>((resolve) =>
+    runner.intend('claim', () => {
+      held += 1;
+      // What the claims logged by now: `late` said it holds, and its `action done` is still to come.
+      seen.push(...lines.map((l) => `${l.msg} ${l.action}`));
+      resolve();
+    }),
   );
+  await new Promise((r) => setImmediate(r));
+  assert.equal(held, 0, 'one claim does not hold the traffic yet');
+  await done;
+  assert.equal(heldLate, true);
+  assert.ok(!seen.includes('action done late'), seen.join(', '));
   assert.equal(await runner.settle(5000), true);
-  assert.equal(runner.intend('release'), undefined, 'a release promises nothing');
-  await runner.settle(5000);
-  // A claim that fails without ever holding settles it too: nobody waits on it for ever.
+  assert.equal(held, 1, 'called once');
+  assert.ok(lines.some((l) => l.msg === 'action done' && l.action === 'late'));
+  // A claim that fails without ever holding calls it too: nobody waits on it for ever.
   const failing: Action = {
     ...fakeAction('failing', false),
     claim: async () => ({
@@ -111,6 +110,8 @@ test("intend('claim') settles when every claim holds the traffic or has ended, n
     }),
   };
   const lone = new ActionRunner([failing], 2000, metrics, log);
-  await lone.intend('claim');
+  await new Promise<void>((resolve) => lone.intend('claim', resolve));
   await lone.settle(5000);
+  // With no action to claim, there is nothing to wait for.
+  await new Promise<void>((resolve) => new ActionRunner([], 2000, metrics, log).intend('claim', resolve));
 });

@@ -169,8 +169,8 @@ describe('shell: a stalled process is deaf, not a witness of the peer death', ()
 });
 
 describe('shell: a claim goes out before the bookkeeping of its step', () => {
-  /** A standby whose act('claim') returns `held`; every log line in order. */
-  function holding(held: Promise<void>) {
+  /** A standby whose act('claim') calls `held` when `holds` settles (never, if it never does); every log line in order. */
+  function holding(holds: Promise<void>) {
     const lines: string[] = [];
     const reports: string[] = [];
     let now = 0;
@@ -188,9 +188,9 @@ describe('shell: a claim goes out before the bookkeeping of its step', () => {
         },
       },
       send: () => {},
-      act: (verb) => {
+      act: (verb, held) => {
         lines.push(`act ${verb}`);
-        return verb === 'claim' ? held : undefined;
+        if (held !== undefined) void holds.then(held);
       },
       metrics: createMetrics({ status: () => null, inState_ms: () => 0, peerSilence: () => ({}) }),
       log: pino(
