@@ -95,8 +95,16 @@ test('with zero GARPs the client keeps the old MAC: the ARP update above came fr
   const b = vipOn('b', { garp: { count: 0 } });
   const client = lan.host('client').ns;
   await a.claim(ctx);
-  await nsExec(client, ['ping', '-n', '-c', '1', '-W', '2', vip]);
-  assert.equal(await neighbourMac(client, vip), lan.host('a').lan.mac);
+  // Not armed, `a` starts its announcer on this claim: the GARP leaves once socat has its socket, and a
+  // ping sent before that still goes to B's MAC (the last test's). Ping until A answers.
+  await eventually(
+    async () => {
+      await nsExec(client, ['ping', '-n', '-c', '1', '-W', '1', vip], { allow_failure: true });
+      return (await neighbourMac(client, vip)) === lan.host('a').lan.mac;
+    },
+    10_000,
+    "the client's neighbour entry for the VIP points at A",
+  );
   await a.release(ctx);
   await b.claim(ctx);
   await new Promise((r) => setTimeout(r, 1500));
