@@ -8,7 +8,7 @@
 // it, every system meets the same phases (the seed's), and the comparison is paired.
 import { IpBatch } from '../../src/actions/linux/ip-batch.js';
 import { eventually, nft, setLink } from '../../test/helpers/netns.js';
-import { watchFrames } from '../../test/helpers/wire.js';
+import { macAt, watchFrames } from '../../test/helpers/wire.js';
 import { nowMs } from './keepalived.js';
 import { firstReplyFrom, longestGap, responderChanges } from './replies.js';
 import { type Rig, startRig } from './rig.js';
@@ -68,8 +68,6 @@ interface Rounds {
 async function keepaliveRounds(rig: Rig, interval_ms: number): Promise<Rounds> {
   const a = rig.lan.host('a').lan.mac;
   const b = rig.lan.host('b');
-  const mac = (bytes: Buffer, at: number): string =>
-    [...bytes.subarray(at, at + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
   let last = Number.NEGATIVE_INFINITY;
   let waiting: ((at_ms: number) => void)[] = [];
   // IPv4 from a to b: the keepalives (VRRP or tandem's UDP); the client's traffic to a never reaches b.
@@ -78,7 +76,7 @@ async function keepaliveRounds(rig: Rig, interval_ms: number): Promise<Rounds> {
     b.lan.ifname,
     (f) => {
       if (f.bytes.length < 34 || f.bytes.readUInt16BE(12) !== 0x0800) return;
-      if (mac(f.bytes, 6) !== a || mac(f.bytes, 0) !== b.lan.mac) return;
+      if (macAt(f.bytes, 6) !== a || macAt(f.bytes, 0) !== b.lan.mac) return;
       // tandem's copies are ms apart: a round starts half an interval after the previous frame.
       const fresh = f.at_ms - last >= interval_ms / 2;
       last = f.at_ms;

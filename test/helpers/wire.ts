@@ -98,7 +98,8 @@ function frameOf(header: RegExpExecArray, hexLine: string): Frame | null {
   return { at_ms: at + frac_ms, bytes };
 }
 
-function macAt(b: Buffer, at: number): string {
+/** The 6 bytes at `at` as aa:bb:cc:dd:ee:ff. */
+export function macAt(b: Buffer, at: number): string {
   return [...b.subarray(at, at + 6)].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }
 
