@@ -265,7 +265,7 @@ export async function runPortCycle(
     await sleep(Math.max(500, 10 * interval_ms));
     return {
       overlap_ms: watch.overlap_ms(),
-      back_ms: (watch.lastGain('a') ?? Number.NaN) - up,
+      back_ms: watch.backAfter('a', up),
       outage_ms: longestGap(rig.replies, t0, nowMs()),
     };
   } finally {

@@ -36,6 +36,9 @@ const TAIL_LINES = 200;
 /** The unit's Environment=NODE_OPTIONS line. */
 const AGENT_NODE_OPTIONS = '--max-semi-space-size=1 --v8-pool-size=1';
 
+/** keepalived's VRRP declares the master down after 3 adverts (plus skew): the same here. */
+export const DEAD_MULTIPLIER = 3;
+
 export function tandemConfig(plan: NodePlan): Record<string, unknown> {
   const paths = [{ name: 'lan', local_address: plan.address, peer_address: plan.peer_address }];
   if (plan.ha) paths.push({ name: 'ha', local_address: plan.ha.address, peer_address: plan.ha.peer_address });
@@ -45,7 +48,7 @@ export function tandemConfig(plan: NodePlan): Record<string, unknown> {
     role: plan.role,
     pair_key_env: KEY_ENV,
     interval_ms: plan.interval_ms,
-    dead_multiplier: 3,
+    dead_multiplier: DEAD_MULTIPLIER,
     preempt: plan.preempt,
     paths,
     monitors: [

@@ -192,6 +192,10 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     settle: () => transport.settle(),
     metrics,
     log,
+    onEvent: (event) => {
+      if (event.kind === 'deaf') transport.reresolve();
+      else if (event.kind === 'path-down') transport.reresolve(event.path);
+    },
     onStateChange: (change) => notifyChange(notifier, change, log),
     ...(deps.reporter ? { reporter: deps.reporter } : {}),
   });

@@ -55,6 +55,8 @@ export interface ShellOptions {
    * right before a tick judges the peer.
    */
   readonly settle?: () => void;
+  /** Every event of the core, as it happens (not held with the logs); must return at once. */
+  readonly onEvent?: (event: CoreEvent) => void;
   /** Every state change, for notify commands; must return at once. */
   readonly onStateChange?: (change: { from: NodeState; to: NodeState; reason: string }) => void;
 }
@@ -356,6 +358,7 @@ export class Shell {
   #onEvent(event: CoreEvent): void {
     // What the shell itself answers from stays current; what others are told may wait (#later).
     if (event.kind === 'switchover-refused') this.#onRefusal?.(event.reason);
+    this.#opts.onEvent?.(event);
     if (event.kind !== 'state-change') {
       this.#later(() => this.#tell(event));
       return;

@@ -16,6 +16,7 @@ import {
 } from '../wire/index.js';
 import type { PathConfig } from './config.js';
 import type { AgentMetrics } from './metrics.js';
+import { type StuckEntry, unstickNeighbour } from './neighbour.js';
 import type { Secret } from './secret.js';
 
 /** Our own reject reason: a well-formed packet from an address that is not the peer's on this path. */
@@ -62,6 +63,8 @@ export interface TransportOptions {
    * holds is a backlog: read to its end and dropped (see #flush).
    */
   readonly stalled?: () => boolean;
+  /** Deletes the stuck neighbour entries for an address (see neighbour.ts); replaceable in tests. */
+  readonly unstick?: (address: string) => Promise<StuckEntry[]>;
 }
 
 /** Reading a backlog is bounded: at most this many loop turns, then it is over anyway. */
@@ -141,6 +144,10 @@ export class Transport {
   #authSinceWarn = 0;
   /** Paths whose local address is gone. */
   readonly #deaf = new Set<string>();
+  /** Unicast paths whose peer's neighbour entry is checked at the first packet heard (see reresolve). */
+  readonly #recheck = new Set<string>();
+  /** The advert last sent: sent again on a path whose stuck neighbour entry was deleted. */
+  #lastAdvert: Advert | null = null;
 
   private constructor(opts: TransportOptions) {
     this.#opts = opts;
@@ -168,6 +175,8 @@ export class Transport {
     t.#onHeard = onHeard;
     try {
       for (const path of opts.paths) t.#links.push(await t.#bind(path));
+      // A restart may find an entry left stuck by the last run.
+      for (const link of t.#links) if (link.target === link.path.peer_address) t.#recheck.add(link.path.name);
     } catch (err) {
       await t.close();
       throw err;
@@ -276,6 +285,8 @@ export class Transport {
       return;
     }
     metrics.received.inc({ path: path.name });
+    // Hearing the peer proves the link works: our sends to it must not wait for a stuck entry.
+    if (this.#recheck.size > 0 && this.#recheck.delete(path.name)) this.#unstick(path.name);
     this.#keepNewest(result.packet);
     // A later copy of a round already heard proves nothing new: the peer's silence counts from the
     // round's first copy, so copies never stretch the dead interval past dead_multiplier × interval.
@@ -393,9 +404,45 @@ export class Transport {
     this.#newestAdvert = null;
   }
 
+  /**
+   * The peer may be unreachable at link level from here: our own link was down or we were deaf (the
+   * core's `deaf`), or a path fell silent (`path-down`). The kernel then keeps the peer's neighbour
+   * entry INCOMPLETE or FAILED and holds our keepalives until its next probe, up to a second later,
+   * while we hear the peer already. So the entry is checked now, and again at the first packet heard
+   * on the path (the link may not forward yet when it comes back; a packet heard proves it does). A
+   * stuck entry is deleted and the last advert sent again on that path, which resolves it at once.
+   */
+  reresolve(path?: string): void {
+    for (const link of this.#links) {
+      const name = link.path.name;
+      if ((path !== undefined && name !== path) || link.target !== link.path.peer_address) continue;
+      this.#recheck.add(name);
+      this.#unstick(name);
+    }
+  }
+
+  #unstick(name: string): void {
+    const link = this.#links.find((l) => l.path.name === name);
+    if (link === undefined || this.#closed) return;
+    const { log } = this.#opts;
+    const peer_address = link.path.peer_address;
+    (this.#opts.unstick ?? unstickNeighbour)(peer_address).then(
+      (stuck) => {
+        if (stuck.length === 0 || this.#closed) return;
+        log.info(
+          { path: name, peer_address, entries: stuck },
+          "the peer's neighbour entry was stuck: deleted, our next keepalive resolves it at once",
+        );
+        if (this.#lastAdvert !== null) this.#sendOnce(this.#lastAdvert, [link]);
+      },
+      (err: Error) => log.debug({ path: name, err: err.message }, 'neighbour entry not checked'),
+    );
+  }
+
   /** Sends the advert on every path, `copies` times, `spacing_ms` apart; each copy has its own seq. */
   send(advert: Advert): void {
     if (this.#closed) return;
+    this.#lastAdvert = advert;
     // A copy of an older advert must never follow a newer one: it would carry a higher seq.
     for (const t of this.#pending) clearTimeout(t);
     this.#pending.clear();
@@ -409,10 +456,10 @@ export class Transport {
     }
   }
 
-  #sendOnce(advert: Advert): void {
+  #sendOnce(advert: Advert, links: readonly Link[] = this.#links): void {
     if (this.#closed) return;
     const body = bodyOf(advert);
-    for (const link of this.#links) {
+    for (const link of links) {
       // Every packet has its own seq, shared across paths: the peer's replay window takes them in any order.
       const packet = this.#sealer.seal(body, this.#wallNow());
       link.sender.send(packet, link.path.port, link.target, (err) => {

@@ -1,11 +1,12 @@
 // One LAN link per node, through a switch: the active primary's port (or its own link) goes down and
 // comes back. The silence it measured while cut off is no evidence of the peer's death, so it never
 // claims before hearing the peer, and preemption asks the peer to step down first: at no moment do
-// both nodes hold the VIP — as the kernel reports it (`ip monitor address` in both namespaces).
+// both nodes hold the VIP — as the kernel reports it (`ip monitor address` in both namespaces). And it
+// is back within one dead interval (plus the preempt delay, 0 here) of its link returning.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { setLink } from '../helpers/netns.js';
-import { inLab, type Lab, until } from './lab.js';
+import { DEAD_INTERVAL_MS, inLab, type Lab, until } from './lab.js';
 import { VipWatch } from './vip-watch.js';
 
 const SWITCHED = (lab: Lab) => ({
@@ -38,15 +39,18 @@ async function cutAndRestore(lab: Lab, cut: (up: boolean) => Promise<void>): Pro
     const reasons = a.lines
       .filter((l) => l.msg === 'state change')
       .map((l) => `${l.from}→${l.to} (${l.reason})`);
-    console.log(
-      `primary back ${(watch.lastGain('a') ?? Number.NaN) - restored_ms} ms after its link returned; ${reasons.join(', ')}`,
-    );
+    const back_ms = watch.backAfter('a', restored_ms);
+    console.log(`primary back ${back_ms} ms after its link returned; ${reasons.join(', ')}`);
     assert.ok(
       !reasons.some((r) => r.includes('peer dead') && r.startsWith('fault')),
       'never fault → active on silence',
     );
     assert.equal(watch.overlap_ms(), 0, `both held the VIP: ${JSON.stringify(watch.events)}`);
     assert.ok(watch.events.filter((e) => e.holds).length >= 3, 'the watch saw a, b and a again');
+    assert.ok(
+      back_ms <= DEAD_INTERVAL_MS,
+      `primary back ${back_ms} ms after its link returned, over one dead interval (${DEAD_INTERVAL_MS} ms)`,
+    );
   } finally {
     watch.stop();
   }

@@ -2,11 +2,12 @@
 // active primary's switch port goes down: the secondary claims the VIP and its unsolicited neighbour
 // advertisement repoints the client's neighbour entry (the client sends nothing meanwhile, so nothing
 // else could); the port comes back and the primary takes the VIP back the same way. At no moment do
-// both nodes hold the VIP, as the kernel reports it in both namespaces.
+// both nodes hold the VIP, as the kernel reports it in both namespaces, and the primary is back within
+// one dead interval (the preempt delay is 0) of its port returning.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { neighbourMac, setLink } from '../helpers/netns.js';
-import { inLab, type Lab, type NodeName, until } from './lab.js';
+import { DEAD_INTERVAL_MS, inLab, type Lab, type NodeName, until } from './lab.js';
 import { VipWatch } from './vip-watch.js';
 
 const SWITCHED = (lab: Lab) => ({
@@ -51,6 +52,7 @@ async function cutAndRestore(lab: Lab, cut: (up: boolean) => Promise<void>): Pro
     await clientPointsAt(lab, 'b');
     await until('client reaches b on the IPv6 VIP', async () => (await lab.vipServedBy()) === 'b', 20_000);
 
+    const restored_ms = Date.now();
     await cut(true);
     await until('a active, b standby', () => a.state === 'active' && b.state === 'standby', 20_000);
     await until('VIP on a only', async () => (await lab.hasVip('a')) && !(await lab.hasVip('b')));
@@ -60,6 +62,12 @@ async function cutAndRestore(lab: Lab, cut: (up: boolean) => Promise<void>): Pro
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(watch.overlap_ms(), 0, `both held the VIP: ${JSON.stringify(watch.events)}`);
     assert.ok(watch.events.filter((e) => e.holds).length >= 3, 'the watch saw a, b and a again');
+    const back_ms = watch.backAfter('a', restored_ms);
+    console.log(`primary back ${back_ms} ms after its link returned`);
+    assert.ok(
+      back_ms <= DEAD_INTERVAL_MS,
+      `primary back ${back_ms} ms after its link returned, over one dead interval (${DEAD_INTERVAL_MS} ms)`,
+    );
   } finally {
     watch.stop();
   }

@@ -26,6 +26,10 @@ const CLIENT_SCRIPT = new URL('./fixtures/client.mjs', import.meta.url).pathname
 export const PORT = 20480;
 export const STATUS_PORT = 20481;
 export const KEY = randomBytes(32).toString('base64');
+/** The pair's timing in these tests: a peer silent for DEAD_INTERVAL_MS is dead. */
+export const INTERVAL_MS = 100;
+export const DEAD_MULTIPLIER = 5;
+export const DEAD_INTERVAL_MS = INTERVAL_MS * DEAD_MULTIPLIER;
 
 export interface LogLine {
   readonly t_ms: number;
@@ -147,8 +151,8 @@ export class Lab {
       node,
       role: node === 'a' ? 'primary' : 'secondary',
       pair_key_env: 'TDA_PAIR_KEY',
-      interval_ms: 100,
-      dead_multiplier: 5,
+      interval_ms: INTERVAL_MS,
+      dead_multiplier: DEAD_MULTIPLIER,
       paths: [
         { name: 'lan', local_address: this.pathAddr(node), peer_address: this.pathAddr(peer), port: PORT },
       ],

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { pino } from 'pino';
 import { createMetrics } from '../../src/agent/metrics.js';
 import { HOLD_MAX_MS, Shell, type Timers } from '../../src/agent/shell.js';
-import type { Advert, CoreConfig } from '../../src/core/index.js';
+import type { Advert, CoreConfig, CoreEvent } from '../../src/core/index.js';
 
 const SECONDARY: CoreConfig = {
   node_id: 2,
@@ -50,6 +50,7 @@ function harness(core: CoreConfig = SECONDARY, settle?: () => void) {
     },
   };
   const verbs: string[] = [];
+  const events: CoreEvent[] = [];
   const metrics = createMetrics({ status: () => null, inState_ms: () => 0, peerSilence: () => ({}) });
   const shell = new Shell({
     core,
@@ -61,6 +62,7 @@ function harness(core: CoreConfig = SECONDARY, settle?: () => void) {
     },
     metrics,
     log: pino({ level: 'silent' }),
+    onEvent: (e) => events.push(e),
     ...(settle ? { settle } : {}),
   });
   /** Fires the armed timer at `at` (≥ its due time) and lets the tick the shell defers run. */
@@ -75,6 +77,7 @@ function harness(core: CoreConfig = SECONDARY, settle?: () => void) {
   return {
     shell,
     verbs,
+    events,
     metrics,
     fireAt,
     dueAt: () => (pending as { at: number } | null)?.at ?? null,
@@ -100,6 +103,19 @@ describe('shell: a stalled process is deaf, not a witness of the peer death', ()
     while (h.shell.status().state === 'standby') await h.fireAt(h.dueAt() ?? 0);
     assert.deepEqual(h.verbs, ['claim']);
     assert.equal(await h.metrics.stalls.get().then((m) => m.values[0]?.value ?? 0), 0);
+  });
+
+  test('the end of deafness reaches onEvent at once (the transport re-resolves the peer on it)', async () => {
+    const h = harness();
+    await standbyHearingPrimary(h);
+    h.shell.input({ kind: 'ha-link', up: false });
+    assert.equal(h.shell.status().state, 'fault');
+    assert.ok(!h.events.some((e) => e.kind === 'deaf'), 'no deafness event while the port is down');
+    h.shell.input({ kind: 'ha-link', up: true });
+    assert.deepEqual(
+      h.events.filter((e) => e.kind === 'deaf').map((e) => (e as { cause: string }).cause),
+      ['ha-port-down'],
+    );
   });
 
   test('a timer fired seconds late (SIGSTOP) claims nothing until a dead interval has been heard', async () => {

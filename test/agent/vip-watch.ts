@@ -61,4 +61,12 @@ export class VipWatch {
   lastGain(node: NodeName): number | undefined {
     return this.events.filter((e) => e.node === node && e.holds).at(-1)?.at_ms;
   }
+
+  /**
+   * How long after `since_ms` (wall clock, taken before the port or link came back) `node` last gained
+   * the VIP; Infinity if it never did.
+   */
+  backAfter(node: NodeName, since_ms: number): number {
+    return (this.lastGain(node) ?? Number.POSITIVE_INFINITY) - since_ms;
+  }
 }
