@@ -5,6 +5,7 @@ import { networkInterfaces } from 'node:os';
 import ipaddr from 'ipaddr.js';
 import type { Logger } from 'pino';
 import type { Advert } from '../core/index.js';
+import { type StuckEntry, unstickNeighbour } from '../net/neighbour.js';
 import {
   decodeKeepalive,
   type Keepalive,
@@ -16,7 +17,6 @@ import {
 } from '../wire/index.js';
 import type { PathConfig } from './config.js';
 import type { AgentMetrics } from './metrics.js';
-import { type StuckEntry, unstickNeighbour } from './neighbour.js';
 import type { Secret } from './secret.js';
 
 /** Our own reject reason: a well-formed packet from an address that is not the peer's on this path. */
@@ -63,7 +63,7 @@ export interface TransportOptions {
    * holds is a backlog: read to its end and dropped (see #flush).
    */
   readonly stalled?: () => boolean;
-  /** Deletes the stuck neighbour entries for an address (see neighbour.ts); replaceable in tests. */
+  /** Deletes the stuck neighbour entries for an address (see src/net/neighbour.ts); replaceable in tests. */
   readonly unstick?: (address: string) => Promise<StuckEntry[]>;
 }
 

@@ -6,8 +6,9 @@
 // apart. A release cancels the rest: one sent after release would pull the traffic back to a node
 // that no longer holds the address.
 import { readFile } from 'node:fs/promises';
+import { runTool } from '../../net/run-tool.js';
 import { LinkAnnouncer } from './announcer.js';
-import { inNetns, runTool } from './command.js';
+import { inNetns } from './command.js';
 import { type FrameIssue, gratuitousArp, parseMac, unsolicitedNa } from './frames.js';
 
 export type GarpMode = 'request' | 'reply' | 'both';

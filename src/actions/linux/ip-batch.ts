@@ -7,11 +7,11 @@
 // Only plain arguments go this way (no blank, quote, backslash or '#', which the batch parser reads);
 // anything else, or a dead batch process, is left to the caller's ordinary `ip` run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { ToolOutcome } from './command.js';
+import type { ToolOutcome } from '../../net/run-tool.js';
 
 /** 16+ characters: no interface can have this name (IFNAMSIZ is 16 with the NUL). */
 const MARKER = 'link show dev tandem-batch-marker';
-/** Bounds one command like an ordinary run (command.ts TOOL_TIMEOUT_MS). */
+/** Bounds one command like an ordinary run (run-tool.ts TOOL_TIMEOUT_MS). */
 const COMMAND_TIMEOUT_MS = 5000;
 const STDERR_MAX = 4000;
 const PLAIN = /^[^\s"'\\#]+$/;

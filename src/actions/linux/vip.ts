@@ -6,6 +6,7 @@
 // for a second or more (unusable, and our NA would be refused), and on a takeover DAD would see the
 // old holder still answering and mark the VIP failed. keepalived and kube-vip add VIPs the same way.
 import { parseAddress, sameAddress } from '../../net/address.js';
+import { runTool, type ToolOutcome } from '../../net/run-tool.js';
 import { retrySteps } from '../kit/retry.js';
 import type {
   Action,
@@ -17,7 +18,7 @@ import type {
 } from '../types.js';
 import { LinkAnnouncer } from './announcer.js';
 import { CAP_NET_ADMIN, CAP_NET_RAW, hasCapability } from './capabilities.js';
-import { actionError, inNetns, ip, ipFailure, runTool, type ToolOutcome } from './command.js';
+import { actionError, inNetns, ip, ipFailure } from './command.js';
 import { type GarpOutcome, type GarpPlan, GarpSender } from './garp.js';
 import { IpBatch } from './ip-batch.js';
 import { GARP_DEFAULTS, type VipSpec } from './spec.js';

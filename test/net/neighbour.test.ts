@@ -6,11 +6,12 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import { runTool } from '../../src/actions/linux/command.js';
 import { createMetrics } from '../../src/agent/metrics.js';
-import { unstickNeighbour } from '../../src/agent/neighbour.js';
 import { Secret } from '../../src/agent/secret.js';
 import { Transport } from '../../src/agent/transport.js';
+import { unstickNeighbour } from '../../src/net/neighbour.js';
+import { runTool } from '../../src/net/run-tool.js';
+import { peerAdvert } from '../core/fixture.js';
 import { createLan, eventually, type Lan, nsExec, setLink } from '../helpers/netns.js';
 
 let lan: Lan;
@@ -104,20 +105,7 @@ test('the transport sends its last advert again on a path whose stuck entry it d
     () => undefined,
   );
   try {
-    transport.send({
-      node_id: 1,
-      role: 'primary',
-      state: 'standby',
-      priority: 200,
-      relinquish: false,
-      wan_ok: true,
-      ha_port_ok: true,
-      fit: true,
-      takeover_request: false,
-      peer_heard: true,
-      interval_ms: 100,
-      version: { major: 1, minor: 0, patch: 0 },
-    });
+    transport.send(peerAdvert());
     await eventually(() => received === 1, 1000, 'the advert arrives');
     transport.reresolve();
     await eventually(() => received === 2, 1000, 'sent again after the stuck entry went');

@@ -3,7 +3,7 @@
 // keepalives then wait in its queue until the kernel's next probe, up to retrans_time (1 s) later,
 // while we may hear the peer already. A returning primary's takeover request waited that long in the
 // lab, twice its dead interval. Deleting the stuck entry makes our next keepalive resolve it at once.
-import { runTool, type ToolOutcome } from '../actions/linux/command.js';
+import { runTool, type ToolOutcome } from './run-tool.js';
 
 /** States in which the kernel holds our packets, or drops them, instead of sending them. */
 const STUCK = new Set(['INCOMPLETE', 'FAILED']);
