@@ -78,6 +78,13 @@ describe('aws pair end to end: a split brain does not flap the routes', () => {
   });
 
   it('both active: core gives the routes back to the primary once, the secondary never fights, nothing flaps', async () => {
+    await splitBrain().catch((err: unknown) => {
+      console.log(pair.dump());
+      throw err;
+    });
+  });
+
+  async function splitBrain(): Promise<void> {
     const dests = pair.destinations;
     const a = pair.start('a');
     await until('node a active', async () => (await a.state()) === 'active', 30_000);
@@ -103,5 +110,5 @@ describe('aws pair end to end: a split brain does not flap the routes', () => {
     assert.deepEqual(targets(sim, TABLES, dests), Array(TABLES * dests.length).fill(`${ENI_A}:active`));
     assert.equal(a.logged('aws arbiter: split-brain').length, 1, 'reported once, not at every interval');
     assert.equal(b.logged('aws arbiter: split-brain').length, 1);
-  });
+  }
 });

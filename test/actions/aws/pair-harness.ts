@@ -200,6 +200,26 @@ export class Pair {
     return p;
   }
 
+  /** On a failed test: each agent's last log lines and every write the simulator answered, to see why. */
+  dump(): string {
+    const agents = Object.values(this.nodes).map(
+      (p) =>
+        `--- ${p.node}\n${p.lines
+          .filter((l) => l.msg !== 'readiness')
+          .slice(-40)
+          .map((l) => JSON.stringify(l))
+          .join('\n')}`,
+    );
+    const writes = this.#opts.sim.calls
+      .list({ cloud: 'aws' })
+      .filter((c) => !c.action.startsWith('Describe') && !c.dry_run)
+      .map(
+        (c) =>
+          `${c.seq} ${c.identity} ${c.action} ${c.resources.join(',')} ${c.status} ${c.code ?? ''} ${Math.round(c.duration_ms)} ms`,
+      );
+    return [...agents, `--- writes\n${writes.join('\n')}`].join('\n');
+  }
+
   async stop(): Promise<void> {
     const all = Object.values(this.nodes);
     for (const p of all) p.kill('SIGKILL');
