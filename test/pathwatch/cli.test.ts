@@ -49,7 +49,12 @@ describe('tandem pathwatch, preflight and iam-policy on a pathwatch config', () 
   it('--check accepts the example and refuses a bad file with file:line, path and what was expected', async () => {
     const ok = await tandem(['pathwatch', '--config', EXAMPLE, '--check']);
     assert.equal(ok.status, 0, ok.stderr);
-    assert.match(ok.stdout, /pathwatch-dx-vpn\.yaml: OK/);
+    assert.match(ok.stdout, /pathwatch-dx-vpn\.yaml: OK \(pathwatch \S+, \d+ primary target\(s\)/);
+    assert.equal(ok.stdout.trim().split('\n').length, 1, `one line for the journal: ${ok.stdout}`);
+    const printed = await tandem(['pathwatch', '--config', EXAMPLE, '--check', '--print']);
+    assert.equal(printed.status, 0, printed.stderr);
+    const cfg = JSON.parse(printed.stdout.slice(printed.stdout.indexOf('\n') + 1)) as { routes: unknown[] };
+    assert.ok(cfg.routes.length > 0, printed.stdout);
     const bad = write(
       'bad.yaml',
       readFileSync(EXAMPLE, 'utf8').replace('healthy_rounds: 10', 'healthy_rounds: 0'),

@@ -8,8 +8,9 @@ export function registerPathwatch(program: Command): void {
     .command('pathwatch')
     .description('probe a remote network over the primary path and switch a static route to the backup path')
     .requiredOption('-c, --config <file>', 'the pathwatch config (YAML), see docs/guide-pathwatch.md')
-    .option('--check', 'validate the config and exit')
-    .action(async (opts: { config: string; check?: boolean }) => {
+    .option('--check', "validate the config and exit (one line on success: fit for a unit's ExecStartPre)")
+    .option('--print', 'with --check: also print the config as pathwatch reads it')
+    .action(async (opts: { config: string; check?: boolean; print?: boolean }) => {
       // Loaded here, not at the top: other commands should not pay for these modules.
       const { ConfigError } = await import('../../config/issues.js');
       const { loadPathwatchConfig } = await import('../../pathwatch/config.js');
@@ -23,8 +24,12 @@ export function registerPathwatch(program: Command): void {
         return;
       }
       if (opts.check) {
-        console.log(`${opts.config}: OK`);
-        console.log(JSON.stringify(cfg, null, 2));
+        // One line by default, as `tandem agent --check`: the unit runs this before every start.
+        console.log(
+          `${opts.config}: OK (pathwatch ${cfg.name}, ${cfg.primary.targets.length} primary target(s), ` +
+            `${cfg.backup === null ? 'no backup watch' : 'a backup watch'}, ${cfg.routes.length} route set(s))`,
+        );
+        if (opts.print) console.log(JSON.stringify(cfg, null, 2));
         return;
       }
       const { pino } = await import('pino');
