@@ -194,7 +194,7 @@ export async function startAgent(cfg: AgentConfig, deps: AgentDeps): Promise<Run
     log,
     onEvent: (event) => {
       if (event.kind === 'deaf') transport.reresolve();
-      else if (event.kind === 'path-down') transport.reresolve(event.path);
+      else if (event.kind === 'path-down') transport.reresolveWhenHeard(event.path);
     },
     onStateChange: (change) => notifyChange(notifier, change, log),
     ...(deps.reporter ? { reporter: deps.reporter } : {}),

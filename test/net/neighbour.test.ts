@@ -108,11 +108,12 @@ test('the transport sends its last advert again on a path whose stuck entry it d
     transport.send(peerAdvert());
     await eventually(() => received === 1, 1000, 'the advert arrives');
     transport.reresolve();
+    assert.deepEqual(unstuck, [], 'not checked in the turn that asked: a claim may be under way');
     await eventually(() => received === 2, 1000, 'sent again after the stuck entry went');
     assert.deepEqual(unstuck, ['127.0.0.2']);
     // A healthy entry: checked, nothing sent.
     stuck = false;
-    transport.reresolve('lan');
+    transport.reresolve();
     await eventually(() => unstuck.length === 2, 1000, 'checked again');
     await new Promise((r) => setTimeout(r, 50));
     assert.equal(received, 2);
