@@ -111,6 +111,14 @@ function planBatch(ctx: BatchContext, jobs: readonly ReportJob[], nodes: readonl
       continue;
     }
     const r = job.report;
+    if (r.pathwatch !== undefined && node.site_kind !== 'pathwatch') {
+      plan.out[i] = new ControllerError(
+        'invalid-request',
+        `a pathwatch part comes only from \`tandem pathwatch\`, the node of a site of kind pathwatch; this node's site is of kind ${node.site_kind}`,
+        '/pathwatch',
+      );
+      continue;
+    }
     // A node with several reports in one batch (a resend racing its original) takes the ordered
     // path for all of them, each against the row the one before left.
     if (perCredential.get(job.credential_hash)! > 1) plan.changes.push({ i, node });

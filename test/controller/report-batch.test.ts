@@ -100,6 +100,33 @@ for (const kind of STORES) {
       assert.deepEqual(await logged(a.primary.id), [first.id, second.id]);
     });
 
+    test("a pathwatch part from a pair site's node is refused (400), not stored; its plain report is", async () => {
+      const pathwatch: NonNullable<Report['pathwatch']> = {
+        active_path: 'primary',
+        primary: { label: 'direct-connect', up: true, loss_pct: 0, rtt_ms: 3 },
+        backup: null,
+        routes: null,
+        healthy_rounds: 0,
+        failback_rounds: 10,
+        failovers: 0,
+        failbacks: 0,
+        events: [],
+      };
+      const stray = report({ state: 'active', pathwatch });
+      const plain = report({ state: 'active' });
+      const results = await apply([
+        job(a.primary.cred, a.primary.id, stray),
+        job(a.primary.cred, a.primary.id, plain),
+      ]);
+      assert.deepEqual(results.map(codeOf), ['invalid-request', 'stored']);
+      const refused = results[0] as ControllerError;
+      assert.equal(refused.status, 400);
+      assert.equal(refused.path, '/pathwatch');
+      assert.match(refused.message, /site of kind pathwatch; this node's site is of kind aws/);
+      assert.deepEqual(await logged(a.primary.id), [plain.id]);
+      assert.equal((await node(a.primary.id)).pathwatch, null);
+    });
+
     test('a periodic report is logged; it refreshes the node row only once the touch interval is due', async () => {
       const up = report({ state: 'active' });
       assert.deepEqual((await apply([job(a.primary.cred, a.primary.id, up)])).map(codeOf), ['stored']);

@@ -7,12 +7,13 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type pg from 'pg';
 import type { Dialect } from './migrations.js';
-import type { Database } from './tables.js';
+import type { Database, SiteKind } from './tables.js';
 
 /** What a report is checked and compared against: its credential's node and that node's latest facts. */
 export interface ReportingNode {
   readonly id: string;
   readonly site_id: string;
+  readonly site_kind: SiteKind;
   readonly role: 'primary' | 'secondary';
   readonly credential_hash: string;
   readonly removed_at: number | null;
@@ -62,11 +63,31 @@ export interface BatchQueries {
   ): Promise<void>;
 }
 
-const NODE_COLUMNS =
-  'id, site_id, role, credential_hash, removed_at, state, wan_ok, hears_peer, version, stale, last_report_at, last_report_id, settings_version, commands_pending, settings_state, progress';
+// The site's kind with the node (a join on its primary key): only a pathwatch site takes a pathwatch part.
+const NODE_COLUMNS = `${[
+  'id',
+  'site_id',
+  'role',
+  'credential_hash',
+  'removed_at',
+  'state',
+  'wan_ok',
+  'hears_peer',
+  'version',
+  'stale',
+  'last_report_at',
+  'last_report_id',
+  'settings_version',
+  'commands_pending',
+  'settings_state',
+  'progress',
+]
+  .map((c) => `n.${c}`)
+  .join(', ')}, s.kind AS site_kind`;
+const NODES_OF_SITES = 'nodes n JOIN sites s ON s.id = n.site_id';
 
 const SQLITE = {
-  nodes: `SELECT ${NODE_COLUMNS} FROM nodes WHERE credential_hash IN (SELECT value FROM json_each(?))`,
+  nodes: `SELECT ${NODE_COLUMNS} FROM ${NODES_OF_SITES} WHERE n.credential_hash IN (SELECT value FROM json_each(?))`,
   log: `INSERT INTO reports (node_id, report_id, received_at, body)
         SELECT value ->> 0, value ->> 1, ?, value ->> 2 FROM json_each(?)`,
   touch: `UPDATE nodes SET last_report_at = ?, indicators = t.value ->> 1, wan = t.value ->> 2,
@@ -75,7 +96,7 @@ const SQLITE = {
 };
 
 const POSTGRES = {
-  nodes: `SELECT ${NODE_COLUMNS} FROM nodes WHERE credential_hash = ANY($1::text[])`,
+  nodes: `SELECT ${NODE_COLUMNS} FROM ${NODES_OF_SITES} WHERE n.credential_hash = ANY($1::text[])`,
   periodic: `WITH logged AS (
           INSERT INTO reports (node_id, report_id, received_at, body)
           SELECT n, r, $1::bigint, b FROM unnest($2::text[], $3::text[], $4::text[]) AS l(n, r, b))
