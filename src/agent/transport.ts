@@ -185,7 +185,7 @@ export class Transport {
     try {
       for (const path of opts.paths) t.#links.push(await t.#bind(path));
       // A restart may find an entry left stuck by the last run.
-      for (const link of t.#links) if (link.target === link.path.peer_address) t.#recheck.add(link.path.name);
+      for (const link of t.#links) if (isUnicast(link)) t.#recheck.add(link.path.name);
     } catch (err) {
       await t.close();
       throw err;
@@ -296,9 +296,10 @@ export class Transport {
     metrics.received.inc({ path: path.name });
     // Hearing the peer proves the link works: our sends to it must not wait for a stuck entry. A check
     // already scheduled or running may predate this packet: the next one heard after it asks again.
-    if (this.#recheck.size > 0 && this.#recheck.has(path.name) && !this.#unsticking.has(path.name)) {
+    if (this.#recheck.has(path.name) && !this.#unsticking.has(path.name)) {
       this.#recheck.delete(path.name);
-      this.#unstick(path.name);
+      const link = this.#links.find((l) => l.path === path);
+      if (link !== undefined) this.#unstick(link);
     }
     this.#keepNewest(result.packet);
     // A later copy of a round already heard proves nothing new: the peer's silence counts from the
@@ -426,23 +427,22 @@ export class Transport {
    * again on that path, which resolves it at once.
    */
   reresolve(): void {
-    for (const link of this.#links) {
-      if (link.target !== link.path.peer_address) continue;
+    for (const link of this.#links.filter(isUnicast)) {
       this.#recheck.add(link.path.name);
-      this.#unstick(link.path.name);
+      this.#unstick(link);
     }
   }
 
   /** A path fell silent (`path-down`): its entry is checked at the first packet heard on it again. */
   reresolveWhenHeard(path: string): void {
     const link = this.#links.find((l) => l.path.name === path);
-    if (link !== undefined && link.target === link.path.peer_address) this.#recheck.add(path);
+    if (link !== undefined && isUnicast(link)) this.#recheck.add(path);
   }
 
   /** Checks one path's entry UNSTICK_DELAY_MS from now (once, however often asked meanwhile). */
-  #unstick(name: string): void {
-    const link = this.#links.find((l) => l.path.name === name);
-    if (link === undefined || this.#closed || this.#unsticking.has(name)) return;
+  #unstick(link: Link): void {
+    const name = link.path.name;
+    if (this.#closed || this.#unsticking.has(name)) return;
     const { log } = this.#opts;
     const peer_address = link.path.peer_address;
     const check = (): void => {
@@ -578,6 +578,11 @@ export function advertOf(k: Keepalive): Advert {
     interval_ms: k.interval_ms,
     version: k.version,
   };
+}
+
+/** Sent to the peer's own address: it has a neighbour entry (a group has none). */
+function isUnicast(link: Link): boolean {
+  return link.target === link.path.peer_address;
 }
 
 interface Group {

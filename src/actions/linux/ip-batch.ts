@@ -7,12 +7,10 @@
 // Only plain arguments go this way (no blank, quote, backslash or '#', which the batch parser reads);
 // anything else, or a dead batch process, is left to the caller's ordinary `ip` run.
 import { type ChildProcess, spawn } from 'node:child_process';
-import type { ToolOutcome } from '../../net/run-tool.js';
+import { TOOL_TIMEOUT_MS, type ToolOutcome } from '../../net/run-tool.js';
 
 /** 16+ characters: no interface can have this name (IFNAMSIZ is 16 with the NUL). */
 const MARKER = 'link show dev tandem-batch-marker';
-/** Bounds one command like an ordinary run (run-tool.ts TOOL_TIMEOUT_MS). */
-const COMMAND_TIMEOUT_MS = 5000;
 const STDERR_MAX = 4000;
 const PLAIN = /^[^\s"'\\#]+$/;
 
@@ -49,7 +47,7 @@ export class IpBatch {
     timing: { readonly ping_every_ms?: number; readonly timeout_ms?: number } = {},
   ) {
     this.#ping_every_ms = timing.ping_every_ms ?? PING_EVERY_MS;
-    this.#timeout_ms = timing.timeout_ms ?? COMMAND_TIMEOUT_MS;
+    this.#timeout_ms = timing.timeout_ms ?? TOOL_TIMEOUT_MS;
   }
 
   /** Starts the batch process if none runs; idempotent. */
